@@ -1,0 +1,28 @@
+using Grpc.Core;
+using Lcr.Demographics.Application;
+using Lcr.Demographics.V1;
+using Lcr.ServiceDefaults;
+
+namespace Lcr.Demographics.Api;
+
+/// <summary>The gRPC face of <see cref="PatientService"/>: no logic, just translation.</summary>
+public sealed class DemographicsGrpcService(PatientService patients) : DemographicsService.DemographicsServiceBase
+{
+    public override async Task<GetPatientResponse> GetPatient(GetPatientRequest request, ServerCallContext context) =>
+        new() { Patient = await patients.GetAsync(request.NhsNumber, context.CancellationToken) };
+
+    public override Task<SearchPatientsResponse> SearchPatients(SearchPatientsRequest request, ServerCallContext context) =>
+        patients.SearchAsync(request, context.CancellationToken);
+
+    public override async Task<CreatePatientResponse> CreatePatient(CreatePatientRequest request, ServerCallContext context) =>
+        new() { Patient = await patients.CreateAsync(request.Patient, CallerHeaders.RequireActor(context), context.CancellationToken) };
+
+    public override async Task<UpdatePatientResponse> UpdatePatient(UpdatePatientRequest request, ServerCallContext context) =>
+        new() { Patient = await patients.UpdateAsync(request, CallerHeaders.RequireActor(context), context.CancellationToken) };
+
+    public override async Task<UpdateContactDetailsResponse> UpdateContactDetails(UpdateContactDetailsRequest request, ServerCallContext context) =>
+        new() { Patient = await patients.UpdateContactDetailsAsync(request, CallerHeaders.RequireActor(context), context.CancellationToken) };
+
+    public override Task<ListPatientHistoryResponse> ListPatientHistory(ListPatientHistoryRequest request, ServerCallContext context) =>
+        patients.HistoryAsync(request, context.CancellationToken);
+}

@@ -1,0 +1,67 @@
+using Grpc.Core;
+using Lcr.Common.V1;
+
+namespace Lcr.ServiceDefaults;
+
+/// <summary>
+/// Who is calling an internal service, as asserted by the gateway (or by an internal
+/// service acting for itself) in request metadata. Services record it on every change.
+/// <para>
+/// Until the gateway issue lands, internal services trust these headers because only
+/// the platform's own network reaches them; the gateway issue adds a signed internal
+/// credential so a service refuses headers that did not come from the gateway.
+/// </para>
+/// </summary>
+public static class CallerHeaders
+{
+    public const string ActorKind = "x-lcr-actor-kind";
+    public const string ActorId = "x-lcr-actor-id";
+    public const string ActorOrganisation = "x-lcr-actor-org";
+    public const string ActorRole = "x-lcr-actor-role";
+
+    /// <summary>Metadata asserting an actor, for outgoing calls.</summary>
+    public static Metadata For(Actor actor) => new()
+    {
+        { ActorKind, actor.Kind switch
+            {
+                Lcr.Common.V1.ActorKind.Professional => "professional",
+                Lcr.Common.V1.ActorKind.System => "system",
+                _ => "platform",
+            }
+        },
+        { ActorId, actor.Id },
+        { ActorOrganisation, actor.Organisation?.OdsCode ?? string.Empty },
+        { ActorRole, actor.RoleCode ?? string.Empty },
+    };
+
+    /// <summary>
+    /// Reads the calling actor. A change must be attributable, so a write without an actor is
+    /// refused with UNAUTHENTICATED.
+    /// </summary>
+    public static Actor RequireActor(ServerCallContext context)
+    {
+        var headers = context.RequestHeaders;
+        var kind = headers.GetValue(ActorKind) switch
+        {
+            "professional" => Lcr.Common.V1.ActorKind.Professional,
+            "system" => Lcr.Common.V1.ActorKind.System,
+            "platform" => Lcr.Common.V1.ActorKind.Platform,
+            _ => Lcr.Common.V1.ActorKind.Unspecified,
+        };
+        var id = headers.GetValue(ActorId);
+        if (kind == Lcr.Common.V1.ActorKind.Unspecified || string.IsNullOrWhiteSpace(id) || id.Length > 100)
+        {
+            throw new UnauthenticatedException("CALLER_NOT_IDENTIFIED",
+                $"This call changes the record and must say who is making it ({ActorKind} and {ActorId} metadata).");
+        }
+
+        var org = headers.GetValue(ActorOrganisation) ?? string.Empty;
+        return new Actor
+        {
+            Kind = kind,
+            Id = id,
+            Organisation = new OrganisationReference { OdsCode = org.Length <= 12 ? org : string.Empty },
+            RoleCode = headers.GetValue(ActorRole) ?? string.Empty,
+        };
+    }
+}

@@ -1,0 +1,188 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using StackExchange.Redis;
+
+namespace Lcr.ServiceDefaults;
+
+/// <summary>
+/// The wiring every service and the gateway share. A service's Program.cs is a dozen
+/// lines: <c>builder.AddServiceDefaults("demographics")</c>, its own registrations,
+/// <c>app.MapDefaultEndpoints()</c>, <c>app.RunServiceAsync(args)</c>.
+/// </summary>
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>The health service names Kubernetes probes ask for.</summary>
+    public const string LivenessService = "liveness";
+    public const string ReadinessService = "readiness";
+    public const string LiveTag = "live";
+    public const string ReadyTag = "ready";
+
+    /// <summary>Activity source and meter prefix for the platform's own spans and metrics.</summary>
+    public const string TelemetryPrefix = "Lcr.";
+
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName)
+    {
+        builder.Services.AddSingleton(new ServiceIdentity(serviceName));
+
+        // HTTP/2 only on plaintext endpoints, so gRPC works without TLS inside the cluster and
+        // Kubernetes' native gRPC probes can reach the health service.
+        builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(l => l.Protocols = HttpProtocols.Http2));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(
+            builder.Configuration.GetValue("Lcr:ShutdownTimeoutSeconds", 20)));
+
+        builder.AddStructuredLogging();
+        builder.AddTelemetry(serviceName);
+
+        builder.Services.AddSingleton(sp => PatientPseudonymiser.FromBase64OrRandom(
+            sp.GetRequiredService<IConfiguration>()["Lcr:PseudonymKey"]));
+
+        builder.Services.AddGrpc(o =>
+        {
+            o.Interceptors.Add<ErrorMappingInterceptor>();
+            o.EnableDetailedErrors = false;
+            o.MaxReceiveMessageSize = builder.Configuration.GetValue("Lcr:MaxReceiveMessageBytes", 16 * 1024 * 1024);
+        });
+        builder.Services.AddGrpcReflection();
+        builder.Services
+            .AddGrpcHealthChecks(o =>
+            {
+                o.Services.Map(string.Empty, r => true);
+                o.Services.Map(LivenessService, r => r.Tags.Contains(LiveTag));
+                o.Services.Map(ReadinessService, r => r.Tags.Contains(ReadyTag));
+            })
+            .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+
+        return builder;
+    }
+
+    private static void AddStructuredLogging(this WebApplicationBuilder builder)
+    {
+        builder.Logging.ClearProviders();
+        builder.Logging.Configure(o => o.ActivityTrackingOptions =
+            ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        builder.Logging.AddConsole(o => o.FormatterName = RedactingJsonConsoleFormatter.FormatterName)
+            .AddConsoleFormatter<RedactingJsonConsoleFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
+    }
+
+    private static void AddTelemetry(this WebApplicationBuilder builder, string serviceName)
+    {
+        var otel = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("lcr-" + serviceName, serviceNamespace: "lcr"))
+            .WithTracing(t => t
+                .AddSource(TelemetryPrefix + "*")
+                .AddAspNetCoreInstrumentation(o =>
+                {
+                    o.RecordException = false; // exception messages may carry identifiers; the interceptor logs scrubbed ones
+                    o.Filter = ctx => !ctx.Request.Path.StartsWithSegments("/grpc.health.v1.Health", StringComparison.Ordinal);
+                })
+                .AddGrpcClientInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddNpgsql()
+                .AddProcessor(new PiiScrubbingActivityProcessor()))
+            .WithMetrics(m => m
+                .AddMeter(TelemetryPrefix + "*")
+                .AddMeter("Npgsql")
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation());
+
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            otel.UseOtlpExporter();
+        }
+    }
+
+    /// <summary>
+    /// Registers the service's DbContext on an Npgsql data source built from
+    /// <c>ConnectionStrings:{connectionName}</c>, with a readiness health check.
+    /// </summary>
+    public static WebApplicationBuilder AddPostgres<TContext>(this WebApplicationBuilder builder, string connectionName)
+        where TContext : DbContext
+    {
+        builder.Services.AddSingleton(sp =>
+        {
+            var cs = sp.GetRequiredService<IConfiguration>().GetConnectionString(connectionName);
+            if (string.IsNullOrWhiteSpace(cs))
+            {
+                throw new InvalidOperationException(
+                    $"ConnectionStrings:{connectionName} is not configured. Run 'make run', or set ConnectionStrings__{connectionName}.");
+            }
+
+            var dsb = new NpgsqlDataSourceBuilder(cs);
+            dsb.ConnectionStringBuilder.IncludeErrorDetail = false; // error details can echo key values
+            dsb.ConnectionStringBuilder.ApplicationName ??= "lcr-" + sp.GetRequiredService<ServiceIdentity>().Name;
+            dsb.EnableDynamicJson();
+            return new DataSourceHolder<TContext>(dsb.Build());
+        });
+        builder.Services.AddDbContext<TContext>((sp, o) => o
+            .UseNpgsql(sp.GetRequiredService<DataSourceHolder<TContext>>().DataSource)
+            .UseSnakeCaseNamingConvention());
+        builder.Services.AddHealthChecks().AddDbContextCheck<TContext>("postgres", tags: [ReadyTag]);
+        builder.Services.AddSingleton<IDatabaseMigrator, DatabaseMigrator<TContext>>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers the shared Redis connection (<c>ConnectionStrings:Redis</c>) with a readiness
+    /// check and tracing. The connection is made lazily and retried in the background, so a
+    /// service starts (and serves reads from PostgreSQL) while Redis is down.
+    /// </summary>
+    public static WebApplicationBuilder AddRedis(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<IConnectionMultiplexer>(sp =>
+        {
+            var cs = sp.GetRequiredService<IConfiguration>().GetConnectionString("Redis")
+                ?? throw new InvalidOperationException("ConnectionStrings:Redis is not configured.");
+            var options = ConfigurationOptions.Parse(cs);
+            options.AbortOnConnectFail = false;
+            options.ConnectTimeout = 2000;
+            options.SyncTimeout = 1000;
+            options.AsyncTimeout = 1000;
+            options.ClientName = "lcr-" + sp.GetRequiredService<ServiceIdentity>().Name;
+            return ConnectionMultiplexer.Connect(options);
+        });
+        builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddRedisInstrumentation());
+        builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [ReadyTag]);
+        return builder;
+    }
+
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        return app;
+    }
+}
+
+/// <summary>The logical name of the running service (e.g. "demographics").</summary>
+public sealed record ServiceIdentity(string Name);
+
+internal sealed record DataSourceHolder<TContext>(NpgsqlDataSource DataSource);
+
+internal sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await redis.GetDatabase().PingAsync().WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            return HealthCheckResult.Degraded("Redis unreachable; reads fall back to PostgreSQL.");
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using Grpc.Net.Client;
+using Lcr.ServiceDefaults;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Trace;
+using Xunit;
+
+namespace Lcr.Testing;
+
+/// <summary>
+/// Hosts one real service in memory (<see cref="WebApplicationFactory{TEntryPoint}"/>) on its
+/// own fresh PostgreSQL database, migrated, with the test Redis, and a gRPC channel to it.
+/// Captures its log lines and spans. One per test class (xunit class fixture).
+/// </summary>
+/// <typeparam name="TEntryPoint">Any type in the service's assembly.</typeparam>
+public abstract class ServiceHost<TEntryPoint> : IAsyncLifetime
+    where TEntryPoint : class
+{
+    private WebApplicationFactory<TEntryPoint>? _factory;
+
+    /// <summary>The connection-string name the service reads (e.g. "Demographics").</summary>
+    protected abstract string ConnectionName { get; }
+
+    public TestDatabase Database { get; private set; } = null!;
+
+    public GrpcChannel Channel { get; private set; } = null!;
+
+    public LogCapture Logs { get; } = new();
+
+    public List<Activity> Spans { get; } = [];
+
+    public IServiceProvider Services => _factory!.Services;
+
+    /// <summary>False for a host that must not touch its database (e.g. one that is unreachable on purpose).</summary>
+    protected virtual bool MigrateDatabase => true;
+
+    /// <summary>Extra configuration for the host, as key/value settings.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> Settings() => [];
+
+    public async Task InitializeAsync()
+    {
+        Database = await TestDatabase.CreateAsync();
+        _factory = new WebApplicationFactory<TEntryPoint>().WithWebHostBuilder(b =>
+        {
+            b.UseEnvironment("Test");
+            b.UseSetting($"ConnectionStrings:{ConnectionName}", Database.ConnectionString);
+            b.UseSetting("ConnectionStrings:Redis", Infrastructure.Redis);
+            foreach (var (k, v) in Settings())
+            {
+                b.UseSetting(k, v);
+            }
+
+            b.ConfigureTestServices(s =>
+            {
+                s.AddSingleton<ILoggerProvider>(Logs);
+                s.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(Spans));
+            });
+        });
+
+        foreach (var migrator in MigrateDatabase ? _factory.Services.GetServices<IDatabaseMigrator>() : [])
+        {
+            await migrator.MigrateAsync(CancellationToken.None);
+        }
+
+        Channel = GrpcChannel.ForAddress(_factory.Server.BaseAddress, new GrpcChannelOptions
+        {
+            HttpHandler = _factory.Server.CreateHandler(),
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        Channel?.Dispose();
+        if (_factory is not null)
+        {
+            await _factory.DisposeAsync();
+        }
+
+        await Database.DisposeAsync();
+    }
+}
