@@ -1,0 +1,58 @@
+namespace Lcr.ServiceDefaults.DevData;
+
+/// <summary>
+/// The organisations of the synthetic city that every service's dev seed refers to. Codes
+/// are ODS-shaped; names are for display. Kinds match <c>lcr.identity.v1.OrganisationKind</c>.
+/// </summary>
+public static class SyntheticOrganisations
+{
+    public const string BeckettStreetSurgery = "B86001";
+    public const string RoundhayRoadMedicalCentre = "B86002";
+    public const string KirkstallHealthCentre = "B86003";
+    public const string TeachingHospitals = "RR8";
+    public const string MentalHealthTrust = "RGD";
+    public const string CommunityHealthcare = "RY6";
+    public const string AdultSocialCare = "00DA";
+
+    public static readonly IReadOnlyList<SyntheticOrganisation> All =
+    [
+        new(BeckettStreetSurgery, "Beckett Street Surgery", "GP_PRACTICE"),
+        new(RoundhayRoadMedicalCentre, "Roundhay Road Medical Centre", "GP_PRACTICE"),
+        new(KirkstallHealthCentre, "Kirkstall Health Centre", "GP_PRACTICE"),
+        new(TeachingHospitals, "Leeds Teaching Hospitals NHS Trust", "ACUTE_HOSPITAL"),
+        new(MentalHealthTrust, "Leeds and York Partnership NHS Foundation Trust", "MENTAL_HEALTH_TRUST"),
+        new(CommunityHealthcare, "Leeds Community Healthcare NHS Trust", "COMMUNITY"),
+        new(AdultSocialCare, "Leeds City Council Adult Social Care", "ADULT_SOCIAL_CARE"),
+    ];
+
+    /// <summary>
+    /// Cohort indices (into <see cref="SyntheticCohort.Patients"/>) with a role in the dev
+    /// scenarios, so every service's seed tells the same story.
+    /// </summary>
+    public static class Scenario
+    {
+        /// <summary>The README's example patient: registered at B86001, an inpatient at RR8, no restrictions.</summary>
+        public const int ExamplePatient = 0;
+
+        /// <summary>Has opted out of the shared record: nobody sees it, emergency included.</summary>
+        public const int OptedOut = 1;
+
+        /// <summary>Has asked for the mental health trust's entries to be withheld.</summary>
+        public const int WithholdsMentalHealth = 2;
+
+        /// <summary>Has blocked a named professional (the seeded hospital admin clerk) from viewing.</summary>
+        public const int BlocksProfessional = 3;
+
+        /// <summary>Has sensitive entries (e.g. sexual health) released by explicit consent.</summary>
+        public const int ReleasesSensitive = 4;
+
+        /// <summary>An open social care case with adult social care and a mental health care team.</summary>
+        public const int SocialCareCase = 5;
+
+        /// <summary>Has a restricted (location-withheld) demographics record.</summary>
+        public const int RestrictedDemographics = 39;
+    }
+}
+
+/// <summary>One synthetic organisation.</summary>
+public sealed record SyntheticOrganisation(string OdsCode, string Name, string Kind);
