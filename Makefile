@@ -1,0 +1,42 @@
+# Leeds Care Record platform: the commands a newcomer needs.
+#   make run    bring up PostgreSQL and Redis, build, migrate, seed, start every service
+#   make test   bring up PostgreSQL and Redis, run every test against them
+#   make lint   buf lint (STANDARD) and format check of protos/; buf breaking against main on branches
+#   make bench  benchmarks (never part of make test)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help run test lint build infra infra-down infra-status infra-destroy bench clean
+
+help:
+	@sed -n '1,6p' Makefile | sed 's/^# \{0,1\}//'
+
+run:
+	@scripts/run.sh
+
+test:
+	@scripts/test.sh
+
+lint:
+	@scripts/lint.sh
+
+build:
+	@scripts/require-dotnet.sh && dotnet build lcr-platform.sln -c Release
+
+infra:
+	@scripts/infra.sh up
+
+infra-down:
+	@scripts/infra.sh down
+
+infra-status:
+	@scripts/infra.sh status
+
+infra-destroy:
+	@scripts/infra.sh destroy
+
+bench:
+	@scripts/bench.sh
+
+clean:
+	@dotnet clean lcr-platform.sln >/dev/null; find . -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} +

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# make lint: buf lint (STANDARD) and buf format over protos/, with buf pinned in tools/buf;
+# buf breaking (FILE) against the main branch when run on any other branch.
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+BUF="$REPO/tools/buf/node_modules/.bin/buf"
+if [ ! -x "$BUF" ]; then
+  (cd tools/buf && npm ci --no-audit --no-fund --loglevel=error)
+fi
+"$BUF" lint
+"$BUF" format --diff --exit-code
+branch="$(git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)"
+if [ "$branch" != "main" ] && git rev-parse --verify -q main >/dev/null; then
+  "$BUF" breaking --against "$REPO/.git#branch=main"
+  echo "buf breaking: no breaking change against main"
+else
+  echo "buf breaking: on main, nothing to compare against (run on a branch to check against main)"
+fi
+echo "buf lint: clean"

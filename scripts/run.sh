@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# make run: PostgreSQL and Redis up, build, migrate and seed every service, start them all on
+# 127.0.0.1, print the endpoints and an example call, and stop everything on Ctrl-C.
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+scripts/require-dotnet.sh
+scripts/infra.sh up
+eval "$(scripts/infra.sh env)"
+
+# Development secrets: generated once into the git-ignored .data/secrets, never committed.
+SECRETS="$REPO/.data/secrets"
+mkdir -p "$SECRETS" && chmod 700 "$SECRETS"
+secret() { # name, generator
+  local file="$SECRETS/$1"
+  if [ ! -s "$file" ]; then (umask 077; eval "$2" > "$file"); fi
+  tr -d '\n' < "$file"
+}
+export Lcr__PseudonymKey="$(secret pseudonym-key 'head -c 32 /dev/urandom | base64')"
+export Identity__KeyEncryptionKey="$(secret identity-key-encryption-key 'head -c 32 /dev/urandom | base64')"
+export Identity__SeedPassword="$(secret dev-password 'echo "Leeds-$(head -c 9 /dev/urandom | base64 | tr -d "/+=")"')"
+export Identity__SeedClientSecret="$(secret dev-client-secret 'head -c 24 /dev/urandom | base64 | tr -d "/+="')"
+export Internal__SigningKey="$(secret internal-signing-key 'head -c 32 /dev/urandom | base64')"
+export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
+
+echo "Building (Release)..."
+BUILD_LOG="$REPO/.data/build.log"
+if ! dotnet build lcr-platform.sln -c Release > "$BUILD_LOG" 2>&1; then
+  grep -E ': error ' "$BUILD_LOG" | sort -u | head -n 40 >&2
+  echo "Build failed (full log: $BUILD_LOG)" >&2
+  exit 1
+fi
+
+# name:project-dir:port, in start order (the gateway last: it needs the others).
+ALL=(
+  "identity:services/Lcr.Identity:7102"
+  "demographics:services/Lcr.Demographics:7101"
+  "consent:services/Lcr.Consent:7103"
+  "clinical:services/Lcr.Clinical:7104"
+  "audit:services/Lcr.Audit:7105"
+  "gateway:gateway/Lcr.Gateway:7100"
+)
+SERVICES=()
+for entry in "${ALL[@]}"; do
+  IFS=: read -r name dir port <<<"$entry"
+  dll="$dir/bin/Release/net10.0/$(basename "$dir").dll"
+  [ -f "$dll" ] && SERVICES+=("$entry")
+done
+
+LOGS="$REPO/.data/logs"
+mkdir -p "$LOGS"
+for entry in "${SERVICES[@]}"; do
+  IFS=: read -r name dir port <<<"$entry"
+  echo "Migrating and seeding $name..."
+  if ! (cd "$dir" && dotnet "bin/Release/net10.0/$(basename "$dir").dll" seed) > "$LOGS/$name-seed.log" 2>&1; then
+    tail -n 20 "$LOGS/$name-seed.log" >&2
+    echo "Seeding $name failed (log: $LOGS/$name-seed.log)" >&2
+    exit 1
+  fi
+done
+
+PIDS=()
+stop() {
+  trap - INT TERM EXIT
+  echo
+  echo "Stopping services..."
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  scripts/infra.sh down
+  echo "Stopped."
+}
+trap stop INT TERM EXIT
+
+for entry in "${SERVICES[@]}"; do
+  IFS=: read -r name dir port <<<"$entry"
+  (cd "$dir" && exec dotnet "bin/Release/net10.0/$(basename "$dir").dll") > "$LOGS/$name.log" 2>&1 &
+  PIDS+=("$!")
+done
+
+CLI=(dotnet tools/Lcr.Cli/bin/Release/net10.0/lcr.dll)
+for entry in "${SERVICES[@]}"; do
+  IFS=: read -r name dir port <<<"$entry"
+  if ! "${CLI[@]}" health --address "http://127.0.0.1:$port" --service readiness --wait 60 >/dev/null; then
+    tail -n 20 "$LOGS/$name.log" >&2
+    echo "$name did not become ready (log: $LOGS/$name.log)" >&2
+    exit 1
+  fi
+done
+
+EXAMPLE_NHS="$("${CLI[@]}" dev example-nhs-number)"
+echo
+echo "Leeds Care Record platform is running (logs in .data/logs/):"
+for entry in "${SERVICES[@]}"; do
+  IFS=: read -r name dir port <<<"$entry"
+  printf '  %-13s http://127.0.0.1:%s   (gRPC, reflection on)\n' "$name" "$port"
+done
+if [ -f scripts/run-examples.sh ]; then
+  # shellcheck source=/dev/null
+  source scripts/run-examples.sh
+else
+  echo
+  echo "Try it (in another terminal):"
+  echo "  dotnet tools/Lcr.Cli/bin/Release/net10.0/lcr.dll patient get $EXAMPLE_NHS --address http://127.0.0.1:7101"
+fi
+echo
+echo "Press Ctrl-C to stop everything."
+wait
