@@ -4,13 +4,10 @@ using Lcr.Common.V1;
 namespace Lcr.ServiceDefaults;
 
 /// <summary>
-/// Who is calling an internal service, as asserted by the gateway (or by an internal
-/// service acting for itself) in request metadata. Services record it on every change.
-/// <para>
-/// Until the gateway issue lands, internal services trust these headers because only
-/// the platform's own network reaches them; the gateway issue adds a signed internal
-/// credential so a service refuses headers that did not come from the gateway.
-/// </para>
+/// Who is calling an internal service. With internal credentials configured (every real
+/// deployment, and <c>make run</c>) the actor comes only from the gateway's signed credential
+/// (<see cref="InternalCredentials"/>); without them (service-level tests) from these
+/// <c>x-lcr-actor-*</c> headers. Services record the actor on every change.
 /// </summary>
 public static class CallerHeaders
 {
@@ -40,6 +37,15 @@ public static class CallerHeaders
     /// </summary>
     public static Actor RequireActor(ServerCallContext context)
     {
+        if (context.UserState.TryGetValue(InternalCallerInterceptor.ActorKey, out var verified) && verified is Actor fromCredential)
+        {
+            // Signed by the gateway: the only source of the actor when internal credentials are on.
+            return string.IsNullOrWhiteSpace(fromCredential.Id) || fromCredential.Kind == Lcr.Common.V1.ActorKind.Unspecified
+                ? throw new UnauthenticatedException("CALLER_NOT_IDENTIFIED", "The internal credential names no actor.")
+                : fromCredential;
+        }
+
+        // No internal credentials configured (Development/Test): the x-lcr-actor-* headers.
         var headers = context.RequestHeaders;
         var kind = headers.GetValue(ActorKind) switch
         {

@@ -48,9 +48,12 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddSingleton(sp => PatientPseudonymiser.FromBase64OrRandom(
             sp.GetRequiredService<IConfiguration>()["Lcr:PseudonymKey"]));
 
+        builder.Services.AddSingleton(sp => new InternalCredentialsHolder(InternalCredentials.FromConfiguration(
+            sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>(), serviceName)));
         builder.Services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorMappingInterceptor>();
+            o.Interceptors.Add<InternalCallerInterceptor>();
             o.EnableDetailedErrors = false;
             o.MaxReceiveMessageSize = builder.Configuration.GetValue("Lcr:MaxReceiveMessageBytes", 16 * 1024 * 1024);
         });

@@ -1,0 +1,221 @@
+using System.Collections.Concurrent;
+using System.Security.Claims;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Lcr.Common.V1;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Lcr.ServiceDefaults;
+
+/// <summary>
+/// The signed internal credential: how an internal service knows a call comes from the
+/// gateway (or another named platform service) and who it acts for.
+/// <para>
+/// The caller puts a short-lived JWT (HS256 under the shared <c>Internal:SigningKey</c>) in
+/// the <c>x-lcr-internal</c> metadata; its issuer names the calling service and its claims
+/// name the actor (kind, id, organisation, role). Every internal service with a signing key
+/// configured refuses any call (other than health and reflection) without a valid credential
+/// from an allowed caller, and takes the actor only from the credential. In the cluster, mTLS
+/// between pods (a mesh) can add transport identity on top; the credential is what the
+/// application checks either way.
+/// </para>
+/// </summary>
+public sealed class InternalCredentials
+{
+    public const string Header = "x-lcr-internal";
+    public const string Audience = "lcr-internal";
+    private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan Reuse = TimeSpan.FromSeconds(60);
+
+    private readonly SymmetricSecurityKey _key;
+    private readonly SigningCredentials _signing;
+    private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
+    private readonly ConcurrentDictionary<string, (string Token, DateTimeOffset Expires)> _issued = new();
+    private readonly TimeProvider _clock;
+
+    public InternalCredentials(byte[] key, string serviceName, IReadOnlyCollection<string> allowedCallers, TimeProvider? clock = null)
+    {
+        if (key.Length < 32)
+        {
+            throw new ArgumentException("Internal:SigningKey must be at least 32 bytes (base64).", nameof(key));
+        }
+
+        _key = new SymmetricSecurityKey(key) { KeyId = "internal" };
+        _signing = new SigningCredentials(_key, SecurityAlgorithms.HmacSha256);
+        ServiceName = serviceName;
+        AllowedCallers = allowedCallers;
+        _clock = clock ?? TimeProvider.System;
+    }
+
+    /// <summary>This service's name: the issuer of credentials it signs.</summary>
+    public string ServiceName { get; }
+
+    /// <summary>Services whose credentials this service accepts.</summary>
+    public IReadOnlyCollection<string> AllowedCallers { get; }
+
+    /// <summary>
+    /// Creates the credential service from configuration: null when no <c>Internal:SigningKey</c>
+    /// is set, which only the Development and Test environments allow.
+    /// </summary>
+    public static InternalCredentials? FromConfiguration(IConfiguration config, IHostEnvironment env, string serviceName)
+    {
+        var key = config["Internal:SigningKey"];
+        if (string.IsNullOrWhiteSpace(key))
+        {
+            if (env.IsDevelopment() || env.IsEnvironment("Test"))
+            {
+                return null;
+            }
+
+            throw new InvalidOperationException(
+                "Internal:SigningKey is not configured: internal services refuse to run unauthenticated outside Development/Test.");
+        }
+
+        var allowed = config.GetSection("Internal:AllowedCallers").Get<string[]>() ?? ["gateway"];
+        return new InternalCredentials(Convert.FromBase64String(key), serviceName, allowed);
+    }
+
+    /// <summary>Metadata carrying a credential for <paramref name="actor"/>, signed as this service.</summary>
+    public Metadata For(Actor actor) => new() { { Header, Issue(actor) } };
+
+    /// <summary>A credential for <paramref name="actor"/>; reused for a minute to keep signing off the hot path.</summary>
+    public string Issue(Actor actor)
+    {
+        var cacheKey = string.Join('|', (int)actor.Kind, actor.Id, actor.Organisation?.OdsCode, actor.RoleCode);
+        var now = _clock.GetUtcNow();
+        if (_issued.TryGetValue(cacheKey, out var cached) && cached.Expires - now > Lifetime - Reuse)
+        {
+            return cached.Token;
+        }
+
+        var expires = now + Lifetime;
+        var token = _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = ServiceName,
+            Audience = Audience,
+            IssuedAt = now.UtcDateTime,
+            NotBefore = now.UtcDateTime.AddSeconds(-5),
+            Expires = expires.UtcDateTime,
+            SigningCredentials = _signing,
+            TokenType = "lcr-internal+jwt",
+            Claims = new Dictionary<string, object>
+            {
+                ["act_kind"] = (int)actor.Kind,
+                ["sub"] = actor.Id,
+                ["org"] = actor.Organisation?.OdsCode ?? string.Empty,
+                ["role"] = actor.RoleCode ?? string.Empty,
+            },
+        });
+        if (_issued.Count > 10_000)
+        {
+            _issued.Clear();
+        }
+
+        _issued[cacheKey] = (token, expires);
+        return token;
+    }
+
+    /// <summary>Verifies a credential; returns the calling service and actor, or throws UNAUTHENTICATED.</summary>
+    public async Task<(string Caller, Actor Actor)> VerifyAsync(string? token)
+    {
+        if (string.IsNullOrEmpty(token))
+        {
+            throw new UnauthenticatedException("INTERNAL_CREDENTIAL_MISSING",
+                "Internal services accept calls only from the platform gateway (no internal credential).");
+        }
+
+        var result = await _handler.ValidateTokenAsync(token, new TokenValidationParameters
+        {
+            ValidAudience = Audience,
+            ValidIssuers = AllowedCallers,
+            IssuerSigningKey = _key,
+            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+            ValidTypes = ["lcr-internal+jwt"],
+            ClockSkew = TimeSpan.FromSeconds(30),
+            RequireExpirationTime = true,
+            RequireSignedTokens = true,
+            LifetimeValidator = (nbf, exp, _, p) =>
+            {
+                var now = _clock.GetUtcNow().UtcDateTime;
+                return exp is { } e && e + p.ClockSkew > now && (nbf is not { } n || n - p.ClockSkew <= now);
+            },
+        });
+        if (!result.IsValid)
+        {
+            throw new UnauthenticatedException("INTERNAL_CREDENTIAL_INVALID",
+                "The internal credential is not valid (expired, wrong key, or a caller this service does not accept).");
+        }
+
+        var claims = result.ClaimsIdentity;
+        var kind = int.TryParse(claims.FindFirst("act_kind")?.Value, out var k) ? (ActorKind)k : ActorKind.Unspecified;
+        var actor = new Actor
+        {
+            Kind = kind,
+            Id = claims.FindFirst("sub")?.Value ?? claims.FindFirst(ClaimTypes.NameIdentifier)?.Value ?? string.Empty,
+            Organisation = new OrganisationReference { OdsCode = claims.FindFirst("org")?.Value ?? string.Empty },
+            RoleCode = claims.FindFirst("role")?.Value ?? string.Empty,
+        };
+        return (result.Issuer, actor);
+    }
+}
+
+/// <summary>
+/// Refuses every call without a valid internal credential when the service has a signing key
+/// (health and reflection stay open for probes and tools), and records the verified actor
+/// for <see cref="CallerHeaders.RequireActor"/>.
+/// </summary>
+public sealed class InternalCallerInterceptor(InternalCredentialsHolder holder) : Interceptor
+{
+    private readonly InternalCredentials? credentials = holder.Value;
+
+    internal const string ActorKey = "lcr.actor";
+
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
+        UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        await AuthenticateAsync(context);
+        return await continuation(request, context);
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream,
+        ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        await AuthenticateAsync(context);
+        await continuation(request, responseStream, context);
+    }
+
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream,
+        ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        await AuthenticateAsync(context);
+        return await continuation(requestStream, context);
+    }
+
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream,
+        IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        await AuthenticateAsync(context);
+        await continuation(requestStream, responseStream, context);
+    }
+
+    private async Task AuthenticateAsync(ServerCallContext context)
+    {
+        if (credentials is null || IsOpen(context.Method))
+        {
+            return;
+        }
+
+        var (_, actor) = await credentials.VerifyAsync(context.RequestHeaders.GetValue(InternalCredentials.Header));
+        context.UserState[ActorKey] = actor;
+    }
+
+    private static bool IsOpen(string method) =>
+        method.StartsWith("/grpc.health.v1.Health/", StringComparison.Ordinal) ||
+        method.StartsWith("/grpc.reflection.", StringComparison.Ordinal);
+}
+
+/// <summary>The service's internal credentials, or null where none are configured (Development/Test only).</summary>
+public sealed record InternalCredentialsHolder(InternalCredentials? Value);

@@ -1,0 +1,85 @@
+using System.Security.Cryptography;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Lcr.Common.V1;
+using Lcr.Demographics.Api;
+using Lcr.Demographics.V1;
+using Lcr.ServiceDefaults;
+using Lcr.Testing;
+
+namespace Lcr.Demographics.Tests;
+
+/// <summary>The demographics service as deployed: internal credentials on, only the gateway accepted.</summary>
+public sealed class CredentialedDemographicsHost : ServiceHost<DemographicsGrpcService>
+{
+    public static readonly byte[] Key = RandomNumberGenerator.GetBytes(32);
+
+    protected override string ConnectionName => "Demographics";
+
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings() =>
+        [new("Internal:SigningKey", Convert.ToBase64String(Key))];
+
+    public DemographicsService.DemographicsServiceClient Client => new(Channel);
+}
+
+public class InternalCredentialTests(CredentialedDemographicsHost host) : IClassFixture<CredentialedDemographicsHost>
+{
+    private static readonly Actor Feed = new()
+    {
+        Kind = ActorKind.System, Id = "pas-feed", Organisation = new OrganisationReference { OdsCode = "RR8" },
+    };
+
+    private static InternalCredentials Signer(string service = "gateway", byte[]? key = null) =>
+        new(key ?? CredentialedDemographicsHost.Key, service, ["gateway"]);
+
+    [Fact]
+    public async Task A_call_without_the_gateway_credential_is_unauthenticated()
+    {
+        var e = await RpcAssert.Fails(StatusCode.Unauthenticated, async () =>
+            await host.Client.GetPatientAsync(new GetPatientRequest { NhsNumber = "9434765919" }));
+        Assert.Contains("gateway", e.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Plain_actor_headers_are_not_enough_when_credentials_are_on()
+    {
+        await RpcAssert.Fails(StatusCode.Unauthenticated, async () =>
+            await host.Client.CreatePatientAsync(new CreatePatientRequest { Patient = DemographicsHost.NewPatient() }, CallerHeaders.For(Feed)));
+    }
+
+    [Fact]
+    public async Task A_credential_signed_by_another_service_or_key_is_refused()
+    {
+        await RpcAssert.Fails(StatusCode.Unauthenticated, async () =>
+            await host.Client.GetPatientAsync(new GetPatientRequest { NhsNumber = "9434765919" }, Signer("clinical").For(Feed)));
+        await RpcAssert.Fails(StatusCode.Unauthenticated, async () =>
+            await host.Client.GetPatientAsync(new GetPatientRequest { NhsNumber = "9434765919" }, Signer(key: RandomNumberGenerator.GetBytes(32)).For(Feed)));
+        var tampered = Signer().Issue(Feed);
+        tampered = tampered[..^4] + (tampered[^4] == 'A' ? "BBBB" : "AAAA");
+        await RpcAssert.Fails(StatusCode.Unauthenticated, async () =>
+            await host.Client.GetPatientAsync(new GetPatientRequest { NhsNumber = "9434765919" },
+                new Metadata { { InternalCredentials.Header, tampered } }));
+    }
+
+    [Fact]
+    public async Task The_actor_recorded_is_the_one_the_gateway_signed_not_a_spoofed_header()
+    {
+        var p = DemographicsHost.NewPatient();
+        var headers = Signer().For(Feed);
+        headers.Add(CallerHeaders.ActorId, "someone-else");
+        headers.Add(CallerHeaders.ActorKind, "professional");
+        await host.Client.CreatePatientAsync(new CreatePatientRequest { Patient = p }, headers);
+        var history = await host.Client.ListPatientHistoryAsync(new ListPatientHistoryRequest { NhsNumber = p.NhsNumber }, Signer().For(Feed));
+        var created = Assert.Single(history.Versions);
+        Assert.Equal("pas-feed", created.ChangedBy.Id);
+        Assert.Equal(ActorKind.System, created.ChangedBy.Kind);
+        Assert.Equal("RR8", created.ChangedBy.Organisation.OdsCode);
+    }
+
+    [Fact]
+    public async Task Health_stays_open_for_kubernetes_probes()
+    {
+        var reply = await new Health.HealthClient(host.Channel).CheckAsync(new HealthCheckRequest { Service = "readiness" });
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, reply.Status);
+    }
+}
