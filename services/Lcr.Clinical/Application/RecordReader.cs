@@ -1,0 +1,226 @@
+using Lcr.Clinical.Domain;
+using Lcr.Clinical.Persistence;
+using Lcr.Clinical.V1;
+using Lcr.Common.V1;
+using Lcr.ServiceDefaults;
+using Microsoft.EntityFrameworkCore;
+
+namespace Lcr.Clinical.Application;
+
+/// <summary>ListEntries, GetEntry, GetDocumentContent and ListEntryHistory.</summary>
+public sealed class RecordReader(ClinicalDbContext db)
+{
+    public static Guid ParseEntryId(string? value, string field, FieldViolations v)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            v.Add(field, "is required");
+            return Guid.Empty;
+        }
+
+        return v.Check(Guid.TryParseExact(value, "D", out var id), field, "must be an entry id (a UUID) issued by this service")
+            ? id
+            : Guid.Empty;
+    }
+
+    public async Task<ListEntriesResponse> ListAsync(ListEntriesRequest request, CancellationToken ct)
+    {
+        var v = new FieldViolations();
+        NhsNumber.Validate(request.NhsNumber, v);
+        var categories = new SortedSet<short>();
+        for (var i = 0; i < request.Categories.Count; i++)
+        {
+            if (v.Check(EntryValidator.IsClinicalCategory(request.Categories[i]), $"categories[{i}]",
+                    "must be one of RECORD_CATEGORY_PROBLEMS, _MEDICATIONS, _ALLERGIES, _TEST_RESULTS or _DOCUMENTS"))
+            {
+                categories.Add((short)request.Categories[i]);
+            }
+        }
+
+        var statuses = new SortedSet<short>();
+        for (var i = 0; i < request.Statuses.Count; i++)
+        {
+            if (v.RequireEnum(request.Statuses[i], $"statuses[{i}]"))
+            {
+                statuses.Add((short)request.Statuses[i]);
+            }
+        }
+
+        DateTimeOffset? start = null, end = null;
+        if (request.ClinicalPeriod is { } period)
+        {
+            start = EntryFacts.Instant(period.StartTime);
+            end = EntryFacts.Instant(period.EndTime);
+            v.Check(start is null || end is null || end >= start, "clinical_period.end_time", "must not be before start_time");
+        }
+
+        var excludedOrgs = new SortedSet<string>(StringComparer.Ordinal);
+        v.Check(request.ExcludedSourceOrganisationOdsCodes.Count <= Limits.MaxExclusions, "excluded_source_organisation_ods_codes",
+            $"must have at most {Limits.MaxExclusions} codes");
+        for (var i = 0; i < request.ExcludedSourceOrganisationOdsCodes.Count && i < Limits.MaxExclusions; i++)
+        {
+            var ods = EntryValidator.NormaliseOds(request.ExcludedSourceOrganisationOdsCodes[i]);
+            if (v.Check(ods is not null, $"excluded_source_organisation_ods_codes[{i}]", "must be an ODS code: 3 to 12 letters and digits"))
+            {
+                excludedOrgs.Add(ods!);
+            }
+        }
+
+        var excludedIds = new SortedSet<Guid>();
+        v.Check(request.ExcludedEntryIds.Count <= Limits.MaxExclusions, "excluded_entry_ids", $"must have at most {Limits.MaxExclusions} ids");
+        for (var i = 0; i < request.ExcludedEntryIds.Count && i < Limits.MaxExclusions; i++)
+        {
+            var id = ParseEntryId(request.ExcludedEntryIds[i], $"excluded_entry_ids[{i}]", v);
+            if (id != Guid.Empty)
+            {
+                excludedIds.Add(id);
+            }
+        }
+
+        var size = Paging.ResolvePageSize(request.PageSize, v);
+        var fingerprint = string.Join('|', "entries", request.NhsNumber, string.Join(',', categories), string.Join(',', statuses),
+            start?.UtcTicks, end?.UtcTicks, string.Join(',', excludedOrgs), string.Join(',', excludedIds), request.IncludeSensitive);
+        var after = Paging.DecodeToken<Position>(request.PageToken, fingerprint, v);
+        v.ThrowIfAny();
+
+        var nhs = request.NhsNumber;
+        var query = db.Entries.AsNoTracking().Where(e => e.NhsNumber == nhs && !e.EnteredInError);
+        if (categories.Count > 0)
+        {
+            var list = categories.ToList();
+            query = query.Where(e => list.Contains(e.Category));
+        }
+
+        if (statuses.Count > 0)
+        {
+            var list = statuses.ToList();
+            query = query.Where(e => list.Contains(e.Status));
+        }
+
+        if (start is { } s)
+        {
+            query = query.Where(e => e.ClinicalTime >= s);
+        }
+
+        if (end is { } x)
+        {
+            query = query.Where(e => e.ClinicalTime < x);
+        }
+
+        if (excludedOrgs.Count > 0)
+        {
+            var list = excludedOrgs.ToList();
+            query = query.Where(e => !list.Contains(e.SourceOrganisation));
+        }
+
+        if (excludedIds.Count > 0)
+        {
+            var list = excludedIds.ToList();
+            query = query.Where(e => !list.Contains(e.Id));
+        }
+
+        if (!request.IncludeSensitive)
+        {
+            query = query.Where(e => e.Sensitivity != (short)Sensitivity.Sensitive);
+        }
+
+        if (after is not null)
+        {
+            // Row-value comparison: (clinical_time, id) < (last seen), an index range scan.
+            var t = after.Time;
+            var id = after.Id;
+            query = query.Where(e => EF.Functions.LessThan(ValueTuple.Create(e.ClinicalTime, e.Id), ValueTuple.Create(t, id)));
+        }
+
+        var rows = await query.OrderByDescending(e => e.ClinicalTime).ThenByDescending(e => e.Id).Take(size + 1).ToListAsync(ct);
+        var response = new ListEntriesResponse();
+        response.Entries.AddRange(rows.Take(size).Select(EntryMapping.ToProto));
+        if (rows.Count > size)
+        {
+            var last = rows[size - 1];
+            response.NextPageToken = Paging.EncodeToken(new Position(last.ClinicalTime, last.Id), fingerprint);
+        }
+
+        return response;
+    }
+
+    public async Task<Entry> GetAsync(GetEntryRequest request, CancellationToken ct)
+    {
+        var v = new FieldViolations();
+        NhsNumber.Validate(request.NhsNumber, v);
+        var id = ParseEntryId(request.EntryId, "entry_id", v);
+        v.ThrowIfAny();
+        var row = await db.Entries.AsNoTracking().SingleOrDefaultAsync(e => e.Id == id && e.NhsNumber == request.NhsNumber, ct)
+            ?? throw new NotFoundException("entry");
+        return EntryMapping.ToProto(row);
+    }
+
+    public async Task<GetDocumentContentResponse> GetContentAsync(GetDocumentContentRequest request, CancellationToken ct)
+    {
+        var v = new FieldViolations();
+        NhsNumber.Validate(request.NhsNumber, v);
+        var id = ParseEntryId(request.EntryId, "entry_id", v);
+        v.ThrowIfAny();
+        var head = await db.Entries.AsNoTracking()
+            .Where(e => e.Id == id && e.NhsNumber == request.NhsNumber)
+            .Select(e => new { e.Category, e.EnteredInError, e.Version, e.DocumentContentId })
+            .SingleOrDefaultAsync(ct);
+        if (head is null || head.EnteredInError)
+        {
+            throw new NotFoundException("entry");
+        }
+
+        if (head.Category != (short)RecordCategory.Documents || head.DocumentContentId is null)
+        {
+            throw new InvalidArgumentException("entry_id", "names an entry that is not a document");
+        }
+
+        var contentId = head.DocumentContentId.Value;
+        var content = await db.DocumentContents.AsNoTracking().Where(c => c.Id == contentId)
+            .Select(c => new { c.Data, c.ContentType, c.SizeBytes }).SingleAsync(ct);
+        return new GetDocumentContentResponse
+        {
+            Content = new DocumentContent
+            {
+                Data = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(content.Data),
+                ContentType = content.ContentType,
+                SizeBytes = content.SizeBytes,
+            },
+            EntryVersion = head.Version,
+        };
+    }
+
+    public async Task<ListEntryHistoryResponse> HistoryAsync(ListEntryHistoryRequest request, CancellationToken ct)
+    {
+        var v = new FieldViolations();
+        NhsNumber.Validate(request.NhsNumber, v);
+        var id = ParseEntryId(request.EntryId, "entry_id", v);
+        var size = Paging.ResolvePageSize(request.PageSize, v);
+        var fingerprint = "history|" + request.EntryId;
+        var before = Paging.DecodeToken<long?>(request.PageToken, fingerprint, v);
+        v.ThrowIfAny();
+
+        if (!await db.Entries.AnyAsync(e => e.Id == id && e.NhsNumber == request.NhsNumber, ct))
+        {
+            throw new NotFoundException("entry");
+        }
+
+        var query = db.EntryVersions.AsNoTracking().Where(x => x.EntryId == id);
+        if (before is { } b)
+        {
+            query = query.Where(x => x.Version < b);
+        }
+
+        var rows = await query.OrderByDescending(x => x.Version).Take(size + 1).Select(x => new { x.Version, x.Snapshot }).ToListAsync(ct);
+        var response = new ListEntryHistoryResponse();
+        response.Versions.AddRange(rows.Take(size).Select(r => EntryMapping.FromSnapshot(r.Snapshot)));
+        if (rows.Count > size)
+        {
+            response.NextPageToken = Paging.EncodeToken<long?>(rows[size - 1].Version, fingerprint);
+        }
+
+        return response;
+    }
+
+    private sealed record Position(DateTimeOffset Time, Guid Id);
+}
