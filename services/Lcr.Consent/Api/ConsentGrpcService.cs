@@ -1,0 +1,51 @@
+using Grpc.Core;
+using Lcr.Common.V1;
+using Lcr.Consent.Application;
+using Lcr.Consent.V1;
+using Lcr.ServiceDefaults;
+
+namespace Lcr.Consent.Api;
+
+/// <summary>The gRPC face of <see cref="ConsentUseCases"/>: no logic, just translation.</summary>
+public sealed class ConsentGrpcService(ConsentUseCases consent) : V1.ConsentService.ConsentServiceBase
+{
+    public override async Task<GetConsentResponse> GetConsent(GetConsentRequest request, ServerCallContext context) =>
+        new() { Consent = await consent.GetAsync(request.NhsNumber, context.CancellationToken) };
+
+    public override async Task<RecordOptOutResponse> RecordOptOut(RecordOptOutRequest request, ServerCallContext context)
+    {
+        var (state, changed) = await consent.RecordOptOutAsync(request, Writer(context), context.CancellationToken);
+        return new RecordOptOutResponse { Consent = state, Changed = changed };
+    }
+
+    public override async Task<WithdrawOptOutResponse> WithdrawOptOut(WithdrawOptOutRequest request, ServerCallContext context)
+    {
+        var (state, changed) = await consent.WithdrawOptOutAsync(request, Writer(context), context.CancellationToken);
+        return new WithdrawOptOutResponse { Consent = state, Changed = changed };
+    }
+
+    public override Task<AddRestrictionResponse> AddRestriction(AddRestrictionRequest request, ServerCallContext context) =>
+        consent.AddRestrictionAsync(request, Writer(context), context.CancellationToken);
+
+    public override Task<RemoveRestrictionResponse> RemoveRestriction(RemoveRestrictionRequest request, ServerCallContext context) =>
+        consent.RemoveRestrictionAsync(request, Writer(context), context.CancellationToken);
+
+    public override Task<ListConsentHistoryResponse> ListConsentHistory(ListConsentHistoryRequest request, ServerCallContext context) =>
+        consent.HistoryAsync(request, context.CancellationToken);
+
+    public override Task<EvaluateAccessResponse> EvaluateAccess(EvaluateAccessRequest request, ServerCallContext context) =>
+        consent.EvaluateAccessAsync(request, context.CancellationToken);
+
+    /// <summary>The attributable caller of a change (UNAUTHENTICATED without one).</summary>
+    private static Actor Writer(ServerCallContext context)
+    {
+        var actor = CallerHeaders.RequireActor(context);
+        if (actor.RoleCode.Length > ConsentRules.MaxRoleCodeLength)
+        {
+            throw new UnauthenticatedException("CALLER_NOT_IDENTIFIED",
+                $"The {CallerHeaders.ActorRole} metadata must be a role code of at most {ConsentRules.MaxRoleCodeLength} characters.");
+        }
+
+        return actor;
+    }
+}

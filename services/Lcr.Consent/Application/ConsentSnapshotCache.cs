@@ -1,0 +1,102 @@
+using System.Text.Json;
+using Lcr.Consent.Domain;
+using Lcr.ServiceDefaults;
+using StackExchange.Redis;
+
+namespace Lcr.Consent.Application;
+
+/// <summary>
+/// Redis cache of consent snapshots, keyed by the patient's pseudonym and consent version:
+/// <c>lcr:consent:snapshot:{pseudonym}:{version}</c>. The snapshot of a version never
+/// changes, and every reader learns the current version from PostgreSQL first, so a change
+/// committed before its caller got a reply is seen by the very next evaluation on any
+/// replica, whatever Redis holds: no invalidation race is possible. Old versions simply
+/// expire. Redis failures are never the caller's problem: a failed read is a miss, a failed
+/// write is skipped, and nothing is tried while the connection is known to be down.
+/// </summary>
+public sealed partial class ConsentSnapshotCache(
+    IConnectionMultiplexer redis,
+    PatientPseudonymiser pseudonymiser,
+    ConsentMetrics metrics,
+    IConfiguration configuration,
+    ILogger<ConsentSnapshotCache> logger)
+{
+    private static readonly KeyValuePair<string, object?> Absent = new("cause", "absent");
+    private static readonly KeyValuePair<string, object?> Unavailable = new("cause", "redis_unavailable");
+
+    private readonly TimeSpan _ttl = TimeSpan.FromSeconds(configuration.GetValue("Consent:CacheTtlSeconds", 3600));
+
+    public async Task<ConsentSnapshot?> GetAsync(string nhsNumber, long version)
+    {
+        if (!redis.IsConnected)
+        {
+            metrics.CacheMisses.Add(1, Unavailable);
+            return null;
+        }
+
+        try
+        {
+            var value = await redis.GetDatabase().StringGetAsync(Key(nhsNumber, version)).ConfigureAwait(false);
+            if (value.IsNullOrEmpty)
+            {
+                metrics.CacheMisses.Add(1, Absent);
+                return null;
+            }
+
+            var cached = JsonSerializer.Deserialize<CachedSnapshot>((byte[])value!);
+            if (cached is null || cached.V != version)
+            {
+                metrics.CacheMisses.Add(1, Absent);
+                return null;
+            }
+
+            metrics.CacheHits.Add(1);
+            return cached.ToSnapshot();
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException or JsonException)
+        {
+            LogCacheFailure(logger, "read", e.GetType().Name);
+            metrics.CacheMisses.Add(1, Unavailable);
+            return null;
+        }
+    }
+
+    /// <summary>Stores a snapshot under its version without waiting for Redis (fire and forget).</summary>
+    public async Task SetAsync(string nhsNumber, ConsentSnapshot snapshot)
+    {
+        if (snapshot.Version == 0 || !redis.IsConnected)
+        {
+            return;
+        }
+
+        try
+        {
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(CachedSnapshot.From(snapshot));
+            await redis.GetDatabase()
+                .StringSetAsync(Key(nhsNumber, snapshot.Version), bytes, _ttl, flags: CommandFlags.FireAndForget)
+                .ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            LogCacheFailure(logger, "write", e.GetType().Name);
+        }
+    }
+
+    private string Key(string nhsNumber, long version) =>
+        $"lcr:consent:snapshot:{pseudonymiser.Pseudonym(nhsNumber)}:{version.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Consent cache {Operation} failed ({Error}); using PostgreSQL")]
+    private static partial void LogCacheFailure(ILogger logger, string operation, string error);
+
+    /// <summary>The stored form: short names, codes only.</summary>
+    private sealed record CachedSnapshot(long V, bool O, List<CachedRestriction> R)
+    {
+        public static CachedSnapshot From(ConsentSnapshot s) =>
+            new(s.Version, s.OptedOut, s.Restrictions.Select(r => new CachedRestriction((int)r.Kind, r.Value, r.EndTime)).ToList());
+
+        public ConsentSnapshot ToSnapshot() =>
+            new(V, O, R.Select(r => new SnapshotRestriction((TargetKind)r.K, r.Val, r.End)).ToList());
+    }
+
+    private sealed record CachedRestriction(int K, string Val, DateTimeOffset? End);
+}

@@ -1,0 +1,274 @@
+using System.Diagnostics;
+using Lcr.Common.V1;
+using Lcr.Consent.Domain;
+using Lcr.Consent.Persistence;
+using Lcr.Consent.V1;
+using Lcr.ServiceDefaults;
+using Microsoft.EntityFrameworkCore;
+
+namespace Lcr.Consent.Application;
+
+/// <summary>
+/// The consent use cases. Every change runs in one transaction that locks the patient's
+/// version row, folds their history, decides whether anything changes (re-recording an
+/// opt-out or re-sending an AddRestriction changes nothing), appends one event and bumps the
+/// version. EvaluateAccess reads the version first, so it sees every committed change.
+/// </summary>
+public sealed class ConsentUseCases(ConsentDbContext db, ConsentSnapshotCache cache, ConsentMetrics metrics, TimeProvider clock)
+{
+    private static readonly Func<ConsentDbContext, string, Task<long>> CurrentVersion =
+        EF.CompileAsyncQuery((ConsentDbContext c, string nhs) =>
+            c.Patients.Where(p => p.NhsNumber == nhs).Select(p => p.Version).FirstOrDefault());
+
+    public async Task<EvaluateAccessResponse> EvaluateAccessAsync(EvaluateAccessRequest request, CancellationToken ct)
+    {
+        var v = new FieldViolations();
+        NhsNumber.Validate(request.NhsNumber, v);
+        var viewer = ConsentRules.ViewerId(request.ViewerProfessionalId, "viewer_professional_id", v);
+        var organisation = ConsentRules.Ods(request.ViewerOrganisationOdsCode, "viewer_organisation_ods_code", v);
+        v.MaxLength(request.ViewerRoleCode, "viewer_role_code", ConsentRules.MaxRoleCodeLength);
+        ConsentRules.Categories(request.RequestedCategories, "requested_categories", v);
+        v.ThrowIfAny();
+
+        using var activity = ConsentMetrics.ActivitySource.StartActivity("consent.evaluate_access");
+        var snapshot = await SnapshotAsync(request.NhsNumber, ct);
+        var outcome = AccessEvaluator.Evaluate(
+            snapshot,
+            new AccessQuery(viewer!, organisation!, request.RequestedCategories.Distinct().ToArray(), request.Emergency),
+            clock.GetUtcNow());
+
+        activity?.SetTag("lcr.consent.decision", outcome.Decision.ToString());
+        activity?.SetTag("lcr.consent.reason", outcome.Reason.ToString());
+        activity?.SetTag("lcr.consent.version", outcome.ConsentVersion);
+        activity?.SetTag("lcr.consent.emergency", request.Emergency);
+        metrics.Decisions.Add(1, new KeyValuePair<string, object?>("decision", outcome.Decision.ToString()),
+            new KeyValuePair<string, object?>("reason", outcome.Reason.ToString()));
+        return ConsentMapping.ToResponse(outcome);
+    }
+
+    public async Task<ConsentState> GetAsync(string nhsNumber, CancellationToken ct)
+    {
+        NhsNumber.Require(nhsNumber);
+        var ledger = ConsentLedger.Fold(await db.Events.AsNoTracking().Where(e => e.NhsNumber == nhsNumber).ToListAsync(ct));
+        return ConsentMapping.ToState(nhsNumber, ledger, clock.GetUtcNow());
+    }
+
+    public async Task<(ConsentState State, bool Changed)> RecordOptOutAsync(RecordOptOutRequest request, Actor actor, CancellationToken ct)
+    {
+        ValidateOptOutChange(request.NhsNumber, request.Channel, request.Reason);
+        var (ledger, change) = await ChangeAsync(request.NhsNumber, actor,
+            (l, _) => l.OptedOut ? null : NewEvent(ChangeKind.OptOutRecorded, request.Channel, request.Reason), ct);
+        return (ConsentMapping.ToState(request.NhsNumber, ledger, clock.GetUtcNow()), change is not null);
+    }
+
+    public async Task<(ConsentState State, bool Changed)> WithdrawOptOutAsync(WithdrawOptOutRequest request, Actor actor, CancellationToken ct)
+    {
+        ValidateOptOutChange(request.NhsNumber, request.Channel, request.Reason);
+        var (ledger, change) = await ChangeAsync(request.NhsNumber, actor,
+            (l, _) => l.OptedOut ? NewEvent(ChangeKind.OptOutWithdrawn, request.Channel, request.Reason) : null, ct);
+        return (ConsentMapping.ToState(request.NhsNumber, ledger, clock.GetUtcNow()), change is not null);
+    }
+
+    public async Task<AddRestrictionResponse> AddRestrictionAsync(AddRestrictionRequest request, Actor actor, CancellationToken ct)
+    {
+        var v = new FieldViolations();
+        NhsNumber.Validate(request.NhsNumber, v);
+        var (target, end) = ConsentRules.Restriction(request.Restriction, clock.GetUtcNow(), v);
+        var requestId = ConsentRules.Uuid(request.RequestId, "request_id", v);
+        v.ThrowIfAny();
+
+        RestrictionRecord? previous = null;
+        var (ledger, change) = await ChangeAsync(request.NhsNumber, actor, (l, _) =>
+        {
+            previous = l.FindByRequest(requestId!.Value);
+            if (previous is not null)
+            {
+                if (previous.Target != target || previous.Added.EndTime != end)
+                {
+                    throw new InvalidArgumentException("request_id", "was already used for a different restriction; use a new request_id");
+                }
+
+                return null;
+            }
+
+            var e = NewEvent(ChangeKind.RestrictionAdded, request.Restriction.Channel, request.Restriction.Reason);
+            e.RestrictionId = Guid.CreateVersion7();
+            e.TargetKind = target!.Kind;
+            e.TargetValue = target.Value;
+            e.EndTime = end;
+            e.RequestId = requestId;
+            return e;
+        }, ct);
+
+        var now = clock.GetUtcNow();
+        var record = previous ?? ledger.Find(change!.RestrictionId!.Value)!;
+        return new AddRestrictionResponse
+        {
+            Restriction = ConsentMapping.ToRestriction(record.Added, record.Removed, now),
+            Consent = ConsentMapping.ToState(request.NhsNumber, ledger, now),
+        };
+    }
+
+    public async Task<RemoveRestrictionResponse> RemoveRestrictionAsync(RemoveRestrictionRequest request, Actor actor, CancellationToken ct)
+    {
+        var v = new FieldViolations();
+        NhsNumber.Validate(request.NhsNumber, v);
+        var id = ConsentRules.Uuid(request.RestrictionId, "restriction_id", v);
+        ConsentRules.Reason(request.Reason, "reason", v);
+        ConsentRules.Channel(request.Channel, "channel", v);
+        v.ThrowIfAny();
+
+        var (ledger, _) = await ChangeAsync(request.NhsNumber, actor, (l, now) =>
+        {
+            var record = l.Find(id!.Value) ?? throw new NotFoundException("restriction");
+            if (record.StatusAt(now) != RestrictionStatus.Active)
+            {
+                return null; // already removed or expired: nothing to do
+            }
+
+            var e = NewEvent(ChangeKind.RestrictionRemoved, request.Channel, request.Reason);
+            e.RestrictionId = record.Id;
+            return e;
+        }, ct);
+
+        var at = clock.GetUtcNow();
+        var restriction = ledger.Find(id!.Value)!;
+        return new RemoveRestrictionResponse
+        {
+            Restriction = ConsentMapping.ToRestriction(restriction.Added, restriction.Removed, at),
+            Consent = ConsentMapping.ToState(request.NhsNumber, ledger, at),
+        };
+    }
+
+    public async Task<ListConsentHistoryResponse> HistoryAsync(ListConsentHistoryRequest request, CancellationToken ct)
+    {
+        var v = new FieldViolations();
+        NhsNumber.Validate(request.NhsNumber, v);
+        var size = Paging.ResolvePageSize(request.PageSize, v);
+        var fingerprint = "consent-history|" + request.NhsNumber;
+        var before = Paging.DecodeToken<long?>(request.PageToken, fingerprint, v);
+        v.ThrowIfAny();
+
+        var query = db.Events.AsNoTracking().Where(e => e.NhsNumber == request.NhsNumber);
+        if (before is { } b)
+        {
+            query = query.Where(e => e.Version < b);
+        }
+
+        var page = await query.OrderByDescending(e => e.Version).Take(size + 1).ToListAsync(ct);
+        var shown = page.Take(size).ToList();
+
+        // A removal shows the restriction it removed, whose addition may be on another page.
+        var removedIds = shown.Where(e => e.Kind == ChangeKind.RestrictionRemoved).Select(e => e.RestrictionId).ToList();
+        var additions = removedIds.Count == 0
+            ? []
+            : await db.Events.AsNoTracking()
+                .Where(e => e.NhsNumber == request.NhsNumber && e.Kind == ChangeKind.RestrictionAdded && removedIds.Contains(e.RestrictionId))
+                .ToDictionaryAsync(e => e.RestrictionId!.Value, ct);
+
+        var response = new ListConsentHistoryResponse();
+        response.Changes.AddRange(shown.Select(e => ConsentMapping.ToChange(e,
+            e.Kind == ChangeKind.RestrictionRemoved && additions.TryGetValue(e.RestrictionId!.Value, out var added) ? added : null)));
+        if (page.Count > size)
+        {
+            response.NextPageToken = Paging.EncodeToken<long?>(shown[^1].Version, fingerprint);
+        }
+
+        return response;
+    }
+
+    /// <summary>The patient's decision inputs at their current version: cache, else PostgreSQL.</summary>
+    private async Task<ConsentSnapshot> SnapshotAsync(string nhsNumber, CancellationToken ct)
+    {
+        var version = await CurrentVersion(db, nhsNumber);
+        if (version == 0)
+        {
+            metrics.NoRecord.Add(1);
+            return ConsentSnapshot.None;
+        }
+
+        if (await cache.GetAsync(nhsNumber, version) is { } cached)
+        {
+            return cached;
+        }
+
+        // Exactly the events up to the version read, so what is cached under that version is
+        // the state at that version even if another change commits meanwhile.
+        var events = await db.Events.AsNoTracking()
+            .Where(e => e.NhsNumber == nhsNumber && e.Version <= version)
+            .ToListAsync(ct);
+        var snapshot = ConsentLedger.Fold(events).ToSnapshot();
+        await cache.SetAsync(nhsNumber, snapshot);
+        return snapshot;
+    }
+
+    /// <summary>
+    /// Runs one consent change: locks the patient's version row (creating it at version 0 for
+    /// a first change), folds the history, asks <paramref name="decide"/> for the event to
+    /// append (null: nothing changes, roll back), appends it and bumps the version, commits,
+    /// then writes the new snapshot to the cache (a courtesy: readers never depend on it).
+    /// </summary>
+    private async Task<(ConsentLedger Ledger, ConsentEvent? Change)> ChangeAsync(
+        string nhsNumber, Actor actor, Func<ConsentLedger, DateTimeOffset, ConsentEvent?> decide, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        await db.Database.ExecuteSqlInterpolatedAsync(
+            $"INSERT INTO consent_patients (nhs_number, version, updated_at) VALUES ({nhsNumber}, 0, {now}) ON CONFLICT (nhs_number) DO NOTHING",
+            ct);
+        var version = await db.Database
+            .SqlQuery<long>($"SELECT version AS \"Value\" FROM consent_patients WHERE nhs_number = {nhsNumber} FOR UPDATE")
+            .SingleAsync(ct);
+        var events = await db.Events.AsNoTracking().Where(e => e.NhsNumber == nhsNumber).ToListAsync(ct);
+        var ledger = ConsentLedger.Fold(events);
+        if (ledger.Version != version)
+        {
+            throw new InvalidOperationException("The consent version row and the consent history disagree.");
+        }
+
+        var change = decide(ledger, now);
+        if (change is null)
+        {
+            await tx.RollbackAsync(ct);
+            return (ledger, null);
+        }
+
+        change.NhsNumber = nhsNumber;
+        change.Version = version + 1;
+        change.OccurredAt = now;
+        change.ActorKind = (int)actor.Kind;
+        change.ActorId = actor.Id;
+        change.ActorOrganisation = string.IsNullOrEmpty(actor.Organisation?.OdsCode) ? null : actor.Organisation.OdsCode;
+        change.ActorRole = string.IsNullOrEmpty(actor.RoleCode) ? null : actor.RoleCode;
+        db.Events.Add(change);
+        await db.SaveChangesAsync(ct);
+        await db.Database.ExecuteSqlInterpolatedAsync(
+            $"UPDATE consent_patients SET version = {change.Version}, updated_at = {now} WHERE nhs_number = {nhsNumber}", ct);
+        await tx.CommitAsync(ct);
+        db.ChangeTracker.Clear();
+
+        events.Add(change);
+        ledger = ConsentLedger.Fold(events);
+        await cache.SetAsync(nhsNumber, ledger.ToSnapshot());
+        Activity.Current?.SetTag("lcr.consent.version", ledger.Version);
+        return (ledger, change);
+    }
+
+    private static void ValidateOptOutChange(string nhsNumber, ConsentChannel channel, string reason)
+    {
+        var v = new FieldViolations();
+        NhsNumber.Validate(nhsNumber, v);
+        ConsentRules.Channel(channel, "channel", v);
+        ConsentRules.Reason(reason, "reason", v);
+        v.ThrowIfAny();
+    }
+
+    private static ConsentEvent NewEvent(ChangeKind kind, ConsentChannel channel, string reason) => new()
+    {
+        NhsNumber = string.Empty,
+        Kind = kind,
+        Channel = (int)channel,
+        Reason = reason.Trim(),
+        ActorId = string.Empty,
+    };
+}

@@ -1,0 +1,28 @@
+using Lcr.Consent.Api;
+using Lcr.Consent.Application;
+using Lcr.Consent.Persistence;
+using Lcr.Consent.Seed;
+using Lcr.ServiceDefaults;
+
+namespace Lcr.Consent;
+
+public static class Extensions
+{
+    public static WebApplicationBuilder AddConsentServices(this WebApplicationBuilder builder)
+    {
+        builder.AddPostgres<ConsentDbContext>("Consent");
+        builder.AddRedis();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ConsentMetrics>();
+        builder.Services.AddSingleton<ConsentSnapshotCache>();
+        builder.Services.AddScoped<ConsentUseCases>();
+        builder.Services.AddSingleton<IDevelopmentSeeder, ConsentSeeder>();
+        return builder;
+    }
+
+    public static WebApplication MapConsentEndpoints(this WebApplication app)
+    {
+        app.MapGrpcService<ConsentGrpcService>();
+        return app;
+    }
+}

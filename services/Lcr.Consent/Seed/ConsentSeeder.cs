@@ -1,0 +1,85 @@
+using Lcr.Common.V1;
+using Lcr.Consent.Application;
+using Lcr.Consent.V1;
+using Lcr.ServiceDefaults;
+using Lcr.ServiceDefaults.DevData;
+
+namespace Lcr.Consent.Seed;
+
+/// <summary>
+/// The consent side of the dev scenarios (<see cref="SyntheticOrganisations.Scenario"/>),
+/// recorded through the same use cases an IG officer's calls reach. Idempotent: opt-outs are
+/// idempotent by nature, restrictions by fixed request ids.
+/// </summary>
+internal sealed class ConsentSeeder(IServiceScopeFactory scopes) : IDevelopmentSeeder
+{
+    /// <summary>
+    /// The platform id of the seeded hospital admin clerk at RR8 whom patient 3 blocks
+    /// (user name <see cref="BlockedProfessionalUserName"/>). The identity seed must give that
+    /// professional this id.
+    /// </summary>
+    public const string BlockedProfessionalId = "0c0a5e11-0000-4000-8000-000000000003";
+
+    public const string BlockedProfessionalUserName = "rr8.admin.clerk";
+
+    private static readonly Actor IgOfficer = new()
+    {
+        Kind = ActorKind.Platform,
+        Id = "dev-seed",
+        Organisation = new OrganisationReference { OdsCode = "LCR" },
+    };
+
+    public async Task SeedAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var consent = scope.ServiceProvider.GetRequiredService<ConsentUseCases>();
+        var patients = SyntheticCohort.Patients;
+
+        await consent.RecordOptOutAsync(new RecordOptOutRequest
+        {
+            NhsNumber = patients[SyntheticOrganisations.Scenario.OptedOut].NhsNumber,
+            Channel = ConsentChannel.Telephone,
+            Reason = "Telephone call to the IG team, ref IG/DEV-0001",
+        }, IgOfficer, cancellationToken);
+
+        await AddAsync(consent, SyntheticOrganisations.Scenario.WithholdsMentalHealth, "5eed0000-0000-4000-8000-000000000002",
+            new Restriction
+            {
+                WithheldOrganisation = new OrganisationReference { OdsCode = SyntheticOrganisations.MentalHealthTrust },
+                Channel = ConsentChannel.Letter,
+                Reason = "Letter from the patient, ref IG/DEV-0002",
+            }, cancellationToken);
+
+        await AddAsync(consent, SyntheticOrganisations.Scenario.BlocksProfessional, "5eed0000-0000-4000-8000-000000000003",
+            new Restriction
+            {
+                BlockedProfessionalId = BlockedProfessionalId,
+                Channel = ConsentChannel.InPerson,
+                Reason = "Patient knows the professional personally, ref IG/DEV-0003",
+            }, cancellationToken);
+
+        await AddAsync(consent, SyntheticOrganisations.Scenario.BlocksProfessional, "5eed0000-0000-4000-8000-000000000033",
+            new Restriction
+            {
+                WithheldCategory = RecordCategory.Documents,
+                Channel = ConsentChannel.InPerson,
+                Reason = "Patient asked for letters not to be shared, ref IG/DEV-0003",
+            }, cancellationToken);
+
+        await AddAsync(consent, SyntheticOrganisations.Scenario.ReleasesSensitive, "5eed0000-0000-4000-8000-000000000004",
+            new Restriction
+            {
+                SensitiveEntriesRelease = new SensitiveEntriesRelease(),
+                Channel = ConsentChannel.InPerson,
+                Reason = "Explicit consent given at clinic, ref IG/DEV-0004",
+            }, cancellationToken);
+    }
+
+    private static Task AddAsync(ConsentUseCases consent, int patient, string requestId, Restriction restriction, CancellationToken ct) =>
+        consent.AddRestrictionAsync(new AddRestrictionRequest
+        {
+            NhsNumber = SyntheticCohort.Patients[patient].NhsNumber,
+            RequestId = requestId,
+            Restriction = restriction,
+        }, IgOfficer, ct);
+}

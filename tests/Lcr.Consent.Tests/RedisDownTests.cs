@@ -1,0 +1,63 @@
+using Lcr.Consent.V1;
+
+namespace Lcr.Consent.Tests;
+
+/// <summary>Redis is a cache: paused or gone, EvaluateAccess still answers, correctly, from PostgreSQL.</summary>
+public class RedisDownTests(ConsentHost host, KillableRedis redis) : IClassFixture<ConsentHost>, IClassFixture<KillableRedis>
+{
+    [Fact]
+    public async Task Evaluate_access_answers_from_postgres_when_redis_is_paused_and_an_entry_cached_before_the_outage_is_never_served_after_a_change()
+    {
+        await using var replica = new ConsentReplica(host.Database.ConnectionString, redis.Configuration);
+        using var counters = new CacheCounters(replica.Services);
+        var nhs = ConsentHost.NewNhsNumber();
+        await replica.Client.AddRestrictionAsync(Calls.Add(nhs, Calls.WithholdOrganisation("RGD")), ConsentHost.IgOfficer());
+        Assert.Equal(["RGD"], (await replica.Client.EvaluateAccessAsync(Calls.Evaluate(nhs))).WithheldOrganisationOdsCodes);
+        Assert.Equal(1, counters.Hits);
+
+        await redis.PauseAsync();
+        try
+        {
+            // The change commits although the cache cannot be told; the read falls back to PostgreSQL.
+            await replica.Client.RecordOptOutAsync(Calls.OptOut(nhs), ConsentHost.IgOfficer(), deadline: DateTime.UtcNow.AddSeconds(30));
+            var during = await replica.Client.EvaluateAccessAsync(Calls.Evaluate(nhs), deadline: DateTime.UtcNow.AddSeconds(30));
+            Assert.Equal(AccessDecisionReason.PatientOptedOut, during.Reason);
+        }
+        finally
+        {
+            await redis.ResumeAsync();
+        }
+
+        // Redis is back and still holds the version-1 snapshot (not opted out); it is never used again.
+        for (var i = 0; i < 3; i++)
+        {
+            var after = await replica.Client.EvaluateAccessAsync(Calls.Evaluate(nhs));
+            Assert.Equal(AccessDecisionReason.PatientOptedOut, after.Reason);
+            Assert.Equal(2, after.ConsentVersion);
+        }
+    }
+}
+
+/// <summary>Redis killed outright (its own class: the fixture's server does not come back).</summary>
+public class RedisKilledTests(ConsentHost host, KillableRedis redis) : IClassFixture<ConsentHost>, IClassFixture<KillableRedis>
+{
+    [Fact]
+    public async Task Evaluate_access_and_changes_work_with_redis_killed()
+    {
+        await using var replica = new ConsentReplica(host.Database.ConnectionString, redis.Configuration);
+        var nhs = ConsentHost.NewNhsNumber();
+        var block = await replica.Client.AddRestrictionAsync(Calls.Add(nhs, Calls.BlockOrganisation("RR8")), ConsentHost.IgOfficer());
+        Assert.Equal(AccessDecisionReason.OrganisationBlocked, (await replica.Client.EvaluateAccessAsync(Calls.Evaluate(nhs))).Reason);
+
+        await redis.KillAsync();
+        Assert.False(redis.Running);
+
+        Assert.Equal(AccessDecisionReason.OrganisationBlocked, (await replica.Client.EvaluateAccessAsync(Calls.Evaluate(nhs))).Reason);
+        await replica.Client.RemoveRestrictionAsync(Calls.Remove(nhs, block.Restriction.Id), ConsentHost.IgOfficer());
+        var after = await replica.Client.EvaluateAccessAsync(Calls.Evaluate(nhs));
+        Assert.Equal(AccessDecision.Permit, after.Decision);
+        Assert.Equal(2, after.ConsentVersion);
+        Assert.Equal(AccessDecisionReason.NoRestrictions,
+            (await replica.Client.EvaluateAccessAsync(Calls.Evaluate(ConsentHost.NewNhsNumber()))).Reason);
+    }
+}
