@@ -32,7 +32,11 @@ public static class ServiceDefaultsExtensions
     /// <summary>Activity source and meter prefix for the platform's own spans and metrics.</summary>
     public const string TelemetryPrefix = "Lcr.";
 
-    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName)
+    /// <param name="builder">The service's builder.</param>
+    /// <param name="serviceName">Short name: "demographics", "gateway", ...</param>
+    /// <param name="publicFacing">True for the gateway: it accepts external callers (who present
+    /// access tokens), so it does not demand the internal credential it signs for others.</param>
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName, bool publicFacing = false)
     {
         builder.Services.AddSingleton(new ServiceIdentity(serviceName));
 
@@ -53,7 +57,11 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorMappingInterceptor>();
-            o.Interceptors.Add<InternalCallerInterceptor>();
+            if (!publicFacing)
+            {
+                o.Interceptors.Add<InternalCallerInterceptor>();
+            }
+
             o.EnableDetailedErrors = false;
             o.MaxReceiveMessageSize = builder.Configuration.GetValue("Lcr:MaxReceiveMessageBytes", 16 * 1024 * 1024);
         });

@@ -1,0 +1,111 @@
+using Grpc.Core;
+using Lcr.Audit.V1;
+using Lcr.Common.V1;
+using Lcr.Consent.V1;
+using Lcr.Gateway.Access;
+using Lcr.Gateway.Downstream;
+using Lcr.Gateway.Records;
+using Lcr.ServiceDefaults;
+
+namespace Lcr.Gateway.Api;
+
+/// <summary>
+/// Consent administration at the front door: information-governance officers (session token,
+/// IG role) recording what a patient asked by phone, letter or email, or systems with
+/// <c>consent.write</c>/<c>consent.read</c>. Every change is audited against the patient.
+/// EvaluateAccess is internal to the read path and not exposed.
+/// </summary>
+public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy policy, Downstream.Downstream downstream, AuditTrail audit, TimeProvider clock)
+    : ConsentService.ConsentServiceBase
+{
+    private async Task<Actor> Caller(ServerCallContext c, string scope)
+    {
+        var actor = await auth.RequireSessionOrSystemAsync(c, scope);
+        policy.RequireInformationGovernance(actor);
+        return actor;
+    }
+
+    private async Task<T> Change<T>(ServerCallContext c, string nhsNumber, Func<Actor, AsyncUnaryCall<T>> call)
+    {
+        var actor = await Caller(c, Scopes.ConsentWrite);
+        var result = await downstream.CallAsync(ServiceNames.Consent, () => call(actor), c.CancellationToken);
+        await audit.CommitAsync(new AuditEvent
+        {
+            EventId = Guid.CreateVersion7().ToString(),
+            OccurrenceTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(clock.GetUtcNow()),
+            Action = AuditAction.ConsentChange,
+            Outcome = AuditOutcome.Permitted,
+            Actor = actor,
+            NhsNumber = nhsNumber,
+            PurposeOfUse = PurposeOfUse.InformationGovernance,
+            TraceId = System.Diagnostics.Activity.Current?.TraceId.ToHexString() ?? string.Empty,
+        }, c);
+        return result;
+    }
+
+    public override async Task<GetConsentResponse> GetConsent(GetConsentRequest r, ServerCallContext c)
+    {
+        var actor = await Caller(c, Scopes.ConsentRead);
+        return await downstream.CallAsync(ServiceNames.Consent, () => downstream.Consent.GetConsentAsync(r, downstream.Options(c, actor)), c.CancellationToken);
+    }
+
+    public override async Task<ListConsentHistoryResponse> ListConsentHistory(ListConsentHistoryRequest r, ServerCallContext c)
+    {
+        var actor = await Caller(c, Scopes.ConsentRead);
+        return await downstream.CallAsync(ServiceNames.Consent, () => downstream.Consent.ListConsentHistoryAsync(r, downstream.Options(c, actor)), c.CancellationToken);
+    }
+
+    public override Task<RecordOptOutResponse> RecordOptOut(RecordOptOutRequest r, ServerCallContext c) =>
+        Change(c, r.NhsNumber, a => downstream.Consent.RecordOptOutAsync(r, downstream.Options(c, a)));
+
+    public override Task<WithdrawOptOutResponse> WithdrawOptOut(WithdrawOptOutRequest r, ServerCallContext c) =>
+        Change(c, r.NhsNumber, a => downstream.Consent.WithdrawOptOutAsync(r, downstream.Options(c, a)));
+
+    public override Task<AddRestrictionResponse> AddRestriction(AddRestrictionRequest r, ServerCallContext c) =>
+        Change(c, r.NhsNumber, a => downstream.Consent.AddRestrictionAsync(r, downstream.Options(c, a)));
+
+    public override Task<RemoveRestrictionResponse> RemoveRestriction(RemoveRestrictionRequest r, ServerCallContext c) =>
+        Change(c, r.NhsNumber, a => downstream.Consent.RemoveRestrictionAsync(r, downstream.Options(c, a)));
+
+    public override Task<EvaluateAccessResponse> EvaluateAccess(EvaluateAccessRequest r, ServerCallContext c) =>
+        throw new PermissionDeniedException("INTERNAL_ONLY", "Access decisions are made inside the platform on every read.");
+}
+
+/// <summary>
+/// Audit queries and privacy review for IG officers (or systems with <c>audit.read</c> /
+/// <c>audit.review</c>). The audit service records every query against the log itself.
+/// RecordEvents is internal: only platform services write the audit log.
+/// </summary>
+public sealed class AuditGateway(CallerAuthenticator auth, GovernancePolicy policy, Downstream.Downstream downstream) : AuditService.AuditServiceBase
+{
+    private async Task<T> Forward<T>(ServerCallContext c, string scope, Func<Actor, AsyncUnaryCall<T>> call)
+    {
+        var actor = await auth.RequireSessionOrSystemAsync(c, scope);
+        policy.RequireInformationGovernance(actor);
+        return await downstream.CallAsync(ServiceNames.Audit, () => call(actor), c.CancellationToken);
+    }
+
+    public override Task<RecordEventsResponse> RecordEvents(RecordEventsRequest r, ServerCallContext c) =>
+        throw new PermissionDeniedException("INTERNAL_ONLY", "Only platform services write the audit log.");
+
+    public override Task<ListEventsByPatientResponse> ListEventsByPatient(ListEventsByPatientRequest r, ServerCallContext c) =>
+        Forward(c, Scopes.AuditRead, a => downstream.Audit.ListEventsByPatientAsync(r, downstream.Options(c, a)));
+
+    public override Task<ListEventsByActorResponse> ListEventsByActor(ListEventsByActorRequest r, ServerCallContext c) =>
+        Forward(c, Scopes.AuditRead, a => downstream.Audit.ListEventsByActorAsync(r, downstream.Options(c, a)));
+
+    public override Task<VerifyChainResponse> VerifyChain(VerifyChainRequest r, ServerCallContext c) =>
+        Forward(c, Scopes.AuditRead, a => downstream.Audit.VerifyChainAsync(r, downstream.Options(c, a)));
+
+    public override Task<RunPrivacyReviewResponse> RunPrivacyReview(RunPrivacyReviewRequest r, ServerCallContext c) =>
+        Forward(c, Scopes.AuditReview, a => downstream.Audit.RunPrivacyReviewAsync(r, downstream.Options(c, a)));
+
+    public override Task<ListPrivacyReviewCasesResponse> ListPrivacyReviewCases(ListPrivacyReviewCasesRequest r, ServerCallContext c) =>
+        Forward(c, Scopes.AuditReview, a => downstream.Audit.ListPrivacyReviewCasesAsync(r, downstream.Options(c, a)));
+
+    public override Task<GetPrivacyReviewCaseResponse> GetPrivacyReviewCase(GetPrivacyReviewCaseRequest r, ServerCallContext c) =>
+        Forward(c, Scopes.AuditReview, a => downstream.Audit.GetPrivacyReviewCaseAsync(r, downstream.Options(c, a)));
+
+    public override Task<UpdatePrivacyReviewCaseResponse> UpdatePrivacyReviewCase(UpdatePrivacyReviewCaseRequest r, ServerCallContext c) =>
+        Forward(c, Scopes.AuditReview, a => downstream.Audit.UpdatePrivacyReviewCaseAsync(r, downstream.Options(c, a)));
+}

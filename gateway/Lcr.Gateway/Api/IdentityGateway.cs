@@ -1,0 +1,129 @@
+using Grpc.Core;
+using Lcr.Audit.V1;
+using Lcr.Common.V1;
+using Lcr.Gateway.Downstream;
+using Lcr.Gateway.Records;
+using Lcr.Identity.V1;
+using Lcr.Security;
+using Lcr.ServiceDefaults;
+
+namespace Lcr.Gateway.Api;
+
+/// <summary>
+/// The identity service's calls, exposed at the front door. Identity is the authority on its
+/// own tokens and scopes, so the caller's <c>authorization</c> header is passed to it as is;
+/// the gateway adds its internal credential (acting as the platform) and records every access
+/// token issued or refused in the audit log, since the attempt itself is a look at whether a
+/// professional may see a patient.
+/// </summary>
+public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail audit, PlatformTokenVerifier tokens, TimeProvider clock)
+    : IdentityService.IdentityServiceBase
+{
+    private static readonly Actor Platform = new() { Kind = ActorKind.Platform, Id = "gateway", Organisation = new OrganisationReference { OdsCode = "LCR" } };
+
+    private Task<T> Forward<T>(ServerCallContext c, Func<IdentityService.IdentityServiceClient, CallOptions, AsyncUnaryCall<T>> call)
+    {
+        var extra = new Metadata();
+        var auth = c.RequestHeaders.GetValue(BearerToken.Header);
+        if (auth is not null)
+        {
+            extra.Add(BearerToken.Header, auth);
+        }
+
+        var options = downstream.Options(c, Platform, extra);
+        return downstream.CallAsync(ServiceNames.Identity, () => call(downstream.Identity, options), c.CancellationToken);
+    }
+
+    public override Task<SignInResponse> SignIn(SignInRequest r, ServerCallContext c) => Forward(c, (x, o) => x.SignInAsync(r, o));
+    public override Task<IssueSystemTokenResponse> IssueSystemToken(IssueSystemTokenRequest r, ServerCallContext c) => Forward(c, (x, o) => x.IssueSystemTokenAsync(r, o));
+
+    public override Task<IssueAccessTokenResponse> IssueAccessToken(IssueAccessTokenRequest r, ServerCallContext c) =>
+        AuditedIssue(c, r.NhsNumber, emergency: null, () => Forward(c, (x, o) => x.IssueAccessTokenAsync(r, o)));
+
+    public override Task<IssueEmergencyAccessTokenResponse> IssueEmergencyAccessToken(IssueEmergencyAccessTokenRequest r, ServerCallContext c) =>
+        AuditedIssue(c, r.NhsNumber, new EmergencyAccessDetail { ReasonCode = r.ReasonCode, ReasonText = r.ReasonText },
+            () => Forward(c, (x, o) => x.IssueEmergencyAccessTokenAsync(r, o)));
+
+    public override Task<RecordCareRelationshipResponse> RecordCareRelationship(RecordCareRelationshipRequest r, ServerCallContext c) => Forward(c, (x, o) => x.RecordCareRelationshipAsync(r, o));
+    public override Task<EndCareRelationshipResponse> EndCareRelationship(EndCareRelationshipRequest r, ServerCallContext c) => Forward(c, (x, o) => x.EndCareRelationshipAsync(r, o));
+    public override Task<ListCareRelationshipsResponse> ListCareRelationships(ListCareRelationshipsRequest r, ServerCallContext c) => Forward(c, (x, o) => x.ListCareRelationshipsAsync(r, o));
+    public override Task<CreateOrganisationResponse> CreateOrganisation(CreateOrganisationRequest r, ServerCallContext c) => Forward(c, (x, o) => x.CreateOrganisationAsync(r, o));
+    public override Task<GetOrganisationResponse> GetOrganisation(GetOrganisationRequest r, ServerCallContext c) => Forward(c, (x, o) => x.GetOrganisationAsync(r, o));
+    public override Task<ListOrganisationsResponse> ListOrganisations(ListOrganisationsRequest r, ServerCallContext c) => Forward(c, (x, o) => x.ListOrganisationsAsync(r, o));
+    public override Task<CreateProfessionalResponse> CreateProfessional(CreateProfessionalRequest r, ServerCallContext c) => Forward(c, (x, o) => x.CreateProfessionalAsync(r, o));
+    public override Task<GetProfessionalResponse> GetProfessional(GetProfessionalRequest r, ServerCallContext c) => Forward(c, (x, o) => x.GetProfessionalAsync(r, o));
+    public override Task<ListProfessionalsResponse> ListProfessionals(ListProfessionalsRequest r, ServerCallContext c) => Forward(c, (x, o) => x.ListProfessionalsAsync(r, o));
+    public override Task<UpdateProfessionalResponse> UpdateProfessional(UpdateProfessionalRequest r, ServerCallContext c) => Forward(c, (x, o) => x.UpdateProfessionalAsync(r, o));
+    public override Task<CreateRoleAssignmentResponse> CreateRoleAssignment(CreateRoleAssignmentRequest r, ServerCallContext c) => Forward(c, (x, o) => x.CreateRoleAssignmentAsync(r, o));
+    public override Task<EndRoleAssignmentResponse> EndRoleAssignment(EndRoleAssignmentRequest r, ServerCallContext c) => Forward(c, (x, o) => x.EndRoleAssignmentAsync(r, o));
+    public override Task<CreateSystemClientResponse> CreateSystemClient(CreateSystemClientRequest r, ServerCallContext c) => Forward(c, (x, o) => x.CreateSystemClientAsync(r, o));
+    public override Task<GetSystemClientResponse> GetSystemClient(GetSystemClientRequest r, ServerCallContext c) => Forward(c, (x, o) => x.GetSystemClientAsync(r, o));
+    public override Task<ListSystemClientsResponse> ListSystemClients(ListSystemClientsRequest r, ServerCallContext c) => Forward(c, (x, o) => x.ListSystemClientsAsync(r, o));
+    public override Task<UpdateSystemClientResponse> UpdateSystemClient(UpdateSystemClientRequest r, ServerCallContext c) => Forward(c, (x, o) => x.UpdateSystemClientAsync(r, o));
+    public override Task<RotateSystemClientSecretResponse> RotateSystemClientSecret(RotateSystemClientSecretRequest r, ServerCallContext c) => Forward(c, (x, o) => x.RotateSystemClientSecretAsync(r, o));
+    public override Task<ListSigningKeysResponse> ListSigningKeys(ListSigningKeysRequest r, ServerCallContext c) => Forward(c, (x, o) => x.ListSigningKeysAsync(r, o));
+    public override Task<RotateSigningKeyResponse> RotateSigningKey(RotateSigningKeyRequest r, ServerCallContext c) => Forward(c, (x, o) => x.RotateSigningKeyAsync(r, o));
+
+    /// <summary>
+    /// Issues through identity, and records the outcome against the patient: TOKEN_ISSUED (or
+    /// EMERGENCY_ACCESS) when granted, denied with the reason when identity refuses for lack of
+    /// a care relationship or role. The professional comes from the session token.
+    /// </summary>
+    private async Task<T> AuditedIssue<T>(ServerCallContext c, string nhsNumber, EmergencyAccessDetail? emergency, Func<Task<T>> issue)
+    {
+        Actor? professional = null;
+        try
+        {
+            var jwt = await tokens.VerifyAsync(BearerToken.From(c.RequestHeaders), TokenTypes.Session, c.CancellationToken);
+            professional = new Actor
+            {
+                Kind = ActorKind.Professional,
+                Id = jwt.Subject,
+                DisplayName = jwt.TryGetPayloadValue<string>(TokenClaims.Name, out var n) ? n : string.Empty,
+                Organisation = new OrganisationReference { OdsCode = jwt.TryGetPayloadValue<string>(TokenClaims.Organisation, out var org) ? org : string.Empty },
+                RoleCode = jwt.TryGetPayloadValue<string>(TokenClaims.Role, out var role) ? role : string.Empty,
+            };
+        }
+        catch (UnauthenticatedException)
+        {
+            // Identity refuses it too, with the same reason; nothing to audit without a professional.
+        }
+
+        var e = new AuditEvent
+        {
+            EventId = Guid.CreateVersion7().ToString(),
+            OccurrenceTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(clock.GetUtcNow()),
+            Action = emergency is null ? AuditAction.TokenIssued : AuditAction.EmergencyAccess,
+            Outcome = AuditOutcome.Permitted,
+            Actor = professional,
+            CallingSystem = Platform,
+            NhsNumber = nhsNumber,
+            PurposeOfUse = emergency is null ? PurposeOfUse.DirectCare : PurposeOfUse.EmergencyCare,
+            TraceId = System.Diagnostics.Activity.Current?.TraceId.ToHexString() ?? string.Empty,
+        };
+        if (emergency is not null)
+        {
+            e.EmergencyAccess = emergency;
+        }
+
+        T result;
+        try
+        {
+            result = await issue();
+        }
+        catch (RpcException ex) when (professional is not null && NhsNumber.IsValid(nhsNumber) && ex.StatusCode == StatusCode.PermissionDenied)
+        {
+            var reason = emergency is null ? AuditDenialReason.NoCareRelationship : AuditDenialReason.EmergencyAccessNotPermitted;
+            await audit.DenyAsync(e, reason, new PermissionDeniedException("DENIED", "denied"), c);
+            throw;
+        }
+
+        if (professional is not null)
+        {
+            // A token that cannot be audited is not handed out.
+            await audit.CommitAsync(e, c);
+        }
+
+        return result;
+    }
+}

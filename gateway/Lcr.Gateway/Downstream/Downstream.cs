@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+using Grpc.Core;
+using Lcr.Common.V1;
+using Lcr.ServiceDefaults;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+
+namespace Lcr.Gateway.Downstream;
+
+/// <summary>
+/// Every call the gateway makes to an internal service goes through here, which gives it:
+/// a deadline (the caller's, capped by <see cref="DownstreamOptions.DefaultCallTimeout"/>),
+/// the caller's cancellation, the signed internal credential naming the actor, a circuit
+/// breaker per service (a dead service fails fast with UNAVAILABLE instead of piling up
+/// waits), and translation of the service's failures into statuses fit for an external caller.
+/// </summary>
+public sealed class Downstream(
+    DownstreamChannels channels,
+    IOptions<DownstreamOptions> options,
+    InternalCredentialsHolder credentials,
+    TimeProvider clock)
+{
+    private readonly ConcurrentDictionary<string, ResiliencePipeline> _breakers = new(StringComparer.OrdinalIgnoreCase);
+
+    public Lcr.Identity.V1.IdentityService.IdentityServiceClient Identity => new(channels[ServiceNames.Identity]);
+    public Lcr.Demographics.V1.DemographicsService.DemographicsServiceClient Demographics => new(channels[ServiceNames.Demographics]);
+    public Lcr.Consent.V1.ConsentService.ConsentServiceClient Consent => new(channels[ServiceNames.Consent]);
+    public Lcr.Clinical.V1.ClinicalRecordService.ClinicalRecordServiceClient Clinical => new(channels[ServiceNames.Clinical]);
+    public Lcr.Audit.V1.AuditService.AuditServiceClient Audit => new(channels[ServiceNames.Audit]);
+
+    /// <summary>Call options for a downstream call made on behalf of <paramref name="actor"/>.</summary>
+    public CallOptions Options(ServerCallContext context, Actor actor, Metadata? extraHeaders = null)
+    {
+        var deadline = clock.GetUtcNow().UtcDateTime + options.Value.DefaultCallTimeout;
+        if (context.Deadline < deadline)
+        {
+            deadline = context.Deadline;
+        }
+
+        var headers = credentials.Value?.For(actor) ?? CallerHeaders.For(actor);
+        if (extraHeaders is not null)
+        {
+            foreach (var h in extraHeaders)
+            {
+                headers.Add(h);
+            }
+        }
+
+        return new CallOptions(headers, deadline, context.CancellationToken);
+    }
+
+    /// <summary>
+    /// Runs one unary call to <paramref name="service"/> through its circuit breaker. Downstream
+    /// refusals (INVALID_ARGUMENT, NOT_FOUND, ABORTED, ...) pass through with their details;
+    /// unavailability, deadlines, open circuits and internal errors become UNAVAILABLE naming
+    /// the service (never its internals).
+    /// </summary>
+    public async Task<TResponse> CallAsync<TResponse>(string service, Func<AsyncUnaryCall<TResponse>> call, CancellationToken cancellationToken)
+    {
+        var breaker = _breakers.GetOrAdd(service, CreateBreaker);
+        try
+        {
+            return await breaker.ExecuteAsync(static async (state, _) => await state(), call, cancellationToken);
+        }
+        catch (BrokenCircuitException e)
+        {
+            throw new DependencyUnavailableException(service.ToUpperInvariant() + "_UNAVAILABLE",
+                $"The {service.ToLowerInvariant()} service is unavailable (circuit open); retry shortly.", e);
+        }
+        catch (RpcException e) when (IsFailure(e.StatusCode) || e.StatusCode is StatusCode.Internal or StatusCode.Unknown)
+        {
+            if (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(cancellationToken);
+            }
+
+            throw new DependencyUnavailableException(service.ToUpperInvariant() + "_UNAVAILABLE",
+                $"The {service.ToLowerInvariant()} service did not answer in time or failed; retry shortly.", e);
+        }
+    }
+
+    private static bool IsFailure(StatusCode code) =>
+        code is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled or StatusCode.ResourceExhausted;
+
+    private ResiliencePipeline CreateBreaker(string service) => new ResiliencePipelineBuilder()
+        .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+        {
+            FailureRatio = options.Value.BreakerFailureRatio,
+            MinimumThroughput = options.Value.BreakerMinimumThroughput,
+            SamplingDuration = TimeSpan.FromSeconds(10),
+            BreakDuration = options.Value.BreakerBreakDuration,
+            ShouldHandle = new PredicateBuilder().Handle<RpcException>(e => IsFailure(e.StatusCode) && e.StatusCode != StatusCode.Cancelled),
+        })
+        .Build();
+}

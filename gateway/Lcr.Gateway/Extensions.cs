@@ -1,0 +1,65 @@
+using Grpc.AspNetCore.Server;
+using Lcr.Gateway.Access;
+using Lcr.Gateway.Api;
+using Lcr.Gateway.Downstream;
+using Lcr.Gateway.RateLimiting;
+using Lcr.Gateway.Records;
+using Lcr.Gateway.Telemetry;
+using Lcr.Security;
+using Lcr.ServiceDefaults;
+
+namespace Lcr.Gateway;
+
+public static class Extensions
+{
+    public static WebApplicationBuilder AddGatewayServices(this WebApplicationBuilder builder)
+    {
+        var config = builder.Configuration;
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<DownstreamOptions>().Configure(o =>
+        {
+            foreach (var name in ServiceNames.All)
+            {
+                if (config[$"Services:{name}"] is { } address)
+                {
+                    o.Services[name] = address;
+                }
+            }
+
+            o.DefaultCallTimeout = config.GetValue("Gateway:DefaultCallTimeout", o.DefaultCallTimeout);
+            o.BreakerBreakDuration = config.GetValue("Gateway:BreakerBreakDuration", o.BreakerBreakDuration);
+            o.BreakerMinimumThroughput = config.GetValue("Gateway:BreakerMinimumThroughput", o.BreakerMinimumThroughput);
+        });
+        builder.Services.AddOptions<RateLimitOptions>().Bind(config.GetSection("Gateway:RateLimit"));
+        builder.Services.AddOptions<GovernanceOptions>().Configure(o =>
+        {
+            var roles = config.GetSection("Gateway:InformationGovernanceRoles").Get<string[]>();
+            o.InformationGovernanceRoles.AddRange(roles is { Length: > 0 } ? roles : ["R0001"]);
+        });
+        builder.Services.AddSingleton<IDownstreamHandlerFactory, SocketsHandlerFactory>();
+        builder.Services.AddSingleton<DownstreamChannels>();
+        builder.Services.AddSingleton<Downstream.Downstream>();
+        builder.Services.AddSingleton<GatewayMetrics>();
+        builder.Services.AddSingleton<ISigningKeySource, DownstreamSigningKeySource>();
+        builder.Services.AddPlatformTokenVerification(config.GetSection("Tokens"));
+        builder.Services.AddSingleton<CallerAuthenticator>();
+        builder.Services.AddSingleton<GovernancePolicy>();
+        builder.Services.AddSingleton<AuditTrail>();
+        builder.Services.AddSingleton<RecordReader>();
+        builder.Services.AddSingleton<AccessLogReader>();
+        builder.Services.AddSingleton<CallerRateLimitInterceptor>();
+        builder.Services.Configure<GrpcServiceOptions>(o => o.Interceptors.Add<CallerRateLimitInterceptor>());
+        return builder;
+    }
+
+    public static WebApplication MapGatewayEndpoints(this WebApplication app)
+    {
+        app.MapGrpcService<GatewayGrpcService>();
+        app.MapGrpcService<IdentityGateway>();
+        app.MapGrpcService<ClinicalGateway>();
+        app.MapGrpcService<DemographicsGateway>();
+        app.MapGrpcService<ConsentGateway>();
+        app.MapGrpcService<AuditGateway>();
+        return app;
+    }
+}

@@ -1,0 +1,57 @@
+using Lcr.Clinical.V1;
+using Lcr.Common.V1;
+using Lcr.Consent.V1;
+
+namespace Lcr.Gateway.Records;
+
+/// <summary>
+/// What one viewer may see of one patient's record on this call: the categories their role
+/// allows and they asked for, less what the patient's consent withholds. Pure; the single
+/// place the gateway decides whether an entry may leave it.
+/// </summary>
+public sealed class AccessScope
+{
+    public AccessScope(IEnumerable<RecordCategory> categories, EvaluateAccessResponse decision)
+    {
+        var withheldCategories = decision.WithheldCategories.ToHashSet();
+        Categories = categories.Where(c => !withheldCategories.Contains(c)).ToHashSet();
+        WithheldOrganisations = decision.WithheldOrganisationOdsCodes.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        WithheldEntryIds = decision.WithheldEntryIds.ToHashSet(StringComparer.Ordinal);
+        SensitiveReleased = decision.SensitiveEntriesReleased;
+        ConsentVersion = decision.ConsentVersion;
+        RestrictionsApply = WithheldOrganisations.Count > 0 || WithheldEntryIds.Count > 0 || withheldCategories.Count > 0;
+    }
+
+    /// <summary>Categories that may be returned.</summary>
+    public IReadOnlySet<RecordCategory> Categories { get; }
+
+    public IReadOnlySet<string> WithheldOrganisations { get; }
+
+    public IReadOnlySet<string> WithheldEntryIds { get; }
+
+    /// <summary>The patient has explicitly released their sensitive entries.</summary>
+    public bool SensitiveReleased { get; }
+
+    public long ConsentVersion { get; }
+
+    /// <summary>
+    /// The patient has restrictions in force. Told to the viewer (so they know the record is
+    /// incomplete at the patient's wish) but never which or how many items; withheld sensitive
+    /// entries do not set it, because that alone would disclose that they exist.
+    /// </summary>
+    public bool RestrictionsApply { get; }
+
+    /// <summary>True when the entry may be shown to this viewer.</summary>
+    public bool Allows(Entry entry) =>
+        !entry.EnteredInError &&
+        Categories.Contains(entry.Category) &&
+        (SensitiveReleased || entry.Sensitivity != Sensitivity.Sensitive) &&
+        !WithheldOrganisations.Contains(entry.Provenance?.SourceOrganisation?.OdsCode ?? string.Empty) &&
+        !WithheldEntryIds.Contains(entry.Id);
+
+    /// <summary>True when entries with this category, source and sensitivity are counted for this viewer.</summary>
+    public bool Counts(RecordCategory category, string sourceOds, Sensitivity sensitivity) =>
+        Categories.Contains(category) &&
+        (SensitiveReleased || sensitivity != Sensitivity.Sensitive) &&
+        !WithheldOrganisations.Contains(sourceOds);
+}

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Lcr.Audit.V1;
+using Lcr.Common.V1;
+using Lcr.Gateway.Downstream;
+using Lcr.Gateway.Telemetry;
+using Lcr.Security;
+using Lcr.ServiceDefaults;
+
+namespace Lcr.Gateway.Records;
+
+/// <summary>
+/// Commits the audit event for a look at a record before any of it is returned. If the audit
+/// service cannot commit in time, the read fails with UNAVAILABLE and returns nothing: there is
+/// no access without an audit record. Denials are recorded too (a failure to record a denial
+/// does not turn it into an answer: the caller is refused either way).
+/// </summary>
+public sealed partial class AuditTrail(Downstream.Downstream downstream, TimeProvider clock, GatewayMetrics metrics, ILogger<AuditTrail> logger)
+{
+    private static readonly Actor Gateway = new() { Kind = ActorKind.Platform, Id = "gateway", Organisation = new OrganisationReference { OdsCode = "LCR" } };
+
+    /// <summary>Builds an event for a professional's access-token use.</summary>
+    public AuditEvent For(VerifiedAccessToken token, string nhsNumber, AuditAction action, long consentVersion = 0)
+    {
+        var e = new AuditEvent
+        {
+            EventId = Guid.CreateVersion7().ToString(),
+            OccurrenceTime = Timestamp.FromDateTimeOffset(clock.GetUtcNow()),
+            Action = action,
+            Outcome = AuditOutcome.Permitted,
+            Actor = token.ToActor(),
+            CallingSystem = Gateway,
+            NhsNumber = nhsNumber,
+            PurposeOfUse = token.Purpose,
+            AccessTokenId = token.TokenId,
+            ConsentVersion = consentVersion,
+            TraceId = Activity.Current?.TraceId.ToHexString() ?? string.Empty,
+        };
+        if (token.Emergency is { } emergency)
+        {
+            e.EmergencyAccess = new EmergencyAccessDetail { ReasonCode = emergency.ReasonCode, ReasonText = emergency.ReasonText };
+        }
+        else if (!string.IsNullOrEmpty(token.CareRelationshipId))
+        {
+            e.CareRelationshipId = token.CareRelationshipId;
+        }
+
+        return e;
+    }
+
+    /// <summary>Commits a permitted access. Throws UNAVAILABLE (and nothing may be returned) if it cannot.</summary>
+    public Task CommitAsync(AuditEvent e, ServerCallContext context) => CommitAsync([e], context);
+
+    /// <summary>Commits several events (one per patient) in one call, all or nothing.</summary>
+    public async Task CommitAsync(IReadOnlyCollection<AuditEvent> events, ServerCallContext context)
+    {
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await downstream.CallAsync(ServiceNames.Audit,
+                () => downstream.Audit.RecordEventsAsync(new RecordEventsRequest { Events = { events } }, downstream.Options(context, Gateway)),
+                context.CancellationToken);
+        }
+        catch (Exception ex) when (ex is DependencyUnavailableException or RpcException)
+        {
+            metrics.AuditFailures.Add(1);
+            LogAuditFailure(logger, events.First().Action.ToString(), ex.GetType().Name);
+            throw new DependencyUnavailableException("AUDIT_UNAVAILABLE",
+                "The access could not be recorded in the audit log, so no record data is returned; retry shortly.", ex);
+        }
+    }
+
+    /// <summary>Records a refusal, then throws it. The refusal stands even if recording fails.</summary>
+    public async Task<Exception> DenyAsync(AuditEvent e, AuditDenialReason reason, LcrException refusal, ServerCallContext context)
+    {
+        e.Outcome = AuditOutcome.Denied;
+        e.DenialReason = reason;
+        e.ReturnedCategories.Clear();
+        e.ReturnedEntryIds.Clear();
+        metrics.Denials.Add(1, new KeyValuePair<string, object?>("reason", reason.ToString()));
+        try
+        {
+            await CommitAsync(e, context);
+        }
+        catch (DependencyUnavailableException)
+        {
+            // Already counted and logged; the caller is refused regardless.
+        }
+
+        return refusal;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Audit event for {Action} could not be committed ({Failure}); the call was refused")]
+    private static partial void LogAuditFailure(ILogger logger, string action, string failure);
+}

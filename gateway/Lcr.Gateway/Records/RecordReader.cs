@@ -1,0 +1,299 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Lcr.Audit.V1;
+using Lcr.Clinical.V1;
+using Lcr.Common.V1;
+using Lcr.Consent.V1;
+using Lcr.Demographics.V1;
+using Lcr.Gateway.Access;
+using Lcr.Gateway.Downstream;
+using Lcr.Gateway.Telemetry;
+using Lcr.Gateway.V1;
+using Lcr.Security;
+using Lcr.ServiceDefaults;
+
+namespace Lcr.Gateway.Records;
+
+/// <summary>
+/// The read path, in the design's order, for every record read:
+/// 1. access token verified locally; 2. token patient = requested patient, role allows the
+/// categories; 3. consent evaluated (opt-out, blocks refused; withholdings filtered);
+/// 4. summary and demographics fetched in parallel; 5. the audit event listing exactly what is
+/// returned committed (else UNAVAILABLE, no data); 6. answer.
+/// </summary>
+public sealed class RecordReader(
+    CallerAuthenticator authenticator,
+    Downstream.Downstream downstream,
+    AuditTrail audit,
+    GatewayMetrics metrics)
+{
+    private static readonly RecordCategory[] ClinicalCategories =
+    [
+        RecordCategory.Problems, RecordCategory.Medications, RecordCategory.Allergies, RecordCategory.TestResults, RecordCategory.Documents,
+    ];
+
+    /// <summary>At most this many individually withheld entries are looked up to correct counts.</summary>
+    private const int MaxWithheldLookups = 50;
+
+    public async Task<GetPatientRecordResponse> GetPatientRecordAsync(GetPatientRecordRequest request, ServerCallContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var v = new FieldViolations();
+        NhsNumber.Validate(request.NhsNumber, v);
+        for (var i = 0; i < request.Categories.Count; i++)
+        {
+            v.RequireEnum(request.Categories[i], $"categories[{i}]");
+        }
+
+        v.ThrowIfAny();
+        var token = await authenticator.RequireAccessAsync(context);
+        var e = audit.For(token, request.NhsNumber, AuditAction.ViewSummary);
+        var categories = await AuthoriseCategoriesAsync(token, request.NhsNumber, request.Categories, e, context);
+        var (scope, decision) = await EvaluateConsentAsync(token, request.NhsNumber, categories, e, context);
+
+        var wantsClinical = scope.Categories.Any(c => c != RecordCategory.Demographics);
+        var summaryTask = wantsClinical
+            ? downstream.CallAsync(ServiceNames.Clinical,
+                () => downstream.Clinical.GetRecordSummaryAsync(new GetRecordSummaryRequest { NhsNumber = request.NhsNumber },
+                    downstream.Options(context, token.ToActor())), context.CancellationToken)
+            : Task.FromResult<GetRecordSummaryResponse?>(null)!;
+        var patientTask = scope.Categories.Contains(RecordCategory.Demographics)
+            ? GetPatientOrNullAsync(request.NhsNumber, token, context)
+            : Task.FromResult<Patient?>(null);
+        var withheldTask = wantsClinical ? LookUpWithheldAsync(request.NhsNumber, scope, token, context) : Task.FromResult<IReadOnlyCollection<Entry>>([]);
+        await Task.WhenAll(summaryTask, patientTask, withheldTask);
+
+        var view = RecordFilter.Compose((await summaryTask)?.Summary, await patientTask, scope, await withheldTask);
+        view.EmergencyAccess = token.IsEmergency;
+        e.ConsentVersion = decision.ConsentVersion;
+        e.ReturnedCategories.AddRange(view.ReturnedCategories);
+        e.ReturnedEntryIds.AddRange(RecordFilter.EntryIds(view));
+        await audit.CommitAsync(e, context);
+        view.AuditEventId = e.EventId;
+        Record(started, "summary");
+        return view;
+    }
+
+    public async Task<ListRecordEntriesResponse> ListRecordEntriesAsync(ListRecordEntriesRequest request, ServerCallContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var v = new FieldViolations();
+        NhsNumber.Validate(request.NhsNumber, v);
+        if (v.RequireEnum(request.Category, "category"))
+        {
+            v.Check(request.Category != RecordCategory.Demographics, "category", "demographics are read with GetPatientRecord");
+        }
+
+        for (var i = 0; i < request.Statuses.Count; i++)
+        {
+            v.RequireEnum(request.Statuses[i], $"statuses[{i}]");
+        }
+
+        Paging.ResolvePageSize(request.PageSize, v);
+        v.ThrowIfAny();
+
+        var token = await authenticator.RequireAccessAsync(context);
+        var e = audit.For(token, request.NhsNumber, AuditAction.ViewCategory);
+        await AuthoriseCategoriesAsync(token, request.NhsNumber, [request.Category], e, context);
+        var (scope, decision) = await EvaluateConsentAsync(token, request.NhsNumber, [request.Category], e, context);
+
+        var response = new ListRecordEntriesResponse { PatientRestrictionsApply = scope.RestrictionsApply };
+        if (scope.Categories.Contains(request.Category))
+        {
+            var list = new ListEntriesRequest
+            {
+                NhsNumber = request.NhsNumber,
+                Categories = { request.Category },
+                Statuses = { request.Statuses },
+                ClinicalPeriod = request.ClinicalPeriod,
+                ExcludedSourceOrganisationOdsCodes = { scope.WithheldOrganisations },
+                ExcludedEntryIds = { scope.WithheldEntryIds },
+                IncludeSensitive = scope.SensitiveReleased,
+                PageSize = request.PageSize,
+                PageToken = request.PageToken,
+            };
+            var page = await downstream.CallAsync(ServiceNames.Clinical,
+                () => downstream.Clinical.ListEntriesAsync(list, downstream.Options(context, token.ToActor())), context.CancellationToken);
+            // Defence in depth: the clinical service applied the exclusions; nothing passes without the scope's check.
+            response.Entries.AddRange(page.Entries.Where(scope.Allows));
+            response.NextPageToken = page.NextPageToken;
+        }
+
+        e.ConsentVersion = decision.ConsentVersion;
+        e.ReturnedCategories.Add(request.Category);
+        e.ReturnedEntryIds.AddRange(response.Entries.Select(x => x.Id));
+        await audit.CommitAsync(e, context);
+        response.AuditEventId = e.EventId;
+        Record(started, "list");
+        return response;
+    }
+
+    public async Task<GetRecordEntryResponse> GetRecordEntryAsync(GetRecordEntryRequest request, ServerCallContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var (entry, e) = await ReadEntryAsync(request.NhsNumber, request.EntryId, AuditAction.ViewEntry, context);
+        await audit.CommitAsync(e, context);
+        Record(started, "entry");
+        return new GetRecordEntryResponse { Entry = entry, AuditEventId = e.EventId };
+    }
+
+    public async Task<V1.GetDocumentContentResponse> GetDocumentContentAsync(V1.GetDocumentContentRequest request, ServerCallContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var (entry, e) = await ReadEntryAsync(request.NhsNumber, request.EntryId, AuditAction.ViewDocument, context);
+        if (entry.Category != RecordCategory.Documents)
+        {
+            throw new FailedPreconditionException("NOT_A_DOCUMENT", "The entry is not a document; use GetRecordEntry.");
+        }
+
+        var token = await authenticator.RequireAccessAsync(context);
+        var content = await downstream.CallAsync(ServiceNames.Clinical,
+            () => downstream.Clinical.GetDocumentContentAsync(new Clinical.V1.GetDocumentContentRequest { NhsNumber = request.NhsNumber, EntryId = request.EntryId },
+                downstream.Options(context, token.ToActor())), context.CancellationToken);
+        await audit.CommitAsync(e, context);
+        Record(started, "document");
+        return new V1.GetDocumentContentResponse { Content = content.Content, EntryVersion = content.EntryVersion, AuditEventId = e.EventId };
+    }
+
+    /// <summary>Steps 1-3 for one entry, then the entry itself; NOT_FOUND for anything withheld, as for anything absent.</summary>
+    private async Task<(Entry Entry, AuditEvent Event)> ReadEntryAsync(string nhsNumber, string entryId, AuditAction action, ServerCallContext context)
+    {
+        var v = new FieldViolations();
+        NhsNumber.Validate(nhsNumber, v);
+        v.RequireText(entryId, "entry_id", 100);
+        v.ThrowIfAny();
+
+        var token = await authenticator.RequireAccessAsync(context);
+        var e = audit.For(token, nhsNumber, action);
+        var categories = await AuthoriseCategoriesAsync(token, nhsNumber, [], e, context);
+        var (scope, decision) = await EvaluateConsentAsync(token, nhsNumber, categories, e, context);
+        var entry = (await downstream.CallAsync(ServiceNames.Clinical,
+            () => downstream.Clinical.GetEntryAsync(new GetEntryRequest { NhsNumber = nhsNumber, EntryId = entryId },
+                downstream.Options(context, token.ToActor())), context.CancellationToken)).Entry;
+        if (entry is null || entry.NhsNumber != nhsNumber || !scope.Allows(entry))
+        {
+            // Withheld, retracted, another patient's, or outside the role: indistinguishable from absent.
+            throw new NotFoundException("entry");
+        }
+
+        e.ConsentVersion = decision.ConsentVersion;
+        e.ReturnedCategories.Add(entry.Category);
+        e.ReturnedEntryIds.Add(entry.Id);
+        return (entry, e);
+    }
+
+    /// <summary>Step 2: the token's patient must be this patient, and its role must allow what is asked.</summary>
+    private async Task<IReadOnlyList<RecordCategory>> AuthoriseCategoriesAsync(VerifiedAccessToken token, string nhsNumber,
+        IReadOnlyCollection<RecordCategory> requested, AuditEvent e, ServerCallContext context)
+    {
+        if (!string.Equals(token.NhsNumber, nhsNumber, StringComparison.Ordinal))
+        {
+            throw await audit.DenyAsync(e, AuditDenialReason.PatientMismatch, new PermissionDeniedException("PATIENT_MISMATCH",
+                "The access token was issued for a different patient; request a token for this patient."), context);
+        }
+
+        if (token.Purpose is not (PurposeOfUse.DirectCare or PurposeOfUse.EmergencyCare))
+        {
+            throw await audit.DenyAsync(e, AuditDenialReason.RoleNotPermitted, new PermissionDeniedException("PURPOSE_NOT_PERMITTED",
+                "Record views need a direct-care or emergency-care access token."), context);
+        }
+
+        if (requested.Count == 0)
+        {
+            var all = token.AllowedCategories.Order().ToList();
+            if (all.Count == 0)
+            {
+                throw await audit.DenyAsync(e, AuditDenialReason.RoleNotPermitted, new PermissionDeniedException("ROLE_NOT_PERMITTED",
+                    "Your role does not allow viewing patient records."), context);
+            }
+
+            return all;
+        }
+
+        var refused = requested.Where(c => !token.Allows(c)).ToList();
+        if (refused.Count > 0)
+        {
+            throw await audit.DenyAsync(e, AuditDenialReason.RoleNotPermitted, new PermissionDeniedException("ROLE_NOT_PERMITTED",
+                $"Your role does not allow: {string.Join(", ", refused)}."), context);
+        }
+
+        return requested.Distinct().Order().ToList();
+    }
+
+    /// <summary>Step 3: the patient's consent. Opted out or a blocked viewer is refused; the rest is a scope.</summary>
+    private async Task<(AccessScope Scope, EvaluateAccessResponse Decision)> EvaluateConsentAsync(VerifiedAccessToken token, string nhsNumber,
+        IReadOnlyCollection<RecordCategory> categories, AuditEvent e, ServerCallContext context)
+    {
+        var decision = await downstream.CallAsync(ServiceNames.Consent,
+            () => downstream.Consent.EvaluateAccessAsync(new EvaluateAccessRequest
+            {
+                NhsNumber = nhsNumber,
+                ViewerProfessionalId = token.ProfessionalId,
+                ViewerOrganisationOdsCode = token.OrganisationOdsCode,
+                ViewerRoleCode = token.RoleCode,
+                RequestedCategories = { categories },
+                Emergency = token.IsEmergency,
+            }, downstream.Options(context, token.ToActor())), context.CancellationToken);
+        e.ConsentVersion = decision.ConsentVersion;
+        if (decision.Decision != AccessDecision.Permit)
+        {
+            var (auditReason, reason, message) = decision.Reason switch
+            {
+                AccessDecisionReason.PatientOptedOut => (AuditDenialReason.PatientOptedOut, "PATIENT_OPTED_OUT",
+                    "This patient has opted out of the shared care record; it cannot be viewed through it, including in an emergency."),
+                AccessDecisionReason.ProfessionalBlocked => (AuditDenialReason.ProfessionalBlocked, "VIEWER_BLOCKED",
+                    "This patient has asked that you do not see their shared care record."),
+                AccessDecisionReason.OrganisationBlocked => (AuditDenialReason.OrganisationBlocked, "ORGANISATION_BLOCKED",
+                    "This patient has asked that your organisation does not see their shared care record."),
+                _ => (AuditDenialReason.Other, "CONSENT_DENIED", "The patient's consent does not allow this access."),
+            };
+            throw await audit.DenyAsync(e, auditReason, new PermissionDeniedException(reason, message), context);
+        }
+
+        return (new AccessScope(categories, decision), decision);
+    }
+
+    private async Task<Patient?> GetPatientOrNullAsync(string nhsNumber, VerifiedAccessToken token, ServerCallContext context)
+    {
+        try
+        {
+            return (await downstream.CallAsync(ServiceNames.Demographics,
+                () => downstream.Demographics.GetPatientAsync(new GetPatientRequest { NhsNumber = nhsNumber },
+                    downstream.Options(context, token.ToActor())), context.CancellationToken)).Patient;
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Individually withheld entries, looked up so that counts can leave them out without a trace.</summary>
+    private async Task<IReadOnlyCollection<Entry>> LookUpWithheldAsync(string nhsNumber, AccessScope scope, VerifiedAccessToken token, ServerCallContext context)
+    {
+        if (scope.WithheldEntryIds.Count == 0)
+        {
+            return [];
+        }
+
+        var lookups = scope.WithheldEntryIds.Take(MaxWithheldLookups).Select(async id =>
+        {
+            try
+            {
+                return (await downstream.CallAsync(ServiceNames.Clinical,
+                    () => downstream.Clinical.GetEntryAsync(new GetEntryRequest { NhsNumber = nhsNumber, EntryId = id },
+                        downstream.Options(context, token.ToActor())), context.CancellationToken)).Entry;
+            }
+            catch (RpcException ex) when (ex.StatusCode is StatusCode.NotFound or StatusCode.InvalidArgument)
+            {
+                return null;
+            }
+        });
+        return (await Task.WhenAll(lookups)).OfType<Entry>().ToList();
+    }
+
+    private void Record(long started, string kind)
+    {
+        metrics.Reads.Add(1, new KeyValuePair<string, object?>("kind", kind));
+        metrics.ReadDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("kind", kind));
+    }
+}
