@@ -1,0 +1,98 @@
+using Lcr.Common.V1;
+using Lcr.Identity.Domain;
+using Lcr.Security;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Lcr.Identity.Application;
+
+/// <summary>An issued token.</summary>
+public sealed record IssuedToken(string Token, string TokenId, DateTimeOffset ExpiresAt);
+
+/// <summary>What goes into an access token.</summary>
+public sealed record AccessGrant(
+    string ProfessionalId,
+    string ProfessionalName,
+    string OrganisationOds,
+    string RoleCode,
+    string RoleAssignmentId,
+    string NhsNumber,
+    PurposeOfUse Purpose,
+    IReadOnlyList<RecordCategory> Categories,
+    string? CareRelationshipId,
+    EmergencyAccessReason? EmergencyReason,
+    string? EmergencyReasonText);
+
+/// <summary>Mints the platform's JWTs (ES256, JsonWebTokenHandler) with the current signing key.</summary>
+public sealed class TokenIssuer(SigningKeyRing keys, IOptions<IdentityTokenOptions> options, TimeProvider clock)
+{
+    private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
+
+    public Task<IssuedToken> SessionAsync(string professionalId, string name, Guid securityStamp, CancellationToken ct) =>
+        CreateAsync(TokenTypes.Session, professionalId, options.Value.SessionLifetime, new Dictionary<string, object>
+        {
+            [TokenClaims.Name] = name,
+            [TokenClaims.SecurityStamp] = securityStamp.ToString(),
+        }, ct);
+
+    public Task<IssuedToken> SystemAsync(string clientId, string name, string organisationOds, IEnumerable<string> scopes, CancellationToken ct) =>
+        CreateAsync(TokenTypes.System, clientId, options.Value.SystemLifetime, new Dictionary<string, object>
+        {
+            [TokenClaims.Name] = name,
+            [TokenClaims.Organisation] = organisationOds,
+            [TokenClaims.Scope] = string.Join(' ', scopes),
+        }, ct);
+
+    public Task<IssuedToken> AccessAsync(AccessGrant grant, CancellationToken ct)
+    {
+        var claims = new Dictionary<string, object>
+        {
+            [TokenClaims.Name] = grant.ProfessionalName,
+            [TokenClaims.Organisation] = grant.OrganisationOds,
+            [TokenClaims.Role] = grant.RoleCode,
+            [TokenClaims.RoleAssignment] = grant.RoleAssignmentId,
+            [TokenClaims.NhsNumber] = grant.NhsNumber,
+            [TokenClaims.Purpose] = TokenClaimValues.Of(grant.Purpose),
+            [TokenClaims.Categories] = grant.Categories.Select(TokenClaimValues.Of).ToArray(),
+        };
+        if (grant.CareRelationshipId is not null)
+        {
+            claims[TokenClaims.CareRelationship] = grant.CareRelationshipId;
+        }
+
+        if (grant.EmergencyReason is { } reason)
+        {
+            claims[TokenClaims.Emergency] = true;
+            claims[TokenClaims.EmergencyReasonCode] = TokenClaimValues.Of(reason);
+            claims[TokenClaims.EmergencyReasonText] = grant.EmergencyReasonText ?? string.Empty;
+        }
+
+        var lifetime = grant.EmergencyReason is null ? options.Value.AccessLifetime : options.Value.EmergencyAccessLifetime;
+        return CreateAsync(TokenTypes.Access, grant.ProfessionalId, lifetime, claims, ct);
+    }
+
+    private async Task<IssuedToken> CreateAsync(string type, string subject, TimeSpan lifetime, Dictionary<string, object> claims, CancellationToken ct)
+    {
+        var credentials = await keys.GetSigningCredentialsAsync(ct);
+        var now = clock.GetUtcNow();
+        // Whole seconds, as JWT times are.
+        now = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
+        var expires = now + lifetime;
+        var jti = Guid.NewGuid().ToString();
+        claims[JwtRegisteredClaimNames.Sub] = subject;
+        claims[JwtRegisteredClaimNames.Jti] = jti;
+        var token = Handler.CreateToken(new SecurityTokenDescriptor
+        {
+            TokenType = type,
+            Issuer = options.Value.Issuer,
+            Audience = options.Value.Audience,
+            IssuedAt = now.UtcDateTime,
+            NotBefore = now.UtcDateTime,
+            Expires = expires.UtcDateTime,
+            Claims = claims,
+            SigningCredentials = credentials,
+        });
+        return new IssuedToken(token, jti, expires);
+    }
+}

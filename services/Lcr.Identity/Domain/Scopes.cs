@@ -1,0 +1,22 @@
+namespace Lcr.Identity.Domain;
+
+/// <summary>The scopes a system client may hold.</summary>
+public static class Scopes
+{
+    public const string RecordContribute = "record.contribute";
+    public const string DemographicsWrite = "demographics.write";
+    public const string RelationshipsWrite = "relationships.write";
+    public const string RelationshipsRead = "relationships.read";
+    public const string ConsentWrite = "consent.write";
+    public const string ConsentRead = "consent.read";
+    public const string AuditRead = "audit.read";
+    public const string AuditReview = "audit.review";
+    public const string IdentityAdmin = "identity.admin";
+    public const string KeysRotate = "identity.keys.rotate";
+
+    public static readonly IReadOnlySet<string> Known = new HashSet<string>(StringComparer.Ordinal)
+    {
+        RecordContribute, DemographicsWrite, RelationshipsWrite, RelationshipsRead, ConsentWrite, ConsentRead,
+        AuditRead, AuditReview, IdentityAdmin, KeysRotate,
+    };
+}

@@ -1,0 +1,259 @@
+using System.Security.Cryptography;
+using System.Text;
+using Google.Protobuf.WellKnownTypes;
+using Lcr.Common.V1;
+using Lcr.Identity.Application;
+using Lcr.Identity.Domain;
+using Lcr.Identity.Persistence;
+using Lcr.Identity.V1;
+using Lcr.ServiceDefaults;
+using Lcr.ServiceDefaults.DevData;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Scenario = Lcr.ServiceDefaults.DevData.SyntheticOrganisations.Scenario;
+
+namespace Lcr.Identity.Seed;
+
+/// <summary>
+/// The identity side of the dev story (see docs/services/identity.md): the synthetic
+/// organisations, one professional per role, a feed client per organisation plus a platform
+/// admin client, and the care relationships of the synthetic cohort. Idempotent; goes
+/// through the same use cases the calls use. Passwords and client secrets are never in the
+/// repository: one dev password (<c>Identity:SeedPassword</c>) and one dev client secret
+/// (<c>Identity:SeedClientSecret</c>) come from configuration, and seeding refuses to run
+/// without them. Re-seeding with new values resets the seeded accounts to them.
+/// </summary>
+internal sealed partial class IdentitySeeder(IServiceScopeFactory scopes, IConfiguration config, TimeProvider clock, ILogger<IdentitySeeder> logger)
+    : IDevelopmentSeeder
+{
+    /// <summary>The seeded professionals: user name, title, given, family, role, organisation, teams, registration.</summary>
+    public static readonly IReadOnlyList<SeedProfessional> Professionals =
+    [
+        new("gp.b86001", "Dr", "Priya", "Shah", RoleCatalogue.ClinicalPractitioner, SyntheticOrganisations.BeckettStreetSurgery, [], RegulatoryBody.Gmc, "7654321"),
+        new("clinician.rr8", "Dr", "Tom", "Wright", RoleCatalogue.ClinicalPractitioner, SyntheticOrganisations.TeachingHospitals, [WardTeam], RegulatoryBody.Gmc, "7123456"),
+        new("ed.rr8", "Dr", "Sam", "Okoro", RoleCatalogue.ClinicalPractitioner, SyntheticOrganisations.TeachingHospitals, [], RegulatoryBody.Gmc, "7345678"),
+        new("clerk.rr8", "Mr", "Ben", "Carter", RoleCatalogue.AdminClinicalSupport, SyntheticOrganisations.TeachingHospitals, [OutpatientTeam], null, null),
+        new("socialworker.00da", "Ms", "Joanne", "Reid", RoleCatalogue.SocialCarePractitioner, SyntheticOrganisations.AdultSocialCare, [], RegulatoryBody.SocialWorkEngland, "SW123456"),
+        new("mhnurse.rgd", "Mr", "Liam", "Doyle", RoleCatalogue.NurseAccess, SyntheticOrganisations.MentalHealthTrust, [MentalHealthTeam], RegulatoryBody.Nmc, "12A3456E"),
+        new("ig.rr8", "Ms", "Fatima", "Ali", RoleCatalogue.InformationGovernanceOfficer, SyntheticOrganisations.TeachingHospitals, [], null, null),
+        new("ig.b86001", "Mr", "George", "Hill", RoleCatalogue.InformationGovernanceOfficer, SyntheticOrganisations.BeckettStreetSurgery, [], null, null),
+    ];
+
+    public const string WardTeam = "RR8:WARD-12";
+    public const string OutpatientTeam = "RR8:CARDIOLOGY-OP";
+    public const string MentalHealthTeam = "RGD:CMHT-NORTH";
+    public const string PlatformAdminClient = "platform-admin";
+
+    private static readonly string[] GpFeedScopes = [Scopes.RecordContribute, Scopes.DemographicsWrite, Scopes.RelationshipsWrite, Scopes.RelationshipsRead, Scopes.ConsentWrite, Scopes.ConsentRead];
+    private static readonly string[] ProviderFeedScopes = [Scopes.RecordContribute, Scopes.RelationshipsWrite, Scopes.RelationshipsRead];
+
+    /// <summary>The seeded system clients: client id, organisation, scopes.</summary>
+    public static readonly IReadOnlyList<(string ClientId, string Ods, string Name, string[] Scopes)> Clients =
+    [
+        ("b86001-gp-feed", SyntheticOrganisations.BeckettStreetSurgery, "Beckett Street Surgery GP system feed", GpFeedScopes),
+        ("b86002-gp-feed", SyntheticOrganisations.RoundhayRoadMedicalCentre, "Roundhay Road Medical Centre GP system feed", GpFeedScopes),
+        ("b86003-gp-feed", SyntheticOrganisations.KirkstallHealthCentre, "Kirkstall Health Centre GP system feed", GpFeedScopes),
+        ("rr8-ppm-feed", SyntheticOrganisations.TeachingHospitals, "LTHT PPM+ admissions and results feed", ProviderFeedScopes),
+        ("rgd-care-feed", SyntheticOrganisations.MentalHealthTrust, "LYPFT mental health record feed", ProviderFeedScopes),
+        ("ry6-community-feed", SyntheticOrganisations.CommunityHealthcare, "LCH community services feed", ProviderFeedScopes),
+        ("00da-social-care-feed", SyntheticOrganisations.AdultSocialCare, "Adult social care case management feed", ProviderFeedScopes),
+        (PlatformAdminClient, SyntheticOrganisations.TeachingHospitals, "Platform team administration",
+            [Scopes.IdentityAdmin, Scopes.KeysRotate, Scopes.RelationshipsRead, Scopes.AuditRead, Scopes.AuditReview]),
+    ];
+
+    public async Task SeedAsync(CancellationToken cancellationToken)
+    {
+        var password = config["Identity:SeedPassword"];
+        var secret = config["Identity:SeedClientSecret"];
+        if (string.IsNullOrWhiteSpace(password) || password.Length < DirectoryService.MinPasswordLength ||
+            string.IsNullOrWhiteSpace(secret) || secret.Length < 16)
+        {
+            throw new InvalidOperationException(
+                "Refusing to seed identity: set Identity:SeedPassword (at least 12 characters) and Identity:SeedClientSecret " +
+                "(at least 16 characters) in the environment (Identity__SeedPassword, Identity__SeedClientSecret); `make run` generates them.");
+        }
+
+        await using var scope = scopes.CreateAsyncScope();
+        var sp = scope.ServiceProvider;
+        var directory = sp.GetRequiredService<DirectoryService>();
+        var clients = sp.GetRequiredService<SystemClientService>();
+        var relationships = sp.GetRequiredService<RelationshipService>();
+        var db = sp.GetRequiredService<IdentityDbContext>();
+
+        foreach (var o in SyntheticOrganisations.All)
+        {
+            await directory.CreateOrganisationAsync(new Organisation { OdsCode = o.OdsCode, DisplayName = o.Name, Kind = KindOf(o.Kind) }, cancellationToken);
+        }
+
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var p in Professionals)
+        {
+            var created = await directory.CreateProfessionalAsync(new CreateProfessionalRequest
+            {
+                RequestId = StableGuid("professional:" + p.UserName).ToString(),
+                InitialPassword = password,
+                Professional = new Professional
+                {
+                    UserName = p.UserName,
+                    Title = p.Title,
+                    GivenName = p.Given,
+                    FamilyName = p.Family,
+                    TeamIds = { p.Teams },
+                    Registration = p.Body is { } body ? new ProfessionalRegistration { Body = body, Number = p.Number } : null,
+                },
+            }, cancellationToken);
+            ids[p.UserName] = created.Id;
+            await directory.CreateRoleAssignmentAsync(new RoleAssignment
+            {
+                ProfessionalId = created.Id,
+                Organisation = new OrganisationReference { OdsCode = p.Ods },
+                RoleCode = p.Role,
+            }, cancellationToken);
+        }
+
+        await ResetSeededPasswordsAsync(db, sp.GetRequiredService<IPasswordHasher<ProfessionalRow>>(), password, cancellationToken);
+
+        foreach (var (clientId, ods, name, scopeList) in Clients)
+        {
+            try
+            {
+                await clients.CreateAsync(new SystemClient
+                {
+                    ClientId = clientId,
+                    DisplayName = name,
+                    Organisation = new OrganisationReference { OdsCode = ods },
+                    Scopes = { scopeList },
+                }, cancellationToken, presetSecret: secret);
+            }
+            catch (AlreadyExistsException)
+            {
+                // Seeded before: the secret is reset below if it changed.
+            }
+        }
+
+        await ResetSeededSecretsAsync(db, sp.GetRequiredService<IPasswordHasher<SystemClientRow>>(), secret, cancellationToken);
+
+        var count = await SeedRelationshipsAsync(relationships, cancellationToken);
+        LogSeeded(logger, SyntheticOrganisations.All.Count, string.Join(", ", Professionals.Select(p => p.UserName)),
+            string.Join(", ", Clients.Select(c => c.ClientId)), count);
+    }
+
+    private async Task<int> SeedRelationshipsAsync(RelationshipService relationships, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var registered = Min(new DateTimeOffset(2015, 4, 1, 0, 0, 0, TimeSpan.Zero), now.AddDays(-1));
+        var recent = now.AddDays(-2).Date;
+        var count = 0;
+
+        async Task Record(string feedOds, string sourceId, int patient, CareRelationshipKind kind, Action<CareRelationship> subject, DateTimeOffset start)
+        {
+            var c = new CareRelationship
+            {
+                NhsNumber = SyntheticCohort.Patients[patient].NhsNumber,
+                Kind = kind,
+                StartTime = Timestamp.FromDateTimeOffset(start),
+                Source = new Provenance { SourceEntryId = sourceId, SourceSystem = "dev-seed" },
+            };
+            subject(c);
+            await relationships.RecordAsync(new RecordCareRelationshipRequest { CareRelationship = c },
+                new SystemCaller("dev-seed", feedOds, new HashSet<string>()), ct);
+            count++;
+        }
+
+        // Every patient is registered with their practice: an organisation-level relationship.
+        for (var i = 0; i < SyntheticCohort.Patients.Count; i++)
+        {
+            var practice = SyntheticCohort.Patients[i].PracticeOds;
+            await Record(practice, $"registration-{i:000}", i, CareRelationshipKind.RegisteredGp, c => c.OrganisationOdsCode = practice, registered);
+        }
+
+        // The example patient is an inpatient on ward 12 at the teaching hospital (the ward team,
+        // so the hospital clinician has access and the ED doctor, not on the ward, has none).
+        await Record(SyntheticOrganisations.TeachingHospitals, "admission-0001", Scenario.ExamplePatient,
+            CareRelationshipKind.InpatientEpisode, c => c.TeamId = WardTeam, Min(recent, now));
+
+        // Patients 1, 2 and 4 (registered elsewhere) were seen at the Beckett Street extended-access
+        // clinic, so the seeded GP can show the opt-out, withheld-trust and sensitive-entry stories.
+        // Patient 3 is registered at Beckett Street already.
+        foreach (var i in new[] { Scenario.OptedOut, Scenario.WithholdsMentalHealth, Scenario.ReleasesSensitive })
+        {
+            if (SyntheticCohort.Patients[i].PracticeOds != SyntheticOrganisations.BeckettStreetSurgery)
+            {
+                await Record(SyntheticOrganisations.BeckettStreetSurgery, $"extended-access-{i:000}", i,
+                    CareRelationshipKind.Referral, c => c.OrganisationOdsCode = SyntheticOrganisations.BeckettStreetSurgery, registered);
+            }
+        }
+
+        // Patient 2 is under the community mental health team (whose entries they withhold).
+        await Record(SyntheticOrganisations.MentalHealthTrust, "cmht-002", Scenario.WithholdsMentalHealth,
+            CareRelationshipKind.MentalHealthCareTeam, c => c.TeamId = MentalHealthTeam, registered);
+
+        // Patient 3 attends cardiology outpatients, whose clerk they have blocked: the clerk gets a
+        // token (the relationship is real) and consent refuses the read at the gateway.
+        await Record(SyntheticOrganisations.TeachingHospitals, "outpatient-0003", Scenario.BlocksProfessional,
+            CareRelationshipKind.OutpatientEpisode, c => c.TeamId = OutpatientTeam, registered);
+
+        // Patient 5: an open adult social care case and the community mental health team.
+        await Record(SyntheticOrganisations.AdultSocialCare, "case-0005", Scenario.SocialCareCase,
+            CareRelationshipKind.SocialCareCase, c => c.OrganisationOdsCode = SyntheticOrganisations.AdultSocialCare, registered);
+        await Record(SyntheticOrganisations.MentalHealthTrust, "cmht-005", Scenario.SocialCareCase,
+            CareRelationshipKind.MentalHealthCareTeam, c => c.TeamId = MentalHealthTeam, registered);
+        return count;
+    }
+
+    private static async Task ResetSeededPasswordsAsync(IdentityDbContext db, IPasswordHasher<ProfessionalRow> hasher, string password, CancellationToken ct)
+    {
+        var names = Professionals.Select(p => p.UserName).ToList();
+        foreach (var row in await db.Professionals.Where(p => names.Contains(p.UserName)).ToListAsync(ct))
+        {
+            if (hasher.VerifyHashedPassword(row, row.PasswordHash, password) == PasswordVerificationResult.Failed || row.LockedUntil is not null)
+            {
+                row.PasswordHash = hasher.HashPassword(row, password);
+                row.FailedSignIns = 0;
+                row.LockedUntil = null;
+                row.SecurityStamp = Guid.NewGuid();
+                row.Version++;
+            }
+        }
+
+        await db.SaveChangesAsync(ct);
+    }
+
+    private static async Task ResetSeededSecretsAsync(IdentityDbContext db, IPasswordHasher<SystemClientRow> hasher, string secret, CancellationToken ct)
+    {
+        var ids = Clients.Select(c => c.ClientId).ToList();
+        foreach (var row in await db.SystemClients.Where(c => ids.Contains(c.ClientId)).ToListAsync(ct))
+        {
+            if (hasher.VerifyHashedPassword(row, row.SecretHash, secret) == PasswordVerificationResult.Failed)
+            {
+                row.SecretHash = hasher.HashPassword(row, secret);
+                row.Version++;
+            }
+        }
+
+        await db.SaveChangesAsync(ct);
+    }
+
+    private static OrganisationKind KindOf(string kind) => kind switch
+    {
+        "GP_PRACTICE" => OrganisationKind.GpPractice,
+        "ACUTE_HOSPITAL" => OrganisationKind.AcuteHospital,
+        "MENTAL_HEALTH_TRUST" => OrganisationKind.MentalHealthTrust,
+        "COMMUNITY" => OrganisationKind.CommunityServices,
+        "ADULT_SOCIAL_CARE" => OrganisationKind.AdultSocialCare,
+        "CHILDRENS_SOCIAL_CARE" => OrganisationKind.ChildrensSocialCare,
+        _ => throw new InvalidOperationException("Unknown synthetic organisation kind " + kind),
+    };
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    private static Guid StableGuid(string name) => new(SHA256.HashData(Encoding.UTF8.GetBytes("lcr-identity-seed:" + name)).AsSpan(0, 16));
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Identity seeded: {Organisations} organisations; professionals {UserNames}; system clients {ClientIds}; {Relationships} care relationships")]
+    private static partial void LogSeeded(ILogger logger, int organisations, string userNames, string clientIds, int relationships);
+}
+
+/// <summary>One seeded professional.</summary>
+public sealed record SeedProfessional(
+    string UserName, string Title, string Given, string Family, string Role, string Ods, string[] Teams, RegulatoryBody? Body, string? Number);

@@ -1,0 +1,146 @@
+using Lcr.Common.V1;
+using Lcr.ServiceDefaults;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace Lcr.Security;
+
+/// <summary>
+/// Verifies patient-bound access tokens (from IssueAccessToken / IssueEmergencyAccessToken)
+/// locally, with keys fetched from the identity service and cached. Throws
+/// <see cref="UnauthenticatedException"/> (reason from <see cref="TokenRefusal"/>) for any
+/// refusal and <see cref="DependencyUnavailableException"/> when no keys can be had at all.
+/// </summary>
+public sealed class AccessTokenVerifier(PlatformTokenVerifier verifier)
+{
+    /// <summary>Verifies a raw token (without the "Bearer " prefix).</summary>
+    public async Task<VerifiedAccessToken> VerifyAsync(string? token, CancellationToken cancellationToken = default)
+    {
+        var jwt = await verifier.VerifyAsync(token, TokenTypes.Access, cancellationToken);
+        return Parse(jwt);
+    }
+
+    /// <summary>Verifies the bearer token in gRPC request metadata.</summary>
+    public Task<VerifiedAccessToken> VerifyAsync(Grpc.Core.Metadata requestHeaders, CancellationToken cancellationToken = default) =>
+        VerifyAsync(BearerToken.From(requestHeaders), cancellationToken);
+
+    internal static VerifiedAccessToken Parse(JsonWebToken jwt)
+    {
+        var nhs = Text(jwt, TokenClaims.NhsNumber);
+        var org = Text(jwt, TokenClaims.Organisation);
+        var role = Text(jwt, TokenClaims.Role);
+        if (!NhsNumber.IsValid(nhs) || org is null || role is null ||
+            !TokenClaimValues.TryParse(Text(jwt, TokenClaims.Purpose), out PurposeOfUse purpose))
+        {
+            throw Invalid();
+        }
+
+        var categories = new HashSet<RecordCategory>();
+        foreach (var c in jwt.Claims.Where(c => c.Type == TokenClaims.Categories))
+        {
+            if (!TokenClaimValues.TryParse(c.Value, out RecordCategory category))
+            {
+                throw Invalid();
+            }
+
+            categories.Add(category);
+        }
+
+        var relationship = Text(jwt, TokenClaims.CareRelationship);
+        EmergencyAccessGrant? emergency = null;
+        var emergencyFlag = jwt.TryGetPayloadValue<bool>(TokenClaims.Emergency, out var flag) && flag;
+        if (emergencyFlag)
+        {
+            if (!TokenClaimValues.TryParse(Text(jwt, TokenClaims.EmergencyReasonCode), out EmergencyAccessReason reason) ||
+                Text(jwt, TokenClaims.EmergencyReasonText) is not { } text)
+            {
+                throw Invalid();
+            }
+
+            emergency = new EmergencyAccessGrant(reason, text);
+        }
+
+        // The basis of access must agree with the purpose: emergency care only with an
+        // emergency grant, direct care only with a care relationship.
+        var consistent = purpose switch
+        {
+            PurposeOfUse.EmergencyCare => emergency is not null,
+            PurposeOfUse.DirectCare => emergency is null && relationship is not null,
+            PurposeOfUse.SubjectAccessRequest or PurposeOfUse.InformationGovernance => emergency is null,
+            _ => false,
+        };
+        if (!consistent)
+        {
+            throw Invalid();
+        }
+
+        return new VerifiedAccessToken(
+            TokenId: jwt.Id,
+            ProfessionalId: jwt.Subject,
+            ProfessionalName: Text(jwt, TokenClaims.Name) ?? string.Empty,
+            OrganisationOdsCode: org,
+            RoleCode: role,
+            RoleAssignmentId: Text(jwt, TokenClaims.RoleAssignment) ?? string.Empty,
+            NhsNumber: nhs!,
+            Purpose: purpose,
+            AllowedCategories: categories,
+            CareRelationshipId: relationship,
+            Emergency: emergency,
+            IssuedAt: new DateTimeOffset(jwt.IssuedAt, TimeSpan.Zero),
+            ExpiresAt: new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero),
+            KeyId: jwt.Kid);
+    }
+
+    private static string? Text(JsonWebToken jwt, string claim) =>
+        jwt.TryGetPayloadValue<string>(claim, out var value) && !string.IsNullOrEmpty(value) ? value : null;
+
+    private static UnauthenticatedException Invalid() =>
+        PlatformTokenVerifier.Refuse(TokenRefusal.ClaimsInvalid, "The access token's claims are incomplete or inconsistent.");
+}
+
+/// <summary>What a verified access token grants: one patient, one professional acting in one role.</summary>
+/// <param name="TokenId">The token's <c>jti</c>; audit events of reads made with it carry it.</param>
+/// <param name="ProfessionalId">The professional's platform id (<c>sub</c>).</param>
+/// <param name="ProfessionalName">Display name, for audit (<c>name</c>).</param>
+/// <param name="OrganisationOdsCode">The organisation the professional acts for (<c>lcr_org</c>).</param>
+/// <param name="RoleCode">National RBAC-style role code (<c>lcr_role</c>).</param>
+/// <param name="RoleAssignmentId">The role assignment acted in (<c>lcr_role_assignment</c>).</param>
+/// <param name="NhsNumber">The one patient the token is bound to (<c>lcr_nhs_number</c>).</param>
+/// <param name="Purpose">Purpose of use (<c>lcr_purpose</c>).</param>
+/// <param name="AllowedCategories">Record categories the role may see (<c>lcr_categories</c>); empty for IG and subject-access purposes.</param>
+/// <param name="CareRelationshipId">The justifying care relationship (direct care only).</param>
+/// <param name="Emergency">The break-glass reason (emergency access only).</param>
+public sealed record VerifiedAccessToken(
+    string TokenId,
+    string ProfessionalId,
+    string ProfessionalName,
+    string OrganisationOdsCode,
+    string RoleCode,
+    string RoleAssignmentId,
+    string NhsNumber,
+    PurposeOfUse Purpose,
+    IReadOnlySet<RecordCategory> AllowedCategories,
+    string? CareRelationshipId,
+    EmergencyAccessGrant? Emergency,
+    DateTimeOffset IssuedAt,
+    DateTimeOffset ExpiresAt,
+    string KeyId)
+{
+    /// <summary>True for break-glass tokens: every use must be flagged in audit.</summary>
+    public bool IsEmergency => Emergency is not null;
+
+    /// <summary>Whether the token's role may see <paramref name="category"/>.</summary>
+    public bool Allows(RecordCategory category) => AllowedCategories.Contains(category);
+
+    /// <summary>The professional as an audit/caller actor.</summary>
+    public Actor ToActor() => new()
+    {
+        Kind = ActorKind.Professional,
+        Id = ProfessionalId,
+        DisplayName = ProfessionalName,
+        Organisation = new OrganisationReference { OdsCode = OrganisationOdsCode },
+        RoleCode = RoleCode,
+    };
+}
+
+/// <summary>The break-glass reason carried by an emergency access token.</summary>
+public sealed record EmergencyAccessGrant(EmergencyAccessReason ReasonCode, string ReasonText);

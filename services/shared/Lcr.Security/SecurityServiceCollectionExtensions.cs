@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Lcr.Security;
+
+public static class SecurityServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="AccessTokenVerifier"/>, <see cref="SystemTokenVerifier"/>, the
+    /// shared <see cref="PlatformTokenVerifier"/> and <see cref="SigningKeyCache"/>, with
+    /// options bound from <paramref name="section"/> (keys: Issuer, Audience, ClockSkew,
+    /// UnknownKeyRefreshInterval, MaxKeyCacheAge). Keys come from
+    /// <see cref="GrpcSigningKeySource"/> unless an <see cref="ISigningKeySource"/> is
+    /// registered first; it needs an <c>IdentityService.IdentityServiceClient</c> in the
+    /// container (e.g. <c>AddGrpcClient</c>).
+    /// </summary>
+    public static IServiceCollection AddPlatformTokenVerification(this IServiceCollection services, IConfigurationSection section)
+    {
+        services.AddOptions<TokenVerificationOptions>().Bind(section)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.Issuer) && !string.IsNullOrWhiteSpace(o.Audience),
+                "Token verification needs an Issuer and an Audience.")
+            .Validate(o => o.ClockSkew >= TimeSpan.Zero && o.ClockSkew <= TokenVerificationOptions.MaxClockSkew,
+                "Token verification ClockSkew must be between 0 and 2 minutes.")
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ISigningKeySource, GrpcSigningKeySource>();
+        services.TryAddSingleton<SigningKeyCache>();
+        services.TryAddSingleton<PlatformTokenVerifier>();
+        services.TryAddSingleton<AccessTokenVerifier>();
+        services.TryAddSingleton<SystemTokenVerifier>();
+        return services;
+    }
+}

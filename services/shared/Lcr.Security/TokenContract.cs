@@ -1,0 +1,149 @@
+using Lcr.Common.V1;
+
+namespace Lcr.Security;
+
+/// <summary>
+/// The platform's token contract, shared by the identity service (which issues tokens) and
+/// every verifier (the gateway, the identity service itself). Each kind of token carries its
+/// own JWT <c>typ</c> header (RFC 8725 section 3.11 explicit typing), so a token of one kind
+/// can never be accepted as another: a session token is not an access token.
+/// </summary>
+public static class TokenTypes
+{
+    /// <summary>A professional's session from SignIn: proves who they are to IssueAccessToken; reads nothing.</summary>
+    public const string Session = "lcr-session+jwt";
+
+    /// <summary>A system client's token from IssueSystemToken: carries the client's scopes.</summary>
+    public const string System = "lcr-system+jwt";
+
+    /// <summary>A patient-bound access token from IssueAccessToken or IssueEmergencyAccessToken.</summary>
+    public const string Access = "lcr-access+jwt";
+
+    /// <summary>The only signing algorithm the platform issues or accepts.</summary>
+    public const string Algorithm = "ES256";
+}
+
+/// <summary>Claim names in platform tokens, beside the registered <c>iss</c>, <c>aud</c>, <c>sub</c>, <c>jti</c>, <c>iat</c>, <c>nbf</c>, <c>exp</c>.</summary>
+public static class TokenClaims
+{
+    /// <summary>Display name of the professional or system client (e.g. "Dr Priya Shah").</summary>
+    public const string Name = "name";
+
+    /// <summary>ODS code of the organisation the professional acts for (access) or the client acts for (system).</summary>
+    public const string Organisation = "lcr_org";
+
+    /// <summary>National RBAC-style role code the professional acts in, e.g. "R8000".</summary>
+    public const string Role = "lcr_role";
+
+    /// <summary>Platform id of the role assignment the professional acts in.</summary>
+    public const string RoleAssignment = "lcr_role_assignment";
+
+    /// <summary>The one patient the access token is bound to: NHS number, 10 digits.</summary>
+    public const string NhsNumber = "lcr_nhs_number";
+
+    /// <summary>Purpose of use, e.g. "direct_care" (see <see cref="TokenClaimValues"/>).</summary>
+    public const string Purpose = "lcr_purpose";
+
+    /// <summary>JSON array of the record categories the token allows, e.g. ["demographics","problems"].</summary>
+    public const string Categories = "lcr_categories";
+
+    /// <summary>The care relationship that justified a direct-care token (platform id).</summary>
+    public const string CareRelationship = "lcr_care_relationship";
+
+    /// <summary>JSON true on emergency (break-glass) access tokens; absent otherwise.</summary>
+    public const string Emergency = "lcr_emergency";
+
+    /// <summary>Coded emergency reason, e.g. "clinical_emergency".</summary>
+    public const string EmergencyReasonCode = "lcr_emergency_reason";
+
+    /// <summary>The professional's free-text emergency reason, for audit and privacy review.</summary>
+    public const string EmergencyReasonText = "lcr_emergency_reason_text";
+
+    /// <summary>Space-separated scopes of a system token (OAuth 2.0 style).</summary>
+    public const string Scope = "scope";
+
+    /// <summary>Session tokens only: the professional's security stamp; a password reset or deactivation invalidates older sessions.</summary>
+    public const string SecurityStamp = "lcr_stamp";
+}
+
+/// <summary>
+/// String forms of the shared enums inside tokens: the proto value name without its enum
+/// prefix, lower case (e.g. <c>RECORD_CATEGORY_TEST_RESULTS</c> is <c>"test_results"</c>).
+/// </summary>
+public static class TokenClaimValues
+{
+    private static readonly Dictionary<RecordCategory, string> CategoryNames = new()
+    {
+        [RecordCategory.Demographics] = "demographics",
+        [RecordCategory.Problems] = "problems",
+        [RecordCategory.Medications] = "medications",
+        [RecordCategory.Allergies] = "allergies",
+        [RecordCategory.TestResults] = "test_results",
+        [RecordCategory.Documents] = "documents",
+    };
+
+    private static readonly Dictionary<PurposeOfUse, string> PurposeNames = new()
+    {
+        [PurposeOfUse.DirectCare] = "direct_care",
+        [PurposeOfUse.EmergencyCare] = "emergency_care",
+        [PurposeOfUse.SubjectAccessRequest] = "subject_access_request",
+        [PurposeOfUse.InformationGovernance] = "information_governance",
+        [PurposeOfUse.RecordContribution] = "record_contribution",
+    };
+
+    private static readonly Dictionary<EmergencyAccessReason, string> ReasonNames = new()
+    {
+        [EmergencyAccessReason.ClinicalEmergency] = "clinical_emergency",
+        [EmergencyAccessReason.RelationshipNotYetRecorded] = "relationship_not_yet_recorded",
+        [EmergencyAccessReason.Safeguarding] = "safeguarding",
+        [EmergencyAccessReason.LegalRequirement] = "legal_requirement",
+        [EmergencyAccessReason.Other] = "other",
+    };
+
+    public static string Of(RecordCategory category) => CategoryNames[category];
+
+    public static string Of(PurposeOfUse purpose) => PurposeNames[purpose];
+
+    public static string Of(EmergencyAccessReason reason) => ReasonNames[reason];
+
+    public static bool TryParse(string? value, out RecordCategory category) => TryFind(CategoryNames, value, out category);
+
+    public static bool TryParse(string? value, out PurposeOfUse purpose) => TryFind(PurposeNames, value, out purpose);
+
+    public static bool TryParse(string? value, out EmergencyAccessReason reason) => TryFind(ReasonNames, value, out reason);
+
+    private static bool TryFind<T>(Dictionary<T, string> names, string? value, out T result)
+        where T : struct, Enum
+    {
+        foreach (var (k, v) in names)
+        {
+            if (string.Equals(v, value, StringComparison.Ordinal))
+            {
+                result = k;
+                return true;
+            }
+        }
+
+        result = default;
+        return false;
+    }
+}
+
+/// <summary>
+/// <c>ErrorInfo.reason</c> values of <see cref="Lcr.ServiceDefaults.UnauthenticatedException"/>
+/// thrown by the verifiers: one per refusal case, stable for callers and tests to branch on.
+/// </summary>
+public static class TokenRefusal
+{
+    public const string Missing = "TOKEN_MISSING";
+    public const string Malformed = "TOKEN_MALFORMED";
+    public const string AlgorithmNotAllowed = "TOKEN_ALGORITHM_NOT_ALLOWED";
+    public const string WrongType = "TOKEN_WRONG_TYPE";
+    public const string UnknownKey = "TOKEN_UNKNOWN_KEY";
+    public const string BadSignature = "TOKEN_BAD_SIGNATURE";
+    public const string WrongIssuer = "TOKEN_WRONG_ISSUER";
+    public const string WrongAudience = "TOKEN_WRONG_AUDIENCE";
+    public const string Expired = "TOKEN_EXPIRED";
+    public const string NotYetValid = "TOKEN_NOT_YET_VALID";
+    public const string ClaimsInvalid = "TOKEN_CLAIMS_INVALID";
+}
