@@ -35,6 +35,18 @@ public abstract class ServiceHost<TEntryPoint> : IAsyncLifetime
 
     public IServiceProvider Services => _factory!.Services;
 
+    /// <summary>A new HTTP handler into the in-memory server, e.g. for another host's gRPC channel.</summary>
+    public HttpMessageHandler CreateHandler() => _factory!.Server.CreateHandler();
+
+    /// <summary>Runs the service's development seeders (as <c>make run</c> does) against its database.</summary>
+    public async Task SeedAsync()
+    {
+        foreach (var seeder in _factory!.Services.GetServices<IDevelopmentSeeder>())
+        {
+            await seeder.SeedAsync(CancellationToken.None);
+        }
+    }
+
     /// <summary>False for a host that must not touch its database (e.g. one that is unreachable on purpose).</summary>
     protected virtual bool MigrateDatabase => true;
 
