@@ -1,0 +1,535 @@
+using System.Globalization;
+using Google.Protobuf.WellKnownTypes;
+using Lcr.Audit.Domain;
+using Lcr.Audit.Persistence;
+using Lcr.Audit.V1;
+using Lcr.Common.V1;
+using Lcr.ServiceDefaults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Lcr.Audit.Application;
+
+/// <summary>
+/// Privacy review: runs <see cref="PrivacyRules"/> one local day at a time over a period,
+/// stores each finding as a case (once: a re-run keeps the case and its status), and lets
+/// IG officers list, read and close cases.
+/// </summary>
+public sealed class PrivacyReview(AuditDbContext db, TimeProvider clock, IOptions<AuditOptions> options)
+{
+    public const int DefaultPageSize = 50;
+    public const int MaxPageSize = 200;
+    public const int MaxEventsPerCase = 100;
+    public static readonly TimeSpan MaxPeriod = TimeSpan.FromDays(31);
+    public static readonly TimeSpan BaselineWindow = TimeSpan.FromDays(30);
+
+    private readonly TimeZoneInfo _zone = TimeZoneInfo.FindSystemTimeZoneById(options.Value.LocalTimeZone);
+    private readonly string _zoneId = options.Value.LocalTimeZone;
+
+    public async Task<RunPrivacyReviewResponse> RunAsync(RunPrivacyReviewRequest request, CancellationToken ct)
+    {
+        var v = new FieldViolations();
+        DateTimeOffset from = default, to = default;
+        if (request.Period?.StartTime is null || request.Period.EndTime is null)
+        {
+            v.Add("period", "is required with both start_time and end_time");
+        }
+        else
+        {
+            from = request.Period.StartTime.ToDateTimeOffset();
+            to = request.Period.EndTime.ToDateTimeOffset();
+            if (v.Check(to > from, "period.end_time", "must be after start_time"))
+            {
+                v.Check(to - from <= MaxPeriod, "period", "must be at most 31 days");
+            }
+        }
+
+        for (var i = 0; i < request.Rules.Count; i++)
+        {
+            v.RequireEnum(request.Rules[i], $"rules[{i}]");
+        }
+
+        var size = Paging.ResolvePageSize(request.PageSize, v, defaultSize: DefaultPageSize, max: MaxPageSize);
+        var rules = request.Rules.Distinct().Order().ToArray();
+        var fingerprint = string.Join('|', "review", from.UtcTicks, to.UtcTicks, string.Join(',', rules.Select(r => (int)r)));
+        var after = Paging.DecodeToken<ReviewPosition>(request.PageToken, fingerprint, v);
+        v.ThrowIfAny();
+
+        var created = 0;
+        if (after is null)
+        {
+            created = await ReviewAsync(from, to, rules.ToHashSet(), ct);
+        }
+
+        var ruleInts = rules.Select(r => (int)r).ToArray();
+        var query = db.Cases.AsNoTracking().Where(c => c.FirstEventTime >= from && c.FirstEventTime < to);
+        if (ruleInts.Length > 0)
+        {
+            query = query.Where(c => ruleInts.Contains(c.Rule));
+        }
+
+        if (after is not null)
+        {
+            var (sev, num) = (after.Severity, after.Number);
+            query = query.Where(c => c.Severity < sev || (c.Severity == sev && c.Number < num));
+        }
+
+        var rows = await query.OrderByDescending(c => c.Severity).ThenByDescending(c => c.Number).Take(size + 1).ToListAsync(ct);
+        var response = new RunPrivacyReviewResponse { NewCaseCount = created };
+        response.Cases.AddRange(await ToProtoAsync(rows.Take(size).ToList(), ct));
+        if (rows.Count > size)
+        {
+            var last = rows[size - 1];
+            response.NextPageToken = Paging.EncodeToken(new ReviewPosition(last.Severity, last.Number), fingerprint);
+        }
+
+        return response;
+    }
+
+    /// <summary>Runs the rules day by day and stores new findings; returns how many cases were created.</summary>
+    private async Task<int> ReviewAsync(DateTimeOffset from, DateTimeOffset to, IReadOnlySet<PrivacyRule> rules, CancellationToken ct)
+    {
+        var baselines = await LoadBaselinesAsync(from - BaselineWindow, from, ct);
+        var created = 0;
+        var day = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(from, _zone).DateTime);
+        var lastDay = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(to.AddTicks(-1), _zone).DateTime);
+        for (; day <= lastDay; day = day.AddDays(1))
+        {
+            var dayStart = Max(LocalMidnight(day), from);
+            var dayEnd = Min(LocalMidnight(day.AddDays(1)), to);
+            var events = await LoadDayAsync(dayStart, dayEnd, ct);
+            if (events.Count == 0)
+            {
+                continue;
+            }
+
+            var findings = PrivacyRules.Run(events, day, LocalHour, baselines, rules);
+            created += await StoreAsync(findings, ct);
+        }
+
+        return created;
+    }
+
+    private int LocalHour(DateTimeOffset t) => TimeZoneInfo.ConvertTime(t, _zone).Hour;
+
+    private DateTimeOffset LocalMidnight(DateOnly day)
+    {
+        var local = day.ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);
+        return new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(local, _zone), TimeSpan.Zero);
+    }
+
+    private async Task<List<ReviewEvent>> LoadDayAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        var lookups = new[]
+        {
+            (int)AuditAction.ViewSummary, (int)AuditAction.ViewCategory, (int)AuditAction.ViewEntry, (int)AuditAction.ViewDocument,
+            (int)AuditAction.ViewDemographics, (int)AuditAction.Search, (int)AuditAction.EmergencyAccess,
+        };
+        const int denied = (int)AuditOutcome.Denied;
+        var rows = await db.Events.AsNoTracking()
+            .Where(e => e.RecordTime >= from && e.RecordTime < to && (lookups.Contains(e.Action) || e.Outcome == denied))
+            .Select(e => new
+            {
+                e.EventId, e.RecordTime, e.Action, e.Outcome, e.ActorKind, e.ActorId, e.ActorDisplayName, e.ActorOds, e.ActorRoleCode,
+                e.NhsNumber, e.PurposeOfUse, e.CareRelationshipId, e.EmergencyReasonCode, e.MatchSamePerson, e.MatchSameFamilyName,
+                e.MatchSameAddress,
+            })
+            .ToListAsync(ct);
+        var actors = new Dictionary<string, ReviewActor>(StringComparer.Ordinal);
+        return rows.Select(r => new ReviewEvent(r.EventId, r.RecordTime, (AuditAction)r.Action, (AuditOutcome)r.Outcome,
+                Actor(actors, r.ActorKind, r.ActorId, r.ActorDisplayName, r.ActorOds, r.ActorRoleCode), r.NhsNumber,
+                (PurposeOfUse)r.PurposeOfUse, r.CareRelationshipId, (EmergencyAccessReason?)r.EmergencyReasonCode,
+                r.MatchSamePerson, r.MatchSameFamilyName, r.MatchSameAddress))
+            .ToList();
+    }
+
+    private static ReviewActor Actor(Dictionary<string, ReviewActor> cache, int kind, string id, string? name, string? ods, string? role)
+    {
+        if (!cache.TryGetValue(id, out var actor))
+        {
+            actor = new ReviewActor(kind, id, name, ods, role);
+            cache[id] = actor;
+        }
+
+        return actor;
+    }
+
+    /// <summary>Each actor's daily distinct patients and views per local hour over the baseline window.</summary>
+    private async Task<Dictionary<string, ActorBaseline>> LoadBaselinesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        const string views = "action IN (1, 2, 3, 4, 5)";
+        var daily = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var hours = new Dictionary<string, int[]>(StringComparer.Ordinal);
+        var conn = (NpgsqlConnection)db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await using (var cmd = new NpgsqlCommand(
+                             "SELECT actor_id, count(DISTINCT nhs_number)::int FROM audit_events " +
+                             $"WHERE record_time >= $1 AND record_time < $2 AND {views} AND outcome = 1 AND nhs_number IS NOT NULL " +
+                             "GROUP BY actor_id, (record_time AT TIME ZONE $3)::date", conn))
+            {
+                AddWindow(cmd, from, to);
+                await using var r = await cmd.ExecuteReaderAsync(ct);
+                while (await r.ReadAsync(ct))
+                {
+                    var id = r.GetString(0);
+                    if (!daily.TryGetValue(id, out var list))
+                    {
+                        daily[id] = list = [];
+                    }
+
+                    list.Add(r.GetInt32(1));
+                }
+            }
+
+            await using (var cmd = new NpgsqlCommand(
+                             "SELECT actor_id, extract(hour FROM record_time AT TIME ZONE $3)::int, count(*)::int FROM audit_events " +
+                             $"WHERE record_time >= $1 AND record_time < $2 AND {views} GROUP BY 1, 2", conn))
+            {
+                AddWindow(cmd, from, to);
+                await using var r = await cmd.ExecuteReaderAsync(ct);
+                while (await r.ReadAsync(ct))
+                {
+                    var id = r.GetString(0);
+                    if (!hours.TryGetValue(id, out var counts))
+                    {
+                        hours[id] = counts = new int[24];
+                    }
+
+                    counts[r.GetInt32(1)] += r.GetInt32(2);
+                }
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+
+        var result = new Dictionary<string, ActorBaseline>(StringComparer.Ordinal);
+        foreach (var id in daily.Keys.Union(hours.Keys))
+        {
+            result[id] = new ActorBaseline(daily.GetValueOrDefault(id) ?? [], hours.GetValueOrDefault(id) ?? new int[24]);
+        }
+
+        return result;
+
+        void AddWindow(NpgsqlCommand cmd, DateTimeOffset a, DateTimeOffset b)
+        {
+            cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = a });
+            cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = b });
+            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _zoneId });
+        }
+    }
+
+    /// <summary>Stores findings whose key has no case yet; returns how many were created.</summary>
+    private async Task<int> StoreAsync(IReadOnlyList<Finding> findings, CancellationToken ct)
+    {
+        if (findings.Count == 0)
+        {
+            return 0;
+        }
+
+        for (var attempt = 0; ; attempt++)
+        {
+            var keys = findings.Select(f => f.Key).ToArray();
+            var existing = await db.Cases.AsNoTracking().Where(c => keys.Contains(c.FindingKey)).Select(c => c.FindingKey).ToListAsync(ct);
+            var known = existing.ToHashSet(StringComparer.Ordinal);
+            var now = Canonical.ToStoredPrecision(clock.GetUtcNow());
+            var count = 0;
+            foreach (var f in findings.Where(f => !known.Contains(f.Key)).DistinctBy(f => f.Key))
+            {
+                var row = new PrivacyReviewCaseRow
+                {
+                    Id = Guid.CreateVersion7(),
+                    FindingKey = f.Key,
+                    Rule = (int)f.Rule,
+                    Severity = (int)f.Severity,
+                    Explanation = f.Explanation.Length <= 1000 ? f.Explanation : f.Explanation[..1000],
+                    ActorKind = f.Actor.Kind,
+                    ActorId = f.Actor.Id,
+                    ActorDisplayName = f.Actor.DisplayName,
+                    ActorOds = f.Actor.Ods,
+                    ActorRoleCode = f.Actor.RoleCode,
+                    NhsNumber = f.NhsNumber,
+                    EventCount = f.Events.Count,
+                    FirstEventTime = f.Events[0].RecordTime,
+                    LastEventTime = f.Events[^1].RecordTime,
+                    Status = (int)PrivacyReviewCaseStatus.Open,
+                    CreateTime = now,
+                    UpdateTime = now,
+                    Version = 1,
+                };
+                db.Cases.Add(row);
+                var position = 0;
+                foreach (var e in f.Events.Take(MaxEventsPerCase))
+                {
+                    db.CaseEvents.Add(new PrivacyReviewCaseEventRow { CaseId = row.Id, EventId = e.EventId, Position = position++ });
+                }
+
+                count++;
+            }
+
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                return count;
+            }
+            catch (DbUpdateException e) when (attempt == 0 && e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+            {
+                // A concurrent review stored some of the same findings first: keep theirs.
+                db.ChangeTracker.Clear();
+            }
+        }
+    }
+
+    public async Task<ListPrivacyReviewCasesResponse> ListCasesAsync(ListPrivacyReviewCasesRequest request, CancellationToken ct)
+    {
+        var v = new FieldViolations();
+        for (var i = 0; i < request.Statuses.Count; i++)
+        {
+            v.RequireEnum(request.Statuses[i], $"statuses[{i}]");
+        }
+
+        for (var i = 0; i < request.Rules.Count; i++)
+        {
+            v.RequireEnum(request.Rules[i], $"rules[{i}]");
+        }
+
+        v.DefinedEnum(request.MinimumSeverity, "minimum_severity");
+        v.MaxLength(request.ActorId, "actor_id", 100);
+        if (!string.IsNullOrEmpty(request.NhsNumber))
+        {
+            NhsNumber.Validate(request.NhsNumber, v);
+        }
+
+        var (from, to) = AuditLog.ValidatePeriod(request.CreatePeriod, "create_period", v);
+        var size = Paging.ResolvePageSize(request.PageSize, v, defaultSize: DefaultPageSize, max: MaxPageSize);
+        var statuses = request.Statuses.Select(s => (int)s).Distinct().Order().ToArray();
+        var rules = request.Rules.Select(r => (int)r).Distinct().Order().ToArray();
+        var fingerprint = string.Join('|', "cases", string.Join(',', statuses), string.Join(',', rules), (int)request.MinimumSeverity,
+            request.ActorId, request.NhsNumber, from?.UtcTicks, to?.UtcTicks);
+        var before = Paging.DecodeToken<long?>(request.PageToken, fingerprint, v);
+        v.ThrowIfAny();
+
+        var query = db.Cases.AsNoTracking();
+        if (statuses.Length > 0)
+        {
+            query = query.Where(c => statuses.Contains(c.Status));
+        }
+
+        if (rules.Length > 0)
+        {
+            query = query.Where(c => rules.Contains(c.Rule));
+        }
+
+        if (request.MinimumSeverity != PrivacySeverity.Unspecified)
+        {
+            var min = (int)request.MinimumSeverity;
+            query = query.Where(c => c.Severity >= min);
+        }
+
+        if (!string.IsNullOrEmpty(request.ActorId))
+        {
+            query = query.Where(c => c.ActorId == request.ActorId);
+        }
+
+        if (!string.IsNullOrEmpty(request.NhsNumber))
+        {
+            query = query.Where(c => c.NhsNumber == request.NhsNumber);
+        }
+
+        if (from is { } f)
+        {
+            query = query.Where(c => c.CreateTime >= f);
+        }
+
+        if (to is { } t)
+        {
+            query = query.Where(c => c.CreateTime < t);
+        }
+
+        if (before is { } b)
+        {
+            query = query.Where(c => c.Number < b);
+        }
+
+        var rows = await query.OrderByDescending(c => c.Number).Take(size + 1).ToListAsync(ct);
+        var response = new ListPrivacyReviewCasesResponse();
+        response.Cases.AddRange(await ToProtoAsync(rows.Take(size).ToList(), ct));
+        if (rows.Count > size)
+        {
+            response.NextPageToken = Paging.EncodeToken<long?>(rows[size - 1].Number, fingerprint);
+        }
+
+        return response;
+    }
+
+    public async Task<PrivacyReviewCase> GetCaseAsync(string caseId, CancellationToken ct)
+    {
+        var id = ParseId(caseId, "case_id");
+        var row = await db.Cases.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct) ?? throw new NotFoundException("privacy_review_case");
+        return (await ToProtoAsync([row], ct))[0];
+    }
+
+    public async Task<PrivacyReviewCase> UpdateCaseAsync(UpdatePrivacyReviewCaseRequest request, Actor reviewer, CancellationToken ct)
+    {
+        var v = new FieldViolations();
+        var c = request.ReviewCase;
+        if (c is null)
+        {
+            v.Add("review_case", "is required");
+            v.ThrowIfAny();
+        }
+
+        var id = string.IsNullOrEmpty(c!.Id) ? (Guid?)null : TryParseId(c.Id);
+        v.Check(id is not null, "review_case.id", string.IsNullOrEmpty(c.Id) ? "is required" : "must be a case id (a UUID)");
+        long? expected = null;
+        if (string.IsNullOrEmpty(c.Etag))
+        {
+            v.Add("review_case.etag", "is required: send the etag from your last read of this case");
+        }
+        else
+        {
+            expected = ParseETag(c.Etag);
+            v.Check(expected is not null, "review_case.etag", "is not an etag issued by this service");
+        }
+
+        var paths = request.UpdateMask?.Paths ?? [];
+        if (paths.Count == 0)
+        {
+            v.Add("update_mask", "is required: name \"status\" and/or \"resolution_note\"");
+        }
+
+        foreach (var path in paths)
+        {
+            v.Check(path is "status" or "resolution_note", "update_mask",
+                $"names a field that cannot be updated: '{(path.Length <= 40 ? path : path[..40])}'; allowed: status, resolution_note");
+        }
+
+        var setStatus = paths.Contains("status");
+        var setNote = paths.Contains("resolution_note");
+        if (setStatus)
+        {
+            v.RequireEnum(c.Status, "review_case.status");
+        }
+
+        if (setNote)
+        {
+            v.MaxLength(c.ResolutionNote, "review_case.resolution_note", 4000);
+        }
+
+        v.ThrowIfAny();
+
+        var row = await db.Cases.SingleOrDefaultAsync(x => x.Id == id!.Value, ct) ?? throw new NotFoundException("privacy_review_case");
+        if (row.Version != expected)
+        {
+            throw Stale();
+        }
+
+        if (row.Status != (int)PrivacyReviewCaseStatus.Open)
+        {
+            throw new FailedPreconditionException("CASE_CLOSED", "The case is closed; its conclusion cannot change.");
+        }
+
+        var note = setNote ? c.ResolutionNote : row.ResolutionNote;
+        var closing = setStatus && c.Status != PrivacyReviewCaseStatus.Open;
+        if (closing && string.IsNullOrWhiteSpace(note))
+        {
+            throw new InvalidArgumentException("review_case.resolution_note", "is required to close a case: record the reasons for the conclusion");
+        }
+
+        var now = Canonical.ToStoredPrecision(clock.GetUtcNow());
+        row.ResolutionNote = string.IsNullOrEmpty(note) ? null : note;
+        if (closing)
+        {
+            row.Status = (int)c.Status;
+            row.ClosedByKind = (int)reviewer.Kind;
+            row.ClosedById = reviewer.Id;
+            row.ClosedByOds = string.IsNullOrEmpty(reviewer.Organisation?.OdsCode) ? null : reviewer.Organisation.OdsCode;
+            row.ClosedByRoleCode = string.IsNullOrEmpty(reviewer.RoleCode) ? null : reviewer.RoleCode;
+            row.CloseTime = now;
+        }
+
+        row.Version += 1;
+        row.UpdateTime = now;
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            throw Stale();
+        }
+
+        return (await ToProtoAsync([row], ct))[0];
+    }
+
+    private async Task<List<PrivacyReviewCase>> ToProtoAsync(List<PrivacyReviewCaseRow> rows, CancellationToken ct)
+    {
+        var ids = rows.Select(r => r.Id).ToArray();
+        var links = await db.CaseEvents.AsNoTracking().Where(l => ids.Contains(l.CaseId))
+            .Join(db.Events.AsNoTracking(), l => l.EventId, e => e.EventId, (l, e) => new { l.CaseId, l.Position, Event = e })
+            .ToListAsync(ct);
+        var byCase = links.GroupBy(l => l.CaseId).ToDictionary(g => g.Key, g => g.OrderBy(l => l.Position).Select(l => l.Event).ToList());
+        return rows.Select(r =>
+        {
+            var p = new PrivacyReviewCase
+            {
+                Id = r.Id.ToString("D"),
+                Rule = (PrivacyRule)r.Rule,
+                Severity = (PrivacySeverity)r.Severity,
+                Explanation = r.Explanation,
+                Actor = EventMapping.ToActor(r.ActorKind, r.ActorId, r.ActorDisplayName, r.ActorOds, r.ActorRoleCode),
+                NhsNumber = r.NhsNumber ?? string.Empty,
+                EventCount = r.EventCount,
+                EventPeriod = new Period
+                {
+                    StartTime = Timestamp.FromDateTimeOffset(r.FirstEventTime),
+                    EndTime = Timestamp.FromDateTimeOffset(r.LastEventTime),
+                },
+                Status = (PrivacyReviewCaseStatus)r.Status,
+                ResolutionNote = r.ResolutionNote ?? string.Empty,
+                CreateTime = Timestamp.FromDateTimeOffset(r.CreateTime),
+                UpdateTime = Timestamp.FromDateTimeOffset(r.UpdateTime),
+                Etag = "v" + r.Version.ToString(CultureInfo.InvariantCulture),
+            };
+            if (r.ClosedById is not null)
+            {
+                p.ClosedBy = EventMapping.ToActor(r.ClosedByKind ?? 0, r.ClosedById, null, r.ClosedByOds, r.ClosedByRoleCode);
+                p.CloseTime = r.CloseTime is { } t ? Timestamp.FromDateTimeOffset(t) : null;
+            }
+
+            if (byCase.TryGetValue(r.Id, out var events))
+            {
+                p.Events.AddRange(events.Select(EventMapping.ToProto));
+            }
+
+            return p;
+        }).ToList();
+    }
+
+    private static Guid ParseId(string value, string field)
+    {
+        var v = new FieldViolations();
+        var id = string.IsNullOrEmpty(value) ? null : TryParseId(value);
+        v.Check(id is not null, field, string.IsNullOrEmpty(value) ? "is required" : "must be a case id (a UUID)");
+        v.ThrowIfAny();
+        return id!.Value;
+    }
+
+    private static Guid? TryParseId(string value) => Guid.TryParseExact(value, "D", out var id) ? id : null;
+
+    private static long? ParseETag(string etag) =>
+        etag.Length > 1 && etag[0] == 'v' && long.TryParse(etag.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    private static ConcurrencyConflictException Stale() =>
+        new("The case changed since the etag was read; read it again and reapply the change.");
+
+    private sealed record ReviewPosition(int Severity, long Number);
+}
