@@ -34,7 +34,7 @@ public static class Extensions
         builder.Services.AddOptions<GovernanceOptions>().Configure(o =>
         {
             var roles = config.GetSection("Gateway:InformationGovernanceRoles").Get<string[]>();
-            o.InformationGovernanceRoles.AddRange(roles is { Length: > 0 } ? roles : ["R0001"]);
+            o.InformationGovernanceRoles.AddRange(roles is { Length: > 0 } ? roles : ["LCR-IG01"]);
         });
         builder.Services.AddSingleton<IDownstreamHandlerFactory, SocketsHandlerFactory>();
         builder.Services.AddSingleton<DownstreamChannels>();

@@ -46,20 +46,51 @@ public sealed class CallerAuthenticator(AccessTokenVerifier access, SystemTokenV
     }
 
     /// <summary>
-    /// Either a professional's session token or a system token with <paramref name="scope"/>:
-    /// for calls IG officers make by hand and feeds make automatically (consent changes,
-    /// audit queries).
+    /// Information-governance calls about one patient (consent changes, that patient's audit
+    /// trail): an IG officer's access token bound to the patient, issued for information
+    /// governance or a subject access request (session tokens carry no role, so the role comes
+    /// from the patient-bound token), or a system token with <paramref name="scope"/>.
     /// </summary>
-    public async Task<Actor> RequireSessionOrSystemAsync(ServerCallContext context, string scope)
+    public async Task<Actor> RequireGovernanceAsync(ServerCallContext context, string nhsNumber, string scope, GovernancePolicy policy)
     {
-        var token = BearerToken.From(context.RequestHeaders);
-        try
-        {
-            return await RequireSessionAsync(context);
-        }
-        catch (UnauthenticatedException) when (token is not null)
+        if (TokenType(context) == TokenTypes.System)
         {
             return (await RequireSystemAsync(context, scope)).ToActor();
+        }
+
+        var token = await RequireAccessAsync(context);
+        if (!string.Equals(token.NhsNumber, nhsNumber, StringComparison.Ordinal))
+        {
+            throw new PermissionDeniedException("PATIENT_MISMATCH", "The access token was issued for a different patient.");
+        }
+
+        if (token.Purpose is not (PurposeOfUse.InformationGovernance or PurposeOfUse.SubjectAccessRequest))
+        {
+            throw new PermissionDeniedException("PURPOSE_NOT_PERMITTED",
+                "This call needs an access token issued for information governance or a subject access request.");
+        }
+
+        var actor = token.ToActor();
+        policy.RequireInformationGovernance(actor);
+        return actor;
+    }
+
+    /// <summary>The declared type of the bearer token (unverified; each verifier checks it again).</summary>
+    private static string? TokenType(ServerCallContext context)
+    {
+        var raw = BearerToken.From(context.RequestHeaders);
+        if (raw is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(raw).Typ;
+        }
+        catch (ArgumentException)
+        {
+            return null;
         }
     }
 }

@@ -10,24 +10,24 @@ using Lcr.ServiceDefaults;
 namespace Lcr.Gateway.Api;
 
 /// <summary>
-/// Consent administration at the front door: information-governance officers (session token,
-/// IG role) recording what a patient asked by phone, letter or email, or systems with
+/// Consent administration at the front door: information-governance officers (an access token
+/// bound to the patient, issued for information governance) recording what a patient asked by
+/// phone, letter or email, or systems with
 /// <c>consent.write</c>/<c>consent.read</c>. Every change is audited against the patient.
 /// EvaluateAccess is internal to the read path and not exposed.
 /// </summary>
 public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy policy, Downstream.Downstream downstream, AuditTrail audit, TimeProvider clock)
     : ConsentService.ConsentServiceBase
 {
-    private async Task<Actor> Caller(ServerCallContext c, string scope)
+    private Task<Actor> Caller(ServerCallContext c, string nhsNumber, string scope)
     {
-        var actor = await auth.RequireSessionOrSystemAsync(c, scope);
-        policy.RequireInformationGovernance(actor);
-        return actor;
+        NhsNumber.Require(nhsNumber);
+        return auth.RequireGovernanceAsync(c, nhsNumber, scope, policy);
     }
 
     private async Task<T> Change<T>(ServerCallContext c, string nhsNumber, Func<Actor, AsyncUnaryCall<T>> call)
     {
-        var actor = await Caller(c, Scopes.ConsentWrite);
+        var actor = await Caller(c, nhsNumber, Scopes.ConsentWrite);
         var result = await downstream.CallAsync(ServiceNames.Consent, () => call(actor), c.CancellationToken);
         await audit.CommitAsync(new AuditEvent
         {
@@ -45,13 +45,13 @@ public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy po
 
     public override async Task<GetConsentResponse> GetConsent(GetConsentRequest r, ServerCallContext c)
     {
-        var actor = await Caller(c, Scopes.ConsentRead);
+        var actor = await Caller(c, r.NhsNumber, Scopes.ConsentRead);
         return await downstream.CallAsync(ServiceNames.Consent, () => downstream.Consent.GetConsentAsync(r, downstream.Options(c, actor)), c.CancellationToken);
     }
 
     public override async Task<ListConsentHistoryResponse> ListConsentHistory(ListConsentHistoryRequest r, ServerCallContext c)
     {
-        var actor = await Caller(c, Scopes.ConsentRead);
+        var actor = await Caller(c, r.NhsNumber, Scopes.ConsentRead);
         return await downstream.CallAsync(ServiceNames.Consent, () => downstream.Consent.ListConsentHistoryAsync(r, downstream.Options(c, actor)), c.CancellationToken);
     }
 
@@ -72,24 +72,31 @@ public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy po
 }
 
 /// <summary>
-/// Audit queries and privacy review for IG officers (or systems with <c>audit.read</c> /
-/// <c>audit.review</c>). The audit service records every query against the log itself.
+/// Audit queries and privacy review. One patient's trail: an IG officer's patient-bound access
+/// token or a system with <c>audit.read</c>; queries across patients (by actor, chain
+/// verification, privacy review and its cases): systems with <c>audit.read</c> /
+/// <c>audit.review</c>, such as the IG team's case-management tool, because session tokens
+/// carry no role to check. The audit service records every query against the log itself.
 /// RecordEvents is internal: only platform services write the audit log.
 /// </summary>
 public sealed class AuditGateway(CallerAuthenticator auth, GovernancePolicy policy, Downstream.Downstream downstream) : AuditService.AuditServiceBase
 {
+    /// <summary>Calls across patients (by actor, chain verification, privacy review): system clients with the scope.</summary>
     private async Task<T> Forward<T>(ServerCallContext c, string scope, Func<Actor, AsyncUnaryCall<T>> call)
     {
-        var actor = await auth.RequireSessionOrSystemAsync(c, scope);
-        policy.RequireInformationGovernance(actor);
+        var actor = (await auth.RequireSystemAsync(c, scope)).ToActor();
         return await downstream.CallAsync(ServiceNames.Audit, () => call(actor), c.CancellationToken);
     }
 
     public override Task<RecordEventsResponse> RecordEvents(RecordEventsRequest r, ServerCallContext c) =>
         throw new PermissionDeniedException("INTERNAL_ONLY", "Only platform services write the audit log.");
 
-    public override Task<ListEventsByPatientResponse> ListEventsByPatient(ListEventsByPatientRequest r, ServerCallContext c) =>
-        Forward(c, Scopes.AuditRead, a => downstream.Audit.ListEventsByPatientAsync(r, downstream.Options(c, a)));
+    public override async Task<ListEventsByPatientResponse> ListEventsByPatient(ListEventsByPatientRequest r, ServerCallContext c)
+    {
+        NhsNumber.Require(r.NhsNumber);
+        var actor = await auth.RequireGovernanceAsync(c, r.NhsNumber, Scopes.AuditRead, policy);
+        return await downstream.CallAsync(ServiceNames.Audit, () => downstream.Audit.ListEventsByPatientAsync(r, downstream.Options(c, actor)), c.CancellationToken);
+    }
 
     public override Task<ListEventsByActorResponse> ListEventsByActor(ListEventsByActorRequest r, ServerCallContext c) =>
         Forward(c, Scopes.AuditRead, a => downstream.Audit.ListEventsByActorAsync(r, downstream.Options(c, a)));

@@ -82,10 +82,8 @@ public static class RoleNames
         ["R8003"] = "Health professional",
         ["R8008"] = "Admin and clinical support",
         ["R8010"] = "Clerical",
-        ["R8013"] = "Health records manager",
-        ["R0001"] = "Privacy officer",
-        ["R8004"] = "Healthcare student",
-        ["R9000"] = "Social care practitioner",
+        ["LCR-SC01"] = "Social care practitioner",
+        ["LCR-IG01"] = "Information governance officer",
     };
 
     public static string Describe(string? code) =>
