@@ -12,7 +12,8 @@ namespace Lcr.Consent.Application;
 /// committed before its caller got a reply is seen by the very next evaluation on any
 /// replica, whatever Redis holds: no invalidation race is possible. Old versions simply
 /// expire. Redis failures are never the caller's problem: a failed read is a miss, a failed
-/// write is skipped, and nothing is tried while the connection is known to be down.
+/// write is skipped, and nothing is tried while the connection is known to be down or for a
+/// few seconds after a failure.
 /// </summary>
 public sealed partial class ConsentSnapshotCache(
     IConnectionMultiplexer redis,
@@ -26,9 +27,16 @@ public sealed partial class ConsentSnapshotCache(
 
     private readonly TimeSpan _ttl = TimeSpan.FromSeconds(configuration.GetValue("Consent:CacheTtlSeconds", 3600));
 
+    // After a Redis failure, skip the cache for a short while, so an unresponsive Redis costs
+    // one timeout per pause rather than one per call (Environment.TickCount64 milliseconds).
+    private readonly long _pauseAfterFailureMs = configuration.GetValue("Consent:CachePauseAfterFailureMs", 5000);
+    private long _skipUntil;
+
+    private bool Usable => redis.IsConnected && Environment.TickCount64 >= Interlocked.Read(ref _skipUntil);
+
     public async Task<ConsentSnapshot?> GetAsync(string nhsNumber, long version)
     {
-        if (!redis.IsConnected)
+        if (!Usable)
         {
             metrics.CacheMisses.Add(1, Unavailable);
             return null;
@@ -53,9 +61,14 @@ public sealed partial class ConsentSnapshotCache(
             metrics.CacheHits.Add(1);
             return cached.ToSnapshot();
         }
-        catch (Exception e) when (e is RedisException or TimeoutException or JsonException)
+        catch (JsonException)
         {
-            LogCacheFailure(logger, "read", e.GetType().Name);
+            metrics.CacheMisses.Add(1, Absent); // an unreadable entry (e.g. another format): rebuilt and overwritten
+            return null;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            Failed("read", e);
             metrics.CacheMisses.Add(1, Unavailable);
             return null;
         }
@@ -64,7 +77,7 @@ public sealed partial class ConsentSnapshotCache(
     /// <summary>Stores a snapshot under its version without waiting for Redis (fire and forget).</summary>
     public async Task SetAsync(string nhsNumber, ConsentSnapshot snapshot)
     {
-        if (snapshot.Version == 0 || !redis.IsConnected)
+        if (snapshot.Version == 0 || !Usable)
         {
             return;
         }
@@ -78,8 +91,14 @@ public sealed partial class ConsentSnapshotCache(
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            LogCacheFailure(logger, "write", e.GetType().Name);
+            Failed("write", e);
         }
+    }
+
+    private void Failed(string operation, Exception e)
+    {
+        Interlocked.Exchange(ref _skipUntil, Environment.TickCount64 + _pauseAfterFailureMs);
+        LogCacheFailure(logger, operation, e.GetType().Name);
     }
 
     private string Key(string nhsNumber, long version) =>

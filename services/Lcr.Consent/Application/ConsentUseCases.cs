@@ -16,10 +16,6 @@ namespace Lcr.Consent.Application;
 /// </summary>
 public sealed class ConsentUseCases(ConsentDbContext db, ConsentSnapshotCache cache, ConsentMetrics metrics, TimeProvider clock)
 {
-    private static readonly Func<ConsentDbContext, string, Task<long>> CurrentVersion =
-        EF.CompileAsyncQuery((ConsentDbContext c, string nhs) =>
-            c.Patients.Where(p => p.NhsNumber == nhs).Select(p => p.Version).FirstOrDefault());
-
     public async Task<EvaluateAccessResponse> EvaluateAccessAsync(EvaluateAccessRequest request, CancellationToken ct)
     {
         var v = new FieldViolations();
@@ -180,7 +176,7 @@ public sealed class ConsentUseCases(ConsentDbContext db, ConsentSnapshotCache ca
     /// <summary>The patient's decision inputs at their current version: cache, else PostgreSQL.</summary>
     private async Task<ConsentSnapshot> SnapshotAsync(string nhsNumber, CancellationToken ct)
     {
-        var version = await CurrentVersion(db, nhsNumber);
+        var version = await db.Patients.AsNoTracking().Where(p => p.NhsNumber == nhsNumber).Select(p => p.Version).FirstOrDefaultAsync(ct);
         if (version == 0)
         {
             metrics.NoRecord.Add(1);
