@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Deploys an overlay in the order that keeps every release safe:
+#   1. foundation: namespace, ConfigMaps, Secrets (dev), ServiceAccounts, Services,
+#      NetworkPolicies and, in dev, PostgreSQL, Redis and the collector (waited for);
+#   2. migrate:    each service's migration Job (its own image, verb `migrate`; `seed` in dev),
+#      the previous run deleted first (a Job's pod template is immutable), all waited for;
+#      a failed Job stops the deployment here, before any new version serves;
+#   3. serve:      the Deployments, PodDisruptionBudgets and HorizontalPodAutoscalers,
+#      waited for with `kubectl rollout status`.
+# Objects carry the label lcr.nhs.uk/phase; tests/Lcr.Deployment.Tests checks every object has
+# one and that nothing depends on a later phase.
+# Usage: k8s/deploy.sh k8s/overlays/dev|k8s/overlays/production   (kubectl's current context)
+set -euo pipefail
+overlay="${1:?usage: k8s/deploy.sh k8s/overlays/<name>}"
+ns="${LCR_NAMESPACE:-lcr}"
+timeout="${LCR_DEPLOY_TIMEOUT:-600s}"
+
+echo "== foundation"
+kubectl apply -k "$overlay" -l lcr.nhs.uk/phase=foundation
+for sts in $(kubectl -n "$ns" get statefulset -l app.kubernetes.io/part-of=lcr-platform -o name); do
+  kubectl -n "$ns" rollout status "$sts" --timeout="$timeout"
+done
+
+echo "== migrate"
+kubectl -n "$ns" delete job -l lcr.nhs.uk/phase=migrate --ignore-not-found --wait=true
+kubectl apply -k "$overlay" -l lcr.nhs.uk/phase=migrate
+deadline=$(( $(date +%s) + ${timeout%s} ))
+for job in $(kubectl -n "$ns" get job -l lcr.nhs.uk/phase=migrate -o name); do
+  while :; do
+    complete="$(kubectl -n "$ns" get "$job" -o jsonpath='{.status.conditions[?(@.type=="Complete")].status}')"
+    failed="$(kubectl -n "$ns" get "$job" -o jsonpath='{.status.conditions[?(@.type=="Failed")].status}')"
+    if [ "$complete" = "True" ]; then echo "$job complete"; break; fi
+    if [ "$failed" = "True" ] || [ "$(date +%s)" -gt "$deadline" ]; then
+      echo "$job did not complete; its log:" >&2
+      kubectl -n "$ns" logs "$job" --tail=50 >&2 || true
+      echo "deploy stopped before the new version serves" >&2
+      exit 1
+    fi
+    sleep 3
+  done
+done
+
+echo "== serve"
+kubectl apply -k "$overlay" -l lcr.nhs.uk/phase=serve
+for d in $(kubectl -n "$ns" get deployment -l lcr.nhs.uk/phase=serve -o name); do
+  kubectl -n "$ns" rollout status "$d" --timeout="$timeout"
+done
+echo "deployed $overlay to namespace $ns"
