@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Grpc.Net.Client;
+using Lcr.Gateway.Downstream;
+using Lcr.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Trace;
+
+namespace Lcr.Gateway.Tests;
+
+/// <summary>One internal service of the platform, in memory, on its own database.</summary>
+public sealed class PlatformServiceHost<TEntry>(string connectionName, IReadOnlyDictionary<string, string?> settings) : ServiceHost<TEntry>
+    where TEntry : class
+{
+    protected override string ConnectionName => connectionName;
+
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings() => settings;
+}
+
+/// <summary>
+/// The whole platform as deployed, in one process: identity, demographics, consent, clinical
+/// and audit each on a fresh database and seeded as <c>make run</c> seeds them, a private
+/// Redis (so a test can kill it), internal credentials on, and the gateway in front. Tests
+/// in the collection run one at a time against it.
+/// </summary>
+public sealed class PlatformFixture : IAsyncLifetime
+{
+    public const string Password = "Gateway-Test-Password-1";
+    public const string ClientSecret = "gateway-test-client-secret-0001";
+    public static readonly string InternalKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    public RedisServer Redis { get; private set; } = null!;
+    public PlatformServiceHost<Lcr.Identity.Api.IdentityGrpcService> Identity { get; private set; } = null!;
+    public PlatformServiceHost<Lcr.Demographics.Api.DemographicsGrpcService> Demographics { get; private set; } = null!;
+    public PlatformServiceHost<Lcr.Consent.Api.ConsentGrpcService> Consent { get; private set; } = null!;
+    public PlatformServiceHost<Lcr.Clinical.Api.ClinicalGrpcService> Clinical { get; private set; } = null!;
+    public PlatformServiceHost<Lcr.Audit.Api.AuditGrpcService> Audit { get; private set; } = null!;
+    public GatewayHost Gateway { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Redis = await RedisServer.StartAsync();
+        var common = new Dictionary<string, string?>
+        {
+            ["Internal:SigningKey"] = InternalKey,
+            ["ConnectionStrings:Redis"] = Redis.ConnectionString,
+            ["Lcr:PseudonymKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        };
+        Dictionary<string, string?> With(params (string Key, string? Value)[] extra)
+        {
+            var d = new Dictionary<string, string?>(common);
+            foreach (var (k, v) in extra)
+            {
+                d[k] = v;
+            }
+
+            return d;
+        }
+
+        Identity = new("Identity", With(
+            ("Identity:KeyEncryptionKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))),
+            ("Identity:SeedPassword", Password),
+            ("Identity:SeedClientSecret", ClientSecret)));
+        Demographics = new("Demographics", With());
+        Consent = new("Consent", With());
+        Clinical = new("Clinical", With());
+        Audit = new("Audit", With());
+        await Task.WhenAll(Identity.InitializeAsync(), Demographics.InitializeAsync(), Consent.InitializeAsync(),
+            Clinical.InitializeAsync(), Audit.InitializeAsync());
+        await Task.WhenAll(Identity.SeedAsync(), Demographics.SeedAsync(), Consent.SeedAsync(), Clinical.SeedAsync());
+        Gateway = CreateGateway();
+    }
+
+    /// <summary>A gateway in front of this platform; variants substitute services or the clock.</summary>
+    public GatewayHost CreateGateway(Action<IServiceCollection>? configure = null, Func<string, HttpMessageHandler, HttpMessageHandler>? wrap = null) =>
+        new(this, configure, wrap);
+
+    internal HttpMessageHandler HandlerFor(string service) => service switch
+    {
+        ServiceNames.Identity => Identity.CreateHandler(),
+        ServiceNames.Demographics => Demographics.CreateHandler(),
+        ServiceNames.Consent => Consent.CreateHandler(),
+        ServiceNames.Clinical => Clinical.CreateHandler(),
+        ServiceNames.Audit => Audit.CreateHandler(),
+        _ => throw new ArgumentOutOfRangeException(nameof(service)),
+    };
+
+    public async Task DisposeAsync()
+    {
+        await Gateway.DisposeAsync();
+        await Task.WhenAll(Identity.DisposeAsync(), Demographics.DisposeAsync(), Consent.DisposeAsync(), Clinical.DisposeAsync(), Audit.DisposeAsync());
+        await Redis.DisposeAsync();
+    }
+}
+
+/// <summary>The gateway in memory, calling the fixture's in-memory services.</summary>
+public sealed class GatewayHost : IAsyncDisposable
+{
+    private readonly WebApplicationFactory<Lcr.Gateway.Api.GatewayGrpcService> _factory;
+
+    internal GatewayHost(PlatformFixture platform, Action<IServiceCollection>? configure, Func<string, HttpMessageHandler, HttpMessageHandler>? wrap)
+    {
+        _factory = new WebApplicationFactory<Lcr.Gateway.Api.GatewayGrpcService>().WithWebHostBuilder(b =>
+        {
+            b.UseEnvironment("Test");
+            b.UseSetting("Internal:SigningKey", PlatformFixture.InternalKey);
+            foreach (var name in ServiceNames.All)
+            {
+                b.UseSetting($"Services:{name}", "http://localhost");
+            }
+
+            b.UseSetting("Gateway:RateLimit:PermitsPerSecond", "10000");
+            b.UseSetting("Gateway:RateLimit:Burst", "10000");
+            b.UseSetting("Gateway:DefaultCallTimeout", "00:00:10");
+            b.ConfigureTestServices(s =>
+            {
+                s.AddSingleton<IDownstreamHandlerFactory>(new InMemoryHandlers(platform, wrap));
+                s.AddSingleton<ILoggerProvider>(Logs);
+                s.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(Spans));
+                configure?.Invoke(s);
+            });
+        });
+        Channel = GrpcChannel.ForAddress(_factory.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = _factory.Server.CreateHandler() });
+    }
+
+    public GrpcChannel Channel { get; }
+
+    public LogCapture Logs { get; } = new();
+
+    public List<Activity> Spans { get; } = [];
+
+    public IServiceProvider Services => _factory.Services;
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        await _factory.DisposeAsync();
+    }
+
+    private sealed class InMemoryHandlers(PlatformFixture platform, Func<string, HttpMessageHandler, HttpMessageHandler>? wrap) : IDownstreamHandlerFactory
+    {
+        public HttpMessageHandler Create(string service)
+        {
+            HttpMessageHandler handler = new TracePropagatingHandler { InnerHandler = platform.HandlerFor(service) };
+            return wrap is null ? handler : wrap(service, handler);
+        }
+    }
+}
+
+/// <summary>Adds W3C trace context to outgoing requests, as SocketsHttpHandler does on a real network.</summary>
+public sealed class TracePropagatingHandler : DelegatingHandler
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        DistributedContextPropagator.Current.Inject(Activity.Current, request,
+            static (carrier, key, value) => ((HttpRequestMessage)carrier!).Headers.TryAddWithoutValidation(key, value));
+        return base.SendAsync(request, cancellationToken);
+    }
+}
+
+/// <summary>Fails every call as an unreachable service would.</summary>
+public sealed class UnreachableHandler : HttpMessageHandler
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        throw new HttpRequestException("Connection refused (test: service down)", new System.Net.Sockets.SocketException(111));
+}
+
+[CollectionDefinition(Name)]
+public sealed class PlatformCollection : ICollectionFixture<PlatformFixture>
+{
+    public const string Name = "platform";
+}
