@@ -110,6 +110,8 @@ public sealed partial class ContributionService(
     private async Task<(UpsertEntriesResponse Response, List<(string, long)> Changed)> ApplyAsync(
         List<Item> items, string org, string system, Actor actor, DateTimeOffset now, CancellationToken ct)
     {
+        // A long-lived context (a seeder, a bulk loader) must not drag earlier batches' rows along.
+        db.ChangeTracker.Clear();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var sourceIds = items.Select(x => x.Canonical.Provenance.SourceEntryId).ToList();
         var existing = await db.Entries

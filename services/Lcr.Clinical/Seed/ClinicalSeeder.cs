@@ -38,21 +38,41 @@ internal sealed class ClinicalSeeder(IServiceScopeFactory scopes) : IDevelopment
     {
         await using var scope = scopes.CreateAsyncScope();
         var service = scope.ServiceProvider.GetRequiredService<ContributionService>();
+
+        // Each organisation's feed sends several patients' entries per batch (up to the limit).
+        var pending = new Dictionary<string, List<EntryContribution>>(StringComparer.Ordinal);
         for (var i = 0; i < SyntheticCohort.Patients.Count; i++)
         {
             foreach (var (ods, entries) in EntriesFor(i, SyntheticCohort.Patients[i]))
             {
-                var request = new UpsertEntriesRequest { SourceOrganisationOdsCode = ods, SourceSystem = Systems[ods] };
-                request.Entries.AddRange(entries);
-                var actor = new Actor
+                var batch = pending.TryGetValue(ods, out var b) ? b : pending[ods] = [];
+                if (batch.Count + entries.Count > Domain.Limits.MaxBatchSize)
                 {
-                    Kind = ActorKind.System,
-                    Id = "dev-seed-" + ods.ToLowerInvariant(),
-                    Organisation = new OrganisationReference { OdsCode = ods },
-                };
-                await service.UpsertAsync(request, actor, cancellationToken);
+                    await SendAsync(service, ods, batch, cancellationToken);
+                    batch.Clear();
+                }
+
+                batch.AddRange(entries);
             }
         }
+
+        foreach (var (ods, batch) in pending.Where(p => p.Value.Count > 0))
+        {
+            await SendAsync(service, ods, batch, cancellationToken);
+        }
+    }
+
+    private static async Task SendAsync(ContributionService service, string ods, List<EntryContribution> entries, CancellationToken ct)
+    {
+        var request = new UpsertEntriesRequest { SourceOrganisationOdsCode = ods, SourceSystem = Systems[ods] };
+        request.Entries.AddRange(entries);
+        var actor = new Actor
+        {
+            Kind = ActorKind.System,
+            Id = "dev-seed-" + ods.ToLowerInvariant(),
+            Organisation = new OrganisationReference { OdsCode = ods },
+        };
+        await service.UpsertAsync(request, actor, ct);
     }
 
     /// <summary>The seed entries of cohort patient <paramref name="i"/>, grouped by contributing organisation.</summary>
