@@ -35,7 +35,7 @@ public sealed partial class AccessService(
                     : "record contribution uses system tokens, not access tokens");
         }
 
-        var now = clock.GetUtcNow();
+        var now = clock.UtcNowMicros();
         var (assignment, role) = await ChooseRoleAsync(professional, request.RoleAssignmentId, now, v, ct);
         v.ThrowIfAny();
 
@@ -96,7 +96,7 @@ public sealed partial class AccessService(
             v.MaxLength(text, "reason_text", MaxReasonText);
         }
 
-        var now = clock.GetUtcNow();
+        var now = clock.UtcNowMicros();
         var (assignment, role) = await ChooseRoleAsync(professional, request.RoleAssignmentId, now, v, ct);
         v.ThrowIfAny();
 

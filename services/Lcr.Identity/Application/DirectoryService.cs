@@ -45,7 +45,7 @@ public sealed partial class DirectoryService(
                 : throw new AlreadyExistsException("organisation", "An organisation with this ODS code is registered with other details.");
         }
 
-        var now = clock.GetUtcNow();
+        var now = clock.UtcNowMicros();
         var row = new OrganisationRow { OdsCode = ods, DisplayName = o.DisplayName.Trim(), Kind = (int)o.Kind, Active = true, CreatedAt = now, UpdatedAt = now };
         db.Organisations.Add(row);
         await db.SaveChangesAsync(ct);
@@ -133,7 +133,7 @@ public sealed partial class DirectoryService(
             throw new AlreadyExistsException("professional", "This user name is in use.");
         }
 
-        var now = clock.GetUtcNow();
+        var now = clock.UtcNowMicros();
         var row = new ProfessionalRow
         {
             Id = Guid.CreateVersion7(),
@@ -212,7 +212,7 @@ public sealed partial class DirectoryService(
             .OrderBy(p => p.FamilyName).ThenBy(p => p.GivenName).ThenBy(p => p.Id)
             .Take(size + 1).AsSplitQuery().ToListAsync(ct);
         var orgNames = await OrgNamesAsync(ct);
-        var now = clock.GetUtcNow();
+        var now = clock.UtcNowMicros();
         var response = new ListProfessionalsResponse();
         response.Professionals.AddRange(rows.Take(size).Select(r => Mapping.ToProto(r, roles, orgNames, now)));
         if (rows.Count > size)
@@ -275,7 +275,7 @@ public sealed partial class DirectoryService(
         }
 
         row.Version++;
-        row.UpdatedAt = clock.GetUtcNow();
+        row.UpdatedAt = clock.UtcNowMicros();
         try
         {
             await db.SaveChangesAsync(ct);
@@ -343,7 +343,7 @@ public sealed partial class DirectoryService(
             ProfessionalId = professionalId,
             OrganisationOds = ods,
             RoleCode = code,
-            StartTime = clock.GetUtcNow(),
+            StartTime = clock.UtcNowMicros(),
         };
         db.RoleAssignments.Add(row);
         await db.SaveChangesAsync(ct);
@@ -359,7 +359,7 @@ public sealed partial class DirectoryService(
         }
 
         var row = await db.RoleAssignments.SingleOrDefaultAsync(r => r.Id == id, ct) ?? throw new NotFoundException("role_assignment");
-        var now = clock.GetUtcNow();
+        var now = clock.UtcNowMicros();
         if (row.EndTime is null || row.EndTime > now)
         {
             row.EndTime = now;
@@ -469,7 +469,7 @@ public sealed partial class DirectoryService(
         q.AsNoTracking().Include(p => p.RoleAssignments).SingleOrDefaultAsync(ct);
 
     private async Task<Professional> ToProtoAsync(ProfessionalRow row, CancellationToken ct) =>
-        Mapping.ToProto(row, roles, await OrgNamesAsync(ct), clock.GetUtcNow());
+        Mapping.ToProto(row, roles, await OrgNamesAsync(ct), clock.UtcNowMicros());
 
     private Task<Dictionary<string, string>> OrgNamesAsync(CancellationToken ct) =>
         db.Organisations.AsNoTracking().ToDictionaryAsync(o => o.OdsCode, o => o.DisplayName, ct);

@@ -159,8 +159,8 @@ public static class Mapping
             Y = row.Y,
             Alg = "ES256",
             Use = "sig",
-            NotBefore = Timestamp.FromDateTimeOffset(row.CreatedAt),
-            Status = row.IsCurrent ? SigningKeyStatus.Current : SigningKeyStatus.Retired,
+            NotBefore = Timestamp.FromDateTimeOffset(row.CurrentSince ?? row.CreatedAt),
+            Status = row.IsCurrent ? SigningKeyStatus.Current : row.IsNext ? SigningKeyStatus.Next : SigningKeyStatus.Retired,
         };
         if (row.NotAfter is { } end)
         {

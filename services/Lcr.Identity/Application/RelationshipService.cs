@@ -26,7 +26,7 @@ public sealed partial class RelationshipService(
         }
 
         const string p = "care_relationship.";
-        var now = clock.GetUtcNow();
+        var now = clock.UtcNowMicros();
         NhsNumber.Validate(c!.NhsNumber, v, p + "nhs_number");
         v.RequireEnum(c.Kind, p + "kind");
 
@@ -57,9 +57,9 @@ public sealed partial class RelationshipService(
                 break;
         }
 
-        var start = c.StartTime?.ToDateTimeOffset() ?? now;
+        var start = c.StartTime is null ? now : Clock.Micros(c.StartTime.ToDateTimeOffset());
         v.Check(start <= now + FutureTolerance, p + "start_time", "must not be more than 5 minutes in the future");
-        DateTimeOffset? end = c.EndTime?.ToDateTimeOffset();
+        DateTimeOffset? end = c.EndTime is null ? null : Clock.Micros(c.EndTime.ToDateTimeOffset());
         if (end is { } e)
         {
             v.Check(e > start, p + "end_time", "must be after start_time");
@@ -161,8 +161,8 @@ public sealed partial class RelationshipService(
                 break;
         }
 
-        var now = clock.GetUtcNow();
-        var end = request.EndTime?.ToDateTimeOffset() ?? now;
+        var now = clock.UtcNowMicros();
+        var end = request.EndTime is null ? now : Clock.Micros(request.EndTime.ToDateTimeOffset());
         v.Check(end <= now + FutureTolerance, "end_time", "must not be more than 5 minutes in the future");
         v.ThrowIfAny();
 
@@ -206,7 +206,7 @@ public sealed partial class RelationshipService(
 
         // Pages are computed against the time of the first page, so a relationship ending
         // between pages neither repeats nor disappears.
-        var asOf = after?.AsOf ?? clock.GetUtcNow();
+        var asOf = after?.AsOf ?? clock.UtcNowMicros();
         var all = db.CareRelationships.AsNoTracking().Where(r => r.NhsNumber == request.NhsNumber);
         var current = all.Where(r => r.EndTime == null || r.EndTime > asOf);
         var ended = all.Where(r => r.EndTime != null && r.EndTime <= asOf);
@@ -279,7 +279,7 @@ public sealed partial class RelationshipService(
     }
 
     private async Task<CareRelationship> ToProtoAsync(CareRelationshipRow row, CancellationToken ct) =>
-        Mapping.ToProto(row, await OrgNamesAsync(ct), clock.GetUtcNow());
+        Mapping.ToProto(row, await OrgNamesAsync(ct), clock.UtcNowMicros());
 
     private Task<Dictionary<string, string>> OrgNamesAsync(CancellationToken ct) =>
         db.Organisations.AsNoTracking().ToDictionaryAsync(o => o.OdsCode, o => o.DisplayName, ct);

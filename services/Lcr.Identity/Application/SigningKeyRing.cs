@@ -49,8 +49,12 @@ public sealed partial class SigningKeyRing(
 
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<IdentityDbContext>();
-            var row = await db.SigningKeys.AsNoTracking().SingleOrDefaultAsync(k => k.IsCurrent, ct)
-                ?? await CreateKeyAsync(db, requestId: null, ct);
+            var row = await db.SigningKeys.AsNoTracking().SingleOrDefaultAsync(k => k.IsCurrent, ct);
+            if (row is null || !await db.SigningKeys.AnyAsync(k => k.IsNext, ct))
+            {
+                row = await ArrangeKeysAsync(db, requestId: null, ct);
+            }
+
             var credentials = Load(row);
             _current = (credentials, clock.GetUtcNow());
             return credentials;
@@ -61,59 +65,62 @@ public sealed partial class SigningKeyRing(
         }
     }
 
-    /// <summary>Rotates: a new key becomes current; the old one retires (private key wiped) and stays published until its tokens expire.</summary>
+    /// <summary>
+    /// Rotates: the pre-published next key becomes current, a new next key is published, and
+    /// the old current key retires (private key wiped) and stays published until its tokens expire.
+    /// </summary>
     public async Task<(SigningKeyRow Current, string PreviousKid)> RotateAsync(Guid requestId, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<IdentityDbContext>();
-        var repeat = await db.SigningKeys.AsNoTracking().SingleOrDefaultAsync(k => k.RotationRequestId == requestId, ct);
-        if (repeat is null)
-        {
-            repeat = await CreateKeyAsync(db, requestId, ct);
-            _current = null;
-        }
+        var current = await db.SigningKeys.AsNoTracking().SingleOrDefaultAsync(k => k.RotationRequestId == requestId, ct)
+            ?? await ArrangeKeysAsync(db, requestId, ct);
+        _current = null;
 
-        // The key it replaced retired at the moment it was created.
+        // The key it replaced retired at the moment it became current.
         var previous = await db.SigningKeys.AsNoTracking()
-            .Where(k => k.RetiredAt == repeat.CreatedAt && k.Kid != repeat.Kid)
+            .Where(k => k.RetiredAt == current.CurrentSince && k.Kid != current.Kid)
             .Select(k => k.Kid).SingleOrDefaultAsync(ct) ?? string.Empty;
-        LogRotated(logger, repeat.Kid, previous);
-        return (repeat, previous);
+        LogRotated(logger, current.Kid, previous);
+        return (current, previous);
     }
 
-    /// <summary>The published keys: the current one, then retired ones still verifying, newest first.</summary>
+    /// <summary>The published keys: the current one, the next one, then retired ones still verifying, newest first.</summary>
     public async Task<IReadOnlyList<SigningKeyRow>> ListPublishedAsync(CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<IdentityDbContext>();
         var now = clock.GetUtcNow();
         var rows = await db.SigningKeys.AsNoTracking()
-            .Where(k => k.IsCurrent || k.NotAfter > now)
-            .OrderByDescending(k => k.IsCurrent).ThenByDescending(k => k.CreatedAt)
+            .Where(k => k.IsCurrent || k.IsNext || k.NotAfter > now)
             .ToListAsync(ct);
-        if (!rows.Any(r => r.IsCurrent))
+        if (!rows.Any(r => r.IsCurrent) || !rows.Any(r => r.IsNext))
         {
-            await GetSigningCredentialsAsync(ct); // first use: create the first key
+            await ArrangeKeysAsync(db, requestId: null, ct); // first use: create the keys
             return await ListPublishedAsync(ct);
         }
 
-        return rows;
+        return rows.OrderByDescending(k => k.IsCurrent).ThenByDescending(k => k.IsNext).ThenByDescending(k => k.CreatedAt).ToList();
     }
 
     async Task<SigningKeySet> ISigningKeySource.FetchAsync(CancellationToken cancellationToken)
     {
         var rows = await ListPublishedAsync(cancellationToken);
         return new SigningKeySet(
-            rows.Select(r => new PublishedSigningKey(r.Kid, r.X, r.Y, r.CreatedAt, r.NotAfter)).ToList(),
+            rows.Select(r => new PublishedSigningKey(r.Kid, r.X, r.Y, r.CurrentSince ?? r.CreatedAt, r.NotAfter)).ToList(),
             tokens.Value.SigningKeyCacheTime);
     }
 
-    /// <summary>Creates a key and makes it current, retiring the previous one, under an advisory lock so replicas never race.</summary>
-    private async Task<SigningKeyRow> CreateKeyAsync(IdentityDbContext db, Guid? requestId, CancellationToken ct)
+    /// <summary>
+    /// Under an advisory lock (so replicas never race): with no request id, makes sure a current
+    /// and a next key exist; with one, rotates. Returns the current key.
+    /// </summary>
+    private async Task<SigningKeyRow> ArrangeKeysAsync(IdentityDbContext db, Guid? requestId, CancellationToken ct)
     {
         var strategy = db.Database.CreateExecutionStrategy();
         return await strategy.ExecuteAsync(async () =>
         {
+            db.ChangeTracker.Clear();
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock({0})", [AdvisoryLockId], ct);
 
@@ -123,42 +130,69 @@ public sealed partial class SigningKeyRing(
             }
 
             var now = clock.GetUtcNow();
+            now = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds());
             var current = await db.SigningKeys.SingleOrDefaultAsync(k => k.IsCurrent, ct);
-            if (requestId is null && current is not null)
-            {
-                return current; // another replica created the first key meanwhile
-            }
+            var next = await db.SigningKeys.SingleOrDefaultAsync(k => k.IsNext, ct);
 
-            if (current is not null)
+            if (requestId is not null && current is not null)
             {
                 current.IsCurrent = false;
                 current.RetiredAt = now;
                 current.NotAfter = SigningKeyPolicy.PublishUntil(now, tokens.Value);
                 current.PrivateKeyEncrypted = null; // a retired key never signs again
                 await db.SaveChangesAsync(ct);
+                current = null;
             }
 
-            using var ecdsa = SigningKeyPolicy.Generate();
-            var (x, y) = SigningKeyPolicy.PublicCoordinates(ecdsa);
-            var kid = SigningKeyPolicy.KeyId(x, y);
-            var pkcs8 = ecdsa.ExportPkcs8PrivateKey();
-            var row = new SigningKeyRow
+            if (current is null)
             {
-                Kid = kid,
-                X = x,
-                Y = y,
-                PrivateKeyEncrypted = Protector.Protect(pkcs8, kid),
-                IsCurrent = true,
-                CreatedAt = now,
-                RotationRequestId = requestId,
-            };
-            CryptographicOperations.ZeroMemory(pkcs8);
-            db.SigningKeys.Add(row);
-            await db.SaveChangesAsync(ct);
+                if (next is not null)
+                {
+                    next.IsNext = false;
+                    await db.SaveChangesAsync(ct);
+                    current = next;
+                    next = null;
+                }
+                else
+                {
+                    current = NewKey(now);
+                    db.SigningKeys.Add(current);
+                }
+
+                current.IsCurrent = true;
+                current.CurrentSince = now;
+                current.RotationRequestId = requestId;
+                await db.SaveChangesAsync(ct);
+            }
+
+            if (next is null)
+            {
+                var fresh = NewKey(now);
+                fresh.IsNext = true;
+                db.SigningKeys.Add(fresh);
+                await db.SaveChangesAsync(ct);
+            }
+
             await tx.CommitAsync(ct);
             db.ChangeTracker.Clear();
-            return row;
+            return current;
         });
+    }
+
+    private SigningKeyRow NewKey(DateTimeOffset now)
+    {
+        using var ecdsa = SigningKeyPolicy.Generate();
+        var (x, y) = SigningKeyPolicy.PublicCoordinates(ecdsa);
+        var kid = SigningKeyPolicy.KeyId(x, y);
+        var pkcs8 = ecdsa.ExportPkcs8PrivateKey();
+        try
+        {
+            return new SigningKeyRow { Kid = kid, X = x, Y = y, PrivateKeyEncrypted = Protector.Protect(pkcs8, kid), CreatedAt = now };
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(pkcs8);
+        }
     }
 
     private SigningCredentials Load(SigningKeyRow row)

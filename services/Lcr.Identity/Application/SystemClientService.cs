@@ -46,7 +46,7 @@ public sealed partial class SystemClientService(
         }
 
         var secret = presetSecret ?? NewSecret();
-        var now = clock.GetUtcNow();
+        var now = clock.UtcNowMicros();
         var row = new SystemClientRow
         {
             ClientId = clientId,
@@ -187,7 +187,7 @@ public sealed partial class SystemClientService(
         var row = await db.SystemClients.SingleOrDefaultAsync(c => c.ClientId == id, ct) ?? throw new NotFoundException("system_client");
         var secret = NewSecret();
         row.SecretHash = secrets.HashPassword(row, secret);
-        row.SecretUpdatedAt = clock.GetUtcNow();
+        row.SecretUpdatedAt = clock.UtcNowMicros();
         row.Version++;
         await db.SaveChangesAsync(ct);
         LogRotated(logger, row.ClientId);

@@ -77,6 +77,7 @@ public sealed class IdentityDbContext(DbContextOptions<IdentityDbContext> option
         key.Property(k => k.Y).HasMaxLength(64);
         // At most one current key, enforced by the database.
         key.HasIndex(k => k.IsCurrent).IsUnique().HasFilter("is_current").HasDatabaseName("ux_signing_keys_one_current");
+        key.HasIndex(k => k.IsNext).IsUnique().HasFilter("is_next").HasDatabaseName("ux_signing_keys_one_next");
         key.HasIndex(k => k.RotationRequestId).IsUnique().HasFilter("rotation_request_id IS NOT NULL");
     }
 }

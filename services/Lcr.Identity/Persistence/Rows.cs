@@ -106,7 +106,13 @@ public sealed class SigningKeyRow
     /// <summary>AES-256-GCM-encrypted PKCS#8 private key; wiped (null) when the key retires.</summary>
     public byte[]? PrivateKeyEncrypted { get; set; }
     public bool IsCurrent { get; set; }
+
+    /// <summary>Published ahead of use; the next rotation makes it current.</summary>
+    public bool IsNext { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>When it became current; null while it is the next key.</summary>
+    public DateTimeOffset? CurrentSince { get; set; }
     public DateTimeOffset? RetiredAt { get; set; }
 
     /// <summary>When the key stops being published; null while current.</summary>

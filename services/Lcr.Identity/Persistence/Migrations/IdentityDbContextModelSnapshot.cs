@@ -308,9 +308,17 @@ namespace Lcr.Identity.Persistence.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<DateTimeOffset?>("CurrentSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("current_since");
+
                     b.Property<bool>("IsCurrent")
                         .HasColumnType("boolean")
                         .HasColumnName("is_current");
+
+                    b.Property<bool>("IsNext")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_next");
 
                     b.Property<DateTimeOffset?>("NotAfter")
                         .HasColumnType("timestamp with time zone")
@@ -347,6 +355,11 @@ namespace Lcr.Identity.Persistence.Migrations
                         .IsUnique()
                         .HasDatabaseName("ux_signing_keys_one_current")
                         .HasFilter("is_current");
+
+                    b.HasIndex("IsNext")
+                        .IsUnique()
+                        .HasDatabaseName("ux_signing_keys_one_next")
+                        .HasFilter("is_next");
 
                     b.HasIndex("RotationRequestId")
                         .IsUnique()
