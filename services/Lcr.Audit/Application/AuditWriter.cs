@@ -63,6 +63,7 @@ public sealed partial class AuditWriter : IAsyncDisposable
     private readonly Lock _gate = new();
     private Task? _loop;
     private Head[]? _heads;
+    private NpgsqlConnection? _connection; // the writer's own connection, reopened after any failure
 
     public AuditWriter(AuditDataSources sources, TimeProvider clock, IOptions<AuditOptions> options, ILogger<AuditWriter> logger)
     {
@@ -129,6 +130,7 @@ public sealed partial class AuditWriter : IAsyncDisposable
                 {
                     // Never let the loop die: fail this batch, keep serving.
                     _heads = null;
+                    await DropConnectionAsync();
                     LogBatchFailed(_logger, e.GetType().Name, e);
                     foreach (var p in batch)
                     {
@@ -141,6 +143,7 @@ public sealed partial class AuditWriter : IAsyncDisposable
         {
         }
 
+        await DropConnectionAsync();
         while (_queue.Reader.TryRead(out var left))
         {
             left.Fail(new DependencyUnavailableException("AUDIT_SHUTTING_DOWN", "The audit service is shutting down; retry with the same event ids."));
@@ -218,7 +221,7 @@ public sealed partial class AuditWriter : IAsyncDisposable
             var started = Stopwatch.GetTimestamp();
             try
             {
-                await using var conn = await _sources.Runtime.OpenConnectionAsync(_stop.Token);
+                var conn = await ConnectionAsync();
                 await using var insert = new NpgsqlBatch(conn) { Timeout = 30 };
                 foreach (var row in toInsert)
                 {
@@ -250,6 +253,7 @@ public sealed partial class AuditWriter : IAsyncDisposable
             {
                 // The commit may or may not have happened: re-read the heads before the next batch.
                 _heads = null;
+                await DropConnectionAsync();
                 LogBatchFailed(_logger, e.GetType().Name, e);
                 foreach (var p in open)
                 {
@@ -296,11 +300,31 @@ public sealed partial class AuditWriter : IAsyncDisposable
         }
     }
 
+    private async Task<NpgsqlConnection> ConnectionAsync()
+    {
+        if (_connection is { State: System.Data.ConnectionState.Open } open)
+        {
+            return open;
+        }
+
+        await DropConnectionAsync();
+        _connection = await _sources.Runtime.OpenConnectionAsync(_stop.Token);
+        return _connection;
+    }
+
+    private async Task DropConnectionAsync()
+    {
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync();
+            _connection = null;
+        }
+    }
+
     private async Task<Head[]> LoadHeadsAsync()
     {
         var heads = new Head[_partitions];
-        await using var conn = await _sources.Runtime.OpenConnectionAsync(_stop.Token);
-        await using var cmd = new NpgsqlCommand(EventSql.Heads, conn);
+        await using var cmd = new NpgsqlCommand(EventSql.Heads, await ConnectionAsync());
         cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = _partitions });
         await using var reader = await cmd.ExecuteReaderAsync(_stop.Token);
         while (await reader.ReadAsync(_stop.Token))
@@ -317,8 +341,7 @@ public sealed partial class AuditWriter : IAsyncDisposable
     private async Task<List<AuditEventRow>> LoadByIdsAsync(Guid[] ids)
     {
         var rows = new List<AuditEventRow>();
-        await using var conn = await _sources.Runtime.OpenConnectionAsync(_stop.Token);
-        await using var cmd = new NpgsqlCommand(EventSql.ByIds, conn);
+        await using var cmd = new NpgsqlCommand(EventSql.ByIds, await ConnectionAsync());
         cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids });
         await using var reader = await cmd.ExecuteReaderAsync(_stop.Token);
         while (await reader.ReadAsync(_stop.Token))

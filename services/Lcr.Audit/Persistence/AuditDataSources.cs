@@ -54,6 +54,12 @@ public sealed class AuditDataSources : IAsyncDisposable
             // Startup parameters: the session begins as the writer role, and RESET/DISCARD ALL
             // return to it rather than to the login.
             csb.Options = $"{csb.Options} -c role={WriterRole} -c synchronous_commit=on".Trim();
+
+            // The append INSERT and the listing queries repeat constantly: prepare them once per connection.
+            if (csb.MaxAutoPrepare == 0)
+            {
+                csb.MaxAutoPrepare = 32;
+            }
         }
 
         return dsb.Build();
