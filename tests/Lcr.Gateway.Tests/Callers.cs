@@ -14,23 +14,23 @@ internal static class Callers
 {
     public static string Nhs(int scenarioIndex) => SyntheticCohort.Patients[scenarioIndex].NhsNumber;
 
-    public static IdentityService.IdentityServiceClient Identity(GrpcChannel gateway) => new(gateway);
+    public static IdentityService.IdentityServiceClient IdentityClient(GrpcChannel gateway) => new(gateway);
 
-    public static GatewayService.GatewayServiceClient Records(GrpcChannel gateway) => new(gateway);
+    public static GatewayService.GatewayServiceClient RecordsClient(GrpcChannel gateway) => new(gateway);
 
     public static async Task<string> SessionAsync(GrpcChannel gateway, string userName) =>
-        (await Identity(gateway).SignInAsync(new SignInRequest { UserName = userName, Password = PlatformFixture.Password })).SessionToken;
+        (await IdentityClient(gateway).SignInAsync(new SignInRequest { UserName = userName, Password = PlatformFixture.Password })).SessionToken;
 
     public static async Task<IssueAccessTokenResponse> AccessAsync(GrpcChannel gateway, string userName, string nhsNumber,
         PurposeOfUse purpose = PurposeOfUse.DirectCare)
     {
         var session = await SessionAsync(gateway, userName);
-        return await Identity(gateway).IssueAccessTokenAsync(new IssueAccessTokenRequest { NhsNumber = nhsNumber, Purpose = purpose },
+        return await IdentityClient(gateway).IssueAccessTokenAsync(new IssueAccessTokenRequest { NhsNumber = nhsNumber, Purpose = purpose },
             BearerToken.Metadata(session));
     }
 
     public static async Task<string> SystemAsync(GrpcChannel gateway, string clientId, params string[] scopes) =>
-        (await Identity(gateway).IssueSystemTokenAsync(new IssueSystemTokenRequest
+        (await IdentityClient(gateway).IssueSystemTokenAsync(new IssueSystemTokenRequest
         {
             ClientId = clientId, ClientSecret = PlatformFixture.ClientSecret, Scopes = { scopes },
         })).SystemToken;

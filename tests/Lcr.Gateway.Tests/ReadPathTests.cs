@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Lcr.Clinical.V1;
 using Lcr.Common.V1;
 using Lcr.Consent.V1;
@@ -19,7 +20,7 @@ public class ReadPathTests(PlatformFixture platform)
     private async Task<GetPatientRecordResponse> ReadAsync(string userName, int patient, params RecordCategory[] categories)
     {
         var token = await AccessAsync(Gateway, userName, Nhs(patient));
-        return await Records(Gateway).GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = Nhs(patient), Categories = { categories } },
+        return await RecordsClient(Gateway).GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = Nhs(patient), Categories = { categories } },
             Bearer(token.AccessToken));
     }
 
@@ -50,7 +51,7 @@ public class ReadPathTests(PlatformFixture platform)
     {
         var session = await SessionAsync(Gateway, "ed.rr8");
         var before = await AuditCountAsync("nhs_number = @n and outcome = 2 and action = 7", ("n", Nhs(Scenario.ExamplePatient + 6)));
-        var e = await Fails(StatusCode.PermissionDenied, async () => await Identity(Gateway).IssueAccessTokenAsync(
+        var e = await Fails(StatusCode.PermissionDenied, async () => await IdentityClient(Gateway).IssueAccessTokenAsync(
             new IssueAccessTokenRequest { NhsNumber = Nhs(Scenario.ExamplePatient + 6), Purpose = PurposeOfUse.DirectCare }, Bearer(session)));
         Assert.Contains("relationship", e.Status.Detail, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(before + 1, await AuditCountAsync("nhs_number = @n and outcome = 2 and action = 7", ("n", Nhs(Scenario.ExamplePatient + 6))));
@@ -61,13 +62,13 @@ public class ReadPathTests(PlatformFixture platform)
     {
         var session = await SessionAsync(Gateway, "ed.rr8");
         var nhs = Nhs(12);
-        await Fails(StatusCode.InvalidArgument, async () => await Identity(Gateway).IssueEmergencyAccessTokenAsync(
+        await Fails(StatusCode.InvalidArgument, async () => await IdentityClient(Gateway).IssueEmergencyAccessTokenAsync(
             new IssueEmergencyAccessTokenRequest { NhsNumber = nhs }, Bearer(session)));
-        var token = await Identity(Gateway).IssueEmergencyAccessTokenAsync(new IssueEmergencyAccessTokenRequest
+        var token = await IdentityClient(Gateway).IssueEmergencyAccessTokenAsync(new IssueEmergencyAccessTokenRequest
         {
             NhsNumber = nhs, ReasonCode = EmergencyAccessReason.ClinicalEmergency, ReasonText = "Unconscious in ED, no GP record available",
         }, Bearer(session));
-        var record = await Records(Gateway).GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = nhs }, Bearer(token.AccessToken));
+        var record = await RecordsClient(Gateway).GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = nhs }, Bearer(token.AccessToken));
         Assert.True(record.EmergencyAccess);
         var reason = await platform.Audit.Database.ScalarAsync("select emergency_reason_code from audit_events where event_id = @id",
             ("id", Guid.Parse(record.AuditEventId)));
@@ -81,11 +82,11 @@ public class ReadPathTests(PlatformFixture platform)
         Assert.Equal("PATIENT_OPTED_OUT", Reason(e));
 
         var session = await SessionAsync(Gateway, "ed.rr8");
-        var glass = await Identity(Gateway).IssueEmergencyAccessTokenAsync(new IssueEmergencyAccessTokenRequest
+        var glass = await IdentityClient(Gateway).IssueEmergencyAccessTokenAsync(new IssueEmergencyAccessTokenRequest
         {
             NhsNumber = Nhs(Scenario.OptedOut), ReasonCode = EmergencyAccessReason.ClinicalEmergency, ReasonText = "Collapsed in clinic",
         }, Bearer(session));
-        e = await Fails(StatusCode.PermissionDenied, async () => await Records(Gateway).GetPatientRecordAsync(
+        e = await Fails(StatusCode.PermissionDenied, async () => await RecordsClient(Gateway).GetPatientRecordAsync(
             new GetPatientRecordRequest { NhsNumber = Nhs(Scenario.OptedOut) }, Bearer(glass.AccessToken)));
         Assert.Equal("PATIENT_OPTED_OUT", Reason(e));
         Assert.True(await AuditCountAsync("nhs_number = @n and outcome = 2 and denial_reason = 2", ("n", Nhs(Scenario.OptedOut))) >= 2);
@@ -95,7 +96,7 @@ public class ReadPathTests(PlatformFixture platform)
     public async Task A_withheld_organisations_entries_vanish_and_counts_do_not_betray_them()
     {
         var token = await AccessAsync(Gateway, "gp.b86001", Nhs(Scenario.WithholdsMentalHealth));
-        var record = await Records(Gateway).GetPatientRecordAsync(
+        var record = await RecordsClient(Gateway).GetPatientRecordAsync(
             new GetPatientRecordRequest { NhsNumber = Nhs(Scenario.WithholdsMentalHealth) }, Bearer(token.AccessToken));
         Assert.DoesNotContain(AllEntries(record), e => e.Provenance.SourceOrganisation.OdsCode == SyntheticOrganisations.MentalHealthTrust);
         Assert.True(record.PatientRestrictionsApply);
@@ -106,7 +107,7 @@ public class ReadPathTests(PlatformFixture platform)
             var pageToken = string.Empty;
             do
             {
-                var page = await Records(Gateway).ListRecordEntriesAsync(new ListRecordEntriesRequest
+                var page = await RecordsClient(Gateway).ListRecordEntriesAsync(new ListRecordEntriesRequest
                 {
                     NhsNumber = Nhs(Scenario.WithholdsMentalHealth), Category = count.Category, PageSize = 200, PageToken = pageToken,
                 }, Bearer(token.AccessToken));
@@ -124,12 +125,12 @@ public class ReadPathTests(PlatformFixture platform)
     public async Task A_withheld_category_vanishes()
     {
         var token = await AccessAsync(Gateway, "gp.b86001", Nhs(Scenario.BlocksProfessional));
-        var record = await Records(Gateway).GetPatientRecordAsync(
+        var record = await RecordsClient(Gateway).GetPatientRecordAsync(
             new GetPatientRecordRequest { NhsNumber = Nhs(Scenario.BlocksProfessional) }, Bearer(token.AccessToken));
         Assert.Empty(record.RecentDocuments);
         Assert.DoesNotContain(RecordCategory.Documents, record.ReturnedCategories);
         Assert.DoesNotContain(record.CategoryCounts, c => c.Category == RecordCategory.Documents);
-        var list = await Records(Gateway).ListRecordEntriesAsync(new ListRecordEntriesRequest
+        var list = await RecordsClient(Gateway).ListRecordEntriesAsync(new ListRecordEntriesRequest
         {
             NhsNumber = Nhs(Scenario.BlocksProfessional), Category = RecordCategory.Documents,
         }, Bearer(token.AccessToken));
@@ -142,7 +143,7 @@ public class ReadPathTests(PlatformFixture platform)
         var patient = 9; // registered at B86001, no other restrictions
         var nhs = Nhs(patient);
         var gp = await AccessAsync(Gateway, "gp.b86001", nhs);
-        var before = await Records(Gateway).GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = nhs }, Bearer(gp.AccessToken));
+        var before = await RecordsClient(Gateway).GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = nhs }, Bearer(gp.AccessToken));
         var target = before.ActiveProblems.First();
         var problemsBefore = before.CategoryCounts.Single(c => c.Category == RecordCategory.Problems).Count;
 
@@ -155,17 +156,17 @@ public class ReadPathTests(PlatformFixture platform)
             Restriction = new Restriction { WithheldEntryId = target.Id, Reason = "Patient asked by letter", Channel = ConsentChannel.Letter },
         }, Bearer(ig.AccessToken));
 
-        var after = await Records(Gateway).GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = nhs }, Bearer(gp.AccessToken));
+        var after = await RecordsClient(Gateway).GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = nhs }, Bearer(gp.AccessToken));
         Assert.DoesNotContain(AllEntries(after), e => e.Id == target.Id);
         Assert.Equal(problemsBefore - 1, after.CategoryCounts.Single(c => c.Category == RecordCategory.Problems).Count);
-        await Fails(StatusCode.NotFound, async () => await Records(Gateway).GetRecordEntryAsync(
+        await Fails(StatusCode.NotFound, async () => await RecordsClient(Gateway).GetRecordEntryAsync(
             new GetRecordEntryRequest { NhsNumber = nhs, EntryId = target.Id }, Bearer(gp.AccessToken)));
 
         await consent.RemoveRestrictionAsync(new RemoveRestrictionRequest
         {
             NhsNumber = nhs, RestrictionId = added.Restriction.Id, Reason = "Patient withdrew the request", Channel = ConsentChannel.Telephone,
         }, Bearer(ig.AccessToken));
-        var restored = await Records(Gateway).GetRecordEntryAsync(new GetRecordEntryRequest { NhsNumber = nhs, EntryId = target.Id }, Bearer(gp.AccessToken));
+        var restored = await RecordsClient(Gateway).GetRecordEntryAsync(new GetRecordEntryRequest { NhsNumber = nhs, EntryId = target.Id }, Bearer(gp.AccessToken));
         Assert.Equal(target.Id, restored.Entry.Id);
     }
 
@@ -186,7 +187,7 @@ public class ReadPathTests(PlatformFixture platform)
         // The hospital's outpatient feed records an outpatient episode with the clerk's team.
         var feed = await SystemAsync(Gateway, "rr8-ppm-feed", "relationships.write");
         var patient = 15;
-        await Identity(Gateway).RecordCareRelationshipAsync(new RecordCareRelationshipRequest
+        await IdentityClient(Gateway).RecordCareRelationshipAsync(new RecordCareRelationshipRequest
         {
             CareRelationship = new CareRelationship
             {
@@ -217,7 +218,7 @@ public class ReadPathTests(PlatformFixture platform)
     public async Task A_token_for_one_patient_never_reads_another()
     {
         var token = await AccessAsync(Gateway, "gp.b86001", Nhs(Scenario.ExamplePatient));
-        var e = await Fails(StatusCode.PermissionDenied, async () => await Records(Gateway).GetPatientRecordAsync(
+        var e = await Fails(StatusCode.PermissionDenied, async () => await RecordsClient(Gateway).GetPatientRecordAsync(
             new GetPatientRecordRequest { NhsNumber = Nhs(Scenario.BlocksProfessional) }, Bearer(token.AccessToken)));
         Assert.Equal("PATIENT_MISMATCH", Reason(e));
         Assert.True(await AuditCountAsync("access_token_id = @t and outcome = 2 and denial_reason = 6", ("t", token.TokenId)) == 1);
@@ -232,19 +233,19 @@ public class ReadPathTests(PlatformFixture platform)
         var payload = System.Text.Encoding.UTF8.GetString(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.DecodeBytes(parts[1]))
             .Replace(nhs, Nhs(Scenario.BlocksProfessional), StringComparison.Ordinal);
         var tampered = $"{parts[0]}.{Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(payload)}.{parts[2]}";
-        await Fails(StatusCode.Unauthenticated, async () => await Records(Gateway).GetPatientRecordAsync(
+        await Fails(StatusCode.Unauthenticated, async () => await RecordsClient(Gateway).GetPatientRecordAsync(
             new GetPatientRecordRequest { NhsNumber = Nhs(Scenario.BlocksProfessional) }, Bearer(tampered)));
 
         var session = await SessionAsync(Gateway, "gp.b86001");
-        await Fails(StatusCode.Unauthenticated, async () => await Records(Gateway).GetPatientRecordAsync(
+        await Fails(StatusCode.Unauthenticated, async () => await RecordsClient(Gateway).GetPatientRecordAsync(
             new GetPatientRecordRequest { NhsNumber = nhs }, Bearer(session)));
-        await Fails(StatusCode.Unauthenticated, async () => await Records(Gateway).GetPatientRecordAsync(
+        await Fails(StatusCode.Unauthenticated, async () => await RecordsClient(Gateway).GetPatientRecordAsync(
             new GetPatientRecordRequest { NhsNumber = nhs }));
 
         // A gateway whose clock is an hour on: the same, valid token has expired.
         var later = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(1));
         await using var future = platform.CreateGateway(s => s.AddSingleton<TimeProvider>(later));
-        var e = await Fails(StatusCode.Unauthenticated, async () => await Records(future.Channel).GetPatientRecordAsync(
+        var e = await Fails(StatusCode.Unauthenticated, async () => await RecordsClient(future.Channel).GetPatientRecordAsync(
             new GetPatientRecordRequest { NhsNumber = nhs }, Bearer(token)));
         Assert.Equal("TOKEN_EXPIRED", Reason(e));
     }
@@ -254,7 +255,7 @@ public class ReadPathTests(PlatformFixture platform)
     {
         var nhs = Nhs(Scenario.ExamplePatient);
         var gp = await AccessAsync(Gateway, "gp.b86001", nhs);
-        await Records(Gateway).GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = nhs }, Bearer(gp.AccessToken)); // warm the cache
+        await RecordsClient(Gateway).GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = nhs }, Bearer(gp.AccessToken)); // warm the cache
 
         var feed = await SystemAsync(Gateway, "b86001-gp-feed", "record.contribute");
         var sourceId = "gw-test-" + Guid.NewGuid().ToString("N");
@@ -277,7 +278,7 @@ public class ReadPathTests(PlatformFixture platform)
             },
         }, Bearer(feed));
 
-        var after = await Records(Gateway).GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = nhs }, Bearer(gp.AccessToken));
+        var after = await RecordsClient(Gateway).GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = nhs }, Bearer(gp.AccessToken));
         var added = Assert.Single(after.ActiveProblems, p => p.Provenance.SourceEntryId == sourceId);
         Assert.Equal(SyntheticOrganisations.BeckettStreetSurgery, added.Provenance.SourceOrganisation.OdsCode);
 
@@ -292,7 +293,7 @@ public class ReadPathTests(PlatformFixture platform)
     {
         var nhs = Nhs(Scenario.ExamplePatient);
         var gp = await AccessAsync(Gateway, "gp.b86001", nhs);
-        var client = Records(Gateway);
+        var client = RecordsClient(Gateway);
         var succeeded = 0;
         for (var i = 0; i < 3; i++)
         {
@@ -320,7 +321,7 @@ public class ReadPathTests(PlatformFixture platform)
         var nhs = Nhs(6);
         var read = await ReadAsync("gp.b86001", 6);
         var sar = await AccessAsync(Gateway, "ig.b86001", nhs, PurposeOfUse.SubjectAccessRequest);
-        var log = await Records(Gateway).GetAccessLogAsync(new GetAccessLogRequest { NhsNumber = nhs }, Bearer(sar.AccessToken));
+        var log = await RecordsClient(Gateway).GetAccessLogAsync(new GetAccessLogRequest { NhsNumber = nhs }, Bearer(sar.AccessToken));
         var view = Assert.Single(log.Entries, e => e.Action == Lcr.Audit.V1.AuditAction.ViewSummary);
         Assert.Equal("Dr Priya Shah", view.ViewerName);
         Assert.Equal("Clinical practitioner", view.ViewerRoleName);
@@ -331,6 +332,6 @@ public class ReadPathTests(PlatformFixture platform)
 
         // A direct-care token cannot read the access log.
         var gp = await AccessAsync(Gateway, "gp.b86001", nhs);
-        await Fails(StatusCode.PermissionDenied, async () => await Records(Gateway).GetAccessLogAsync(new GetAccessLogRequest { NhsNumber = nhs }, Bearer(gp.AccessToken)));
+        await Fails(StatusCode.PermissionDenied, async () => await RecordsClient(Gateway).GetAccessLogAsync(new GetAccessLogRequest { NhsNumber = nhs }, Bearer(gp.AccessToken)));
     }
 }

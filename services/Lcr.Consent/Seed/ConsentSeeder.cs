@@ -16,10 +16,9 @@ internal sealed class ConsentSeeder(IServiceScopeFactory scopes) : IDevelopmentS
     /// <summary>
     /// The platform id of the seeded hospital admin clerk at RR8 whom patient 3 blocks (the
     /// identity seed's user name <see cref="BlockedProfessionalUserName"/>, Mr Ben Carter).
-    /// Identity assigns professionals random ids today, so this block only bites once the
-    /// identity seed gives that professional this id (to be shared through DevData).
+    /// The identity seed creates that professional with this id (shared through DevData).
     /// </summary>
-    public const string BlockedProfessionalId = "0c0a5e11-0000-4000-8000-000000000003";
+    public const string BlockedProfessionalId = SyntheticOrganisations.Scenario.BlockedClerkProfessionalId;
 
     public const string BlockedProfessionalUserName = "clerk.rr8";
 

@@ -100,7 +100,7 @@ public sealed partial class DirectoryService(
 
     // ---- professionals ----
 
-    public async Task<Professional> CreateProfessionalAsync(CreateProfessionalRequest request, CancellationToken ct)
+    public async Task<Professional> CreateProfessionalAsync(CreateProfessionalRequest request, CancellationToken ct, Guid? presetId = null)
     {
         var v = new FieldViolations();
         var p = request.Professional;
@@ -136,7 +136,8 @@ public sealed partial class DirectoryService(
         var now = clock.UtcNowMicros();
         var row = new ProfessionalRow
         {
-            Id = Guid.CreateVersion7(),
+            // A preset id only for the dev seed, so other services' seeds can name a professional.
+            Id = presetId ?? Guid.CreateVersion7(),
             GivenName = string.Empty,
             FamilyName = string.Empty,
             UserName = userName,

@@ -101,7 +101,7 @@ internal sealed partial class IdentitySeeder(IServiceScopeFactory scopes, IConfi
                     TeamIds = { p.Teams },
                     Registration = p.Body is { } body ? new ProfessionalRegistration { Body = body, Number = p.Number } : null,
                 },
-            }, cancellationToken);
+            }, cancellationToken, p.UserName == "clerk.rr8" ? Guid.Parse(Scenario.BlockedClerkProfessionalId) : null);
             ids[p.UserName] = created.Id;
             await directory.CreateRoleAssignmentAsync(new RoleAssignment
             {

@@ -49,6 +49,13 @@ public static class SyntheticOrganisations
         /// <summary>An open social care case with adult social care and a mental health care team.</summary>
         public const int SocialCareCase = 5;
 
+        /// <summary>
+        /// The platform id of the seeded RR8 admin clerk (user name <c>clerk.rr8</c>) whom patient
+        /// <see cref="BlocksProfessional"/> blocks: the identity seed creates that professional with
+        /// this id and the consent seed blocks it.
+        /// </summary>
+        public const string BlockedClerkProfessionalId = "0c0a5e11-0000-4000-8000-000000000003";
+
         /// <summary>Has a restricted (location-withheld) demographics record.</summary>
         public const int RestrictedDemographics = 39;
     }
