@@ -98,7 +98,7 @@ finally
 static void Report(string label, RunResult r) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"{label,-32}: {r.EventsPerSecond,6:0} events/s committed; latency p50 {r.P50Ms:0.00} ms, p90 {r.P90Ms:0.00} ms, " +
     $"p99 {r.P99Ms:0.00} ms, max {r.MaxMs:0.00} ms; {r.Commits} commits of {r.EventsPerCommit:0.0} events, " +
-    $"{r.MeanCommitMs:0.00} ms each (insert + commit round trip)"));
+    $"{r.MeanCommitMs:0.00} ms each (insert + commit round trip); {r.CpuMsPerEvent:0.000} ms CPU per event (client and service)"));
 
 // rate 0: each caller sends its next call as soon as the last returns (closed loop, maximum
 // throughput). rate > 0: callers send on a fixed schedule totalling `rate` calls/s, and latency is
@@ -110,6 +110,7 @@ static async Task<RunResult> Run(AuditService.AuditServiceClient client, Grpc.Co
     var histogram = new LongConcurrentHistogram(1, TimeStamp.Seconds(60), 3);
     long events = 0;
     using var commits = new CommitCounter();
+    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
     var stop = Stopwatch.StartNew();
     var patients = Enumerable.Range(0, 5000).Select(i => NhsNumberFor(i)).ToArray();
     var workers = Enumerable.Range(0, callers).Select(c => Task.Run(async () =>
@@ -143,9 +144,11 @@ static async Task<RunResult> Run(AuditService.AuditServiceClient client, Grpc.Co
     })).ToArray();
     await Task.WhenAll(workers);
     var elapsed = stop.Elapsed.TotalSeconds;
+    var cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds;
     double Ms(double percentile) => histogram.GetValueAtPercentile(percentile) * 1000.0 / Stopwatch.Frequency;
     return new RunResult(events / elapsed, Ms(50), Ms(90), Ms(99), histogram.GetMaxValue() * 1000.0 / Stopwatch.Frequency,
-        commits.Commits, commits.Commits == 0 ? 0 : (double)commits.Events / commits.Commits, commits.MeanCommitMs);
+        commits.Commits, commits.Commits == 0 ? 0 : (double)commits.Events / commits.Commits, commits.MeanCommitMs,
+        events == 0 ? 0 : cpuMs / events);
 }
 
 static AuditEvent Event(string nhs, string actor) => new()
@@ -194,7 +197,7 @@ static int FreePort()
 }
 
 internal sealed record RunResult(double EventsPerSecond, double P50Ms, double P90Ms, double P99Ms, double MaxMs, long Commits,
-    double EventsPerCommit, double MeanCommitMs);
+    double EventsPerCommit, double MeanCommitMs, double CpuMsPerEvent);
 
 internal sealed record BenchOptions(int Callers, int Seconds, int WarmupSeconds, int EventsPerCall, int Rate, bool RunFsync)
 {

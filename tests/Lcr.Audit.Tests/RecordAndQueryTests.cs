@@ -251,3 +251,16 @@ public class RecordAndQueryTests(AuditHost host) : IClassFixture<AuditHost>
         Assert.DoesNotContain(text, l => l.Contains("Zzyzxquist", StringComparison.OrdinalIgnoreCase));
     }
 }
+
+public class SeedTests(AuditHost host) : IClassFixture<AuditHost>
+{
+    [Fact]
+    public async Task Seeding_twice_records_the_dev_story_once_with_intact_chains()
+    {
+        await host.SeedAsync();
+        await host.SeedAsync();
+        Assert.Equal(9L, await host.Database.ScalarAsync("select count(*) from audit_events where actor_id like 'seed-%' or actor_id = 'systmone-feed'"));
+        Assert.Equal(3L, await host.Database.ScalarAsync("select count(*) from audit_events where outcome = 2 and actor_id = 'seed-prof-clerk-rr8'"));
+        Assert.True((await host.Client.VerifyChainAsync(new VerifyChainRequest())).Intact);
+    }
+}
