@@ -91,6 +91,13 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        // Keep the gateway's error log lines (scrubbed, as in production) for diagnosing failures.
+        var errors = Gateway.Logs.Lines.Where(l => l.Contains("\"level\":\"Error\"", StringComparison.Ordinal)).ToList();
+        if (errors.Count > 0)
+        {
+            await File.WriteAllLinesAsync(Path.Combine(Path.GetTempPath(), "lcr-gateway-test-errors.log"), errors);
+        }
+
         await Gateway.DisposeAsync();
         await Task.WhenAll(Identity.DisposeAsync(), Demographics.DisposeAsync(), Consent.DisposeAsync(), Clinical.DisposeAsync(), Audit.DisposeAsync());
         await Redis.DisposeAsync();

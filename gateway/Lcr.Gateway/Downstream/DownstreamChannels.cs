@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Grpc.Net.Client;
+using Grpc.Net.Client.Balancer;
 using Grpc.Net.Client.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -40,6 +41,14 @@ public sealed class DownstreamChannels : IDisposable
         [ServiceNames.Audit] = ("lcr.audit.v1.AuditService", ["RecordEvents", "ListEventsByPatient", "ListEventsByActor", "VerifyChain"]),
     };
 
+    /// <summary>
+    /// Re-resolve <c>dns:///</c> addresses every 30 s, so pods added by scaling receive calls
+    /// without waiting for a connection to drop.
+    /// </summary>
+    private static readonly IServiceProvider ResolverServices = new ServiceCollection()
+        .AddSingleton<ResolverFactory>(new DnsResolverFactory(refreshInterval: TimeSpan.FromSeconds(30)))
+        .BuildServiceProvider();
+
     private readonly Dictionary<string, GrpcChannel> _channels = new(StringComparer.OrdinalIgnoreCase);
 
     public DownstreamChannels(IOptions<DownstreamOptions> options, IDownstreamHandlerFactory handlers, ILoggerFactory loggers)
@@ -68,15 +77,20 @@ public sealed class DownstreamChannels : IDisposable
                 retry.Names.Add(new MethodName { Service = service, Method = m });
             }
 
+            var handler = handlers.Create(name);
+            var serviceConfig = new ServiceConfig { MethodConfigs = { retry } };
+            if (handler is SocketsHttpHandler)
+            {
+                // Client-side load balancing needs the real socket transport (not in-memory test servers).
+                serviceConfig.LoadBalancingConfigs.Add(new RoundRobinConfig());
+            }
+
             _channels[name] = GrpcChannel.ForAddress(address, new GrpcChannelOptions
             {
-                HttpHandler = handlers.Create(name),
+                HttpHandler = handler,
+                ServiceProvider = ResolverServices,
                 Credentials = address.StartsWith("https", StringComparison.OrdinalIgnoreCase) ? ChannelCredentials.SecureSsl : ChannelCredentials.Insecure,
-                ServiceConfig = new ServiceConfig
-                {
-                    MethodConfigs = { retry },
-                    LoadBalancingConfigs = { new RoundRobinConfig() },
-                },
+                ServiceConfig = serviceConfig,
                 MaxReceiveMessageSize = 32 * 1024 * 1024,
                 LoggerFactory = loggers,
                 DisposeHttpClient = true,
