@@ -259,8 +259,10 @@ public class SeedTests(AuditHost host) : IClassFixture<AuditHost>
     {
         await host.SeedAsync();
         await host.SeedAsync();
-        Assert.Equal(9L, await host.Database.ScalarAsync("select count(*) from audit_events where actor_id like 'seed-%' or actor_id = 'systmone-feed'"));
-        Assert.Equal(3L, await host.Database.ScalarAsync("select count(*) from audit_events where outcome = 2 and actor_id = 'seed-prof-clerk-rr8'"));
+        var clerk = Lcr.ServiceDefaults.DevData.SyntheticOrganisations.Scenario.BlockedClerkProfessionalId;
+        Assert.Equal(9L, await host.Database.ScalarAsync(
+            "select count(*) from audit_events where actor_id like 'seed-%' or actor_id in ('systmone-feed', @clerk)", ("clerk", clerk)));
+        Assert.Equal(3L, await host.Database.ScalarAsync("select count(*) from audit_events where outcome = 2 and actor_id = @clerk", ("clerk", clerk)));
         Assert.True((await host.Client.VerifyChainAsync(new VerifyChainRequest())).Intact);
     }
 }

@@ -19,7 +19,7 @@ namespace Lcr.Audit.Seed;
 internal sealed class AuditSeeder(IServiceScopeFactory scopes, TimeProvider clock) : IDevelopmentSeeder
 {
     private static readonly Actor Gp = Professional("seed-prof-gp-b86001", "Dr Priya Shah", SyntheticOrganisations.BeckettStreetSurgery, "R8000");
-    private static readonly Actor Clerk = Professional("seed-prof-clerk-rr8", "Mr Tom Reed", SyntheticOrganisations.TeachingHospitals, "R8008");
+    private static readonly Actor Clerk = Professional(SyntheticOrganisations.Scenario.BlockedClerkProfessionalId, "Mr Tom Reed", SyntheticOrganisations.TeachingHospitals, "R8008");
     private static readonly Actor EdDoctor = Professional("seed-prof-ed-rr8", "Dr Sam Okoro", SyntheticOrganisations.TeachingHospitals, "R8000");
     private static readonly Actor IgOfficer = Professional("seed-prof-ig-lcr", "Ms Jo Fenwick", "LCR", "R8003");
     private static readonly Actor GpSystem = new()
@@ -44,9 +44,9 @@ internal sealed class AuditSeeder(IServiceScopeFactory scopes, TimeProvider cloc
         {
             View("gp-views-example", Gp, example, at, "seed-rel-gp-example",
                 [RecordCategory.Demographics, RecordCategory.Problems, RecordCategory.Medications, RecordCategory.Allergies]),
-            Denied("clerk-blocked-1", Clerk, blocks, at, AuditDenialReason.ProfessionalBlocked),
-            Denied("clerk-blocked-2", Clerk, blocks, at, AuditDenialReason.ProfessionalBlocked),
-            Denied("clerk-blocked-3", Clerk, blocks, at, AuditDenialReason.ProfessionalBlocked),
+            Denied("clerk-rr8-blocked-1", Clerk, blocks, at, AuditDenialReason.ProfessionalBlocked),
+            Denied("clerk-rr8-blocked-2", Clerk, blocks, at, AuditDenialReason.ProfessionalBlocked),
+            Denied("clerk-rr8-blocked-3", Clerk, blocks, at, AuditDenialReason.ProfessionalBlocked),
             Denied("ed-opted-out", EdDoctor, optedOut, at, AuditDenialReason.PatientOptedOut),
             new()
             {
