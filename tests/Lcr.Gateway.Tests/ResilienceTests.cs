@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Lcr.Gateway.Downstream;
+using Lcr.Gateway.V1;
+using Lcr.ServiceDefaults.DevData;
+using Microsoft.Extensions.DependencyInjection;
+using static Lcr.Gateway.Tests.Callers;
+using Scenario = Lcr.ServiceDefaults.DevData.SyntheticOrganisations.Scenario;
+
+namespace Lcr.Gateway.Tests;
+
+[Collection(PlatformCollection.Name)]
+public class ResilienceTests(PlatformFixture platform)
+{
+    private Grpc.Net.Client.GrpcChannel Gateway => platform.Gateway.Channel;
+
+    [Fact]
+    public async Task Audit_down_means_unavailable_and_no_data()
+    {
+        var nhs = Nhs(Scenario.ExamplePatient);
+        var token = await AccessAsync(Gateway, "gp.b86001", nhs);
+        await using var blind = platform.CreateGateway(wrap: (service, handler) =>
+            service == ServiceNames.Audit ? new UnreachableHandler() : handler);
+        var e = await Fails(StatusCode.Unavailable, async () => await RecordsClient(blind.Channel).GetPatientRecordAsync(
+            new GetPatientRecordRequest { NhsNumber = nhs }, Bearer(token.AccessToken)));
+        Assert.Equal("AUDIT_UNAVAILABLE", Reason(e));
+    }
+
+    [Fact]
+    public async Task A_service_down_gives_unavailable_well_within_the_deadline()
+    {
+        var nhs = Nhs(Scenario.ExamplePatient);
+        var token = await AccessAsync(Gateway, "gp.b86001", nhs);
+        await using var broken = platform.CreateGateway(wrap: (service, handler) =>
+            service == ServiceNames.Clinical ? new UnreachableHandler() : handler);
+        var started = Stopwatch.StartNew();
+        var e = await Fails(StatusCode.Unavailable, async () => await RecordsClient(broken.Channel).GetPatientRecordAsync(
+            new GetPatientRecordRequest { NhsNumber = nhs }, Bearer(token.AccessToken), deadline: DateTime.UtcNow.AddSeconds(30)));
+        Assert.Equal("CLINICAL_UNAVAILABLE", Reason(e));
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(30), "answered before the caller's deadline");
+
+        // After repeated failures the circuit opens and calls fail fast without trying the service.
+        for (var i = 0; i < 12; i++)
+        {
+            await Assert.ThrowsAsync<RpcException>(async () => await RecordsClient(broken.Channel).GetPatientRecordAsync(
+                new GetPatientRecordRequest { NhsNumber = nhs }, Bearer(token.AccessToken)));
+        }
+
+        e = await Fails(StatusCode.Unavailable, async () => await RecordsClient(broken.Channel).GetPatientRecordAsync(
+            new GetPatientRecordRequest { NhsNumber = nhs }, Bearer(token.AccessToken)));
+        Assert.Contains("circuit open", e.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Redis_down_means_reads_still_succeed_from_postgresql()
+    {
+        var nhs = Nhs(Scenario.ExamplePatient);
+        var token = await AccessAsync(Gateway, "gp.b86001", nhs);
+        var before = await RecordsClient(Gateway).GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = nhs }, Bearer(token.AccessToken));
+        await platform.Redis.StopAsync();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                var during = await RecordsClient(Gateway).GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = nhs }, Bearer(token.AccessToken),
+                    deadline: DateTime.UtcNow.AddSeconds(30));
+                Assert.Equal(before.ActiveProblems.Select(p => p.Id).Order(), during.ActiveProblems.Select(p => p.Id).Order());
+            }
+        }
+        finally
+        {
+            await platform.Redis.StartAgainAsync();
+        }
+    }
+
+    [Fact]
+    public async Task One_trace_spans_the_gateway_and_every_service_it_touched()
+    {
+        var nhs = Nhs(Scenario.ExamplePatient);
+        var token = await AccessAsync(Gateway, "gp.b86001", nhs);
+        using var parent = new ActivitySource("Lcr.Tests").StartActivity("caller");
+        var record = await RecordsClient(Gateway).GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = nhs }, Bearer(token.AccessToken));
+        var auditTrace = (string)(await platform.Audit.Database.ScalarAsync("select trace_id from audit_events where event_id = @id",
+            ("id", Guid.Parse(record.AuditEventId))))!;
+
+        bool Served(List<Activity> spans, string method) =>
+            spans.ToArray().Any(s => s.TraceId.ToHexString() == auditTrace && s.Kind == ActivityKind.Server &&
+                                     (s.DisplayName.Contains(method, StringComparison.Ordinal) || s.OperationName.Contains("Hosting", StringComparison.Ordinal)));
+
+        Assert.True(Served(platform.Gateway.Spans, "GetPatientRecord"), "gateway span in the trace");
+        Assert.True(Served(platform.Consent.Spans, "EvaluateAccess"), "consent span in the same trace");
+        Assert.True(Served(platform.Clinical.Spans, "GetRecordSummary"), "clinical span in the same trace");
+        Assert.True(Served(platform.Demographics.Spans, "GetPatient"), "demographics span in the same trace");
+        Assert.True(Served(platform.Audit.Spans, "RecordEvents"), "audit span in the same trace");
+    }
+
+    [Fact]
+    public async Task No_nhs_number_or_name_reaches_any_log_or_span()
+    {
+        var patient = SyntheticCohort.Patients[Scenario.ExamplePatient];
+        var token = await AccessAsync(Gateway, "gp.b86001", patient.NhsNumber);
+        await RecordsClient(Gateway).GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = patient.NhsNumber }, Bearer(token.AccessToken));
+        await Assert.ThrowsAsync<RpcException>(async () => await RecordsClient(Gateway).GetPatientRecordAsync(
+            new GetPatientRecordRequest { NhsNumber = Nhs(Scenario.OptedOut) }, Bearer(token.AccessToken)));
+
+        var text = string.Join('\n', new[]
+        {
+            Join(platform.Gateway.Logs.Lines, platform.Gateway.Spans),
+            Join(platform.Identity.Logs.Lines, platform.Identity.Spans),
+            Join(platform.Consent.Logs.Lines, platform.Consent.Spans),
+            Join(platform.Clinical.Logs.Lines, platform.Clinical.Spans),
+            Join(platform.Demographics.Logs.Lines, platform.Demographics.Spans),
+            Join(platform.Audit.Logs.Lines, platform.Audit.Spans),
+        });
+        Assert.Contains("GetPatientRecord", text, StringComparison.Ordinal); // the capture works
+        foreach (var secret in new[] { patient.NhsNumber, Nhs(Scenario.OptedOut), patient.Family, patient.Postcode, patient.Mobile })
+        {
+            Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
+        }
+    }
+
+    private static string Join(IEnumerable<string> logs, List<Activity> spans) =>
+        string.Join('\n', logs) + '\n' + string.Join('\n', Lcr.Testing.SpanText.Of(spans.ToArray()));
+
+    [Fact]
+    public async Task A_caller_over_its_rate_is_told_to_slow_down()
+    {
+        await using var strict = platform.CreateGateway(s => s.Configure<Lcr.Gateway.RateLimiting.RateLimitOptions>(o =>
+        {
+            o.PermitsPerSecond = 1;
+            o.Burst = 2;
+        }));
+        var token = await AccessAsync(Gateway, "gp.b86001", Nhs(Scenario.ExamplePatient));
+        var codes = new List<StatusCode>();
+        for (var i = 0; i < 5; i++)
+        {
+            try
+            {
+                await RecordsClient(strict.Channel).GetPatientRecordAsync(
+                    new GetPatientRecordRequest { NhsNumber = Nhs(Scenario.ExamplePatient) }, Bearer(token.AccessToken));
+                codes.Add(StatusCode.OK);
+            }
+            catch (RpcException e)
+            {
+                codes.Add(e.StatusCode);
+            }
+        }
+
+        Assert.Contains(StatusCode.ResourceExhausted, codes);
+        Assert.Equal(StatusCode.OK, codes[0]);
+    }
+}
