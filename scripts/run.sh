@@ -95,14 +95,22 @@ for entry in "${SERVICES[@]}"; do
   IFS=: read -r name dir port <<<"$entry"
   printf '  %-13s http://127.0.0.1:%s   (gRPC, reflection on)\n' "$name" "$port"
 done
-if [ -f scripts/run-examples.sh ]; then
-  # shellcheck source=/dev/null
-  source scripts/run-examples.sh
-else
-  echo
-  echo "Try it (in another terminal):"
-  echo "  dotnet tools/Lcr.Cli/bin/Release/net10.0/lcr.dll patient get $EXAMPLE_NHS --address http://127.0.0.1:7101"
-fi
+cat <<EXAMPLE
+
+Seeded users (password in .data/secrets/dev-password): gp.b86001, clinician.rr8, ed.rr8, clerk.rr8,
+socialworker.00da, mhnurse.rgd, ig.rr8, ig.b86001. Feed clients (secret in .data/secrets/dev-client-secret):
+b86001-gp-feed, rr8-ppm-feed, rgd-care-feed, 00da-social-care-feed, platform-admin, ...
+
+Try it in another terminal, from $REPO (sign in as a GP, get a token for one patient, read the
+record, then see that read in the patient's access log):
+
+  LCR="dotnet tools/Lcr.Cli/bin/Release/net10.0/lcr.dll"; export LCR_PASSWORD="\$(cat .data/secrets/dev-password)"
+  SESSION=\$(\$LCR signin --user gp.b86001)
+  TOKEN=\$(\$LCR token --session "\$SESSION" --nhs $EXAMPLE_NHS)
+  \$LCR record $EXAMPLE_NHS --token "\$TOKEN"
+  IG=\$(\$LCR token --session "\$(\$LCR signin --user ig.b86001)" --nhs $EXAMPLE_NHS --purpose subject-access)
+  \$LCR access-log $EXAMPLE_NHS --token "\$IG"
+EXAMPLE
 echo
 echo "Press Ctrl-C to stop everything."
 wait

@@ -5,4 +5,9 @@ var root = new RootCommand("lcr: the Leeds Care Record platform's command-line t
 root.Subcommands.Add(HealthCommand.Create());
 root.Subcommands.Add(PatientCommands.Create());
 root.Subcommands.Add(DevCommands.Create());
+foreach (var command in GatewayCommands.Create())
+{
+    root.Subcommands.Add(command);
+}
+
 return await root.Parse(args).InvokeAsync();
