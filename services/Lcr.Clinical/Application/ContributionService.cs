@@ -6,6 +6,7 @@ using Lcr.Clinical.V1;
 using Lcr.Common.V1;
 using Lcr.ServiceDefaults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 
 namespace Lcr.Clinical.Application;
@@ -360,14 +361,26 @@ public sealed partial class ContributionService(
     private async Task<List<(string, long)>> BumpRecordVersionsAsync(IEnumerable<string> patients, DateTimeOffset now, CancellationToken ct)
     {
         var result = new List<(string, long)>();
-        foreach (var nhs in patients.Order(StringComparer.Ordinal))
+        var sorted = patients.Order(StringComparer.Ordinal).ToArray();
+        if (sorted.Length == 0)
         {
-            var version = await db.Database.SqlQuery<long>($"""
-                INSERT INTO patient_records (nhs_number, record_version, updated_at) VALUES ({nhs}, 1, {now})
-                ON CONFLICT (nhs_number) DO UPDATE SET record_version = patient_records.record_version + 1, updated_at = excluded.updated_at
-                RETURNING record_version AS "Value"
-                """).ToListAsync(ct);
-            result.Add((nhs, version[0]));
+            return result;
+        }
+
+        // One statement for the whole batch, in the contribution's transaction.
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await using var cmd = new NpgsqlCommand("""
+            INSERT INTO patient_records (nhs_number, record_version, updated_at)
+            SELECT n, 1, @now FROM unnest(@patients) WITH ORDINALITY AS p(n, i) ORDER BY i
+            ON CONFLICT (nhs_number) DO UPDATE SET record_version = patient_records.record_version + 1, updated_at = excluded.updated_at
+            RETURNING nhs_number, record_version
+            """, connection, (NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction());
+        cmd.Parameters.Add(new NpgsqlParameter("patients", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Char) { Value = sorted });
+        cmd.Parameters.Add(new NpgsqlParameter("now", now));
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            result.Add((reader.GetString(0), reader.GetInt64(1)));
         }
 
         return result;

@@ -58,7 +58,9 @@ public sealed class SummaryBuilder(ClinicalDbContext db, TimeProvider clock)
         }
 
         var rows = await db.Entries
-            .FromSqlRaw(SectionsSql, new Npgsql.NpgsqlParameter("nhs", nhsNumber))
+            // Typed as the column (character(10)): a text parameter would compare as text and
+            // turn every branch into a sequential scan.
+            .FromSqlRaw(SectionsSql, new Npgsql.NpgsqlParameter("nhs", NpgsqlTypes.NpgsqlDbType.Char) { Value = nhsNumber })
             .AsNoTracking()
             .ToListAsync(ct);
         var counts = await db.Entries.AsNoTracking()
