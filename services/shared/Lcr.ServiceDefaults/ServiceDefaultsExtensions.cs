@@ -71,7 +71,7 @@ public static class ServiceDefaultsExtensions
             {
                 o.Services.Map(string.Empty, r => true);
                 o.Services.Map(LivenessService, r => r.Tags.Contains(LiveTag));
-                o.Services.Map(ReadinessService, r => r.Tags.Contains(ReadyTag));
+                o.Services.Map(ReadinessService, r => r.Tags.Contains(ReadyTag) || r.Name == "self");
             })
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
 
