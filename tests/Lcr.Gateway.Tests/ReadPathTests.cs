@@ -171,6 +171,24 @@ public class ReadPathTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task A_restricted_patients_location_is_withheld_from_every_viewer()
+    {
+        Assert.True(SyntheticCohort.Patients[Scenario.RestrictedDemographics].Restricted);
+        var record = await ReadAsync("gp.b86001", Scenario.RestrictedDemographics);
+        Assert.True(record.ContactDetailsWithheld);
+        Assert.Null(record.Patient.Address);
+        Assert.Empty(record.Patient.Telephones);
+        Assert.Empty(record.Patient.Email);
+        Assert.Null(record.Patient.RegisteredPractice);
+        Assert.Equal(Nhs(Scenario.RestrictedDemographics), record.Patient.NhsNumber);
+        Assert.NotEmpty(record.Patient.Name.Family);
+
+        var ordinary = await ReadAsync("gp.b86001", Scenario.ExamplePatient);
+        Assert.False(ordinary.ContactDetailsWithheld);
+        Assert.NotNull(ordinary.Patient.Address);
+    }
+
+    [Fact]
     public async Task A_social_care_practitioner_does_not_get_test_results()
     {
         var record = await ReadAsync("socialworker.00da", Scenario.SocialCareCase);
