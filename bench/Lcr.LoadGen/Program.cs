@@ -1,0 +1,245 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Google.Protobuf;
+using Grpc.Core;
+using Lcr.Common.V1;
+using Lcr.Gateway.V1;
+using Lcr.Identity.V1;
+using Lcr.LoadGen;
+using Lcr.LoadGen.Echo.V1;
+using Lcr.Security;
+using Lcr.ServiceDefaults;
+using Lcr.ServiceDefaults.DevData;
+using StackExchange.Redis;
+
+// Platform load benchmark (issue 9). Usage (all optional):
+//   --gateway http://127.0.0.1:7100  --connections 4  --callers 32  --warmup 10  --seconds 15
+//   --max-requests 2000000  --scenarios floor,token,warm,warm-half,cold,cold-half,list
+//   --user gp.b86001  --password-file .data/secrets/dev-password
+//   --pseudonym-key-file .data/secrets/pseudonym-key  --redis "$LCR_REDIS"  --out bench/results/loadgen.json
+var options = Options.Parse(args);
+var settings = new LoadSettings(options.Int("connections", 4), options.Int("callers", 32),
+    TimeSpan.FromSeconds(options.Int("warmup", 10)), TimeSpan.FromSeconds(options.Int("seconds", 15)),
+    options.Long("max-requests", 2_000_000));
+var wanted = options.Str("scenarios", "floor,token,warm,warm-half,cold,cold-half,list").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+var gateway = new Uri(options.Str("gateway", "http://127.0.0.1:7100"));
+var outFile = options.Str("out", "bench/results/loadgen.json");
+var deadline = TimeSpan.FromSeconds(10);
+
+// Patients registered at B86001, not the scenario patients (0-5) and not restricted ones.
+var patients = SyntheticCohort.Patients
+    .Select((p, i) => (p, i))
+    .Where(x => x.p.PracticeOds == "B86001" && x.i > 5 && !x.p.Restricted)
+    .Select(x => x.p.NhsNumber)
+    .ToArray();
+var warmPatients = patients.Take(4).ToArray();
+
+using var generator = new Generator(settings);
+var results = new List<ScenarioResult>();
+await using var floor = await EchoFloor.StartAsync();
+
+Console.Error.WriteLine($"loadgen: {settings.Connections} connections, {settings.Callers} callers, warm-up {settings.WarmUp.TotalSeconds} s, measured {settings.Measure.TotalSeconds} s per scenario; floor at {floor.Address}");
+
+ScenarioResult? floorResult = null;
+if (wanted.Contains("floor"))
+{
+    var payload = ByteString.CopyFrom(new byte[64]);
+    var method = new Method<EchoRequest, EchoResponse>(MethodType.Unary, "lcr.loadgen.echo.v1.EchoService", "Echo",
+        Marshallers.Create(m => m.ToByteArray(), EchoRequest.Parser.ParseFrom), Marshallers.Create(m => m.ToByteArray(), EchoResponse.Parser.ParseFrom));
+    floorResult = await Run("floor", "bare unary echo on AddServiceDefaults (64-byte payload), in the load generator's process",
+        floor.Address, (inv, _) => inv.AsyncUnaryCall(method, null, new CallOptions(deadline: DateTime.UtcNow + deadline), new EchoRequest { Payload = payload }).ResponseAsync);
+}
+
+var platformScenarios = wanted.Where(w => w != "floor").ToArray();
+if (platformScenarios.Length > 0)
+{
+    var password = (await File.ReadAllTextAsync(options.Str("password-file", ".data/secrets/dev-password"))).Trim();
+    var user = options.Str("user", "gp.b86001");
+    var setupChannel = generator.Channels(gateway)[0];
+    var identity = new IdentityService.IdentityServiceClient(setupChannel);
+    var session = (await identity.SignInAsync(new SignInRequest { UserName = user, Password = password }, deadline: DateTime.UtcNow + deadline)).SessionToken;
+    var sessionHeaders = BearerToken.Metadata(session);
+
+    // One access token per patient, issued before any measurement (10 minutes' lifetime).
+    var tokens = new Dictionary<string, Metadata>();
+    foreach (var nhs in patients)
+    {
+        var t = await identity.IssueAccessTokenAsync(new IssueAccessTokenRequest { NhsNumber = nhs, Purpose = PurposeOfUse.DirectCare },
+            sessionHeaders, DateTime.UtcNow + deadline);
+        tokens[nhs] = BearerToken.Metadata(t.AccessToken);
+    }
+
+    // Check the path once before loading it, so a misconfigured platform fails loudly, not as a table of errors.
+    var probe = await new GatewayService.GatewayServiceClient(setupChannel).GetPatientRecordAsync(
+        new GetPatientRecordRequest { NhsNumber = warmPatients[0] }, tokens[warmPatients[0]], DateTime.UtcNow + deadline);
+    Console.Error.WriteLine($"loadgen: signed in as {user}; {patients.Length} patients at B86001; probe read ok (record version {probe.RecordVersion})");
+
+    // Cold cache: evict the patient's clinical summary from Redis (untimed) before each read.
+    IConnectionMultiplexer? redis = null;
+    PatientPseudonymiser? pseudonyms = null;
+    if (platformScenarios.Any(s => s.StartsWith("cold", StringComparison.Ordinal)))
+    {
+        var redisConfig = options.Str("redis", Environment.GetEnvironmentVariable("LCR_REDIS") ?? "");
+        var keyFile = options.Str("pseudonym-key-file", ".data/secrets/pseudonym-key");
+        if (redisConfig.Length == 0 || !File.Exists(keyFile))
+        {
+            throw new InvalidOperationException("cold scenarios need --redis (or $LCR_REDIS) and --pseudonym-key-file");
+        }
+
+        redis = await ConnectionMultiplexer.ConnectAsync(redisConfig);
+        if (!redis.GetEndPoints().All(e => e is System.Net.IPEndPoint ip && System.Net.IPAddress.IsLoopback(ip.Address) || e.ToString()!.StartsWith("127.0.0.1", StringComparison.Ordinal)))
+        {
+            throw new InvalidOperationException("refusing a non-loopback Redis");
+        }
+
+        pseudonyms = PatientPseudonymiser.FromBase64OrRandom((await File.ReadAllTextAsync(keyFile)).Trim());
+    }
+
+    var read = new Method<GetPatientRecordRequest, GetPatientRecordResponse>(MethodType.Unary, GatewayService.Descriptor.FullName, "GetPatientRecord",
+        Marshallers.Create(m => m.ToByteArray(), GetPatientRecordRequest.Parser.ParseFrom), Marshallers.Create(m => m.ToByteArray(), GetPatientRecordResponse.Parser.ParseFrom));
+    var list = new Method<ListRecordEntriesRequest, ListRecordEntriesResponse>(MethodType.Unary, GatewayService.Descriptor.FullName, "ListRecordEntries",
+        Marshallers.Create(m => m.ToByteArray(), ListRecordEntriesRequest.Parser.ParseFrom), Marshallers.Create(m => m.ToByteArray(), ListRecordEntriesResponse.Parser.ParseFrom));
+    var issue = new Method<IssueAccessTokenRequest, IssueAccessTokenResponse>(MethodType.Unary, IdentityService.Descriptor.FullName, "IssueAccessToken",
+        Marshallers.Create(m => m.ToByteArray(), IssueAccessTokenRequest.Parser.ParseFrom), Marshallers.Create(m => m.ToByteArray(), IssueAccessTokenResponse.Parser.ParseFrom));
+
+    Task Read(CallInvoker inv, string nhs) =>
+        inv.AsyncUnaryCall(read, null, new CallOptions(tokens[nhs], DateTime.UtcNow + deadline), new GetPatientRecordRequest { NhsNumber = nhs }).ResponseAsync;
+
+    Task Evict(long n) => redis!.GetDatabase().KeyDeleteAsync($"lcr:clinical:{{{pseudonyms!.Pseudonym(patients[n % patients.Length])}}}:summary");
+
+    ScenarioResult? warm = null, cold = null;
+    foreach (var s in platformScenarios)
+    {
+        switch (s)
+        {
+            case "token":
+                await Run("token", "IssueAccessToken through the gateway (direct care, rotating over the practice's patients; audited)", gateway,
+                    (inv, n) => inv.AsyncUnaryCall(issue, null, new CallOptions(sessionHeaders, DateTime.UtcNow + deadline),
+                        new IssueAccessTokenRequest { NhsNumber = patients[n % patients.Length], Purpose = PurposeOfUse.DirectCare }).ResponseAsync);
+                break;
+            case "warm":
+                warm = await Run("warm", $"GetPatientRecord, warm cache ({warmPatients.Length} patients repeatedly)", gateway,
+                    (inv, n) => Read(inv, warmPatients[n % warmPatients.Length]));
+                break;
+            case "warm-half" when warm is not null:
+                await Run("warm-half", "GetPatientRecord, warm cache, paced at half the warm rate (latency from scheduled start)", gateway,
+                    (inv, n) => Read(inv, warmPatients[n % warmPatients.Length]), pacedRate: Math.Max(1, warm.RequestsPerSecond / 2));
+                break;
+            case "cold":
+                cold = await Run("cold", $"GetPatientRecord, cold summary cache ({patients.Length} patients in rotation, summary evicted before each read)", gateway,
+                    (inv, n) => Read(inv, patients[n % patients.Length]), Evict);
+                break;
+            case "cold-half" when cold is not null:
+                await Run("cold-half", "GetPatientRecord, cold summary cache, paced at half the cold rate", gateway,
+                    (inv, n) => Read(inv, patients[n % patients.Length]), Evict, Math.Max(1, cold.RequestsPerSecond / 2));
+                break;
+            case "list":
+                await Run("list", $"ListRecordEntries, medications, first page of 20 ({patients.Length} patients in rotation)", gateway,
+                    (inv, n) =>
+                    {
+                        var nhs = patients[n % patients.Length];
+                        return inv.AsyncUnaryCall(list, null, new CallOptions(tokens[nhs], DateTime.UtcNow + deadline),
+                            new ListRecordEntriesRequest { NhsNumber = nhs, Category = RecordCategory.Medications, PageSize = 20 }).ResponseAsync;
+                    });
+                break;
+            default:
+                Console.Error.WriteLine($"loadgen: skipping scenario '{s}' (unknown, or needs the one before it)");
+                break;
+        }
+    }
+
+    redis?.Dispose();
+}
+
+if (floorResult is not null)
+{
+    foreach (var r in results)
+    {
+        r.RatioToFloor = floorResult.RequestsPerSecond > 0 ? Math.Round(r.RequestsPerSecond / floorResult.RequestsPerSecond, 4) : null;
+    }
+}
+
+var machine = new
+{
+    cpu = CpuModel(),
+    logicalCores = Environment.ProcessorCount,
+    os = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+    runtime = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
+    memoryGiB = Math.Round(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024), 1),
+};
+var report = new
+{
+    generatedAt = DateTimeOffset.UtcNow,
+    machine,
+    settings = new { settings.Connections, settings.Callers, warmUpSeconds = settings.WarmUp.TotalSeconds, measuredSeconds = settings.Measure.TotalSeconds, settings.MaxRequests, gateway = gateway.ToString() },
+    scenarios = results,
+};
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
+await File.WriteAllTextAsync(outFile, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+
+var md = new StringBuilder();
+md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {machine.cpu}, {machine.logicalCores} logical cores, {machine.memoryGiB} GiB; {machine.os}; {machine.runtime}");
+md.AppendLine(CultureInfo.InvariantCulture, $"Settings: {settings.Connections} HTTP/2 connections, {settings.Callers} concurrent callers, {settings.WarmUp.TotalSeconds} s warm-up + {settings.Measure.TotalSeconds} s measured per scenario");
+md.AppendLine();
+md.AppendLine("| scenario | paced at /s | requests/s | × floor | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | ok | errors |");
+md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+foreach (var r in results)
+{
+    var errs = r.Errors == 0 ? "0" : $"{r.Errors} ({string.Join(", ", r.ErrorsByStatus.Select(kv => $"{kv.Key} {kv.Value}"))})";
+    md.AppendLine(CultureInfo.InvariantCulture,
+        $"| {r.Name} | {(r.PacedRate is { } p ? p.ToString("F0", CultureInfo.InvariantCulture) : "—")} | {r.RequestsPerSecond:F0} | {(r.RatioToFloor is { } x ? x.ToString("F3", CultureInfo.InvariantCulture) : "—")} | {r.P50Ms:F2} | {r.P90Ms:F2} | {r.P99Ms:F2} | {r.P999Ms:F2} | {r.MaxMs:F2} | {r.Requests} | {errs} |");
+}
+
+Console.WriteLine(md.ToString());
+Console.Error.WriteLine($"loadgen: results written to {outFile}");
+return results.Any(r => r.Requests == 0) ? 1 : 0;
+
+async Task<ScenarioResult> Run(string name, string description, Uri address, Func<CallInvoker, long, Task> call,
+    Func<long, Task>? prepare = null, double? pacedRate = null)
+{
+    Console.Error.WriteLine($"loadgen: {name}{(pacedRate is { } p ? $" paced at {p:F0}/s" : "")} ...");
+    var r = await generator.RunAsync(name, description, address, call, prepare, pacedRate);
+    Console.Error.WriteLine($"loadgen:   {r.RequestsPerSecond:F0}/s, p50 {r.P50Ms:F2} ms, p99 {r.P99Ms:F2} ms, errors {r.Errors} {string.Join(", ", r.ErrorsByStatus.Select(kv => kv.Key + " " + kv.Value))}");
+    results.Add(r);
+    return r;
+}
+
+static string CpuModel()
+{
+    try
+    {
+        var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+        return line?.Split(':', 2)[1].Trim() ?? "unknown";
+    }
+    catch (IOException)
+    {
+        return "unknown";
+    }
+}
+
+/// <summary>--name value pairs.</summary>
+internal sealed class Options(Dictionary<string, string> values)
+{
+    public static Options Parse(string[] args)
+    {
+        var d = new Dictionary<string, string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+            {
+                throw new ArgumentException($"expected --name value, got '{args[i]}'");
+            }
+
+            d[args[i][2..]] = args[++i];
+        }
+
+        return new Options(d);
+    }
+
+    public string Str(string name, string fallback) => values.GetValueOrDefault(name) ?? fallback;
+
+    public int Int(string name, int fallback) => values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+
+    public long Long(string name, long fallback) => values.TryGetValue(name, out var v) ? long.Parse(v, CultureInfo.InvariantCulture) : fallback;
+}

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# make bench, platform part (issue 9): start the platform as `make run` does (same secrets in
+# .data/secrets, same migrate+seed, every service as its own Release process on 127.0.0.1),
+# wait for readiness with `lcr health`, run bench/Lcr.LoadGen (the gRPC floor in its own process
+# plus the gateway scenarios), print the table, then stop only what this script started.
+#
+#   WARMUP=10 SECONDS_PER_SCENARIO=15 CALLERS=32 CONNECTIONS=4   generator settings
+#   SCENARIOS=floor,token,warm,warm-half,cold,cold-half,list      which scenarios, in order
+#   LCR_BENCH_PORT_BASE=7100   ports base..base+5 (gateway, demographics, identity, consent,
+#                              clinical, audit); use e.g. 7200 beside a running `make run`
+#   LCR_BENCH_USE_RUNNING=1    start nothing: load the platform already at the gateway port
+#                              (its per-caller rate limit, 100/s by default, then caps the figures)
+# Results: bench/results/loadgen.json, loadgen.md, platform-resources.txt. Quote ratios to the
+# floor, not absolute figures: these machines are shared and noisy.
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+scripts/require-dotnet.sh
+
+INFRA_WAS_UP=0
+if scripts/infra.sh status >/dev/null 2>&1; then INFRA_WAS_UP=1; fi
+scripts/infra.sh up
+eval "$(scripts/infra.sh env)"
+
+# The same development secrets as scripts/run.sh (generated once, git-ignored, never printed).
+SECRETS="$REPO/.data/secrets"
+mkdir -p "$SECRETS" && chmod 700 "$SECRETS"
+secret() { # name, generator
+  local file="$SECRETS/$1"
+  if [ ! -s "$file" ]; then (umask 077; eval "$2" > "$file"); fi
+  tr -d '\n' < "$file"
+}
+export Lcr__PseudonymKey="$(secret pseudonym-key 'head -c 32 /dev/urandom | base64')"
+export Identity__KeyEncryptionKey="$(secret identity-key-encryption-key 'head -c 32 /dev/urandom | base64')"
+export Identity__SeedPassword="$(secret dev-password 'echo "Leeds-$(head -c 9 /dev/urandom | base64 | tr -d "/+=")"')"
+export Identity__SeedClientSecret="$(secret dev-client-secret 'head -c 24 /dev/urandom | base64 | tr -d "/+="')"
+export Internal__SigningKey="$(secret internal-signing-key 'head -c 32 /dev/urandom | base64')"
+export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
+# The gateway's per-caller token bucket (100/s per user by default) would be the only thing
+# measured with one signed-in GP; the benchmark measures the platform behind it.
+export Gateway__RateLimit__PermitsPerSecond="${BENCH_RATE_LIMIT:-1000000}" Gateway__RateLimit__Burst="${BENCH_RATE_LIMIT:-1000000}"
+
+BASE="${LCR_BENCH_PORT_BASE:-7100}"
+# name:project-dir:port offset, in start order (the gateway last: it needs the others).
+ALL=(
+  "identity:services/Lcr.Identity:2"
+  "demographics:services/Lcr.Demographics:1"
+  "consent:services/Lcr.Consent:3"
+  "clinical:services/Lcr.Clinical:4"
+  "audit:services/Lcr.Audit:5"
+  "gateway:gateway/Lcr.Gateway:0"
+)
+GATEWAY="http://127.0.0.1:$BASE"
+CLI=(dotnet tools/Lcr.Cli/bin/Release/net10.0/lcr.dll)
+LOGS="$REPO/.data/logs"
+mkdir -p "$LOGS" bench/results
+
+echo "Building (Release): the services, the gateway, the lcr CLI and the load generator..."
+BUILD_LOG="$REPO/.data/bench-build.log"
+: > "$BUILD_LOG"
+for project in services/Lcr.Identity services/Lcr.Demographics services/Lcr.Consent services/Lcr.Clinical \
+  services/Lcr.Audit gateway/Lcr.Gateway tools/Lcr.Cli bench/Lcr.LoadGen; do
+  if ! dotnet build "$project" -c Release >> "$BUILD_LOG" 2>&1; then
+    grep -E ': error ' "$BUILD_LOG" | sort -u | head -n 40 >&2
+    echo "Build of $project failed (full log: $BUILD_LOG)" >&2
+    exit 1
+  fi
+done
+
+PIDS=()
+NAMES=()
+stop() {
+  trap - INT TERM EXIT
+  if [ "${#PIDS[@]}" -gt 0 ]; then
+    echo "Stopping the benchmark's platform..."
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  fi
+  # Leave PostgreSQL and Redis as found: stop them only if this script started them.
+  if [ "$INFRA_WAS_UP" = 0 ]; then scripts/infra.sh down; fi
+}
+trap stop INT TERM EXIT
+
+if [ "${LCR_BENCH_USE_RUNNING:-0}" = 1 ]; then
+  "${CLI[@]}" health --address "$GATEWAY" --service readiness --wait 10 >/dev/null ||
+    { echo "No platform answers at $GATEWAY" >&2; exit 1; }
+else
+  if "${CLI[@]}" health --address "$GATEWAY" --service liveness --wait 1 >/dev/null 2>&1; then
+    echo "Something already answers at $GATEWAY (a running \`make run\`?). Stop it, set LCR_BENCH_PORT_BASE=7200," >&2
+    echo "or LCR_BENCH_USE_RUNNING=1 to load it as it is." >&2
+    exit 1
+  fi
+  for entry in "${ALL[@]}"; do
+    IFS=: read -r name dir offset <<<"$entry"
+    echo "Migrating and seeding $name..."
+    if ! (cd "$dir" && dotnet "bin/Release/net10.0/$(basename "$dir").dll" seed) > "$LOGS/bench-$name-seed.log" 2>&1; then
+      tail -n 20 "$LOGS/bench-$name-seed.log" >&2
+      echo "Seeding $name failed (log: $LOGS/bench-$name-seed.log)" >&2
+      exit 1
+    fi
+  done
+  export Services__Demographics="http://127.0.0.1:$((BASE + 1))" Services__Identity="http://127.0.0.1:$((BASE + 2))" \
+    Services__Consent="http://127.0.0.1:$((BASE + 3))" Services__Clinical="http://127.0.0.1:$((BASE + 4))" \
+    Services__Audit="http://127.0.0.1:$((BASE + 5))"
+  for entry in "${ALL[@]}"; do
+    IFS=: read -r name dir offset <<<"$entry"
+    (cd "$dir" && Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$((BASE + offset))" \
+      exec dotnet "bin/Release/net10.0/$(basename "$dir").dll") > "$LOGS/bench-$name.log" 2>&1 &
+    PIDS+=("$!")
+    NAMES+=("$name")
+  done
+  for entry in "${ALL[@]}"; do
+    IFS=: read -r name dir offset <<<"$entry"
+    if ! "${CLI[@]}" health --address "http://127.0.0.1:$((BASE + offset))" --service readiness --wait 90 >/dev/null; then
+      tail -n 20 "$LOGS/bench-$name.log" >&2
+      echo "$name did not become ready (log: $LOGS/bench-$name.log)" >&2
+      exit 1
+    fi
+  done
+  echo "Platform ready at $GATEWAY (logs: .data/logs/bench-*.log)"
+fi
+
+cpu_seconds() { # pid: user+system CPU seconds so far
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null || echo "?"
+}
+declare -A CPU0=()
+for i in "${!PIDS[@]}"; do CPU0[$i]="$(cpu_seconds "${PIDS[$i]}")"; done
+
+dotnet bench/Lcr.LoadGen/bin/Release/net10.0/Lcr.LoadGen.dll \
+  --gateway "$GATEWAY" --connections "${CONNECTIONS:-4}" --callers "${CALLERS:-32}" \
+  --warmup "${WARMUP:-10}" --seconds "${SECONDS_PER_SCENARIO:-15}" \
+  --scenarios "${SCENARIOS:-floor,token,warm,warm-half,cold,cold-half,list}" \
+  --password-file "$SECRETS/dev-password" --pseudonym-key-file "$SECRETS/pseudonym-key" --redis "$LCR_REDIS" \
+  --out bench/results/loadgen.json | tee bench/results/loadgen.md
+
+if [ "${#PIDS[@]}" -gt 0 ]; then
+  {
+    echo "| process | peak RSS (VmHWM) MiB | CPU s during the load run |"
+    echo "|---|---:|---:|"
+    for i in "${!PIDS[@]}"; do
+      pid="${PIDS[$i]}"
+      hwm="$(awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status" 2>/dev/null || echo "?")"
+      now="$(cpu_seconds "$pid")"
+      used="$(awk -v a="$now" -v b="${CPU0[$i]}" 'BEGIN { printf "%.1f", a - b }')"
+      echo "| ${NAMES[$i]} | $hwm | $used |"
+    done
+  } | tee bench/results/platform-resources.txt
+fi
