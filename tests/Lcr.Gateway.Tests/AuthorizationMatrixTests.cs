@@ -239,7 +239,7 @@ public class AuthorizationMatrixTests(PlatformFixture platform)
         RegisteredPractice = new OrganisationReference { OdsCode = SyntheticOrganisations.BeckettStreetSurgery },
     };
 
-    private static int _nextCandidate = 999_600_000 + Random.Shared.Next(0, 100_000) * 10;
+    private static int _nextCandidate = 999_600_000 + (Random.Shared.Next(0, 30_000) * 10); // stays nine digits
 
     /// <summary>A valid NHS number in the 999 test range that no seeded patient has.</summary>
     internal static string UnusedNhsNumber()

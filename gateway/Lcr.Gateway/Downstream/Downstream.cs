@@ -53,8 +53,8 @@ public sealed class Downstream(
     /// <summary>
     /// Runs one unary call to <paramref name="service"/> through its circuit breaker. Downstream
     /// refusals (INVALID_ARGUMENT, NOT_FOUND, ABORTED, ...) pass through with their details;
-    /// unavailability, deadlines, open circuits and internal errors become UNAVAILABLE naming
-    /// the service (never its internals).
+    /// unavailability, deadlines and open circuits become UNAVAILABLE naming the service, and a
+    /// fault inside it becomes INTERNAL (never its internals).
     /// </summary>
     public async Task<TResponse> CallAsync<TResponse>(string service, Func<AsyncUnaryCall<TResponse>> call, CancellationToken cancellationToken)
     {
@@ -68,7 +68,13 @@ public sealed class Downstream(
             throw new DependencyUnavailableException(service.ToUpperInvariant() + "_UNAVAILABLE",
                 $"The {service.ToLowerInvariant()} service is unavailable (circuit open); retry shortly.", e);
         }
-        catch (RpcException e) when (IsFailure(e.StatusCode) || e.StatusCode is StatusCode.Internal or StatusCode.Unknown)
+        catch (RpcException e) when (e.StatusCode is StatusCode.Internal or StatusCode.Unknown or StatusCode.DataLoss)
+        {
+            // A fault inside the service: not something a retry fixes, and nothing of it is passed on.
+            throw new DependencyFailedException(service.ToUpperInvariant() + "_FAILED",
+                $"The {service.ToLowerInvariant()} service failed to process the call; quote the trace id to the platform team.", e);
+        }
+        catch (RpcException e) when (IsFailure(e.StatusCode))
         {
             if (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
             {

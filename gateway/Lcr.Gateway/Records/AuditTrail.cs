@@ -66,7 +66,7 @@ public sealed partial class AuditTrail(Downstream.Downstream downstream, TimePro
                 () => downstream.Audit.RecordEventsAsync(new RecordEventsRequest { Events = { events } }, downstream.Options(context, Gateway)),
                 context.CancellationToken);
         }
-        catch (Exception ex) when (ex is DependencyUnavailableException or RpcException)
+        catch (Exception ex) when (ex is DependencyUnavailableException or DependencyFailedException or RpcException)
         {
             metrics.AuditFailures.Add(1);
             LogAuditFailure(logger, events.First().Action.ToString(), ex.GetType().Name);

@@ -116,3 +116,7 @@ public sealed class FailedPreconditionException(string reason, string message)
 /// <summary>UNAVAILABLE: a dependency could not be reached in time; the caller may retry.</summary>
 public sealed class DependencyUnavailableException(string reason, string message, Exception? inner = null)
     : LcrException(StatusCode.Unavailable, reason, message, inner);
+
+/// <summary>INTERNAL: a dependency failed in a way a retry will not fix. The message says nothing of its internals.</summary>
+public sealed class DependencyFailedException(string reason, string message, Exception? inner = null)
+    : LcrException(StatusCode.Internal, reason, message, inner);

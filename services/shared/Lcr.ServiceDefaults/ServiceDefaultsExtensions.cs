@@ -57,6 +57,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorMappingInterceptor>();
+            o.Interceptors.Add<RequestTextGuardInterceptor>();
             if (!publicFacing)
             {
                 o.Interceptors.Add<InternalCallerInterceptor>();
