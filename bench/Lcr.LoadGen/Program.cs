@@ -71,8 +71,22 @@ if (platformScenarios.Length > 0)
     }
 
     // Check the path once before loading it, so a misconfigured platform fails loudly, not as a table of errors.
-    var probe = await new GatewayService.GatewayServiceClient(setupChannel).GetPatientRecordAsync(
-        new GetPatientRecordRequest { NhsNumber = warmPatients[0] }, tokens[warmPatients[0]], DateTime.UtcNow + deadline);
+    // A freshly started platform's first reads pay JIT and connection set-up (and may time out inside the gateway).
+    GetPatientRecordResponse? probe = null;
+    for (var attempt = 1; probe is null; attempt++)
+    {
+        try
+        {
+            probe = await new GatewayService.GatewayServiceClient(setupChannel).GetPatientRecordAsync(
+                new GetPatientRecordRequest { NhsNumber = warmPatients[0] }, tokens[warmPatients[0]], DateTime.UtcNow + deadline);
+        }
+        catch (RpcException e) when (attempt < 12 && e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+        {
+            Console.Error.WriteLine($"loadgen: probe read failed ({e.StatusCode}), retrying while the platform warms up");
+            await Task.Delay(TimeSpan.FromSeconds(5));
+        }
+    }
+
     Console.Error.WriteLine($"loadgen: signed in as {user}; {patients.Length} patients at B86001; probe read ok (record version {probe.RecordVersion})");
 
     // Cold cache: evict the patient's clinical summary from Redis (untimed) before each read.
