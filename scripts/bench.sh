@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench: the benchmarks (never part of make test). Each makes its own database and drops it.
-#   BENCH=audit|clinical   run one only
+#   BENCH=audit|clinical|platform   run one only
 #   QUICK=1                 smaller scale (minutes rather than tens of minutes)
 # Quote medians and ratios: these machines are shared and noisy.
 set -euo pipefail
@@ -25,4 +25,9 @@ if [ "${BENCH:-clinical}" = clinical ] || [ -z "${BENCH:-}" ]; then
   fi
   echo "== clinical: summary on a cache hit and a miss, contribution throughput (${args[*]})"
   dotnet run -c Release --project bench/Lcr.Clinical.Bench -- "${args[@]}" | tee bench/results/clinical.txt
+fi
+
+if [ "${BENCH:-platform}" = platform ] || [ -z "${BENCH:-}" ]; then
+  echo "== platform: gRPC floor and the gateway scenarios (token, warm, cold, list), ratios to the floor"
+  scripts/bench-platform.sh
 fi
