@@ -9,7 +9,7 @@ internal static class PatientCommands
 {
     public static Command Create()
     {
-        var patient = new Command("patient", "Demographics: look up and trace patients.");
+        var patient = new Command("patient", "Demographics straight from the demographics service: only where it runs without internal credentials (service development); through the platform use `record`.");
         patient.Subcommands.Add(Get());
         patient.Subcommands.Add(Search());
         return patient;
