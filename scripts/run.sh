@@ -9,20 +9,9 @@ scripts/require-dotnet.sh
 scripts/infra.sh up
 eval "$(scripts/infra.sh env)"
 
-# Development secrets: generated once into the git-ignored .data/secrets, never committed.
-SECRETS="$REPO/.data/secrets"
-mkdir -p "$SECRETS" && chmod 700 "$SECRETS"
-secret() { # name, generator
-  local file="$SECRETS/$1"
-  if [ ! -s "$file" ]; then (umask 077; eval "$2" > "$file"); fi
-  tr -d '\n' < "$file"
-}
-export Lcr__PseudonymKey="$(secret pseudonym-key 'head -c 32 /dev/urandom | base64')"
-export Identity__KeyEncryptionKey="$(secret identity-key-encryption-key 'head -c 32 /dev/urandom | base64')"
-export Identity__SeedPassword="$(secret dev-password 'echo "Leeds-$(head -c 9 /dev/urandom | base64 | tr -d "/+=")"')"
-export Identity__SeedClientSecret="$(secret dev-client-secret 'head -c 24 /dev/urandom | base64 | tr -d "/+="')"
-export Internal__SigningKey="$(secret internal-signing-key 'head -c 32 /dev/urandom | base64')"
-export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
+# Development secrets (scripts/dev-secrets.sh): generated once, git-ignored, never printed.
+# shellcheck source=scripts/dev-secrets.sh
+source "$REPO/scripts/dev-secrets.sh"
 
 echo "Building (Release)..."
 BUILD_LOG="$REPO/.data/build.log"

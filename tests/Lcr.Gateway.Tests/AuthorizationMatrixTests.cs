@@ -12,6 +12,7 @@ using Lcr.ServiceDefaults;
 using Lcr.ServiceDefaults.DevData;
 using Microsoft.IdentityModel.Tokens;
 using static Lcr.Gateway.Tests.Callers;
+using static Lcr.Testing.RpcAssert;
 using Scenario = Lcr.ServiceDefaults.DevData.SyntheticOrganisations.Scenario;
 
 namespace Lcr.Gateway.Tests;

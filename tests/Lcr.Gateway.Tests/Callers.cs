@@ -37,12 +37,5 @@ internal static class Callers
 
     public static Metadata Bearer(string token) => BearerToken.Metadata(token);
 
-    public static async Task<RpcException> Fails(StatusCode code, Func<Task> call)
-    {
-        var e = await Assert.ThrowsAsync<RpcException>(call);
-        Assert.Equal(code, e.StatusCode);
-        return e;
-    }
-
     public static string? Reason(RpcException e) => e.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason;
 }

@@ -8,6 +8,7 @@ using Lcr.Gateway.V1;
 using Lcr.Identity.V1;
 using Lcr.ServiceDefaults.DevData;
 using static Lcr.Gateway.Tests.Callers;
+using static Lcr.Testing.RpcAssert;
 using Scenario = Lcr.ServiceDefaults.DevData.SyntheticOrganisations.Scenario;
 
 namespace Lcr.Gateway.Tests;

@@ -5,6 +5,7 @@ using Lcr.Gateway.V1;
 using Lcr.ServiceDefaults.DevData;
 using Microsoft.Extensions.DependencyInjection;
 using static Lcr.Gateway.Tests.Callers;
+using static Lcr.Testing.RpcAssert;
 using Scenario = Lcr.ServiceDefaults.DevData.SyntheticOrganisations.Scenario;
 
 namespace Lcr.Gateway.Tests;
@@ -74,24 +75,27 @@ public class ResilienceTests(PlatformFixture platform)
     }
 
     [Fact]
-    public async Task One_trace_spans_the_gateway_and_every_service_it_touched()
+    public async Task One_trace_covers_the_gateway_call_every_downstream_call_and_the_audit_event()
     {
         var nhs = Nhs(Scenario.ExamplePatient);
         var token = await AccessAsync(Gateway, "gp.b86001", nhs);
-        using var parent = new ActivitySource("Lcr.Tests").StartActivity("caller");
         var record = await RecordsClient(Gateway).GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = nhs }, Bearer(token.AccessToken));
         var auditTrace = (string)(await platform.Audit.Database.ScalarAsync("select trace_id from audit_events where event_id = @id",
             ("id", Guid.Parse(record.AuditEventId))))!;
 
-        bool Served(List<Activity> spans, string method) =>
-            spans.ToArray().Any(s => s.TraceId.ToHexString() == auditTrace && s.Kind == ActivityKind.Server &&
-                                     (s.DisplayName.Contains(method, StringComparison.Ordinal) || s.OperationName.Contains("Hosting", StringComparison.Ordinal)));
-
-        Assert.True(Served(platform.Gateway.Spans, "GetPatientRecord"), "gateway span in the trace");
-        Assert.True(Served(platform.Consent.Spans, "EvaluateAccess"), "consent span in the same trace");
-        Assert.True(Served(platform.Clinical.Spans, "GetRecordSummary"), "clinical span in the same trace");
-        Assert.True(Served(platform.Demographics.Spans, "GetPatient"), "demographics span in the same trace");
-        Assert.True(Served(platform.Audit.Spans, "RecordEvents"), "audit span in the same trace");
+        // Every host in this process shares the ActivitySource listeners, so the gateway's capture
+        // holds every span; select by kind and name. (Whether a service's own server span joins the
+        // trace over a real socket is SocketsHttpHandler's W3C propagation, not proven in memory.)
+        var spans = platform.Gateway.Spans.ToArray().Where(s => s.TraceId.ToHexString() == auditTrace).ToList();
+        Assert.Contains(spans, s => s.Kind == ActivityKind.Server && s.DisplayName.EndsWith("/GetPatientRecord", StringComparison.Ordinal));
+        foreach (var call in new[]
+                 {
+                     "ConsentService/EvaluateAccess", "ClinicalRecordService/GetRecordSummary",
+                     "DemographicsService/GetPatient", "AuditService/RecordEvents",
+                 })
+        {
+            Assert.Contains(spans, s => s.Kind == ActivityKind.Client && s.DisplayName.EndsWith(call, StringComparison.Ordinal));
+        }
     }
 
     [Fact]

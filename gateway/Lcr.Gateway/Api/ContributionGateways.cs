@@ -57,7 +57,7 @@ public sealed class ClinicalGateway(CallerAuthenticator auth, Downstream.Downstr
 /// returned patient audited as a search and restricted patients' location withheld. A single
 /// patient's demographics are read with GatewayService.GetPatientRecord.
 /// </summary>
-public sealed class DemographicsGateway(CallerAuthenticator auth, Downstream.Downstream downstream, AuditTrail audit, TimeProvider clock)
+public sealed class DemographicsGateway(CallerAuthenticator auth, Downstream.Downstream downstream, AuditTrail audit)
     : DemographicsService.DemographicsServiceBase
 {
     public override async Task<CreatePatientResponse> CreatePatient(CreatePatientRequest request, ServerCallContext context)
@@ -87,25 +87,16 @@ public sealed class DemographicsGateway(CallerAuthenticator auth, Downstream.Dow
         var found = await downstream.CallAsync(ServiceNames.Demographics,
             () => downstream.Demographics.SearchPatientsAsync(request, downstream.Options(context, professional)), context.CancellationToken);
         var response = new SearchPatientsResponse { NextPageToken = found.NextPageToken };
-        var events = new RecordEventsRequest();
+        var events = new List<AuditEvent>();
         foreach (var p in found.Patients)
         {
             response.Patients.Add(RecordFilter.Demographics(p, out _));
-            events.Events.Add(new AuditEvent
-            {
-                EventId = Guid.CreateVersion7().ToString(),
-                OccurrenceTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(clock.GetUtcNow()),
-                Action = AuditAction.Search,
-                Outcome = AuditOutcome.Permitted,
-                Actor = professional,
-                NhsNumber = p.NhsNumber,
-                PurposeOfUse = PurposeOfUse.DirectCare,
-                ReturnedCategories = { RecordCategory.Demographics },
-                TraceId = System.Diagnostics.Activity.Current?.TraceId.ToHexString() ?? string.Empty,
-            });
+            var e = audit.For(professional, p.NhsNumber, AuditAction.Search, PurposeOfUse.DirectCare);
+            e.ReturnedCategories.Add(RecordCategory.Demographics);
+            events.Add(e);
         }
 
-        await audit.CommitAsync(events.Events, context);
+        await audit.CommitAsync(events, context);
 
         return response;
     }

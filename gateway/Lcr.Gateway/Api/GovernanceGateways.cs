@@ -16,7 +16,7 @@ namespace Lcr.Gateway.Api;
 /// <c>consent.write</c>/<c>consent.read</c>. Every change is audited against the patient.
 /// EvaluateAccess is internal to the read path and not exposed.
 /// </summary>
-public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy policy, Downstream.Downstream downstream, AuditTrail audit, TimeProvider clock)
+public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy policy, Downstream.Downstream downstream, AuditTrail audit)
     : ConsentService.ConsentServiceBase
 {
     private Task<Actor> Caller(ServerCallContext c, string nhsNumber, string scope)
@@ -29,17 +29,7 @@ public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy po
     {
         var actor = await Caller(c, nhsNumber, Scopes.ConsentWrite);
         var result = await downstream.CallAsync(ServiceNames.Consent, () => call(actor), c.CancellationToken);
-        await audit.CommitAsync(new AuditEvent
-        {
-            EventId = Guid.CreateVersion7().ToString(),
-            OccurrenceTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(clock.GetUtcNow()),
-            Action = AuditAction.ConsentChange,
-            Outcome = AuditOutcome.Permitted,
-            Actor = actor,
-            NhsNumber = nhsNumber,
-            PurposeOfUse = PurposeOfUse.InformationGovernance,
-            TraceId = System.Diagnostics.Activity.Current?.TraceId.ToHexString() ?? string.Empty,
-        }, c);
+        await audit.CommitAsync(audit.For(actor, nhsNumber, AuditAction.ConsentChange, PurposeOfUse.InformationGovernance), c);
         return result;
     }
 

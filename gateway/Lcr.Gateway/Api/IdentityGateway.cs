@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Lcr.Audit.V1;
 using Lcr.Common.V1;
+using Lcr.Gateway.Access;
 using Lcr.Gateway.Downstream;
 using Lcr.Gateway.Records;
 using Lcr.Identity.V1;
@@ -16,11 +17,9 @@ namespace Lcr.Gateway.Api;
 /// token issued or refused in the audit log, since the attempt itself is a look at whether a
 /// professional may see a patient.
 /// </summary>
-public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail audit, PlatformTokenVerifier tokens, TimeProvider clock)
+public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail audit, CallerAuthenticator authenticator)
     : IdentityService.IdentityServiceBase
 {
-    private static readonly Actor Platform = new() { Kind = ActorKind.Platform, Id = "gateway", Organisation = new OrganisationReference { OdsCode = "LCR" } };
-
     private Task<T> Forward<T>(ServerCallContext c, Func<IdentityService.IdentityServiceClient, CallOptions, AsyncUnaryCall<T>> call)
     {
         var extra = new Metadata();
@@ -30,7 +29,7 @@ public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail
             extra.Add(BearerToken.Header, auth);
         }
 
-        var options = downstream.Options(c, Platform, extra);
+        var options = downstream.Options(c, PlatformActor.Gateway, extra);
         return downstream.CallAsync(ServiceNames.Identity, () => call(downstream.Identity, options), c.CancellationToken);
     }
 
@@ -74,33 +73,16 @@ public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail
         Actor? professional = null;
         try
         {
-            var jwt = await tokens.VerifyAsync(BearerToken.From(c.RequestHeaders), TokenTypes.Session, c.CancellationToken);
-            professional = new Actor
-            {
-                Kind = ActorKind.Professional,
-                Id = jwt.Subject,
-                DisplayName = jwt.TryGetPayloadValue<string>(TokenClaims.Name, out var n) ? n : string.Empty,
-                Organisation = new OrganisationReference { OdsCode = jwt.TryGetPayloadValue<string>(TokenClaims.Organisation, out var org) ? org : string.Empty },
-                RoleCode = jwt.TryGetPayloadValue<string>(TokenClaims.Role, out var role) ? role : string.Empty,
-            };
+            professional = await authenticator.RequireSessionAsync(c);
         }
         catch (UnauthenticatedException)
         {
             // Identity refuses it too, with the same reason; nothing to audit without a professional.
         }
 
-        var e = new AuditEvent
-        {
-            EventId = Guid.CreateVersion7().ToString(),
-            OccurrenceTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(clock.GetUtcNow()),
-            Action = emergency is null ? AuditAction.TokenIssued : AuditAction.EmergencyAccess,
-            Outcome = AuditOutcome.Permitted,
-            Actor = professional,
-            CallingSystem = Platform,
-            NhsNumber = nhsNumber,
-            PurposeOfUse = emergency is null ? PurposeOfUse.DirectCare : PurposeOfUse.EmergencyCare,
-            TraceId = System.Diagnostics.Activity.Current?.TraceId.ToHexString() ?? string.Empty,
-        };
+        var e = audit.For(professional ?? PlatformActor.Gateway, nhsNumber,
+            emergency is null ? AuditAction.TokenIssued : AuditAction.EmergencyAccess,
+            emergency is null ? PurposeOfUse.DirectCare : PurposeOfUse.EmergencyCare);
         if (emergency is not null)
         {
             e.EmergencyAccess = emergency;
@@ -114,7 +96,7 @@ public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail
         catch (RpcException ex) when (professional is not null && NhsNumber.IsValid(nhsNumber) && ex.StatusCode == StatusCode.PermissionDenied)
         {
             var reason = emergency is null ? AuditDenialReason.NoCareRelationship : AuditDenialReason.EmergencyAccessNotPermitted;
-            await audit.DenyAsync(e, reason, new PermissionDeniedException("DENIED", "denied"), c);
+            await audit.RecordDenialAsync(e, reason, c);
             throw;
         }
 

@@ -1,6 +1,5 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using Lcr.Common.V1;
 using Lcr.Identity.V1;
 using Lcr.Security;
 using Lcr.ServiceDefaults;
@@ -13,13 +12,11 @@ namespace Lcr.Gateway.Downstream;
 /// </summary>
 public sealed class DownstreamSigningKeySource(DownstreamChannels channels, InternalCredentialsHolder credentials) : ISigningKeySource
 {
-    private static readonly Actor Platform = new() { Kind = ActorKind.Platform, Id = "gateway", Organisation = new OrganisationReference { OdsCode = "LCR" } };
-
     public Task<SigningKeySet> FetchAsync(CancellationToken cancellationToken)
     {
         var invoker = channels[ServiceNames.Identity].Intercept(headers =>
         {
-            foreach (var h in credentials.Value?.For(Platform) ?? CallerHeaders.For(Platform))
+            foreach (var h in credentials.Value?.For(PlatformActor.Gateway) ?? CallerHeaders.For(PlatformActor.Gateway))
             {
                 headers.Add(h);
             }

@@ -18,25 +18,28 @@ namespace Lcr.Gateway.Records;
 /// </summary>
 public sealed partial class AuditTrail(Downstream.Downstream downstream, TimeProvider clock, GatewayMetrics metrics, ILogger<AuditTrail> logger)
 {
-    private static readonly Actor Gateway = new() { Kind = ActorKind.Platform, Id = "gateway", Organisation = new OrganisationReference { OdsCode = "LCR" } };
-
-    /// <summary>Builds an event for a professional's access-token use.</summary>
-    public AuditEvent For(VerifiedAccessToken token, string nhsNumber, AuditAction action, long consentVersion = 0)
+    /// <summary>
+    /// A permitted event (the caller sets the outcome to denied through <see cref="DenyAsync"/>)
+    /// about one patient: a fresh event id kept for retries, the current trace id.
+    /// </summary>
+    public AuditEvent For(Actor actor, string nhsNumber, AuditAction action, PurposeOfUse purpose) => new()
     {
-        var e = new AuditEvent
-        {
-            EventId = Guid.CreateVersion7().ToString(),
-            OccurrenceTime = Timestamp.FromDateTimeOffset(clock.GetUtcNow()),
-            Action = action,
-            Outcome = AuditOutcome.Permitted,
-            Actor = token.ToActor(),
-            CallingSystem = Gateway,
-            NhsNumber = nhsNumber,
-            PurposeOfUse = token.Purpose,
-            AccessTokenId = token.TokenId,
-            ConsentVersion = consentVersion,
-            TraceId = Activity.Current?.TraceId.ToHexString() ?? string.Empty,
-        };
+        EventId = Guid.CreateVersion7().ToString(),
+        OccurrenceTime = Timestamp.FromDateTimeOffset(clock.GetUtcNow()),
+        Action = action,
+        Outcome = AuditOutcome.Permitted,
+        Actor = actor,
+        CallingSystem = PlatformActor.Gateway,
+        NhsNumber = nhsNumber,
+        PurposeOfUse = purpose,
+        TraceId = Activity.Current?.TraceId.ToHexString() ?? string.Empty,
+    };
+
+    /// <summary>Builds an event for a professional's access-token use, with its basis (relationship or break glass).</summary>
+    public AuditEvent For(VerifiedAccessToken token, string nhsNumber, AuditAction action)
+    {
+        var e = For(token.ToActor(), nhsNumber, action, token.Purpose);
+        e.AccessTokenId = token.TokenId;
         if (token.Emergency is { } emergency)
         {
             e.EmergencyAccess = new EmergencyAccessDetail { ReasonCode = emergency.ReasonCode, ReasonText = emergency.ReasonText };
@@ -63,7 +66,7 @@ public sealed partial class AuditTrail(Downstream.Downstream downstream, TimePro
         try
         {
             await downstream.CallAsync(ServiceNames.Audit,
-                () => downstream.Audit.RecordEventsAsync(new RecordEventsRequest { Events = { events } }, downstream.Options(context, Gateway)),
+                () => downstream.Audit.RecordEventsAsync(new RecordEventsRequest { Events = { events } }, downstream.Options(context, PlatformActor.Gateway)),
                 context.CancellationToken);
         }
         catch (Exception ex) when (ex is DependencyUnavailableException or DependencyFailedException or RpcException)
@@ -75,8 +78,15 @@ public sealed partial class AuditTrail(Downstream.Downstream downstream, TimePro
         }
     }
 
-    /// <summary>Records a refusal, then throws it. The refusal stands even if recording fails.</summary>
+    /// <summary>Records a refusal, then returns it for the caller to throw. The refusal stands even if recording fails.</summary>
     public async Task<Exception> DenyAsync(AuditEvent e, AuditDenialReason reason, LcrException refusal, ServerCallContext context)
+    {
+        await RecordDenialAsync(e, reason, context);
+        return refusal;
+    }
+
+    /// <summary>Records a refusal made elsewhere (e.g. by identity); a failure to record it is counted and logged.</summary>
+    public async Task RecordDenialAsync(AuditEvent e, AuditDenialReason reason, ServerCallContext context)
     {
         e.Outcome = AuditOutcome.Denied;
         e.DenialReason = reason;
@@ -91,8 +101,6 @@ public sealed partial class AuditTrail(Downstream.Downstream downstream, TimePro
         {
             // Already counted and logged; the caller is refused regardless.
         }
-
-        return refusal;
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Audit event for {Action} could not be committed ({Failure}); the call was refused")]

@@ -131,7 +131,7 @@ public sealed class RecordReader(
     public async Task<GetRecordEntryResponse> GetRecordEntryAsync(GetRecordEntryRequest request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        var (entry, e) = await ReadEntryAsync(request.NhsNumber, request.EntryId, AuditAction.ViewEntry, context);
+        var (_, entry, e) = await ReadEntryAsync(request.NhsNumber, request.EntryId, AuditAction.ViewEntry, context);
         await audit.CommitAsync(e, context);
         Record(started, "entry");
         return new GetRecordEntryResponse { Entry = entry, AuditEventId = e.EventId };
@@ -140,13 +140,12 @@ public sealed class RecordReader(
     public async Task<V1.GetDocumentContentResponse> GetDocumentContentAsync(V1.GetDocumentContentRequest request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        var (entry, e) = await ReadEntryAsync(request.NhsNumber, request.EntryId, AuditAction.ViewDocument, context);
+        var (token, entry, e) = await ReadEntryAsync(request.NhsNumber, request.EntryId, AuditAction.ViewDocument, context);
         if (entry.Category != RecordCategory.Documents)
         {
             throw new FailedPreconditionException("NOT_A_DOCUMENT", "The entry is not a document; use GetRecordEntry.");
         }
 
-        var token = await authenticator.RequireAccessAsync(context);
         var content = await downstream.CallAsync(ServiceNames.Clinical,
             () => downstream.Clinical.GetDocumentContentAsync(new Clinical.V1.GetDocumentContentRequest { NhsNumber = request.NhsNumber, EntryId = request.EntryId },
                 downstream.Options(context, token.ToActor())), context.CancellationToken);
@@ -156,7 +155,7 @@ public sealed class RecordReader(
     }
 
     /// <summary>Steps 1-3 for one entry, then the entry itself; NOT_FOUND for anything withheld, as for anything absent.</summary>
-    private async Task<(Entry Entry, AuditEvent Event)> ReadEntryAsync(string nhsNumber, string entryId, AuditAction action, ServerCallContext context)
+    private async Task<(VerifiedAccessToken Token, Entry Entry, AuditEvent Event)> ReadEntryAsync(string nhsNumber, string entryId, AuditAction action, ServerCallContext context)
     {
         var v = new FieldViolations();
         NhsNumber.Validate(nhsNumber, v);
@@ -179,7 +178,7 @@ public sealed class RecordReader(
         e.ConsentVersion = decision.ConsentVersion;
         e.ReturnedCategories.Add(entry.Category);
         e.ReturnedEntryIds.Add(entry.Id);
-        return (entry, e);
+        return (token, entry, e);
     }
 
     /// <summary>Step 2: the token's patient must be this patient, and its role must allow what is asked.</summary>
