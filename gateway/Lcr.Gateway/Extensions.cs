@@ -44,6 +44,8 @@ public static class Extensions
         builder.Services.AddPlatformTokenVerification(config.GetSection("Tokens"));
         builder.Services.AddSingleton<CallerAuthenticator>();
         builder.Services.AddSingleton<GovernancePolicy>();
+        builder.Services.AddOptions<ViewerContextOptions>().Bind(config.GetSection("Gateway:ViewerContext"));
+        builder.Services.AddSingleton<ViewerContextSource>();
         builder.Services.AddSingleton<AuditTrail>();
         builder.Services.AddSingleton<RecordReader>();
         builder.Services.AddSingleton<AccessLogReader>();

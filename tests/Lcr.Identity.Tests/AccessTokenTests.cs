@@ -40,6 +40,38 @@ public sealed class AccessTokenTests(IdentityHost host)
     }
 
     [Fact]
+    public async Task The_token_carries_the_professionals_family_name_and_own_nhs_number_for_privacy_review()
+    {
+        var nhs = IdentityHost.Patient(Scenario.ExamplePatient); // registered at B86001
+        var (verifier, _) = host.GatewayVerifier();
+
+        // The seeded GP: identity knows no personal NHS number, so the token carries none.
+        var gp = await verifier.VerifyAsync((await Client.IssueAccessTokenAsync(DirectCare(nhs), await host.SessionAsync("gp.b86001"))).AccessToken);
+        Assert.Equal("Shah", gp.ViewerFamilyName);
+        Assert.Null(gp.ViewerNhsNumber);
+
+        // A colleague whose own NHS number is recorded: it travels in the signed token, emergency tokens included.
+        var colleague = await host.NewProfessionalAsync(RoleCatalogue.ClinicalPractitioner, "B86001");
+        var own = IdentityHost.Patient(12);
+        var admin = await host.AdminAsync();
+        var read = (await Client.GetProfessionalAsync(new GetProfessionalRequest { ProfessionalId = colleague.Id }, admin)).Professional;
+        await Client.UpdateProfessionalAsync(new UpdateProfessionalRequest
+        {
+            Professional = new Professional { Id = colleague.Id, Etag = read.Etag, PersonalNhsNumber = own },
+            UpdateMask = new FieldMask { Paths = { "personal_nhs_number" } },
+        }, admin);
+        var session = await host.SessionAsync(colleague.UserName);
+        var token = await verifier.VerifyAsync((await Client.IssueAccessTokenAsync(DirectCare(nhs), session)).AccessToken);
+        Assert.Equal("Person", token.ViewerFamilyName);
+        Assert.Equal(own, token.ViewerNhsNumber);
+        var emergency = await verifier.VerifyAsync((await Client.IssueEmergencyAccessTokenAsync(new IssueEmergencyAccessTokenRequest
+        {
+            NhsNumber = IdentityHost.Patient(Scenario.OptedOut), ReasonCode = EmergencyAccessReason.ClinicalEmergency, ReasonText = "Collapsed in clinic",
+        }, session)).AccessToken);
+        Assert.Equal(own, emergency.ViewerNhsNumber);
+    }
+
+    [Fact]
     public async Task No_relationship_means_no_token_and_says_so()
     {
         var session = await host.SessionAsync("clinician.rr8");

@@ -16,7 +16,8 @@ namespace Lcr.Gateway.Records;
 /// no access without an audit record. Denials are recorded too (a failure to record a denial
 /// does not turn it into an answer: the caller is refused either way).
 /// </summary>
-public sealed partial class AuditTrail(Downstream.Downstream downstream, TimeProvider clock, GatewayMetrics metrics, ILogger<AuditTrail> logger)
+public sealed partial class AuditTrail(Downstream.Downstream downstream, TimeProvider clock, GatewayMetrics metrics, ViewerContextSource viewers,
+    ILogger<AuditTrail> logger)
 {
     /// <summary>
     /// A permitted event (the caller sets the outcome to denied through <see cref="DenyAsync"/>)
@@ -35,7 +36,11 @@ public sealed partial class AuditTrail(Downstream.Downstream downstream, TimePro
         TraceId = Activity.Current?.TraceId.ToHexString() ?? string.Empty,
     };
 
-    /// <summary>Builds an event for a professional's access-token use, with its basis (relationship or break glass).</summary>
+    /// <summary>
+    /// Builds an event for a professional's access-token use, with its basis (relationship or
+    /// break glass); for a record view it also starts the viewer-patient comparison lookups
+    /// (<see cref="ViewerContextSource"/>), attached when the event is committed.
+    /// </summary>
     public AuditEvent For(VerifiedAccessToken token, string nhsNumber, AuditAction action)
     {
         var e = For(token.ToActor(), nhsNumber, action, token.Purpose);
@@ -49,6 +54,7 @@ public sealed partial class AuditTrail(Downstream.Downstream downstream, TimePro
             e.CareRelationshipId = token.CareRelationshipId;
         }
 
+        viewers.Begin(e, token);
         return e;
     }
 
@@ -63,6 +69,7 @@ public sealed partial class AuditTrail(Downstream.Downstream downstream, TimePro
             return;
         }
 
+        await viewers.CompleteAsync(events, context.CancellationToken);
         try
         {
             await downstream.CallAsync(ServiceNames.Audit,

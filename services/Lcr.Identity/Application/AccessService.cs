@@ -65,7 +65,11 @@ public sealed partial class AccessService(
         var categories = RoleCatalogue.CategoriesFor(role, request.Purpose);
         var token = await tokens.AccessAsync(new AccessGrant(
             professional.Id.ToString(), Mapping.DisplayName(professional), assignment.OrganisationOds, assignment.RoleCode,
-            assignment.Id.ToString(), request.NhsNumber, request.Purpose, categories, relationship?.Id.ToString(), null, null), ct);
+            assignment.Id.ToString(), request.NhsNumber, request.Purpose, categories, relationship?.Id.ToString(), null, null)
+        {
+            FamilyName = professional.FamilyName,
+            PersonalNhsNumber = professional.PersonalNhsNumber,
+        }, ct);
         LogIssued(logger, token.TokenId, professional.Id, assignment.RoleCode, assignment.OrganisationOds,
             relationship?.Id.ToString() ?? "none", pseudonyms.Pseudonym(request.NhsNumber));
 
@@ -111,7 +115,11 @@ public sealed partial class AccessService(
         var categories = RoleCatalogue.CategoriesFor(role, PurposeOfUse.EmergencyCare);
         var token = await tokens.AccessAsync(new AccessGrant(
             professional.Id.ToString(), Mapping.DisplayName(professional), assignment.OrganisationOds, assignment.RoleCode,
-            assignment.Id.ToString(), request.NhsNumber, PurposeOfUse.EmergencyCare, categories, null, request.ReasonCode, text), ct);
+            assignment.Id.ToString(), request.NhsNumber, PurposeOfUse.EmergencyCare, categories, null, request.ReasonCode, text)
+        {
+            FamilyName = professional.FamilyName,
+            PersonalNhsNumber = professional.PersonalNhsNumber,
+        }, ct);
         LogEmergency(logger, token.TokenId, professional.Id, assignment.RoleCode, assignment.OrganisationOds,
             request.ReasonCode.ToString(), pseudonyms.Pseudonym(request.NhsNumber));
 

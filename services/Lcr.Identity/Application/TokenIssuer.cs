@@ -22,7 +22,14 @@ public sealed record AccessGrant(
     IReadOnlyList<RecordCategory> Categories,
     string? CareRelationshipId,
     EmergencyAccessReason? EmergencyReason,
-    string? EmergencyReasonText);
+    string? EmergencyReasonText)
+{
+    /// <summary>The professional's family name, for privacy review (claim <c>family_name</c>).</summary>
+    public string? FamilyName { get; init; }
+
+    /// <summary>The professional's own NHS number, when known (claim <c>lcr_personal_nhs_number</c>).</summary>
+    public string? PersonalNhsNumber { get; init; }
+}
 
 /// <summary>Mints the platform's JWTs (ES256, JsonWebTokenHandler) with the current signing key.</summary>
 public sealed class TokenIssuer(SigningKeyRing keys, IOptions<IdentityTokenOptions> options, TimeProvider clock)
@@ -56,6 +63,16 @@ public sealed class TokenIssuer(SigningKeyRing keys, IOptions<IdentityTokenOptio
             [TokenClaims.Purpose] = TokenClaimValues.Of(grant.Purpose),
             [TokenClaims.Categories] = grant.Categories.Select(TokenClaimValues.Of).ToArray(),
         };
+        if (!string.IsNullOrEmpty(grant.FamilyName))
+        {
+            claims[TokenClaims.FamilyName] = grant.FamilyName;
+        }
+
+        if (!string.IsNullOrEmpty(grant.PersonalNhsNumber))
+        {
+            claims[TokenClaims.PersonalNhsNumber] = grant.PersonalNhsNumber;
+        }
+
         if (grant.CareRelationshipId is not null)
         {
             claims[TokenClaims.CareRelationship] = grant.CareRelationshipId;

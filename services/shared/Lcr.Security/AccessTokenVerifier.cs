@@ -87,7 +87,11 @@ public sealed class AccessTokenVerifier(PlatformTokenVerifier verifier)
             Emergency: emergency,
             IssuedAt: new DateTimeOffset(jwt.IssuedAt, TimeSpan.Zero),
             ExpiresAt: new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero),
-            KeyId: jwt.Kid);
+            KeyId: jwt.Kid)
+        {
+            ViewerFamilyName = Text(jwt, TokenClaims.FamilyName),
+            ViewerNhsNumber = NhsNumber.IsValid(Text(jwt, TokenClaims.PersonalNhsNumber)) ? Text(jwt, TokenClaims.PersonalNhsNumber) : null,
+        };
     }
 
     private static string? Text(JsonWebToken jwt, string claim) =>
@@ -125,6 +129,12 @@ public sealed record VerifiedAccessToken(
     DateTimeOffset ExpiresAt,
     string KeyId)
 {
+    /// <summary>The professional's family name (<c>family_name</c>), for privacy review's comparison; null on older tokens.</summary>
+    public string? ViewerFamilyName { get; init; }
+
+    /// <summary>The professional's own NHS number (<c>lcr_personal_nhs_number</c>) when identity knows it; never logged.</summary>
+    public string? ViewerNhsNumber { get; init; }
+
     /// <summary>True for break-glass tokens: every use must be flagged in audit.</summary>
     public bool IsEmergency => Emergency is not null;
 

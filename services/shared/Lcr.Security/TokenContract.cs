@@ -62,6 +62,20 @@ public static class TokenClaims
     /// <summary>Space-separated scopes of a system token (OAuth 2.0 style).</summary>
     public const string Scope = "scope";
 
+    /// <summary>
+    /// Access tokens: the professional's family name (identity's <c>Professional.family_name</c>),
+    /// so the gateway can give privacy review what it compares with the patient's.
+    /// </summary>
+    public const string FamilyName = "family_name";
+
+    /// <summary>
+    /// Access tokens, when identity knows it: the professional's own NHS number
+    /// (<c>Professional.personal_nhs_number</c>), so privacy review can see a professional
+    /// viewing their own record or one at their home address. Like every claim it is only in
+    /// the signed token, which is never logged; the gateway passes it to audit for comparison.
+    /// </summary>
+    public const string PersonalNhsNumber = "lcr_personal_nhs_number";
+
     /// <summary>Session tokens only: the professional's security stamp; a password reset or deactivation invalidates older sessions.</summary>
     public const string SecurityStamp = "lcr_stamp";
 }
