@@ -70,6 +70,15 @@ try
     }
 
     await Run(client, credential, 1, options, warmupOnly: true, rate: 0);
+
+    // The floors under an append: a gRPC round trip that does nothing (health check, same
+    // channel and server), and one single-row INSERT + synchronous COMMIT from Npgsql.
+    var grpcFloor = await Floors.GrpcAsync(channel, options.FloorSeconds);
+    var commitFloor = await Floors.CommitAsync(new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString, options.FloorSeconds);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"Floors: gRPC loopback round trip (health check) p50 {grpcFloor.P50Ms:0.000} ms, p99 {grpcFloor.P99Ms:0.000} ms; " +
+        $"PostgreSQL one-row INSERT + COMMIT p50 {commitFloor.P50Ms:0.000} ms, p99 {commitFloor.P99Ms:0.000} ms"));
+
     var single = await Run(client, credential, 1, options, warmupOnly: false, rate: 0);
     Report("1 caller, back to back", single);
     var concurrent = await Run(client, credential, options.Callers, options, warmupOnly: false, rate: 0);
@@ -83,6 +92,11 @@ try
             $"({concurrent.EventsPerSecond:0}/s); p50 < 2 x fdatasync = {2 * fsync.FdatasyncMicros / 1000:0.00} ms at {options.Rate}/s offered: " +
             $"{(paced.P50Ms * 1000 < 2 * fsync.FdatasyncMicros && paced.EventsPerSecond >= 0.95 * options.Rate ? "met" : "NOT met")} " +
             $"(p50 = {paced.P50Ms * 1000 / fsync.FdatasyncMicros:0.00} x fdatasync)"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Service-side append latency at {options.Rate}/s offered: p50 {paced.ServiceP50Ms:0.000} ms = " +
+            $"{paced.ServiceP50Ms * 1000 / fsync.FdatasyncMicros:0.00} x fdatasync (target < 2: " +
+            $"{(paced.ServiceP50Ms * 1000 < 2 * fsync.FdatasyncMicros ? "met" : "NOT met")}); " +
+            $"PostgreSQL commit floor = {commitFloor.P50Ms * 1000 / fsync.FdatasyncMicros:0.00} x fdatasync"));
     }
 
     var verified = await client.VerifyChainAsync(new VerifyChainRequest(), credential, deadline: DateTime.UtcNow.AddMinutes(5));
@@ -97,7 +111,8 @@ finally
 
 static void Report(string label, RunResult r) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"{label,-32}: {r.EventsPerSecond,6:0} events/s committed; latency p50 {r.P50Ms:0.00} ms, p90 {r.P90Ms:0.00} ms, " +
-    $"p99 {r.P99Ms:0.00} ms, max {r.MaxMs:0.00} ms; {r.Commits} commits of {r.EventsPerCommit:0.0} events, " +
+    $"p99 {r.P99Ms:0.00} ms, max {r.MaxMs:0.00} ms; service-side (receipt to commit) p50 {r.ServiceP50Ms:0.000} ms, " +
+    $"p99 {r.ServiceP99Ms:0.000} ms; {r.Commits} commits of {r.EventsPerCommit:0.0} events, " +
     $"{r.MeanCommitMs:0.00} ms each (insert + commit round trip); {r.CpuMsPerEvent:0.000} ms CPU per event (client and service)"));
 
 // rate 0: each caller sends its next call as soon as the last returns (closed loop, maximum
@@ -110,6 +125,7 @@ static async Task<RunResult> Run(AuditService.AuditServiceClient client, Grpc.Co
     var histogram = new LongConcurrentHistogram(1, TimeStamp.Seconds(60), 3);
     long events = 0;
     using var commits = new CommitCounter();
+    using var service = new ServiceLatency();
     var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
     var stop = Stopwatch.StartNew();
     var patients = Enumerable.Range(0, 5000).Select(i => NhsNumberFor(i)).ToArray();
@@ -148,7 +164,7 @@ static async Task<RunResult> Run(AuditService.AuditServiceClient client, Grpc.Co
     double Ms(double percentile) => histogram.GetValueAtPercentile(percentile) * 1000.0 / Stopwatch.Frequency;
     return new RunResult(events / elapsed, Ms(50), Ms(90), Ms(99), histogram.GetMaxValue() * 1000.0 / Stopwatch.Frequency,
         commits.Commits, commits.Commits == 0 ? 0 : (double)commits.Events / commits.Commits, commits.MeanCommitMs,
-        events == 0 ? 0 : cpuMs / events);
+        events == 0 ? 0 : cpuMs / events, service.PercentileMs(50), service.PercentileMs(99));
 }
 
 static AuditEvent Event(string nhs, string actor) => new()
@@ -197,9 +213,9 @@ static int FreePort()
 }
 
 internal sealed record RunResult(double EventsPerSecond, double P50Ms, double P90Ms, double P99Ms, double MaxMs, long Commits,
-    double EventsPerCommit, double MeanCommitMs, double CpuMsPerEvent);
+    double EventsPerCommit, double MeanCommitMs, double CpuMsPerEvent, double ServiceP50Ms, double ServiceP99Ms);
 
-internal sealed record BenchOptions(int Callers, int Seconds, int WarmupSeconds, int EventsPerCall, int Rate, bool RunFsync)
+internal sealed record BenchOptions(int Callers, int Seconds, int WarmupSeconds, int EventsPerCall, int Rate, bool RunFsync, int FloorSeconds)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -210,7 +226,80 @@ internal sealed record BenchOptions(int Callers, int Seconds, int WarmupSeconds,
         }
 
         return new BenchOptions(Int("--callers", 32), Int("--seconds", 10), Int("--warmup", 3), Int("--events-per-call", 1),
-            Int("--rate", 1000), !args.Contains("--no-fsync"));
+            Int("--rate", 1000), !args.Contains("--no-fsync"), Int("--floor-seconds", 3));
+    }
+}
+
+/// <summary>The service's own append-latency histogram (receipt to durable commit), as an operator sees it.</summary>
+internal sealed class ServiceLatency : IDisposable
+{
+    private readonly MeterListener _listener = new();
+    private readonly LongConcurrentHistogram _micros = new(1, 60_000_000, 3);
+
+    public ServiceLatency()
+    {
+        _listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == AuditWriter.MeterName && instrument.Name == AuditWriter.AppendDurationName)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<double>((_, seconds, _, _) => _micros.RecordValue(Math.Max(1, (long)(seconds * 1_000_000))));
+        _listener.Start();
+    }
+
+    public double PercentileMs(double percentile) => _micros.TotalCount == 0 ? 0 : _micros.GetValueAtPercentile(percentile) / 1000.0;
+
+    public void Dispose() => _listener.Dispose();
+}
+
+/// <summary>What an append cannot be faster than on this machine.</summary>
+internal static class Floors
+{
+    public sealed record Result(double P50Ms, double P99Ms);
+
+    /// <summary>Back-to-back gRPC health checks over the bench's channel: HTTP/2 + gRPC + loopback, no work.</summary>
+    public static async Task<Result> GrpcAsync(GrpcChannel channel, int seconds)
+    {
+        var health = new Grpc.Health.V1.Health.HealthClient(channel);
+        return await Measure(seconds, async () => await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest()));
+    }
+
+    /// <summary>Back-to-back single-row INSERTs, each its own synchronously committed transaction, on one connection.</summary>
+    public static async Task<Result> CommitAsync(string connectionString, int seconds)
+    {
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
+        await using (var create = new NpgsqlCommand("CREATE TABLE bench_commit_floor (id bigint PRIMARY KEY); SET synchronous_commit = on", conn))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        await using var insert = new NpgsqlCommand("INSERT INTO bench_commit_floor (id) VALUES ($1)", conn);
+        var id = new NpgsqlParameter<long>();
+        insert.Parameters.Add(id);
+        await insert.PrepareAsync();
+        return await Measure(seconds, async () =>
+        {
+            id.TypedValue++;
+            await insert.ExecuteNonQueryAsync();
+        });
+    }
+
+    private static async Task<Result> Measure(int seconds, Func<Task> call)
+    {
+        var histogram = new LongHistogram(1, TimeStamp.Seconds(60), 3);
+        var stop = Stopwatch.StartNew();
+        while (stop.Elapsed.TotalSeconds < seconds)
+        {
+            var started = Stopwatch.GetTimestamp();
+            await call();
+            histogram.RecordValue(Math.Max(1, Stopwatch.GetTimestamp() - started));
+        }
+
+        double Ms(double p) => histogram.GetValueAtPercentile(p) * 1000.0 / Stopwatch.Frequency;
+        return new Result(Ms(50), Ms(99));
     }
 }
 

@@ -19,8 +19,10 @@ public sealed class AuditLog(AuditDbContext db, AuditWriter writer, AuditDataSou
 
     public async Task<RecordEventsResponse> RecordAsync(RecordEventsRequest request, CancellationToken ct)
     {
+        var received = Stopwatch.GetTimestamp();
         var rows = EventMapping.ValidateRequest(request, clock.GetUtcNow());
         var result = await writer.AppendAsync(rows, ct);
+        AuditWriter.AppendDuration.Record(Stopwatch.GetElapsedTime(received).TotalSeconds);
 
         // Answer in request order, including an event repeated within the request.
         var byId = result.Events.ToDictionary(r => r.EventId);

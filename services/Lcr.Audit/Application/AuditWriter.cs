@@ -53,6 +53,21 @@ public sealed partial class AuditWriter : IAsyncDisposable
     private static readonly Counter<long> Appended = Meter.CreateCounter<long>("lcr.audit.events.appended", "{event}", "Events committed to the log.");
     private static readonly Counter<long> Conflicts = Meter.CreateCounter<long>("lcr.audit.chain.conflicts", "{conflict}", "Batches retried because another writer extended a chain first.");
 
+    /// <summary>The name of <see cref="AppendDuration"/>.</summary>
+    public const string AppendDurationName = "lcr.audit.append.duration";
+
+    /// <summary>
+    /// The service-side append latency: from a RecordEvents call reaching the service to its
+    /// events being durably committed (validation, queueing behind a commit in flight, the
+    /// insert-and-commit round trip). Buckets fit sub-millisecond to second latencies.
+    /// </summary>
+    public static readonly Histogram<double> AppendDuration = Meter.CreateHistogram(AppendDurationName, "s",
+        "RecordEvents from receipt to durable commit (service-side append latency).",
+        advice: new InstrumentAdvice<double>
+        {
+            HistogramBucketBoundaries = [0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+        });
+
     private readonly AuditDataSources _sources;
     private readonly TimeProvider _clock;
     private readonly ILogger<AuditWriter> _logger;
