@@ -19,7 +19,7 @@ using Npgsql;
 
 // Audit append benchmark.
 //   dotnet run -c Release --project bench/Lcr.Audit.Bench -- [--callers 32] [--seconds 10] [--warmup 3]
-//       [--events-per-call 1] [--rate 1000] [--no-fsync]
+//       [--events-per-call 1] [--rate 1000] [--no-fsync] [--floor-seconds 3] [--concurrent-commits 4]
 // Creates a throwaway database on the local PostgreSQL (LCR_POSTGRES_ADMIN, or .data/infra.env),
 // hosts the real audit service on a loopback port, and drives RecordEvents from N concurrent
 // callers (one event per call, as the gateway does per view). Reports committed events/s and
@@ -46,6 +46,7 @@ try
         ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{port}",
         ["Logging:LogLevel:Default"] = "Warning",
         ["Internal:SigningKey"] = Convert.ToBase64String(signingKey),
+        ["Audit:MaxConcurrentCommits"] = options.ConcurrentCommits.ToString(CultureInfo.InvariantCulture),
     });
     builder.AddServiceDefaults("audit");
     builder.AddAuditServices();
@@ -62,7 +63,8 @@ try
     var client = new AuditService.AuditServiceClient(channel);
 
     var fsync = options.RunFsync ? FsyncProbe.Measure() : null;
-    Console.WriteLine($"Audit append benchmark: {Environment.ProcessorCount} CPUs, events per call {options.EventsPerCall}");
+    Console.WriteLine($"Audit append benchmark: {Environment.ProcessorCount} CPUs, events per call {options.EventsPerCall}, " +
+                      $"concurrent commits {options.ConcurrentCommits}, load average {File.ReadAllText("/proc/loadavg").Trim()}");
     if (fsync is not null)
     {
         Console.WriteLine($"pg_test_fsync ({fsync.Directory}): one 8kB write + fdatasync = {fsync.FdatasyncMicros:0} us/op " +
@@ -100,7 +102,8 @@ try
     }
 
     var verified = await client.VerifyChainAsync(new VerifyChainRequest(), credential, deadline: DateTime.UtcNow.AddMinutes(5));
-    Console.WriteLine($"VerifyChain after the run: intact={verified.Intact}, {verified.EventsVerified} events verified");
+    Console.WriteLine($"VerifyChain after the run: intact={verified.Intact}, {verified.EventsVerified} events verified; " +
+                      $"load average {File.ReadAllText("/proc/loadavg").Trim()}");
     await app.StopAsync();
 }
 finally
@@ -215,7 +218,8 @@ static int FreePort()
 internal sealed record RunResult(double EventsPerSecond, double P50Ms, double P90Ms, double P99Ms, double MaxMs, long Commits,
     double EventsPerCommit, double MeanCommitMs, double CpuMsPerEvent, double ServiceP50Ms, double ServiceP99Ms);
 
-internal sealed record BenchOptions(int Callers, int Seconds, int WarmupSeconds, int EventsPerCall, int Rate, bool RunFsync, int FloorSeconds)
+internal sealed record BenchOptions(int Callers, int Seconds, int WarmupSeconds, int EventsPerCall, int Rate, bool RunFsync, int FloorSeconds,
+    int ConcurrentCommits)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -226,7 +230,7 @@ internal sealed record BenchOptions(int Callers, int Seconds, int WarmupSeconds,
         }
 
         return new BenchOptions(Int("--callers", 32), Int("--seconds", 10), Int("--warmup", 3), Int("--events-per-call", 1),
-            Int("--rate", 1000), !args.Contains("--no-fsync"), Int("--floor-seconds", 3));
+            Int("--rate", 1000), !args.Contains("--no-fsync"), Int("--floor-seconds", 3), Int("--concurrent-commits", 4));
     }
 }
 

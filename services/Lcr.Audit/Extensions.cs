@@ -25,6 +25,7 @@ public static class Extensions
             .Bind(builder.Configuration.GetSection("Audit"))
             .Validate(o => o.ChainPartitions is >= 1 and <= 4096, "Audit:ChainPartitions must be between 1 and 4096.")
             .Validate(o => o.MaxBatchEvents >= 1, "Audit:MaxBatchEvents must be at least 1.")
+            .Validate(o => o.MaxConcurrentCommits is >= 1 and <= 32, "Audit:MaxConcurrentCommits must be between 1 and 32.")
             .Validate(o => TimeZoneInfo.TryFindSystemTimeZoneById(o.LocalTimeZone, out _), "Audit:LocalTimeZone is not a known time zone.")
             .ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);

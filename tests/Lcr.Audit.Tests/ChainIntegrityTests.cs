@@ -49,6 +49,36 @@ public class ChainIntegrityTests(AuditHost host) : IClassFixture<AuditHost>
     }
 
     [Fact]
+    public async Task Concurrent_commits_about_one_patient_and_calls_spanning_chains_all_commit_in_order()
+    {
+        // Four commits in flight at once: calls about the same patient (one chain) must still
+        // be chained one commit after another, and a call about several patients stays whole.
+        var sources = host.Services.GetRequiredService<AuditDataSources>();
+        await using var writer = new AuditWriter(sources, TimeProvider.System, Options.Create(new AuditOptions { MaxConcurrentCommits = 4 }),
+            NullLogger<AuditWriter>.Instance);
+        var hot = AuditHost.NewNhsNumber();
+        var others = Enumerable.Range(0, 6).Select(_ => AuditHost.NewNhsNumber()).ToArray();
+        var calls = Enumerable.Range(0, 64).Select(i => Task.Run(() => writer.AppendAsync(EventMapping.ValidateRequest(new RecordEventsRequest
+        {
+            Events = { i % 2 == 0 ? [AuditHost.View(hot, "lanes")] : new[] { AuditHost.View(hot, "lanes"), AuditHost.View(others[i % 6], "lanes") } },
+        }, DateTimeOffset.UtcNow), CancellationToken.None))).ToArray();
+        var results = await Task.WhenAll(calls);
+
+        Assert.All(results, r => Assert.Empty(r.DuplicateEventIds));
+        Assert.Equal(96L, await host.Database.ScalarAsync("select count(*) from audit_events where actor_id = 'lanes'"));
+        Assert.Equal(64L, await host.Database.ScalarAsync(
+            "select count(distinct (chain_partition, chain_sequence)) from audit_events where nhs_number = @n", ("n", hot)));
+        foreach (var r in results.Where(r => r.Events.Count == 2))
+        {
+            // The two events of one call were committed together.
+            Assert.Equal(r.Events[0].RecordTime, r.Events[1].RecordTime);
+        }
+
+        var verified = await Client.VerifyChainAsync(new VerifyChainRequest());
+        Assert.True(verified.Intact, verified.FirstBreak?.ToString());
+    }
+
+    [Fact]
     public async Task Two_writers_sharing_the_database_like_two_replicas_keep_chains_valid()
     {
         // A second writer with its own cached chain heads: each makes the other's heads stale.

@@ -18,6 +18,12 @@ public sealed class AuditOptions
     /// <summary>The most events one group-commit transaction carries.</summary>
     public int MaxBatchEvents { get; set; } = 2000;
 
+    /// <summary>
+    /// Group commits in flight at once, each on its own connection and over chains no other
+    /// one in flight touches. 1 is the strict one-commit-at-a-time writer.
+    /// </summary>
+    public int MaxConcurrentCommits { get; set; } = 4;
+
     /// <summary>Requests waiting for the writer before callers are held back.</summary>
     public int QueueCapacity { get; set; } = 10_000;
 
@@ -30,16 +36,22 @@ public sealed record AppendResult(IReadOnlyList<AuditEventRow> Events, IReadOnly
 
 /// <summary>
 /// Group commit. Every RecordEvents call queues its events here and awaits its own
-/// completion; one writer loop takes everything queued, gives each new event its chain
-/// position and hash (from chain heads kept in memory), inserts the lot in one implicit
-/// transaction (one round trip, synchronous commit) and completes every caller in it.
+/// completion. One dispatcher loop takes what is queued and starts a commit as soon as it
+/// can: immediately when a commit slot is free (no waiting to fill a batch), with everything
+/// queued whose chains are not being extended by a commit still in flight. Each commit gives
+/// its events their chain positions and hashes (from chain heads kept in memory), inserts
+/// them in one implicit transaction (one round trip, synchronous commit) on its own
+/// connection, and completes its callers only after PostgreSQL confirms the commit. Up to
+/// <see cref="AuditOptions.MaxConcurrentCommits"/> commits are in flight at once, over
+/// disjoint sets of chains, so a chain is only ever extended from a committed head and a
+/// request rarely waits for someone else's flush.
 /// <para>
 /// Correct with several replicas: the unique index on (partition, sequence) refuses a
 /// second event at the same chain position, so a replica whose cached head is stale fails
-/// its transaction, reloads the heads from the database and tries again. Any other failure
-/// also drops the cached heads, so the next batch starts from what is committed.
-/// Duplicate event ids are found the same way (primary key), looked up and answered from
-/// the stored rows: recorded once.
+/// its transaction, reloads those heads from the database and tries again. Any other failure
+/// also forgets the cached heads of the chains it touched, so the next commit on them starts
+/// from what is committed. Duplicate event ids are found the same way (primary key), looked
+/// up and answered from the stored rows: recorded once.
 /// </para>
 /// </summary>
 public sealed partial class AuditWriter : IAsyncDisposable
@@ -73,12 +85,16 @@ public sealed partial class AuditWriter : IAsyncDisposable
     private readonly ILogger<AuditWriter> _logger;
     private readonly int _partitions;
     private readonly int _maxBatch;
+    private readonly int _maxConcurrent;
     private readonly Channel<Pending> _queue;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _finished = new(0); // released each time a commit ends
+    private readonly Head?[] _heads;   // per chain: the committed head, or null when unknown (guarded by _gate)
+    private readonly bool[] _busy;     // per chain: a commit in flight extends it (guarded by _gate)
+    private readonly Stack<NpgsqlConnection> _idle = new(); // the writer's own connections (guarded by _gate)
+    private int _free;                 // commit slots not in use
     private Task? _loop;
-    private Head[]? _heads;
-    private NpgsqlConnection? _connection; // the writer's own connection, reopened after any failure
 
     public AuditWriter(AuditDataSources sources, TimeProvider clock, IOptions<AuditOptions> options, ILogger<AuditWriter> logger)
     {
@@ -87,6 +103,10 @@ public sealed partial class AuditWriter : IAsyncDisposable
         _logger = logger;
         _partitions = options.Value.ChainPartitions;
         _maxBatch = Math.Max(1, options.Value.MaxBatchEvents);
+        _maxConcurrent = Math.Max(1, options.Value.MaxConcurrentCommits);
+        _free = _maxConcurrent;
+        _heads = new Head?[_partitions];
+        _busy = new bool[_partitions];
         _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(Math.Max(1, options.Value.QueueCapacity))
         {
             SingleReader = true,
@@ -100,7 +120,7 @@ public sealed partial class AuditWriter : IAsyncDisposable
     public async Task<AppendResult> AppendAsync(IReadOnlyList<AuditEventRow> events, CancellationToken ct)
     {
         EnsureStarted();
-        var pending = new Pending(events);
+        var pending = new Pending(events, _partitions);
         await _queue.Writer.WriteAsync(pending, ct);
 
         // A caller that gives up still gets its events recorded if the batch commits; its
@@ -124,48 +144,172 @@ public sealed partial class AuditWriter : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        var batch = new List<Pending>();
+        var waiting = new List<Pending>(); // taken from the queue, not yet started (their chains are busy)
+        var running = new List<Task>();
+        Task<bool>? readable = null;
+        Task? finished = null;
+        var queueOpen = true;
         try
         {
-            while (await _queue.Reader.WaitToReadAsync(_stop.Token))
+            while (true)
             {
-                batch.Clear();
-                var events = 0;
-                while (events < _maxBatch && _queue.Reader.TryRead(out var p))
+                // Take what is queued, but no more than a couple of batches' worth, so the
+                // queue's capacity still holds callers back.
+                var taken = waiting.Sum(p => p.Rows.Count);
+                while (taken < 2 * _maxBatch && _queue.Reader.TryRead(out var next))
                 {
-                    batch.Add(p);
-                    events += p.Rows.Count;
+                    waiting.Add(next);
+                    taken += next.Rows.Count;
                 }
 
-                try
+                if (waiting.Count > 0 && Volatile.Read(ref _free) > 0 && Claim(waiting) is { } start)
                 {
-                    await ProcessAsync(batch);
+                    Interlocked.Decrement(ref _free);
+                    running.RemoveAll(t => t.IsCompleted);
+                    running.Add(CommitAsync(start.Batch, start.Chains));
+                    continue;
                 }
-                catch (Exception e)
+
+                if (!queueOpen && waiting.Count == 0)
                 {
-                    // Never let the loop die: fail this batch, keep serving.
-                    _heads = null;
-                    await DropConnectionAsync();
-                    LogBatchFailed(_logger, e.GetType().Name, e);
-                    foreach (var p in batch)
-                    {
-                        p.Fail(Unavailable(e));
-                    }
+                    break;
+                }
+
+                // Nothing can start now: wait for a commit to end, or for a new request if a slot is free.
+                finished ??= _finished.WaitAsync(_stop.Token);
+                if (queueOpen && Volatile.Read(ref _free) > 0 && waiting.Sum(p => p.Rows.Count) < 2 * _maxBatch)
+                {
+                    readable ??= _queue.Reader.WaitToReadAsync(_stop.Token).AsTask();
+                    await Task.WhenAny(readable, finished);
+                }
+                else
+                {
+                    await finished;
+                }
+
+                if (finished.IsCompleted)
+                {
+                    await finished;
+                    finished = null;
+                }
+
+                if (readable is { IsCompleted: true })
+                {
+                    queueOpen = await readable;
+                    readable = null;
                 }
             }
+
+            await Task.WhenAll(running);
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
         }
 
-        await DropConnectionAsync();
+        var shuttingDown = new DependencyUnavailableException("AUDIT_SHUTTING_DOWN", "The audit service is shutting down; retry with the same event ids.");
+        foreach (var p in waiting)
+        {
+            p.Fail(shuttingDown);
+        }
+
         while (_queue.Reader.TryRead(out var left))
         {
-            left.Fail(new DependencyUnavailableException("AUDIT_SHUTTING_DOWN", "The audit service is shutting down; retry with the same event ids."));
+            left.Fail(shuttingDown);
         }
     }
 
-    private async Task ProcessAsync(List<Pending> batch)
+    /// <summary>
+    /// The next commit: waiting requests, oldest first, none of whose chains a commit in flight
+    /// is extending, up to <see cref="AuditOptions.MaxBatchEvents"/>. Their chains become busy.
+    /// </summary>
+    private (List<Pending> Batch, int[] Chains)? Claim(List<Pending> waiting)
+    {
+        var batch = new List<Pending>();
+        var chains = new HashSet<int>();
+        var events = 0;
+        lock (_gate)
+        {
+            foreach (var p in waiting)
+            {
+                if (events > 0 && events + p.Rows.Count > _maxBatch)
+                {
+                    break;
+                }
+
+                if (p.Chains.Any(c => _busy[c]))
+                {
+                    continue; // waits for that commit: a chain is only extended from a committed head
+                }
+
+                batch.Add(p);
+                chains.UnionWith(p.Chains);
+                events += p.Rows.Count;
+            }
+
+            foreach (var c in chains)
+            {
+                _busy[c] = true;
+            }
+        }
+
+        if (batch.Count == 0)
+        {
+            return null;
+        }
+
+        var started = batch.ToHashSet();
+        waiting.RemoveAll(started.Contains);
+        return (batch, chains.ToArray());
+    }
+
+    /// <summary>One group commit, start to end; frees its chains and its slot whatever happens.</summary>
+    private async Task CommitAsync(List<Pending> batch, int[] chains)
+    {
+        // Runs synchronously up to its first round trip (no hop when the writer is idle); the
+        // dispatcher then goes on to start the next commit.
+        NpgsqlConnection? conn = null;
+        try
+        {
+            conn = await RentConnectionAsync();
+            await ProcessAsync(batch, chains, conn);
+        }
+        catch (Exception e)
+        {
+            // Never let a failure escape: fail this batch, forget what it may have changed.
+            Forget(chains);
+            if (conn is not null)
+            {
+                await conn.DisposeAsync();
+                conn = null;
+            }
+
+            LogBatchFailed(_logger, e.GetType().Name, e);
+            foreach (var p in batch)
+            {
+                p.Fail(Unavailable(e));
+            }
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                foreach (var c in chains)
+                {
+                    _busy[c] = false;
+                }
+
+                if (conn is not null)
+                {
+                    _idle.Push(conn);
+                }
+            }
+
+            Interlocked.Increment(ref _free);
+            _finished.Release();
+        }
+    }
+
+    private async Task ProcessAsync(List<Pending> batch, int[] chains, NpgsqlConnection conn)
     {
         var open = batch.Where(p => !p.Done.Task.IsCompleted).ToList();
         var stored = new Dictionary<Guid, AuditEventRow>(); // already in the database
@@ -218,8 +362,7 @@ public sealed partial class AuditWriter : IAsyncDisposable
                 return;
             }
 
-            _heads ??= await LoadHeadsAsync();
-            var heads = (Head[])_heads.Clone();
+            var heads = await HeadsAsync(chains, conn);
             var now = Canonical.ToStoredPrecision(_clock.GetUtcNow());
             foreach (var row in toInsert)
             {
@@ -236,7 +379,6 @@ public sealed partial class AuditWriter : IAsyncDisposable
             var started = Stopwatch.GetTimestamp();
             try
             {
-                var conn = await ConnectionAsync();
                 await using var insert = new NpgsqlBatch(conn) { Timeout = 30 };
                 foreach (var row in toInsert)
                 {
@@ -250,7 +392,7 @@ public sealed partial class AuditWriter : IAsyncDisposable
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == EventSql.PrimaryKey)
             {
                 // Some event ids are already recorded (a retry, or another replica): look them up and go again.
-                foreach (var row in await LoadByIdsAsync(open.SelectMany(p => p.Rows).Select(r => r.EventId).Distinct().ToArray()))
+                foreach (var row in await LoadByIdsAsync(open.SelectMany(p => p.Rows).Select(r => r.EventId).Distinct().ToArray(), conn))
                 {
                     stored[row.EventId] = row;
                 }
@@ -261,27 +403,23 @@ public sealed partial class AuditWriter : IAsyncDisposable
             {
                 // Another writer extended one of these chains: start again from the committed heads.
                 Conflicts.Add(1);
-                _heads = null;
+                Forget(chains);
                 continue;
             }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
-            {
-                // The commit may or may not have happened: re-read the heads before the next batch.
-                _heads = null;
-                await DropConnectionAsync();
-                LogBatchFailed(_logger, e.GetType().Name, e);
-                foreach (var p in open)
-                {
-                    p.Fail(Unavailable(e));
-                }
 
-                return;
-            }
-
+            // Any other failure (the commit may or may not have happened) goes to CommitAsync,
+            // which forgets these chains' heads and fails the callers.
             CommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
             BatchSize.Record(toInsert.Count);
             Appended.Add(toInsert.Count);
-            _heads = heads;
+            lock (_gate)
+            {
+                foreach (var (part, head) in heads)
+                {
+                    _heads[part] = head;
+                }
+            }
+
             Complete(open, stored, claimed);
             return;
         }
@@ -315,48 +453,83 @@ public sealed partial class AuditWriter : IAsyncDisposable
         }
     }
 
-    private async Task<NpgsqlConnection> ConnectionAsync()
+    /// <summary>The committed heads of <paramref name="chains"/>: from memory, else from the database.</summary>
+    private async Task<Dictionary<int, Head>> HeadsAsync(int[] chains, NpgsqlConnection conn)
     {
-        if (_connection is { State: System.Data.ConnectionState.Open } open)
+        var heads = new Dictionary<int, Head>(chains.Length);
+        var unknown = new List<int>();
+        lock (_gate)
         {
-            return open;
+            foreach (var c in chains)
+            {
+                if (_heads[c] is { } h)
+                {
+                    heads[c] = h;
+                }
+                else
+                {
+                    unknown.Add(c);
+                }
+            }
         }
 
-        await DropConnectionAsync();
-        _connection = await _sources.Runtime.OpenConnectionAsync(_stop.Token);
-        return _connection;
-    }
-
-    private async Task DropConnectionAsync()
-    {
-        if (_connection is not null)
+        if (unknown.Count > 0)
         {
-            await _connection.DisposeAsync();
-            _connection = null;
-        }
-    }
-
-    private async Task<Head[]> LoadHeadsAsync()
-    {
-        var heads = new Head[_partitions];
-        await using var cmd = new NpgsqlCommand(EventSql.Heads, await ConnectionAsync());
-        cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = _partitions });
-        await using var reader = await cmd.ExecuteReaderAsync(_stop.Token);
-        while (await reader.ReadAsync(_stop.Token))
-        {
-            var p = reader.GetInt32(0);
-            heads[p] = reader.IsDBNull(1)
-                ? new Head(0, Canonical.GenesisHash())
-                : new Head(reader.GetInt64(1), reader.GetFieldValue<byte[]>(2));
+            await using var cmd = new NpgsqlCommand(EventSql.Heads, conn);
+            cmd.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = unknown.ToArray() });
+            await using var reader = await cmd.ExecuteReaderAsync(_stop.Token);
+            while (await reader.ReadAsync(_stop.Token))
+            {
+                var p = reader.GetInt32(0);
+                heads[p] = reader.IsDBNull(1)
+                    ? new Head(0, Canonical.GenesisHash())
+                    : new Head(reader.GetInt64(1), reader.GetFieldValue<byte[]>(2));
+            }
         }
 
         return heads;
     }
 
-    private async Task<List<AuditEventRow>> LoadByIdsAsync(Guid[] ids)
+    /// <summary>Drops the cached heads of <paramref name="chains"/>: the next commit on them reads what is committed.</summary>
+    private void Forget(int[] chains)
+    {
+        lock (_gate)
+        {
+            foreach (var c in chains)
+            {
+                _heads[c] = null;
+            }
+        }
+    }
+
+    private async Task<NpgsqlConnection> RentConnectionAsync()
+    {
+        while (true)
+        {
+            NpgsqlConnection? conn;
+            lock (_gate)
+            {
+                _idle.TryPop(out conn);
+            }
+
+            if (conn is null)
+            {
+                return await _sources.Runtime.OpenConnectionAsync(_stop.Token);
+            }
+
+            if (conn.State == System.Data.ConnectionState.Open)
+            {
+                return conn;
+            }
+
+            await conn.DisposeAsync();
+        }
+    }
+
+    private async Task<List<AuditEventRow>> LoadByIdsAsync(Guid[] ids, NpgsqlConnection conn)
     {
         var rows = new List<AuditEventRow>();
-        await using var cmd = new NpgsqlCommand(EventSql.ByIds, await ConnectionAsync());
+        await using var cmd = new NpgsqlCommand(EventSql.ByIds, conn);
         cmd.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = ids });
         await using var reader = await cmd.ExecuteReaderAsync(_stop.Token);
         while (await reader.ReadAsync(_stop.Token))
@@ -391,6 +564,18 @@ public sealed partial class AuditWriter : IAsyncDisposable
             await Task.WhenAny(loop, Task.Delay(TimeSpan.FromSeconds(2)));
         }
 
+        List<NpgsqlConnection> idle;
+        lock (_gate)
+        {
+            idle = [.. _idle];
+            _idle.Clear();
+        }
+
+        foreach (var conn in idle)
+        {
+            await conn.DisposeAsync();
+        }
+
         _stop.Dispose();
     }
 
@@ -401,13 +586,17 @@ public sealed partial class AuditWriter : IAsyncDisposable
 
     private sealed class Pending
     {
-        public Pending(IReadOnlyList<AuditEventRow> rows)
+        public Pending(IReadOnlyList<AuditEventRow> rows, int partitions)
         {
             Rows = rows;
             Fingerprints = rows.Select(Canonical.ContentFingerprint).ToArray();
+            Chains = rows.Select(r => ChainPartitioner.PartitionOf(r.NhsNumber, r.EventId, partitions)).Distinct().ToArray();
         }
 
         public IReadOnlyList<AuditEventRow> Rows { get; }
+
+        /// <summary>The chains this request's events extend.</summary>
+        public int[] Chains { get; }
 
         public byte[][] Fingerprints { get; }
 

@@ -19,9 +19,9 @@ internal static class EventSql
     public static readonly string Insert =
         $"INSERT INTO audit_events ({Columns}) VALUES ({string.Join(", ", Enumerable.Range(1, 33).Select(i => "$" + i))})";
 
-    /// <summary>The head (last sequence and hash) of each chain 0..$1-1; NULLs for an empty chain.</summary>
+    /// <summary>The head (last sequence and hash) of each chain in the array $1; NULLs for an empty chain.</summary>
     public const string Heads =
-        "SELECT p, h.chain_sequence, h.chain_hash FROM generate_series(0, $1 - 1) AS p " +
+        "SELECT p, h.chain_sequence, h.chain_hash FROM unnest($1::int[]) AS p " +
         "LEFT JOIN LATERAL (SELECT chain_sequence, chain_hash FROM audit_events WHERE chain_partition = p " +
         "ORDER BY chain_sequence DESC LIMIT 1) h ON true";
 
