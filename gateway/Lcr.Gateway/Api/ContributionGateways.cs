@@ -13,10 +13,12 @@ namespace Lcr.Gateway.Api;
 /// <summary>
 /// Clinical contributions from system clients with <c>record.contribute</c>. The source
 /// organisation is always the token's organisation: a feed cannot contribute in another
-/// organisation's name. Record reads are not exposed here: they go through GatewayService,
-/// where consent and audit are enforced.
+/// organisation's name. Every change is audited as a CONTRIBUTION event per patient naming
+/// the entries written (a feed told UNAVAILABLE because audit failed retries; the write is
+/// idempotent). Record reads are not exposed here: they go through GatewayService, where
+/// consent and audit are enforced.
 /// </summary>
-public sealed class ClinicalGateway(CallerAuthenticator auth, Downstream.Downstream downstream) : ClinicalRecordService.ClinicalRecordServiceBase
+public sealed class ClinicalGateway(CallerAuthenticator auth, Downstream.Downstream downstream, AuditTrail audit) : ClinicalRecordService.ClinicalRecordServiceBase
 {
     public override async Task<UpsertEntriesResponse> UpsertEntries(UpsertEntriesRequest request, ServerCallContext context)
     {
@@ -30,15 +32,48 @@ public sealed class ClinicalGateway(CallerAuthenticator auth, Downstream.Downstr
 
         var forwarded = request.Clone();
         forwarded.SourceOrganisationOdsCode = system.OrganisationOdsCode;
-        return await downstream.CallAsync(ServiceNames.Clinical,
-            () => downstream.Clinical.UpsertEntriesAsync(forwarded, downstream.Options(context, system.ToActor())), context.CancellationToken);
+        var actor = system.ToActor();
+        var response = await downstream.CallAsync(ServiceNames.Clinical,
+            () => downstream.Clinical.UpsertEntriesAsync(forwarded, downstream.Options(context, actor)), context.CancellationToken);
+
+        // One event per patient whose record changed, naming the entries written (unchanged re-sends change nothing).
+        var events = new List<AuditEvent>();
+        var results = response.Results.GroupBy(r => r.SourceEntryId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
+        var changed = forwarded.Entries
+            .Select(c => (c.Entry, Result: c.Entry?.Provenance is { } p ? results.GetValueOrDefault(p.SourceEntryId) : null))
+            .Where(x => x.Entry is not null && x.Result?.Outcome is UpsertOutcome.Created or UpsertOutcome.Updated)
+            .GroupBy(x => x.Entry.NhsNumber, StringComparer.Ordinal);
+        foreach (var patient in changed)
+        {
+            var e = audit.For(actor, patient.Key, AuditAction.Contribution, PurposeOfUse.RecordContribution);
+            e.ReturnedCategories.AddRange(patient.Select(x => x.Entry.Category).Distinct().Order());
+            e.ReturnedEntryIds.AddRange(patient.Select(x => x.Result!.EntryId).Distinct().Take(1000));
+            events.Add(e);
+        }
+
+        foreach (var chunk in events.Chunk(100))
+        {
+            await audit.CommitAsync(chunk, context);
+        }
+
+        return response;
     }
 
     public override async Task<RetractEntryResponse> RetractEntry(RetractEntryRequest request, ServerCallContext context)
     {
         var system = await auth.RequireSystemAsync(context, Scopes.RecordContribute);
-        return await downstream.CallAsync(ServiceNames.Clinical,
-            () => downstream.Clinical.RetractEntryAsync(request, downstream.Options(context, system.ToActor())), context.CancellationToken);
+        var actor = system.ToActor();
+        var response = await downstream.CallAsync(ServiceNames.Clinical,
+            () => downstream.Clinical.RetractEntryAsync(request, downstream.Options(context, actor)), context.CancellationToken);
+        var e = audit.For(actor, request.NhsNumber, AuditAction.Contribution, PurposeOfUse.RecordContribution);
+        if (response.Entry is { } entry)
+        {
+            e.ReturnedCategories.Add(entry.Category);
+            e.ReturnedEntryIds.Add(entry.Id);
+        }
+
+        await audit.CommitAsync(e, context);
+        return response;
     }
 
     private static PermissionDeniedException ReadHere() =>
