@@ -3,13 +3,15 @@
 #   make test   bring up PostgreSQL and Redis, run every test against them
 #   make lint   buf lint (STANDARD) and format check of protos/; buf breaking against main on branches
 #   make bench  benchmarks (never part of make test)
+#   make soak   real processes at a steady rate for SOAK_MINUTES (10): memory, threads, errors flat?
+#   make fuzz   the gateway wire fuzz, longer than in make test (FUZZ_ITERATIONS, FUZZ_SEED)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help run test lint build infra infra-down infra-status infra-destroy bench clean
+.PHONY: help run test lint build infra infra-down infra-status infra-destroy bench soak fuzz clean
 
 help:
-	@sed -n '1,6p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,8p' Makefile | sed 's/^# \{0,1\}//'
 
 run:
 	@scripts/run.sh
@@ -37,6 +39,12 @@ infra-destroy:
 
 bench:
 	@scripts/bench.sh
+
+soak:
+	@scripts/soak.sh
+
+fuzz:
+	@scripts/fuzz.sh
 
 clean:
 	@dotnet clean lcr-platform.sln >/dev/null; find . -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} +

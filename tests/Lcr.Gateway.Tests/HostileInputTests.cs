@@ -339,12 +339,22 @@ public class HostileInputTests(PlatformFixture platform)
     private static readonly Method<byte[], byte[]> RawGetPatientRecord = new(MethodType.Unary, "lcr.gateway.v1.GatewayService", "GetPatientRecord", Raw, Raw);
     private static readonly Method<byte[], byte[]> RawSearchPatients = new(MethodType.Unary, "lcr.demographics.v1.DemographicsService", "SearchPatients", Raw, Raw);
 
+    /// <summary>
+    /// Inputs per method: 120 in <c>make test</c>; <c>make fuzz</c> sets LCR_FUZZ_ITERATIONS (and
+    /// LCR_FUZZ_SEED, default fixed, so a failure can be replayed) for a longer run.
+    /// </summary>
+    private static int FuzzIterations =>
+        int.TryParse(Environment.GetEnvironmentVariable("LCR_FUZZ_ITERATIONS"), out var n) && n > 0 ? n : 120;
+
+    private static int FuzzSeed =>
+        int.TryParse(Environment.GetEnvironmentVariable("LCR_FUZZ_SEED"), out var n) ? n : 20261124;
+
     [Fact]
     public async Task Random_and_mutated_wire_bytes_get_a_status_promptly_and_the_gateway_stays_healthy()
     {
         var tokens = await MatrixTokens.GetAsync(platform);
         var invoker = Gateway.CreateCallInvoker();
-        var random = new Random(20261124);
+        var random = new Random(FuzzSeed);
         var tried = 0;
         var nhs = Nhs(Patient);
         var patient = SyntheticCohort.Patients[Patient];
@@ -358,7 +368,7 @@ public class HostileInputTests(PlatformFixture platform)
         };
         foreach (var (method, valid, headers, parser) in cases)
         {
-            foreach (var bytes in Fuzz(valid, random, 120))
+            foreach (var bytes in Fuzz(valid, random, FuzzIterations))
             {
                 tried++;
                 var status = await CallRawAsync(invoker, method, bytes, headers);
@@ -387,7 +397,7 @@ public class HostileInputTests(PlatformFixture platform)
             Assert.Equal(StatusCode.ResourceExhausted, oversized.StatusCode);
         }
 
-        Assert.True(tried >= 240);
+        Assert.True(tried >= 2 * FuzzIterations);
         Assert.True(unparsable > 0 && unparsable < tried, "the run tried both well-formed and malformed messages");
         var health = new Health.HealthClient(Gateway);
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving,

@@ -21,6 +21,9 @@ public sealed class RedisServer : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>The pid of the running redis-server (0 before it started).</summary>
+    public int ProcessId => _process is { HasExited: false } p ? p.Id : 0;
+
     public static async Task<RedisServer> StartAsync()
     {
         var server = new RedisServer(FreePort());

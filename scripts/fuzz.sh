@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# make fuzz: the wire fuzz of tests/Lcr.Gateway.Tests (HostileInputTests, bounded to 120 inputs per
+# method in make test) run longer: random and mutated bytes sent as gRPC messages to the gateway,
+# each must get a status within the deadline, no NHS number echoed, the gateway still healthy.
+#   FUZZ_ITERATIONS=5000   inputs per fuzzed method (plus the hand-made malformed messages)
+#   FUZZ_SEED=<int>        the random seed (default: the time; printed, so a failure can be replayed)
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+scripts/require-dotnet.sh
+scripts/infra.sh up >/dev/null
+eval "$(scripts/infra.sh env)"
+export LCR_FUZZ_ITERATIONS="${FUZZ_ITERATIONS:-5000}" LCR_FUZZ_SEED="${FUZZ_SEED:-$(date +%s)}"
+echo "make fuzz: $LCR_FUZZ_ITERATIONS inputs per method, seed $LCR_FUZZ_SEED (replay: FUZZ_SEED=$LCR_FUZZ_SEED make fuzz)"
+dotnet build tests/Lcr.Gateway.Tests -c Debug -v q -nologo >/dev/null
+dotnet test tests/Lcr.Gateway.Tests -c Debug --no-build \
+  --filter "FullyQualifiedName~HostileInputTests.Random_and_mutated_wire_bytes"
+echo "make fuzz: passed ($((2 * LCR_FUZZ_ITERATIONS)) fuzzed messages, seed $LCR_FUZZ_SEED)"
