@@ -4,6 +4,7 @@ using Lcr.Gateway.Api;
 using Lcr.Gateway.Downstream;
 using Lcr.Gateway.RateLimiting;
 using Lcr.Gateway.Records;
+using Lcr.Gateway.SubjectAccess;
 using Lcr.Gateway.Telemetry;
 using Lcr.Security;
 using Lcr.ServiceDefaults;
@@ -49,6 +50,12 @@ public static class Extensions
         builder.Services.AddSingleton<AuditTrail>();
         builder.Services.AddSingleton<RecordReader>();
         builder.Services.AddSingleton<AccessLogReader>();
+        builder.Services.AddOptions<SubjectAccessOptions>().Configure(o =>
+        {
+            var orgs = config.GetSection("Gateway:SubjectAccess:PlatformGovernanceOrganisations").Get<string[]>();
+            o.PlatformGovernanceOrganisations.AddRange(orgs is { Length: > 0 } ? orgs : [Lcr.ServiceDefaults.DevData.SyntheticOrganisations.PlatformOperator]);
+        });
+        builder.Services.AddSingleton<SubjectAccessExporter>();
         builder.Services.AddSingleton<CallerRateLimitInterceptor>();
         builder.Services.Configure<GrpcServiceOptions>(o => o.Interceptors.Add<CallerRateLimitInterceptor>());
         return builder;
@@ -62,6 +69,7 @@ public static class Extensions
         app.MapGrpcService<DemographicsGateway>();
         app.MapGrpcService<ConsentGateway>();
         app.MapGrpcService<AuditGateway>();
+        app.MapGrpcService<SubjectAccessGrpcService>();
         return app;
     }
 }

@@ -78,6 +78,31 @@ public class ListTests(ClinicalHost host) : IClassFixture<ClinicalHost>
     }
 
     [Fact]
+    public async Task Subject_access_listing_selects_one_organisation_and_includes_retracted_entries()
+    {
+        var nhs = ClinicalHost.NewNhsNumber();
+        var gp = (await host.ContributeAsync("B86001", Make.Problem(nhs, "p-kept"), Make.Problem(nhs, "p-wrong"))).Results.Select(r => r.EntryId).ToList();
+        var hospital = (await host.ContributeAsync("RR8", Make.Problem(nhs, "p-rr8"))).Results[0].EntryId;
+        await Client.RetractEntryAsync(new RetractEntryRequest { NhsNumber = nhs, EntryId = gp[1], Reason = "Wrong patient" }, ClinicalHost.Feed("B86001"));
+
+        async Task<List<Entry>> List(Action<ListEntriesRequest> filter)
+        {
+            var request = new ListEntriesRequest { NhsNumber = nhs };
+            filter(request);
+            return (await Client.ListEntriesAsync(request)).Entries.ToList();
+        }
+
+        Assert.Equal([gp[0]], (await List(r => r.SourceOrganisationOdsCodes.Add("b86001"))).Select(e => e.Id));
+        var withRetracted = await List(r => { r.SourceOrganisationOdsCodes.Add("B86001"); r.IncludeEnteredInError = true; });
+        Assert.Equal(gp.Order(), withRetracted.Select(e => e.Id).Order());
+        Assert.True(withRetracted.Single(e => e.Id == gp[1]).EnteredInError);
+        Assert.DoesNotContain(hospital, withRetracted.Select(e => e.Id));
+        Assert.Equal(3, (await List(r => r.IncludeEnteredInError = true)).Count);
+
+        await RpcAssert.InvalidFields(() => List(r => r.SourceOrganisationOdsCodes.Add("not an ods code")), "source_organisation_ods_codes[0]");
+    }
+
+    [Fact]
     public async Task A_page_token_cannot_be_replayed_with_other_filters()
     {
         var nhs = ClinicalHost.NewNhsNumber();

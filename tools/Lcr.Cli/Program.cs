@@ -5,6 +5,7 @@ var root = new RootCommand("lcr: the Leeds Care Record platform's command-line t
 root.Subcommands.Add(HealthCommand.Create());
 root.Subcommands.Add(PatientCommands.Create());
 root.Subcommands.Add(DevCommands.Create());
+root.Subcommands.Add(ExportCommands.Create());
 foreach (var command in GatewayCommands.Create())
 {
     root.Subcommands.Add(command);

@@ -18,7 +18,7 @@ public sealed class AccessLogReader(CallerAuthenticator authenticator, Downstrea
     private static readonly AuditAction[] Looks =
     [
         AuditAction.ViewSummary, AuditAction.ViewCategory, AuditAction.ViewEntry, AuditAction.ViewDocument,
-        AuditAction.ViewDemographics, AuditAction.EmergencyAccess, AuditAction.Search,
+        AuditAction.ViewDemographics, AuditAction.EmergencyAccess, AuditAction.Search, AuditAction.SubjectAccessExport,
     ];
 
     public async Task<GetAccessLogResponse> GetAccessLogAsync(GetAccessLogRequest request, ServerCallContext context)

@@ -66,6 +66,18 @@ public sealed class RecordReader(ClinicalDbContext db)
             }
         }
 
+        var onlyOrgs = new SortedSet<string>(StringComparer.Ordinal);
+        v.Check(request.SourceOrganisationOdsCodes.Count <= Limits.MaxExclusions, "source_organisation_ods_codes",
+            $"must have at most {Limits.MaxExclusions} codes");
+        for (var i = 0; i < request.SourceOrganisationOdsCodes.Count && i < Limits.MaxExclusions; i++)
+        {
+            var ods = EntryValidator.NormaliseOds(request.SourceOrganisationOdsCodes[i]);
+            if (v.Check(ods is not null, $"source_organisation_ods_codes[{i}]", "must be an ODS code: 3 to 12 letters and digits"))
+            {
+                onlyOrgs.Add(ods!);
+            }
+        }
+
         var excludedIds = new SortedSet<Guid>();
         v.Check(request.ExcludedEntryIds.Count <= Limits.MaxExclusions, "excluded_entry_ids", $"must have at most {Limits.MaxExclusions} ids");
         for (var i = 0; i < request.ExcludedEntryIds.Count && i < Limits.MaxExclusions; i++)
@@ -79,12 +91,24 @@ public sealed class RecordReader(ClinicalDbContext db)
 
         var size = Paging.ResolvePageSize(request.PageSize, v);
         var fingerprint = string.Join('|', "entries", request.NhsNumber, string.Join(',', categories), string.Join(',', statuses),
-            start?.UtcTicks, end?.UtcTicks, string.Join(',', excludedOrgs), string.Join(',', excludedIds), request.IncludeSensitive);
+            start?.UtcTicks, end?.UtcTicks, string.Join(',', excludedOrgs), string.Join(',', excludedIds), request.IncludeSensitive,
+            string.Join(',', onlyOrgs), request.IncludeEnteredInError);
         var after = Paging.DecodeToken<Position>(request.PageToken, fingerprint, v);
         v.ThrowIfAny();
 
         var nhs = request.NhsNumber;
-        var query = db.Entries.AsNoTracking().Where(e => e.NhsNumber == nhs && !e.EnteredInError);
+        var query = db.Entries.AsNoTracking().Where(e => e.NhsNumber == nhs);
+        if (!request.IncludeEnteredInError)
+        {
+            query = query.Where(e => !e.EnteredInError);
+        }
+
+        if (onlyOrgs.Count > 0)
+        {
+            var list = onlyOrgs.ToList();
+            query = query.Where(e => list.Contains(e.SourceOrganisation));
+        }
+
         if (categories.Count > 0)
         {
             var list = categories.ToList();

@@ -37,6 +37,7 @@ internal sealed partial class IdentitySeeder(IServiceScopeFactory scopes, IConfi
         new("mhnurse.rgd", "Mr", "Liam", "Doyle", RoleCatalogue.NurseAccess, SyntheticOrganisations.MentalHealthTrust, [MentalHealthTeam], RegulatoryBody.Nmc, "12A3456E"),
         new("ig.rr8", "Ms", "Fatima", "Ali", RoleCatalogue.InformationGovernanceOfficer, SyntheticOrganisations.TeachingHospitals, [], null, null),
         new("ig.b86001", "Mr", "George", "Hill", RoleCatalogue.InformationGovernanceOfficer, SyntheticOrganisations.BeckettStreetSurgery, [], null, null),
+        new("ig.platform", "Ms", "Helen", "Marsh", RoleCatalogue.InformationGovernanceOfficer, SyntheticOrganisations.PlatformOperator, [], null, null),
     ];
 
     public const string WardTeam = "RR8:WARD-12";
@@ -80,7 +81,7 @@ internal sealed partial class IdentitySeeder(IServiceScopeFactory scopes, IConfi
         var relationships = sp.GetRequiredService<RelationshipService>();
         var db = sp.GetRequiredService<IdentityDbContext>();
 
-        foreach (var o in SyntheticOrganisations.All)
+        foreach (var o in SyntheticOrganisations.All.Append(SyntheticOrganisations.Platform))
         {
             await directory.CreateOrganisationAsync(new Organisation { OdsCode = o.OdsCode, DisplayName = o.Name, Kind = KindOf(o.Kind) }, cancellationToken);
         }
@@ -134,7 +135,7 @@ internal sealed partial class IdentitySeeder(IServiceScopeFactory scopes, IConfi
         await ResetSeededSecretsAsync(db, sp.GetRequiredService<IPasswordHasher<SystemClientRow>>(), secret, cancellationToken);
 
         var count = await SeedRelationshipsAsync(relationships, cancellationToken);
-        LogSeeded(logger, SyntheticOrganisations.All.Count, string.Join(", ", Professionals.Select(p => p.UserName)),
+        LogSeeded(logger, SyntheticOrganisations.All.Count + 1, string.Join(", ", Professionals.Select(p => p.UserName)),
             string.Join(", ", Clients.Select(c => c.ClientId)), count);
     }
 
@@ -242,6 +243,7 @@ internal sealed partial class IdentitySeeder(IServiceScopeFactory scopes, IConfi
         "COMMUNITY" => OrganisationKind.CommunityServices,
         "ADULT_SOCIAL_CARE" => OrganisationKind.AdultSocialCare,
         "CHILDRENS_SOCIAL_CARE" => OrganisationKind.ChildrensSocialCare,
+        "SHARED_CARE_RECORD_OPERATOR" => OrganisationKind.SharedCareRecordOperator,
         _ => throw new InvalidOperationException("Unknown synthetic organisation kind " + kind),
     };
 

@@ -14,6 +14,16 @@ public static class SyntheticOrganisations
     public const string CommunityHealthcare = "RY6";
     public const string AdultSocialCare = "00DA";
 
+    /// <summary>
+    /// The organisation that runs the shared care record itself (its platform team and
+    /// platform-wide IG team). It contributes nothing and cares for nobody, so it is not in
+    /// <see cref="All"/>; only identity registers it.
+    /// </summary>
+    public const string PlatformOperator = "LCR01";
+
+    /// <summary>The platform operator as an organisation.</summary>
+    public static readonly SyntheticOrganisation Platform = new(PlatformOperator, "Leeds Care Record platform team", "SHARED_CARE_RECORD_OPERATOR");
+
     public static readonly IReadOnlyList<SyntheticOrganisation> All =
     [
         new(BeckettStreetSurgery, "Beckett Street Surgery", "GP_PRACTICE"),

@@ -1,0 +1,215 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Grpc.Core;
+using Lcr.Audit.V1;
+using Lcr.Clinical.V1;
+using Lcr.Common.V1;
+using Lcr.Demographics.V1;
+using Lcr.Gateway.Access;
+using Lcr.Gateway.Downstream;
+using Lcr.Gateway.Records;
+using Lcr.Gateway.V1;
+using Lcr.ServiceDefaults;
+using Hl7.Fhir.Serialization;
+using Microsoft.Extensions.Options;
+using R4 = Hl7.Fhir.Model;
+
+namespace Lcr.Gateway.SubjectAccess;
+
+/// <summary>A finished export: the header to send first and the Bundle's UTF-8 JSON.</summary>
+public sealed record SubjectAccessExport(SubjectAccessExportHeader Header, byte[] Bundle);
+
+/// <summary>
+/// A subject access export, in order: validate; verify the access token and apply
+/// <see cref="SubjectAccessPolicy"/> (refusals audited); collect every entry in scope with all
+/// its versions and the current document content, and the demographics as held; commit the
+/// audit event listing exactly what is exported (fail closed: no commit, no data); then read
+/// the patient's access log (which now includes this export) and build the FHIR Bundle.
+/// </summary>
+public sealed partial class SubjectAccessExporter(
+    CallerAuthenticator authenticator,
+    IOptions<GovernanceOptions> governance,
+    IOptions<SubjectAccessOptions> options,
+    Downstream.Downstream downstream,
+    AuditTrail audit,
+    TimeProvider clock,
+    ILogger<SubjectAccessExporter> logger)
+{
+    public const string ContentType = "application/fhir+json; fhirVersion=4.0";
+
+    /// <summary>Largest page the clinical and audit services serve.</summary>
+    private const int EntryPageSize = 200;
+    private const int AuditPageSize = 500;
+
+    /// <summary>Entries whose history and content are fetched at once.</summary>
+    private const int Concurrency = 4;
+
+    private static readonly Regex OdsCode = new("^[A-Za-z0-9]{3,12}$", RegexOptions.CultureInvariant);
+
+    /// <summary>The SDK's own System.Text.Json serializer for R4 (never hand-written JSON).</summary>
+    public static readonly JsonSerializerOptions Json = new JsonSerializerOptions().ForFhir(R4.ModelInfo.ModelInspector).Pretty();
+
+    public async Task<SubjectAccessExport> ExportAsync(ExportSubjectAccessRequest request, ServerCallContext context)
+    {
+        var v = new FieldViolations();
+        NhsNumber.Validate(request.NhsNumber, v);
+        string? ods = null;
+        switch (request.ScopeCase)
+        {
+            case ExportSubjectAccessRequest.ScopeOneofCase.OrganisationOdsCode:
+                if (v.Check(OdsCode.IsMatch(request.OrganisationOdsCode), "organisation_ods_code", "must be an ODS code: 3 to 12 letters and digits"))
+                {
+                    ods = request.OrganisationOdsCode.ToUpperInvariant();
+                }
+
+                break;
+            case ExportSubjectAccessRequest.ScopeOneofCase.WholeRecord:
+                v.Check(request.WholeRecord, "whole_record", "must be true when set; or give organisation_ods_code");
+                break;
+            default:
+                v.Add("organisation_ods_code", "is required: the contributing organisation's ODS code, or set whole_record");
+                break;
+        }
+
+        v.ThrowIfAny();
+
+        var token = await authenticator.RequireAccessAsync(context);
+        var e = audit.For(token, request.NhsNumber, AuditAction.SubjectAccessExport);
+        if (SubjectAccessPolicy.Check(token, request.NhsNumber, ods, governance.Value, options.Value) is { } refusal)
+        {
+            throw await audit.DenyAsync(e, refusal.AuditReason, new PermissionDeniedException(refusal.Reason, refusal.Message), context);
+        }
+
+        var actor = token.ToActor();
+        var patientTask = GetPatientOrNullAsync(request.NhsNumber, actor, context);
+        var entries = await CollectEntriesAsync(request.NhsNumber, ods, actor, context);
+        var patient = await patientTask;
+
+        e.ReturnedCategories.AddRange(entries.Select(x => x.Current.Category)
+            .Concat(patient is null ? [] : [RecordCategory.Demographics]).Distinct().Order());
+        e.ReturnedEntryIds.AddRange(entries.Select(x => x.Current.Id));
+        await audit.CommitAsync(e, context);
+
+        var log = await CollectAccessLogAsync(request.NhsNumber, actor, context);
+        var data = new SubjectAccessData(Guid.CreateVersion7().ToString(), clock.GetUtcNow(), request.NhsNumber, ods, patient, entries, log);
+        var bundle = FhirBundleBuilder.Build(data);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(bundle, Json);
+
+        var header = new SubjectAccessExportHeader
+        {
+            AuditEventId = e.EventId,
+            BundleId = data.BundleId,
+            ContentType = ContentType,
+            CreateTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(data.CreatedAt),
+            OrganisationOdsCode = ods ?? string.Empty,
+            EntryCount = entries.Count,
+            EntryVersionCount = entries.Sum(x => x.Versions.Count),
+        };
+        header.ResourceCounts.AddRange(bundle.Entry.GroupBy(x => x.Resource!.TypeName).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new SubjectAccessResourceCount { ResourceType = g.Key, Count = g.Count() }));
+        LogExported(logger, e.EventId, ods is null ? "whole-record" : "organisation", header.EntryCount, header.EntryVersionCount, log.Count, bytes.Length);
+        return new SubjectAccessExport(header, bytes);
+    }
+
+    /// <summary>Every entry in scope, retracted ones included, each with every version and a document's current content.</summary>
+    private async Task<IReadOnlyList<EntryWithHistory>> CollectEntriesAsync(string nhsNumber, string? ods, Actor actor, ServerCallContext context)
+    {
+        var current = new List<Entry>();
+        var pageToken = string.Empty;
+        do
+        {
+            var list = new ListEntriesRequest
+            {
+                NhsNumber = nhsNumber,
+                IncludeSensitive = true,
+                IncludeEnteredInError = true,
+                PageSize = EntryPageSize,
+                PageToken = pageToken,
+            };
+            if (ods is not null)
+            {
+                list.SourceOrganisationOdsCodes.Add(ods);
+            }
+
+            var page = await downstream.CallAsync(ServiceNames.Clinical,
+                () => downstream.Clinical.ListEntriesAsync(list, downstream.Options(context, actor)), context.CancellationToken);
+            // Defence in depth: nothing of another organisation leaves in an organisation's export.
+            current.AddRange(page.Entries.Where(x => x.NhsNumber == nhsNumber &&
+                (ods is null || string.Equals(x.Provenance?.SourceOrganisation?.OdsCode, ods, StringComparison.OrdinalIgnoreCase))));
+            pageToken = page.NextPageToken;
+        }
+        while (pageToken.Length > 0);
+
+        var results = new EntryWithHistory[current.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, current.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = context.CancellationToken },
+            async (i, _) => results[i] = await CollectHistoryAsync(current[i], actor, context));
+        return results;
+    }
+
+    private async Task<EntryWithHistory> CollectHistoryAsync(Entry entry, Actor actor, ServerCallContext context)
+    {
+        var versions = new List<Entry>();
+        var pageToken = string.Empty;
+        do
+        {
+            var request = new ListEntryHistoryRequest { NhsNumber = entry.NhsNumber, EntryId = entry.Id, PageSize = EntryPageSize, PageToken = pageToken };
+            var page = await downstream.CallAsync(ServiceNames.Clinical,
+                () => downstream.Clinical.ListEntryHistoryAsync(request, downstream.Options(context, actor)), context.CancellationToken);
+            versions.AddRange(page.Versions);
+            pageToken = page.NextPageToken;
+        }
+        while (pageToken.Length > 0);
+
+        if (versions.All(x => x.Version != entry.Version))
+        {
+            versions.Insert(0, entry);
+        }
+
+        DocumentContent? content = null;
+        if (entry.Category == RecordCategory.Documents && !entry.EnteredInError)
+        {
+            var request = new Clinical.V1.GetDocumentContentRequest { NhsNumber = entry.NhsNumber, EntryId = entry.Id };
+            content = (await downstream.CallAsync(ServiceNames.Clinical,
+                () => downstream.Clinical.GetDocumentContentAsync(request, downstream.Options(context, actor)), context.CancellationToken)).Content;
+        }
+
+        return new EntryWithHistory(entry, versions, content);
+    }
+
+    private async Task<Patient?> GetPatientOrNullAsync(string nhsNumber, Actor actor, ServerCallContext context)
+    {
+        try
+        {
+            return (await downstream.CallAsync(ServiceNames.Demographics,
+                () => downstream.Demographics.GetPatientAsync(new GetPatientRequest { NhsNumber = nhsNumber }, downstream.Options(context, actor)),
+                context.CancellationToken)).Patient;
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The patient's whole audit trail (every action and outcome), newest first.</summary>
+    private async Task<IReadOnlyList<AuditEvent>> CollectAccessLogAsync(string nhsNumber, Actor actor, ServerCallContext context)
+    {
+        var events = new List<AuditEvent>();
+        var pageToken = string.Empty;
+        do
+        {
+            var request = new ListEventsByPatientRequest { NhsNumber = nhsNumber, PageSize = AuditPageSize, PageToken = pageToken };
+            var page = await downstream.CallAsync(ServiceNames.Audit,
+                () => downstream.Audit.ListEventsByPatientAsync(request, downstream.Options(context, actor)), context.CancellationToken);
+            events.AddRange(page.Events);
+            pageToken = page.NextPageToken;
+        }
+        while (pageToken.Length > 0);
+
+        return events;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Subject access export {AuditEventId} ({Scope}): {Entries} entries, {Versions} versions, {Events} access log events, {Bytes} bytes")]
+    private static partial void LogExported(ILogger logger, string auditEventId, string scope, int entries, int versions, int events, int bytes);
+}
