@@ -70,7 +70,7 @@ done
 CLI=(dotnet tools/Lcr.Cli/bin/Release/net10.0/lcr.dll)
 for entry in "${SERVICES[@]}"; do
   IFS=: read -r name dir port <<<"$entry"
-  if ! "${CLI[@]}" health --address "http://127.0.0.1:$port" --service readiness --wait 60 >/dev/null; then
+  if ! "${CLI[@]}" health --address "http://127.0.0.1:$port" --only-address --wait 60 >/dev/null; then
     tail -n 20 "$LOGS/$name.log" >&2
     echo "$name did not become ready (log: $LOGS/$name.log)" >&2
     exit 1
@@ -90,15 +90,26 @@ Seeded users (password in .data/secrets/dev-password): gp.b86001, clinician.rr8,
 socialworker.00da, mhnurse.rgd, ig.rr8, ig.b86001. Feed clients (secret in .data/secrets/dev-client-secret):
 b86001-gp-feed, rr8-ppm-feed, rgd-care-feed, 00da-social-care-feed, platform-admin, ...
 
-Try it in another terminal, from $REPO (sign in as a GP, get a token for one patient, read the
-record, then see that read in the patient's access log):
+Try it in another terminal, from $REPO (docs/cli.md; sessions are cached owner-only in ~/.config/lcr/sessions,
+every command takes --json for scripts, exit codes 0 ok / 2 bad argument / 3 not signed in / 4 refused / 5 not found / 6 unavailable):
 
-  LCR="dotnet tools/Lcr.Cli/bin/Release/net10.0/lcr.dll"; export LCR_PASSWORD="\$(cat .data/secrets/dev-password)"
-  SESSION=\$(\$LCR signin --user gp.b86001)
-  TOKEN=\$(\$LCR token --session "\$SESSION" --nhs $EXAMPLE_NHS)
-  \$LCR record $EXAMPLE_NHS --token "\$TOKEN"
-  IG=\$(\$LCR token --session "\$(\$LCR signin --user ig.b86001)" --nhs $EXAMPLE_NHS --purpose subject-access)
-  \$LCR access-log $EXAMPLE_NHS --token "\$IG"
+  lcr() { dotnet "$REPO/tools/Lcr.Cli/bin/Release/net10.0/lcr.dll" "\$@"; }
+  export LCR_PASSWORD="\$(cat .data/secrets/dev-password)" LCR_CLIENT_SECRET="\$(cat .data/secrets/dev-client-secret)"
+  lcr health                                    # every service's readiness in one table
+  lcr signin --user gp.b86001                   # a GP at Beckett Street Surgery
+  lcr record $EXAMPLE_NHS                        # the record summary as tables (--json: the proto JSON)
+  lcr entries $EXAMPLE_NHS --category medications --page-size 5
+  lcr --profile ig signin --user ig.b86001      # an IG officer, in a second profile
+  lcr --profile ig consent opt-out $EXAMPLE_NHS --channel letter --reason "Letter ref IG/2291"
+  lcr record $EXAMPLE_NHS                        # refused now: exit code 4, PATIENT_OPTED_OUT
+  lcr --profile ig consent withdraw-opt-out $EXAMPLE_NHS --channel telephone --reason "Phoned to opt back in"
+  lcr --profile ig consent restrict $EXAMPLE_NHS --block-organisation RGD --channel letter --reason "Letter ref IG/2292"
+  lcr --profile ig access-log $EXAMPLE_NHS       # who looked: the reads above, the refusal too
+  lcr signin --client platform-admin            # the platform team's system client (audit.read, audit.review)
+  lcr audit professional gp.b86001              # everything the GP did
+  lcr review run --days 7                       # privacy review: the flagged cases
+  lcr audit verify                              # the audit hash chains are intact
+  lcr seed --patients 20                        # 20 more synthetic patients through the feed APIs (idempotent)
 EXAMPLE
 echo
 echo "Press Ctrl-C to stop everything."

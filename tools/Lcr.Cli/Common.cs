@@ -5,12 +5,18 @@ using Grpc.Net.Client;
 
 namespace Lcr.Cli;
 
+/// <summary>
+/// Helpers for simple commands that manage their own channel (kept for commands written before
+/// <see cref="Invocation"/>; new commands use <see cref="Invocation.RunAsync(ParseResult, CliEnvironment, CancellationToken, Func{Invocation, Task})"/>,
+/// which adds profiles, cached sessions and --json errors).
+/// </summary>
 internal static class Common
 {
+    /// <summary>An --address option for one command (the gateway's address is the global --address).</summary>
     public static Option<string> Address(string defaultAddress) => new("--address")
     {
         Description = "The service's gRPC address (plaintext HTTP/2).",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("LCR_ADDRESS") ?? defaultAddress,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(EnvironmentNames.Address) ?? defaultAddress,
     };
 
     public static GrpcChannel Channel(string address) => GrpcChannel.ForAddress(address);
@@ -19,28 +25,24 @@ internal static class Common
 
     public static void Print(IMessage message) => Console.WriteLine(Json.Format(message));
 
-    /// <summary>Runs a call, printing a failed status as "CODE: message" on stderr with exit code 1.</summary>
+    /// <summary>Runs a call, printing a failed status with its details and hint on stderr; returns the documented exit code.</summary>
     public static async Task<int> Call(Func<Task> call)
     {
         try
         {
             await call();
-            return 0;
+            return ExitCodes.Ok;
         }
         catch (RpcException e)
         {
-            await Console.Error.WriteLineAsync($"{e.StatusCode}: {e.Status.Detail}");
-            var status = e.GetRpcStatus();
-            var bad = status?.GetDetail<Google.Rpc.BadRequest>();
-            if (bad is not null)
-            {
-                foreach (var v in bad.FieldViolations)
-                {
-                    await Console.Error.WriteLineAsync($"  {v.Field}: {v.Description}");
-                }
-            }
-
-            return 1;
+            var failure = Failure.From(e, new FailureContext());
+            await Console.Error.WriteAsync(failure.ToText());
+            return failure.ExitCode;
+        }
+        catch (CliException e)
+        {
+            await Console.Error.WriteAsync(Failure.From(e).ToText());
+            return e.ExitCode;
         }
     }
 }

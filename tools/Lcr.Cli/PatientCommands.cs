@@ -15,9 +15,15 @@ internal static class PatientCommands
         return patient;
     }
 
+    private static Option<string> Demographics() => new("--demographics")
+    {
+        Description = "The demographics service's address (default: $LCR_DEMOGRAPHICS_ADDRESS, else http://127.0.0.1:7101).",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(EnvironmentNames.ServiceAddress("demographics")) ?? "http://127.0.0.1:7101",
+    };
+
     private static Command Get()
     {
-        var address = Common.Address("http://127.0.0.1:7101");
+        var address = Demographics();
         var nhs = new Argument<string>("nhs-number") { Description = "10-digit NHS number." };
         var command = new Command("get", "Shows a patient's demographics (DemographicsService.GetPatient).") { nhs, address };
         command.SetAction((parse, ct) => Common.Call(async () =>
@@ -33,7 +39,7 @@ internal static class PatientCommands
 
     private static Command Search()
     {
-        var address = Common.Address("http://127.0.0.1:7101");
+        var address = Demographics();
         var family = new Option<string>("--family") { Description = "Family name (any case, accents optional).", Required = true };
         var dob = new Option<string>("--dob") { Description = "Date of birth, YYYY-MM-DD.", Required = true };
         var given = new Option<string>("--given") { Description = "Start of the first given name." };
@@ -46,7 +52,7 @@ internal static class PatientCommands
         {
             if (!DateOnly.TryParseExact(parse.GetValue(dob), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
             {
-                throw new ArgumentException("--dob must be YYYY-MM-DD");
+                throw new CliException(ExitCodes.Usage, "--dob must be YYYY-MM-DD");
             }
 
             using var channel = Common.Channel(parse.GetValue(address)!);

@@ -1,14 +1,30 @@
 using System.CommandLine;
-using Lcr.Cli;
 
-var root = new RootCommand("lcr: the Leeds Care Record platform's command-line tool.");
-root.Subcommands.Add(HealthCommand.Create());
-root.Subcommands.Add(PatientCommands.Create());
-root.Subcommands.Add(DevCommands.Create());
-root.Subcommands.Add(ExportCommands.Create());
-foreach (var command in GatewayCommands.Create())
+namespace Lcr.Cli;
+
+internal static class Program
 {
-    root.Subcommands.Add(command);
-}
+    /// <summary>The command tree: one line per command group.</summary>
+    internal static RootCommand Build(CliEnvironment env)
+    {
+        var root = CliApp.Root();
+        root.Add(SessionCommands.Create(env));   // signin, signout, token
+        root.Add(RecordCommands.Create(env));    // record, entries, access-log
+        root.Add(ConsentCommands.Create(env));   // consent show|history|opt-out|withdraw-opt-out|restrict|unrestrict
+        root.Add(AuditCommands.Create(env));     // audit patient|professional|verify
+        root.Add(ReviewCommands.Create(env));    // review run|cases|case
+        root.Add(SeedCommand.Create(env));       // seed
+        root.Add(HealthCommand.Create(env));     // health
+        root.Add(ProfileCommands.Create(env));   // profile show|set|use|list
+        root.Add(PatientCommands.Create());      // patient get|search (demographics service, development only)
+        root.Add(DevCommands.Create());          // dev example-nhs-number
+        root.Add(ExportCommands.Create());       // export (subject access, FHIR R4 Bundle)
+        return root;
+    }
 
-return await root.Parse(args).InvokeAsync();
+    private static Task<int> Main(string[] args)
+    {
+        var env = CliEnvironment.FromProcess();
+        return CliApp.InvokeAsync(Build(env), args, env);
+    }
+}
