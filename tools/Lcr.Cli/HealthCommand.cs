@@ -24,7 +24,12 @@ internal static class HealthCommand
         };
         var wait = new Option<int>("--wait") { Description = "Keep asking for up to this many seconds until every service is SERVING (0: ask once)." };
         var only = new Option<bool>("--only-address") { Description = "Check only the service at --address (any service, e.g. while starting them one by one)." };
-        var service = new Option<string[]>("--service")
+        var legacy = new Option<string>("--service")
+        {
+            Description = "Compatibility with earlier scripts: check only --address, with this health service name (readiness or liveness).",
+            Hidden = true,
+        };
+        var service = new Option<string[]>("--service-address")
         {
             Description = "An internal service's address, name=url (repeatable), e.g. identity=http://127.0.0.1:7102. Default: the profile's " +
                 "services, else $LCR_<NAME>_ADDRESS, else the make run ports on the gateway's host.",
@@ -33,18 +38,19 @@ internal static class HealthCommand
         var command = new Command("health",
             "Shows every service's gRPC health (grpc.health.v1, readiness by default) in one table. Exit code 0 when all are SERVING, 6 otherwise.")
         {
-            check, wait, only, service,
+            check, wait, only, service, legacy,
         };
         command.SetAction((parse, ct) => Invocation.RunAsync(parse, env, ct, async i =>
         {
-            var targets = parse.GetValue(only)
+            var checkName = parse.GetValue(legacy) ?? parse.GetValue(check) ?? "readiness";
+            var targets = parse.GetValue(only) || parse.GetValue(legacy) is not null
                 ? [new Target("service", i.Address, i.Settings.Address.Source)]
                 : Targets(i.Settings, parse.GetValue(service) ?? []);
             var until = env.Clock.GetUtcNow().AddSeconds(parse.GetValue(wait));
             List<(Target Target, string Status, string? Detail)> results;
             while (true)
             {
-                results = [.. await Task.WhenAll(targets.Select(t => ProbeAsync(i, t, parse.GetValue(check) ?? "readiness")))];
+                results = [.. await Task.WhenAll(targets.Select(t => ProbeAsync(i, t, checkName)))];
                 if (results.All(r => r.Status == "SERVING") || env.Clock.GetUtcNow() >= until)
                 {
                     break;
@@ -67,7 +73,7 @@ internal static class HealthCommand
             }
             else
             {
-                var table = new Table { Title = new TableTitle($"Platform health ({parse.GetValue(check)})"), Border = TableBorder.Rounded };
+                var table = new Table { Title = new TableTitle($"Platform health ({checkName})"), Border = TableBorder.Rounded };
                 table.AddColumn("Service").AddColumn("Address").AddColumn("Status").AddColumn("Detail");
                 foreach (var r in results)
                 {
@@ -94,7 +100,7 @@ internal static class HealthCommand
             var eq = f.IndexOf('=', StringComparison.Ordinal);
             if (eq <= 0 || !Services.Any(s => string.Equals(s.Name, f[..eq], StringComparison.OrdinalIgnoreCase)))
             {
-                throw new CliException(ExitCodes.Usage, $"--service '{f}' must be name=url with name one of {string.Join(", ", Services.Skip(1).Select(s => s.Name))}");
+                throw new CliException(ExitCodes.Usage, $"--service-address '{f}' must be name=url with name one of {string.Join(", ", Services.Skip(1).Select(s => s.Name))}");
             }
 
             fromFlags[f[..eq]] = f[(eq + 1)..];
@@ -106,7 +112,7 @@ internal static class HealthCommand
         {
             var profile = settings.Profile.Services is { } map && map.TryGetValue(name, out var a) ? a : null;
             var fallback = new UriBuilder(gateway) { Port = gateway.Port - 7100 + port }.Uri.ToString().TrimEnd('/');
-            var r = Resolved.Pick(fromFlags.GetValueOrDefault(name), "--service", settings.Environment, EnvironmentNames.ServiceAddress(name),
+            var r = Resolved.Pick(fromFlags.GetValueOrDefault(name), "--service-address", settings.Environment, EnvironmentNames.ServiceAddress(name),
                 profile, settings.ProfileName.Value!, fallback);
             list.Add(new Target(name, r.Value!, r.Source));
         }
