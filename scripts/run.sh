@@ -97,11 +97,11 @@ every command takes --json for scripts, exit codes 0 ok / 2 bad argument / 3 not
   export LCR_PASSWORD="\$(cat .data/secrets/dev-password)" LCR_CLIENT_SECRET="\$(cat .data/secrets/dev-client-secret)"
   lcr health                                    # every service's readiness in one table
   lcr signin --user gp.b86001                   # a GP at Beckett Street Surgery
-  lcr record $EXAMPLE_NHS                        # the record summary as tables (--json: the proto JSON)
+  lcr record $EXAMPLE_NHS                       # the record summary as tables (--json: the proto JSON)
   lcr entries $EXAMPLE_NHS --category medications --page-size 5
   lcr --profile ig signin --user ig.b86001      # an IG officer, in a second profile
   lcr --profile ig consent opt-out $EXAMPLE_NHS --channel letter --reason "Letter ref IG/2291"
-  lcr record $EXAMPLE_NHS                        # refused now: exit code 4, PATIENT_OPTED_OUT
+  lcr record $EXAMPLE_NHS                       # refused now: exit code 4, PATIENT_OPTED_OUT
   lcr --profile ig consent withdraw-opt-out $EXAMPLE_NHS --channel telephone --reason "Phoned to opt back in"
   lcr --profile ig consent restrict $EXAMPLE_NHS --block-organisation RGD --channel letter --reason "Letter ref IG/2292"
   lcr --profile ig access-log $EXAMPLE_NHS       # who looked: the reads above, the refusal too
