@@ -5,7 +5,7 @@ namespace Lcr.Clients.Tests;
 /// clients/typescript and protos/ copied to a temporary directory (nothing from the
 /// working tree's node_modules, gen or dist), then <c>npm ci</c> (the pinned buf,
 /// protoc-gen-es, Connect and TypeScript from the npm registry), <c>npm run build</c>
-/// (<c>buf generate</c>, then <c>tsc</c>). One build per test class.
+/// (<c>buf generate</c>, then <c>tsc</c>).
 /// </summary>
 public sealed class TypeScriptClient : IAsyncLifetime
 {
@@ -26,7 +26,11 @@ public sealed class TypeScriptClient : IAsyncLifetime
 
     public Task DisposeAsync()
     {
-        System.IO.Directory.Delete(_root, recursive: true);
+        if (System.IO.Directory.Exists(_root))
+        {
+            System.IO.Directory.Delete(_root, recursive: true);
+        }
+
         return Task.CompletedTask;
     }
 
