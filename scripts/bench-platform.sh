@@ -5,11 +5,13 @@
 # plus the gateway scenarios), print the table, then stop only what this script started.
 #
 #   WARMUP=10 SECONDS_PER_SCENARIO=15 CALLERS=32 CONNECTIONS=4   generator settings
-#   SCENARIOS=floor,token,warm,warm-half,cold,cold-half,list      which scenarios, in order
+#   SCENARIOS=floor,token,warm,warm-half,cold,cold-half,list,upsert,audit   which scenarios, in order
 #   LCR_BENCH_PORT_BASE=7100   ports base..base+5 (gateway, demographics, identity, consent,
 #                              clinical, audit); use e.g. 7200 beside a running `make run`
 #   LCR_BENCH_USE_RUNNING=1    start nothing: load the platform already at the gateway port
 #                              (its per-caller rate limit, 100/s by default, then caps the figures)
+#   LCR_BENCH_DB_PREFIX=lcr_bench_  the benchmark's own databases; LCR_BENCH_REDIS_DB=7 its Redis database
+#   LCR_BENCH_KEEP=1           leave the platform running afterwards (profiling: dotnet-trace, more loadgen runs)
 # Results: bench/results/loadgen.json, loadgen.md, platform-resources.txt. Quote ratios to the
 # floor, not absolute figures: these machines are shared and noisy.
 set -euo pipefail
@@ -22,6 +24,17 @@ INFRA_WAS_UP=0
 if scripts/infra.sh status >/dev/null 2>&1; then INFRA_WAS_UP=1; fi
 scripts/infra.sh up
 eval "$(scripts/infra.sh env)"
+
+# The benchmark's own databases (lcr_bench_<service>) and Redis database, so it neither
+# reseeds nor reads the `make run` databases (which may hold other data, or identity keys
+# encrypted under another checkout's secrets). LCR_BENCH_DB_PREFIX=lcr_ loads those instead.
+DB_PREFIX="${LCR_BENCH_DB_PREFIX:-lcr_bench_}"
+for s in Demographics Identity Consent Clinical Audit; do
+  var="ConnectionStrings__$s"
+  export "$var=${!var/Database=lcr_/Database=$DB_PREFIX}"
+done
+BENCH_REDIS="$LCR_REDIS,defaultDatabase=${LCR_BENCH_REDIS_DB:-7}"
+export ConnectionStrings__Redis="$BENCH_REDIS"
 
 # Development secrets (scripts/dev-secrets.sh): generated once, git-ignored, never printed.
 # shellcheck source=scripts/dev-secrets.sh
@@ -114,14 +127,19 @@ cpu_seconds() { # pid: user+system CPU seconds so far
   awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null || echo "?"
 }
 declare -A CPU0=()
-for i in "${!PIDS[@]}"; do CPU0[$i]="$(cpu_seconds "${PIDS[$i]}")"; done
+PID_ARG=""
+for i in "${!PIDS[@]}"; do
+  CPU0[$i]="$(cpu_seconds "${PIDS[$i]}")"
+  PID_ARG="${PID_ARG:+$PID_ARG,}${NAMES[$i]}=${PIDS[$i]}"
+done
 
 dotnet bench/Lcr.LoadGen/bin/Release/net10.0/Lcr.LoadGen.dll \
   --gateway "$GATEWAY" --connections "${CONNECTIONS:-4}" --callers "${CALLERS:-32}" \
   --warmup "${WARMUP:-10}" --seconds "${SECONDS_PER_SCENARIO:-15}" \
-  --scenarios "${SCENARIOS:-floor,token,warm,warm-half,cold,cold-half,list}" \
-  --password-file "$SECRETS/dev-password" --pseudonym-key-file "$SECRETS/pseudonym-key" --redis "$LCR_REDIS" \
-  --out bench/results/loadgen.json | tee bench/results/loadgen.md
+  --scenarios "${SCENARIOS:-floor,token,warm,warm-half,cold,cold-half,list,upsert,audit}" \
+  --audit "http://127.0.0.1:$((BASE + 5))" --client-secret-file "$SECRETS/dev-client-secret" --internal-key-file "$SECRETS/internal-signing-key" \
+  --password-file "$SECRETS/dev-password" --pseudonym-key-file "$SECRETS/pseudonym-key" --redis "$BENCH_REDIS" \
+  ${PID_ARG:+--pids "$PID_ARG"} --out bench/results/loadgen.json | tee bench/results/loadgen.md || [ "${LCR_BENCH_KEEP:-0}" = 1 ]
 
 if [ "${#PIDS[@]}" -gt 0 ]; then
   {
@@ -135,4 +153,11 @@ if [ "${#PIDS[@]}" -gt 0 ]; then
       echo "| ${NAMES[$i]} | $hwm | $used |"
     done
   } | tee bench/results/platform-resources.txt
+fi
+
+if [ "${LCR_BENCH_KEEP:-0}" = 1 ] && [ "${#PIDS[@]}" -gt 0 ]; then
+  # For profiling: leave the platform up (run the load generator or dotnet-trace against it);
+  # stop it with kill -TERM on this script's pid.
+  echo "Platform kept running at $GATEWAY (LCR_BENCH_KEEP=1): kill -TERM $$ to stop it. Pids: ${NAMES[*]} = ${PIDS[*]}"
+  while true; do sleep 3600 & wait $!; done
 fi

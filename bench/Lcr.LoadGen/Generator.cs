@@ -26,6 +26,54 @@ internal sealed record ScenarioResult(
     double MaxMs)
 {
     public double? RatioToFloor { get; set; }
+
+    /// <summary>CPU milliseconds per completed call, per process (the platform's and the load generator's own), over the measured window.</summary>
+    public Dictionary<string, double> CpuMsPerRequest { get; init; } = [];
+
+    /// <summary>The machine's 1-minute load average at the end of the window (other tenants included).</summary>
+    public double LoadAverage { get; init; }
+}
+
+/// <summary>
+/// CPU time of processes from /proc (user + system, clock ticks), for CPU-per-request figures
+/// under a fixed load. Linux only; elsewhere every figure is absent.
+/// </summary>
+internal sealed class ProcessCpu(IReadOnlyDictionary<string, int> pids)
+{
+    private static readonly double TicksPerSecond = 100; // USER_HZ: 100 on every Linux architecture .NET runs on
+
+    public IReadOnlyDictionary<string, int> Pids { get; } = pids;
+
+    public Dictionary<string, double> Snapshot() =>
+        Pids.Select(kv => (kv.Key, Seconds: Read(kv.Value))).Where(x => x.Seconds is not null).ToDictionary(x => x.Key, x => x.Seconds!.Value);
+
+    public static double LoadAverage()
+    {
+        try
+        {
+            return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return double.NaN;
+        }
+    }
+
+    private static double? Read(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            // After the command: state is field 3; utime and stime are fields 14 and 15.
+            return (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) +
+                    long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) / TicksPerSecond;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
 }
 
 /// <summary>
@@ -34,7 +82,7 @@ internal sealed record ScenarioResult(
 /// measures from each call's scheduled start, so queueing behind a slow call counts
 /// (no coordinated omission).
 /// </summary>
-internal sealed class Generator(LoadSettings settings) : IDisposable
+internal sealed class Generator(LoadSettings settings, ProcessCpu? cpu = null) : IDisposable
 {
     private readonly Dictionary<Uri, GrpcChannel[]> _channels = [];
     private int _reportedFailure;
@@ -87,6 +135,7 @@ internal sealed class Generator(LoadSettings settings) : IDisposable
         var errors = new Dictionary<string, long>[settings.Callers];
         long counter = -1;
         long measured = 0;
+        long completedInWindow = 0;
         var start = Stopwatch.GetTimestamp();
         var measureFrom = start + (long)(settings.WarmUp.TotalSeconds * Stopwatch.Frequency);
         var stopAt = measureFrom + (long)(settings.Measure.TotalSeconds * Stopwatch.Frequency);
@@ -153,6 +202,11 @@ internal sealed class Generator(LoadSettings settings) : IDisposable
                 }
 
                 var end = Stopwatch.GetTimestamp();
+                if (end >= measureFrom)
+                {
+                    Interlocked.Increment(ref completedInWindow);
+                }
+
                 if (scheduled >= measureFrom && scheduled < stopAt)
                 {
                     if (failure is null)
@@ -175,7 +229,35 @@ internal sealed class Generator(LoadSettings settings) : IDisposable
             }
         }
 
+        // CPU of each process from the start of the measured window until the last call ends,
+        // divided by the calls that ended in that span.
+        var cpuBefore = Task.Run(async () =>
+        {
+            var wait = measureFrom - Stopwatch.GetTimestamp();
+            if (wait > 0)
+            {
+                await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency));
+            }
+
+            return cpu?.Snapshot();
+        });
         await Task.WhenAll(Enumerable.Range(0, settings.Callers).Select(c => Task.Run(() => Caller(c))));
+        var before = await cpuBefore;
+        var after = cpu?.Snapshot();
+        var completed = Interlocked.Read(ref completedInWindow);
+        var cpuPerRequest = new Dictionary<string, double>();
+        if (before is not null && after is not null && completed > 0)
+        {
+            foreach (var (k, v) in after)
+            {
+                if (before.TryGetValue(k, out var b))
+                {
+                    cpuPerRequest[k] = Math.Round((v - b) * 1000 / completed, 3);
+                }
+            }
+
+            cpuPerRequest["total"] = Math.Round(cpuPerRequest.Values.Sum(), 3);
+        }
 
         var all = new LongHistogram(60_000_000L, 3);
         foreach (var h in histograms)
@@ -198,7 +280,11 @@ internal sealed class Generator(LoadSettings settings) : IDisposable
         return new ScenarioResult(name, description, pacedRate, ok, byStatus.Values.Sum(), byStatus, Math.Round(seconds, 2),
             Math.Round(ok / seconds, 1),
             Ms(() => all.GetValueAtPercentile(50)), Ms(() => all.GetValueAtPercentile(90)), Ms(() => all.GetValueAtPercentile(99)),
-            Ms(() => all.GetValueAtPercentile(99.9)), Ms(all.GetMaxValue));
+            Ms(() => all.GetValueAtPercentile(99.9)), Ms(all.GetMaxValue))
+        {
+            CpuMsPerRequest = cpuPerRequest,
+            LoadAverage = ProcessCpu.LoadAverage(),
+        };
     }
 
     public void Dispose()

@@ -3,6 +3,9 @@ using System.Text;
 using System.Text.Json;
 using Google.Protobuf;
 using Grpc.Core;
+using Google.Protobuf.WellKnownTypes;
+using Lcr.Audit.V1;
+using Lcr.Clinical.V1;
 using Lcr.Common.V1;
 using Lcr.Gateway.V1;
 using Lcr.Identity.V1;
@@ -15,8 +18,10 @@ using StackExchange.Redis;
 
 // Platform load benchmark (issue 9). Usage (all optional):
 //   --gateway http://127.0.0.1:7100  --connections 4  --callers 32  --warmup 10  --seconds 15
-//   --max-requests 2000000  --scenarios floor,token,warm,warm-half,cold,cold-half,list
+//   --max-requests 2000000  --scenarios floor,token,warm,warm-half,cold,cold-half,list,upsert,audit
 //   --user gp.b86001  --password-file .data/secrets/dev-password
+//   --feed b86001-gp-feed  --client-secret-file .data/secrets/dev-client-secret  --batch 10   (upsert)
+//   --audit http://127.0.0.1:7105  --internal-key-file .data/secrets/internal-signing-key   (audit)
 //   --pseudonym-key-file .data/secrets/pseudonym-key  --redis "$LCR_REDIS"  --out bench/results/loadgen.json
 var options = Options.Parse(args);
 var settings = new LoadSettings(options.Int("connections", 4), options.Int("callers", 32),
@@ -35,7 +40,11 @@ var patients = SyntheticCohort.Patients
     .ToArray();
 var warmPatients = patients.Take(4).ToArray();
 
-using var generator = new Generator(settings);
+// --pids identity=123,gateway=456: CPU per request of each platform process (and of this one).
+var pids = options.Str("pids", "").Split(',', StringSplitOptions.RemoveEmptyEntries)
+    .Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => int.Parse(p[1], CultureInfo.InvariantCulture));
+pids["loadgen"] = Environment.ProcessId;
+using var generator = new Generator(settings, new ProcessCpu(pids));
 var results = new List<ScenarioResult>();
 await using var floor = await EchoFloor.StartAsync();
 
@@ -58,15 +67,16 @@ if (platformScenarios.Length > 0)
     var user = options.Str("user", "gp.b86001");
     var setupChannel = generator.Channels(gateway)[0];
     var identity = new IdentityService.IdentityServiceClient(setupChannel);
-    var session = (await identity.SignInAsync(new SignInRequest { UserName = user, Password = password }, deadline: DateTime.UtcNow + deadline)).SessionToken;
+    // Set-up calls are retried while a freshly started platform warms up (JIT, pools, first key fetch).
+    var session = (await SetUpAsync(() => identity.SignInAsync(new SignInRequest { UserName = user, Password = password }, deadline: DateTime.UtcNow + deadline).ResponseAsync)).SessionToken;
     var sessionHeaders = BearerToken.Metadata(session);
 
     // One access token per patient, issued before any measurement (10 minutes' lifetime).
     var tokens = new Dictionary<string, Metadata>();
     foreach (var nhs in patients)
     {
-        var t = await identity.IssueAccessTokenAsync(new IssueAccessTokenRequest { NhsNumber = nhs, Purpose = PurposeOfUse.DirectCare },
-            sessionHeaders, DateTime.UtcNow + deadline);
+        var t = await SetUpAsync(() => identity.IssueAccessTokenAsync(new IssueAccessTokenRequest { NhsNumber = nhs, Purpose = PurposeOfUse.DirectCare },
+            sessionHeaders, DateTime.UtcNow + deadline).ResponseAsync);
         tokens[nhs] = BearerToken.Metadata(t.AccessToken);
     }
 
@@ -122,6 +132,57 @@ if (platformScenarios.Length > 0)
 
     Task Evict(long n) => redis!.GetDatabase().KeyDeleteAsync($"lcr:clinical:{{{pseudonyms!.Pseudonym(patients[n % patients.Length])}}}:summary");
 
+    // Contributions go to patients of other practices, so the read scenarios' records do not grow.
+    var feedPatients = SyntheticCohort.Patients
+        .Select((p, i) => (p, i))
+        .Where(x => x.p.PracticeOds != "B86001" && x.i > 5)
+        .Select(x => x.p.NhsNumber)
+        .ToArray();
+    var batch = options.Int("batch", 10);
+    var runId = Guid.NewGuid().ToString("N")[..8];
+    Metadata? feedHeaders = null;
+    if (platformScenarios.Contains("upsert"))
+    {
+        var secret = (await File.ReadAllTextAsync(options.Str("client-secret-file", ".data/secrets/dev-client-secret"))).Trim();
+        var system = await SetUpAsync(() => identity.IssueSystemTokenAsync(new IssueSystemTokenRequest
+        {
+            ClientId = options.Str("feed", "b86001-gp-feed"), ClientSecret = secret, Scopes = { "record.contribute" },
+        }, deadline: DateTime.UtcNow + deadline).ResponseAsync);
+        feedHeaders = BearerToken.Metadata(system.SystemToken);
+    }
+
+    var upsert = new Method<UpsertEntriesRequest, UpsertEntriesResponse>(MethodType.Unary, ClinicalRecordService.Descriptor.FullName, "UpsertEntries",
+        Marshallers.Create(m => m.ToByteArray(), UpsertEntriesRequest.Parser.ParseFrom), Marshallers.Create(m => m.ToByteArray(), UpsertEntriesResponse.Parser.ParseFrom));
+
+    UpsertEntriesRequest Batch(long n)
+    {
+        var nhs = feedPatients[n % feedPatients.Length];
+        var request = new UpsertEntriesRequest { SourceSystem = "SystmOne" };
+        for (var k = 0; k < batch; k++)
+        {
+            request.Entries.Add(new EntryContribution
+            {
+                Entry = new Entry
+                {
+                    NhsNumber = nhs,
+                    Category = RecordCategory.TestResults,
+                    Code = new CodedConcept { System = "http://snomed.info/sct", Code = "1107481000000106", Display = "Haemoglobin A1c level - IFCC standardised" },
+                    Provenance = new Provenance { SourceEntryId = $"loadgen-{runId}-{n}-{k}" },
+                    TestResult = new TestResult
+                    {
+                        Quantity = new Quantity { Value = 40 + (n % 20), Unit = "mmol/mol" },
+                        ReferenceRange = new ReferenceRange { Text = "20-41 mmol/mol" },
+                        AbnormalFlag = AbnormalFlag.Normal,
+                        EffectiveTime = Timestamp.FromDateTime(DateTime.UtcNow.AddHours(-1)),
+                        Status = ResultStatus.Final,
+                    },
+                },
+            });
+        }
+
+        return request;
+    }
+
     ScenarioResult? warm = null, cold = null;
     foreach (var s in platformScenarios)
     {
@@ -157,6 +218,13 @@ if (platformScenarios.Length > 0)
                             new ListRecordEntriesRequest { NhsNumber = nhs, Category = RecordCategory.Medications, PageSize = 20 }).ResponseAsync;
                     });
                 break;
+            case "upsert":
+                await Run("upsert", $"UpsertEntries through the gateway as the feed client, {batch} new test results per batch ({feedPatients.Length} patients of other practices in rotation; committed, summary cache invalidated)", gateway,
+                    (inv, n) => inv.AsyncUnaryCall(upsert, null, new CallOptions(feedHeaders, DateTime.UtcNow + deadline), Batch(n)).ResponseAsync);
+                break;
+            case "audit":
+                // Not a platform scenario: measured below, straight to the audit service.
+                break;
             default:
                 Console.Error.WriteLine($"loadgen: skipping scenario '{s}' (unknown, or needs the one before it)");
                 break;
@@ -164,6 +232,44 @@ if (platformScenarios.Length > 0)
     }
 
     redis?.Dispose();
+}
+
+// Audit appends: RecordEvents straight to the audit service (as the gateway calls it on every
+// read: one view event per call, committed before the reply), signed with the gateway's internal credential.
+if (wanted.Contains("audit"))
+{
+    var auditAddress = new Uri(options.Str("audit", "http://127.0.0.1:7105"));
+    var key = Convert.FromBase64String((await File.ReadAllTextAsync(options.Str("internal-key-file", ".data/secrets/internal-signing-key"))).Trim());
+    var credentials = new InternalCredentials(key, "gateway", ["gateway"]);
+    var gatewayActor = new Actor { Kind = ActorKind.Platform, Id = "gateway", Organisation = new OrganisationReference { OdsCode = "LCR" } };
+    var viewer = new Actor
+    {
+        Kind = ActorKind.Professional, Id = "loadgen-viewer", DisplayName = "Load generator", RoleCode = "R8000",
+        Organisation = new OrganisationReference { OdsCode = "B86001" },
+    };
+    var record = new Method<RecordEventsRequest, RecordEventsResponse>(MethodType.Unary, AuditService.Descriptor.FullName, "RecordEvents",
+        Marshallers.Create(m => m.ToByteArray(), RecordEventsRequest.Parser.ParseFrom), Marshallers.Create(m => m.ToByteArray(), RecordEventsResponse.Parser.ParseFrom));
+    await Run("audit", "RecordEvents straight to the audit service, one view event per call (committed: group commit, fsync on)", auditAddress,
+        (inv, n) => inv.AsyncUnaryCall(record, null, new CallOptions(credentials.For(gatewayActor), DateTime.UtcNow + deadline), new RecordEventsRequest
+        {
+            Events =
+            {
+                new AuditEvent
+                {
+                    EventId = Guid.CreateVersion7().ToString(),
+                    OccurrenceTime = Timestamp.FromDateTime(DateTime.UtcNow),
+                    Action = AuditAction.ViewSummary,
+                    Outcome = AuditOutcome.Permitted,
+                    Actor = viewer,
+                    CallingSystem = gatewayActor,
+                    NhsNumber = patients[n % patients.Length],
+                    PurposeOfUse = PurposeOfUse.DirectCare,
+                    CareRelationshipId = "loadgen",
+                    AccessTokenId = "loadgen-" + n.ToString(CultureInfo.InvariantCulture),
+                    ReturnedCategories = { RecordCategory.Problems, RecordCategory.Medications },
+                },
+            },
+        }).ResponseAsync);
 }
 
 if (floorResult is not null)
@@ -205,6 +311,25 @@ foreach (var r in results)
         $"| {r.Name} | {(r.PacedRate is { } p ? p.ToString("F0", CultureInfo.InvariantCulture) : "—")} | {r.RequestsPerSecond:F0} | {(r.RatioToFloor is { } x ? x.ToString("F3", CultureInfo.InvariantCulture) : "—")} | {r.P50Ms:F2} | {r.P90Ms:F2} | {r.P99Ms:F2} | {r.P999Ms:F2} | {r.MaxMs:F2} | {r.Requests} | {errs} |");
 }
 
+// CPU per request: what each process spent per completed call over the measured window, and the
+// same as a multiple of the floor's (client and server in one process), the comparable figure.
+var processes = results.SelectMany(r => r.CpuMsPerRequest.Keys).Distinct().OrderBy(k => k == "total" ? 2 : k == "loadgen" ? 1 : 0).ThenBy(k => k).ToList();
+if (processes.Count > 0)
+{
+    var floorCpu = floorResult?.CpuMsPerRequest.GetValueOrDefault("loadgen");
+    md.AppendLine();
+    md.AppendLine(CultureInfo.InvariantCulture, $"CPU ms per request, by process ({(floorCpu is > 0 ? $"floor: {floorCpu:F3} ms per echo, client and server" : "no floor")}):");
+    md.AppendLine();
+    md.AppendLine("| scenario | load avg | " + string.Join(" | ", processes) + " | total × floor CPU |");
+    md.AppendLine("|---|---:|" + string.Concat(Enumerable.Repeat("---:|", processes.Count)) + "---:|");
+    foreach (var r in results)
+    {
+        var cells = processes.Select(k => r.CpuMsPerRequest.TryGetValue(k, out var v) ? v.ToString("F3", CultureInfo.InvariantCulture) : "—");
+        var times = floorCpu is > 0 && r.CpuMsPerRequest.TryGetValue("total", out var t) ? (t / floorCpu.Value).ToString("F1", CultureInfo.InvariantCulture) : "—";
+        md.AppendLine(CultureInfo.InvariantCulture, $"| {r.Name} | {r.LoadAverage:F1} | {string.Join(" | ", cells)} | {times} |");
+    }
+}
+
 Console.WriteLine(md.ToString());
 Console.Error.WriteLine($"loadgen: results written to {outFile}");
 return results.Any(r => r.Requests == 0) ? 1 : 0;
@@ -217,6 +342,22 @@ async Task<ScenarioResult> Run(string name, string description, Uri address, Fun
     Console.Error.WriteLine($"loadgen:   {r.RequestsPerSecond:F0}/s, p50 {r.P50Ms:F2} ms, p99 {r.P99Ms:F2} ms, errors {r.Errors} {string.Join(", ", r.ErrorsByStatus.Select(kv => kv.Key + " " + kv.Value))}");
     results.Add(r);
     return r;
+}
+
+static async Task<T> SetUpAsync<T>(Func<Task<T>> call)
+{
+    for (var attempt = 1; ; attempt++)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (RpcException e) when (attempt < 12 && e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+        {
+            Console.Error.WriteLine($"loadgen: set-up call failed ({e.StatusCode}), retrying while the platform warms up");
+            await Task.Delay(TimeSpan.FromSeconds(5));
+        }
+    }
 }
 
 static string CpuModel()

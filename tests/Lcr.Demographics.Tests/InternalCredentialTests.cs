@@ -77,6 +77,55 @@ public class InternalCredentialTests(CredentialedDemographicsHost host) : IClass
     }
 
     [Fact]
+    public async Task A_verified_credential_is_refused_once_it_expires_although_it_was_remembered()
+    {
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        var credentials = new InternalCredentials(CredentialedDemographicsHost.Key, "gateway", ["gateway"], clock);
+        var token = credentials.Issue(Feed);
+        Assert.Equal("pas-feed", (await credentials.VerifyAsync(token)).Actor.Id);
+        Assert.Equal("pas-feed", (await credentials.VerifyAsync(token)).Actor.Id);
+
+        clock.Now += TimeSpan.FromMinutes(3); // lifetime 2 minutes, 30 s skew
+        var e = await Assert.ThrowsAsync<UnauthenticatedException>(() => credentials.VerifyAsync(token));
+        Assert.Equal("INTERNAL_CREDENTIAL_INVALID", e.Reason);
+    }
+
+    [Fact]
+    public async Task A_tampered_copy_of_a_remembered_credential_is_refused()
+    {
+        var credentials = Signer();
+        var token = credentials.Issue(Feed);
+        await credentials.VerifyAsync(token);
+        var parts = token.Split('.');
+        var payload = System.Text.Encoding.UTF8.GetString(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.DecodeBytes(parts[1]))
+            .Replace("pas-feed", "pas-fee2", StringComparison.Ordinal);
+        var forged = $"{parts[0]}.{Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(payload)}.{parts[2]}";
+        await Assert.ThrowsAsync<UnauthenticatedException>(() => credentials.VerifyAsync(forged));
+        await Assert.ThrowsAsync<UnauthenticatedException>(() => credentials.VerifyAsync(token[..^2]));
+    }
+
+    [Fact]
+    public async Task A_remembered_credential_yields_the_signed_actor_even_if_a_caller_changed_an_earlier_copy()
+    {
+        var credentials = Signer();
+        var token = credentials.Issue(Feed);
+        var first = (await credentials.VerifyAsync(token)).Actor;
+        first.Id = "changed-by-a-caller";
+        first.Organisation.OdsCode = "XXX";
+        var (caller, second) = await credentials.VerifyAsync(token);
+        Assert.Equal("gateway", caller);
+        Assert.Equal("pas-feed", second.Id);
+        Assert.Equal("RR8", second.Organisation.OdsCode);
+    }
+
+    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = now;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
+
+    [Fact]
     public async Task Health_stays_open_for_kubernetes_probes()
     {
         var reply = await new Health.HealthClient(host.Channel).CheckAsync(new HealthCheckRequest { Service = "readiness" });

@@ -29,11 +29,13 @@ public sealed class InternalCredentials
     public const string Audience = "lcr-internal";
     private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan Reuse = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Skew = TimeSpan.FromSeconds(30);
 
     private readonly SymmetricSecurityKey _key;
     private readonly SigningCredentials _signing;
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
     private readonly ConcurrentDictionary<string, (string Token, DateTimeOffset Expires)> _issued = new();
+    private readonly ConcurrentDictionary<string, Verified> _verified = new(StringComparer.Ordinal);
     private readonly TimeProvider _clock;
 
     public InternalCredentials(byte[] key, string serviceName, IReadOnlyCollection<string> allowedCallers, TimeProvider? clock = null)
@@ -118,13 +120,32 @@ public sealed class InternalCredentials
         return token;
     }
 
-    /// <summary>Verifies a credential; returns the calling service and actor, or throws UNAUTHENTICATED.</summary>
+    /// <summary>
+    /// Verifies a credential; returns the calling service and actor, or throws UNAUTHENTICATED.
+    /// <para>
+    /// A credential whose signature, issuer, audience and type were verified is remembered by
+    /// its exact text until it expires (the gateway reuses one for a minute, so most calls
+    /// present one already verified): a repeat costs a dictionary lookup and the lifetime
+    /// check, which runs on every call, cached or not. Any other text, a tampered copy
+    /// included, is a different key and is verified in full.
+    /// </para>
+    /// </summary>
     public async Task<(string Caller, Actor Actor)> VerifyAsync(string? token)
     {
         if (string.IsNullOrEmpty(token))
         {
             throw new UnauthenticatedException("INTERNAL_CREDENTIAL_MISSING",
                 "Internal services accept calls only from the platform gateway (no internal credential).");
+        }
+
+        if (_verified.TryGetValue(token, out var known))
+        {
+            if (known.IsCurrent(_clock.GetUtcNow().UtcDateTime))
+            {
+                return (known.Caller, known.Actor.Clone());
+            }
+
+            _verified.TryRemove(token, out _);
         }
 
         var result = await _handler.ValidateTokenAsync(token, new TokenValidationParameters
@@ -134,7 +155,7 @@ public sealed class InternalCredentials
             IssuerSigningKey = _key,
             ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
             ValidTypes = ["lcr-internal+jwt"],
-            ClockSkew = TimeSpan.FromSeconds(30),
+            ClockSkew = Skew,
             RequireExpirationTime = true,
             RequireSignedTokens = true,
             LifetimeValidator = (nbf, exp, _, p) =>
@@ -158,7 +179,23 @@ public sealed class InternalCredentials
             Organisation = new OrganisationReference { OdsCode = claims.FindFirst("org")?.Value ?? string.Empty },
             RoleCode = claims.FindFirst("role")?.Value ?? string.Empty,
         };
+        if (result.SecurityToken is JsonWebToken jwt)
+        {
+            if (_verified.Count > 10_000)
+            {
+                _verified.Clear();
+            }
+
+            _verified[token] = new Verified(result.Issuer, actor.Clone(), jwt.ValidTo, jwt.ValidFrom == DateTime.MinValue ? null : jwt.ValidFrom);
+        }
+
         return (result.Issuer, actor);
+    }
+
+    /// <summary>A verified credential: who sent it, for whom, and the lifetime checked on every use.</summary>
+    private sealed record Verified(string Caller, Actor Actor, DateTime Expires, DateTime? NotBefore)
+    {
+        public bool IsCurrent(DateTime now) => Expires + Skew > now && (NotBefore is not { } n || n - Skew <= now);
     }
 }
 

@@ -135,10 +135,22 @@ public static class ServiceDefaultsExtensions
             var dsb = new NpgsqlDataSourceBuilder(cs);
             dsb.ConnectionStringBuilder.IncludeErrorDetail = false; // error details can echo key values
             dsb.ConnectionStringBuilder.ApplicationName ??= "lcr-" + sp.GetRequiredService<ServiceIdentity>().Name;
+            // Prepare the statements a service repeats (every read's primary-key lookups) after
+            // their second use, so PostgreSQL plans them once per connection instead of on every
+            // call; a connection string that sets its own value keeps it.
+            if (dsb.ConnectionStringBuilder.MaxAutoPrepare == 0)
+            {
+                dsb.ConnectionStringBuilder.MaxAutoPrepare = 64;
+                dsb.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+            }
+
             dsb.EnableDynamicJson();
             return new DataSourceHolder<TContext>(dsb.Build());
         });
-        builder.Services.AddDbContext<TContext>((sp, o) => o
+
+        // Pooled contexts: a request leases a reset DbContext instead of building one (and its
+        // scoped EF services) from the container on every call.
+        builder.Services.AddDbContextPool<TContext>((sp, o) => o
             .UseNpgsql(sp.GetRequiredService<DataSourceHolder<TContext>>().DataSource)
             .UseSnakeCaseNamingConvention());
         builder.Services.AddHealthChecks().AddDbContextCheck<TContext>("postgres", tags: [ReadyTag]);
