@@ -1,0 +1,228 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Lcr.Testing.Platform;
+
+namespace Lcr.Cli.Tests;
+
+/// <summary>Starts the real-process platform once for the end-to-end tests of the real `lcr` process.</summary>
+public sealed class LcrPlatformFixture : IAsyncLifetime
+{
+    public RealPlatform Platform { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Platform = await RealPlatform.StartAsync();
+
+    public async Task DisposeAsync() => await Platform.DisposeAsync();
+}
+
+/// <summary>
+/// The real `lcr` process (dotnet tools/Lcr.Cli/bin/&lt;Configuration&gt;/net10.0/lcr.dll) against the
+/// real-process platform, configured only through its environment and profile file, as the
+/// examples `make run` prints use it.
+/// </summary>
+public sealed class EndToEndTests(LcrPlatformFixture fixture) : IClassFixture<LcrPlatformFixture>, IDisposable
+{
+    private const string Example = "9990000018"; // the make run example patient, registered at Beckett Street Surgery
+    private readonly string _home = Directory.CreateTempSubdirectory("lcr-e2e-").FullName;
+
+    public void Dispose() => Directory.Delete(_home, recursive: true);
+
+    private sealed record Run(int ExitCode, string Out, string Error)
+    {
+        public JsonElement Json => JsonDocument.Parse(Out).RootElement;
+        public JsonElement ErrorJson => JsonDocument.Parse(Error).RootElement.GetProperty("error");
+        public override string ToString() => $"exit {ExitCode}\nstdout:\n{Out}\nstderr:\n{Error}";
+    }
+
+    private async Task<Run> Lcr(params string[] args)
+    {
+        var dll = Path.Combine(RealPlatform.RepositoryRoot, "tools", "Lcr.Cli", "bin", RealPlatform.Configuration, "net10.0", "lcr.dll");
+        Assert.True(File.Exists(dll), $"{dll} is missing: run `dotnet build lcr-platform.sln -c {RealPlatform.Configuration}` first");
+        var p = fixture.Platform;
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(dll);
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("LCR_", StringComparison.Ordinal)).ToList())
+        {
+            start.Environment.Remove(name);
+        }
+
+        start.Environment["HOME"] = _home;
+        start.Environment["XDG_CONFIG_HOME"] = Path.Combine(_home, ".config");
+        start.Environment["LCR_ADDRESS"] = p.GatewayAddress;
+        start.Environment["LCR_PASSWORD"] = p.SeedPassword;
+        start.Environment["LCR_CLIENT_SECRET"] = p.SeedClientSecret;
+        start.Environment["LCR_TIMEOUT"] = "60";
+        foreach (var s in new[] { PlatformService.Identity, PlatformService.Demographics, PlatformService.Consent, PlatformService.Clinical, PlatformService.Audit })
+        {
+            start.Environment[$"LCR_{s.ToString().ToUpperInvariant()}_ADDRESS"] = p.AddressOf(s);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return new Run(process.ExitCode, await stdout, await stderr);
+    }
+
+    private static void Ok(Run r) => Assert.True(r.ExitCode == 0, r.ToString());
+
+    [Fact]
+    public async Task Gp_and_ig_officer_story_from_sign_in_to_verified_audit_chains()
+    {
+        var health = await Lcr("health", "--json");
+        Ok(health);
+        Assert.True(health.Json.GetProperty("allServing").GetBoolean());
+        Assert.Equal(6, health.Json.GetProperty("services").GetArrayLength());
+
+        // A GP signs in once; later commands use the cached session (owner-only file).
+        var signin = await Lcr("signin", "--user", "gp.b86001");
+        Ok(signin);
+        Assert.Contains("Dr Priya Shah", signin.Out);
+        var cache = Path.Combine(_home, ".config", "lcr", "sessions", "default.json");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(cache));
+
+        var token = await Lcr("token", Example);
+        Ok(token);
+        Assert.Equal(3, token.Out.Trim().Split('.').Length);
+
+        var table = await Lcr("record", Example);
+        Ok(table);
+        Assert.Contains("999 000 0018", table.Out);
+        Assert.Contains("Active problems", table.Out);
+
+        var json = await Lcr("record", Example, "--json");
+        Ok(json);
+        Assert.Equal(Example, json.Json.GetProperty("patient").GetProperty("nhsNumber").GetString());
+        Assert.NotEmpty(json.Json.GetProperty("activeProblems").EnumerateArray());
+
+        var withToken = await Lcr("record", Example, "--token", token.Out.Trim(), "--json", "--category", "allergies");
+        Ok(withToken);
+
+        var page = await Lcr("entries", Example, "--category", "medications", "--page-size", "2", "--json");
+        Ok(page);
+        Assert.Equal(2, page.Json.GetProperty("entries").GetArrayLength());
+        Assert.NotEmpty(page.Json.GetProperty("nextPageToken").GetString()!);
+        var all = await Lcr("entries", Example, "--category", "medications", "--all", "--json");
+        Ok(all);
+        Assert.True(all.Json.GetProperty("entries").GetArrayLength() > 2);
+
+        // The IG officer, in a second profile, records an opt-out: the GP is refused; then withdraws it.
+        Ok(await Lcr("--profile", "ig", "signin", "--user", "ig.b86001"));
+        var optOut = await Lcr("--profile", "ig", "consent", "opt-out", Example, "--channel", "letter", "--reason", "Letter ref IG/2291", "--json");
+        Ok(optOut);
+        Assert.True(optOut.Json.GetProperty("changed").GetBoolean());
+        var refused = await Lcr("record", Example);
+        Assert.Equal(ExitCodes.PermissionDenied, refused.ExitCode);
+        Assert.Contains("PATIENT_OPTED_OUT", refused.Error);
+        Assert.Contains("opted out", refused.Error);
+        Ok(await Lcr("--profile", "ig", "consent", "withdraw-opt-out", Example, "--channel", "telephone", "--reason", "Phoned to opt back in"));
+        Ok(await Lcr("record", Example));
+
+        var restrict = await Lcr("--profile", "ig", "consent", "restrict", Example, "--block-organisation", "RGD",
+            "--channel", "letter", "--reason", "Letter ref IG/2292", "--json");
+        Ok(restrict);
+        var restrictionId = restrict.Json.GetProperty("restriction").GetProperty("id").GetString();
+        var shown = await Lcr("--profile", "ig", "consent", "show", Example, "--json");
+        Ok(shown);
+        Assert.Contains(shown.Json.GetProperty("consent").GetProperty("restrictions").EnumerateArray(),
+            r => r.GetProperty("id").GetString() == restrictionId);
+
+        // The access log shows the GP's reads and the refusal.
+        var log = await Lcr("--profile", "ig", "access-log", Example, "--json");
+        Ok(log);
+        var lines = log.Json.GetProperty("entries").EnumerateArray().ToList();
+        Assert.Contains(lines, l => l.GetProperty("viewerName").GetString() == "Dr Priya Shah" &&
+            l.GetProperty("action").GetString() == "AUDIT_ACTION_VIEW_SUMMARY" && l.GetProperty("outcome").GetString() == "AUDIT_OUTCOME_PERMITTED");
+        Assert.Contains(lines, l => l.GetProperty("outcome").GetString() == "AUDIT_OUTCOME_DENIED");
+        var byPatient = await Lcr("--profile", "ig", "audit", "patient", Example, "--action", "consent-change", "--json");
+        Ok(byPatient);
+        Assert.True(byPatient.Json.GetProperty("events").GetArrayLength() >= 3);
+
+        // The platform team: audit by professional (by user name), privacy review, chain verification.
+        Ok(await Lcr("signin", "--client", "platform-admin"));
+        var byGp = await Lcr("audit", "professional", "gp.b86001", "--json");
+        Ok(byGp);
+        Assert.Contains(byGp.Json.GetProperty("events").EnumerateArray(), e => e.GetProperty("action").GetString() == "AUDIT_ACTION_VIEW_SUMMARY");
+        var review = await Lcr("review", "run", "--days", "1");
+        Ok(review);
+        Assert.Contains("Privacy review", review.Out);
+        Ok(await Lcr("review", "cases", "--json"));
+        var verify = await Lcr("audit", "verify", "--json");
+        Ok(verify);
+        Assert.True(verify.Json.GetProperty("intact").GetBoolean());
+        Assert.True(long.Parse(verify.Json.GetProperty("eventsVerified").GetString()!, System.Globalization.CultureInfo.InvariantCulture) > 0);
+    }
+
+    [Fact]
+    public async Task Seed_contributes_through_the_feed_apis_and_a_second_run_changes_nothing()
+    {
+        var first = await Lcr("seed", "--patients", "3", "--json");
+        Ok(first);
+        Assert.Equal(3, first.Json.GetProperty("patientsCreated").GetInt32());
+        var created = first.Json.GetProperty("entriesCreated").GetInt32();
+        Assert.True(created >= 12, first.Out);
+
+        var second = await Lcr("seed", "--patients", "3", "--json");
+        Ok(second);
+        Assert.Equal(0, second.Json.GetProperty("patientsCreated").GetInt32());
+        Assert.Equal(0, second.Json.GetProperty("entriesCreated").GetInt32());
+        Assert.Equal(created, second.Json.GetProperty("entriesUnchanged").GetInt32());
+
+        // The practice's GP can read a seeded patient (registered-GP relationship from the feed).
+        Ok(await Lcr("signin", "--user", "gp.b86001"));
+        var record = await Lcr("record", first.Json.GetProperty("firstNhsNumber").GetString()!, "--json");
+        Ok(record);
+        Assert.Contains(record.Json.GetProperty("activeProblems").EnumerateArray(),
+            e => e.GetProperty("code").GetProperty("display").GetString() == "Hypertensive disorder, systemic arterial");
+    }
+
+    [Fact]
+    public async Task Bad_nhs_number_exits_2_naming_the_field()
+    {
+        Ok(await Lcr("signin", "--user", "gp.b86001"));
+
+        var r = await Lcr("record", "12345", "--json");
+
+        Assert.Equal(ExitCodes.Usage, r.ExitCode);
+        Assert.Equal("INVALID_ARGUMENT", r.ErrorJson.GetProperty("code").GetString());
+        Assert.Contains(r.ErrorJson.GetProperty("fieldViolations").EnumerateArray(), v => v.GetProperty("field").GetString() == "nhs_number");
+        Assert.Empty(r.Out);
+    }
+
+    [Fact]
+    public async Task Garbage_token_exits_3_and_says_how_to_get_a_new_one()
+    {
+        var r = await Lcr("record", Example, "--token", "not-a-token");
+
+        Assert.Equal(ExitCodes.Unauthenticated, r.ExitCode);
+        Assert.Contains("UNAUTHENTICATED", r.Error);
+        Assert.Contains($"lcr token {Example}", r.Error);
+
+        var json = await Lcr("record", Example, "--token", "not-a-token", "--json");
+        Assert.Equal(ExitCodes.Unauthenticated, json.ExitCode);
+        Assert.StartsWith("TOKEN_", json.ErrorJson.GetProperty("reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Not_signed_in_exits_3_and_names_the_sign_in_command()
+    {
+        var r = await Lcr("record", Example);
+
+        Assert.Equal(ExitCodes.Unauthenticated, r.ExitCode);
+        Assert.Contains("lcr signin --user", r.Error);
+    }
+}
