@@ -81,6 +81,7 @@ public sealed class EndToEndTests(LcrPlatformFixture fixture) : IClassFixture<Lc
     private static void Ok(Run r) => Assert.True(r.ExitCode == 0, r.ToString());
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task Gp_and_ig_officer_story_from_sign_in_to_verified_audit_chains()
     {
         var health = await Lcr("health", "--json");
@@ -165,29 +166,6 @@ public sealed class EndToEndTests(LcrPlatformFixture fixture) : IClassFixture<Lc
         Ok(verify);
         Assert.True(verify.Json.GetProperty("intact").GetBoolean());
         Assert.True(long.Parse(verify.Json.GetProperty("eventsVerified").GetString()!, System.Globalization.CultureInfo.InvariantCulture) > 0);
-    }
-
-    [Fact]
-    public async Task Seed_contributes_through_the_feed_apis_and_a_second_run_changes_nothing()
-    {
-        var first = await Lcr("seed", "--patients", "3", "--json");
-        Ok(first);
-        Assert.Equal(3, first.Json.GetProperty("patientsCreated").GetInt32());
-        var created = first.Json.GetProperty("entriesCreated").GetInt32();
-        Assert.True(created >= 12, first.Out);
-
-        var second = await Lcr("seed", "--patients", "3", "--json");
-        Ok(second);
-        Assert.Equal(0, second.Json.GetProperty("patientsCreated").GetInt32());
-        Assert.Equal(0, second.Json.GetProperty("entriesCreated").GetInt32());
-        Assert.Equal(created, second.Json.GetProperty("entriesUnchanged").GetInt32());
-
-        // The practice's GP can read a seeded patient (registered-GP relationship from the feed).
-        Ok(await Lcr("signin", "--user", "gp.b86001"));
-        var record = await Lcr("record", first.Json.GetProperty("firstNhsNumber").GetString()!, "--json");
-        Ok(record);
-        Assert.Contains(record.Json.GetProperty("activeProblems").EnumerateArray(),
-            e => e.GetProperty("code").GetProperty("display").GetString() == "Hypertensive disorder, systemic arterial");
     }
 
     [Fact]
