@@ -113,28 +113,8 @@ internal sealed record Failure(
         return new JsonObject { ["error"] = error }.ToJsonString(JsonOut.Compact);
     }
 
-    /// <summary>INVALID_ARGUMENT, PERMISSION_DENIED, ...: the canonical names scripts and docs use.</summary>
-    public static string ScreamingCase(StatusCode code) => code switch
-    {
-        StatusCode.OK => "OK",
-        StatusCode.Cancelled => "CANCELLED",
-        StatusCode.Unknown => "UNKNOWN",
-        StatusCode.InvalidArgument => "INVALID_ARGUMENT",
-        StatusCode.DeadlineExceeded => "DEADLINE_EXCEEDED",
-        StatusCode.NotFound => "NOT_FOUND",
-        StatusCode.AlreadyExists => "ALREADY_EXISTS",
-        StatusCode.PermissionDenied => "PERMISSION_DENIED",
-        StatusCode.Unauthenticated => "UNAUTHENTICATED",
-        StatusCode.ResourceExhausted => "RESOURCE_EXHAUSTED",
-        StatusCode.FailedPrecondition => "FAILED_PRECONDITION",
-        StatusCode.Aborted => "ABORTED",
-        StatusCode.OutOfRange => "OUT_OF_RANGE",
-        StatusCode.Unimplemented => "UNIMPLEMENTED",
-        StatusCode.Internal => "INTERNAL",
-        StatusCode.Unavailable => "UNAVAILABLE",
-        StatusCode.DataLoss => "DATA_LOSS",
-        _ => code.ToString().ToUpperInvariant(),
-    };
+    /// <summary>INVALID_ARGUMENT, PERMISSION_DENIED, ...: the canonical names scripts and docs use (the client package's table).</summary>
+    public static string ScreamingCase(StatusCode code) => Lcr.Client.PlatformError.CodeName(code);
 }
 
 /// <summary>What to do next, by status and ErrorInfo reason.</summary>
