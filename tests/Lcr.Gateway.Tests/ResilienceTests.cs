@@ -86,15 +86,44 @@ public class ResilienceTests(PlatformFixture platform)
         // Every host in this process shares the ActivitySource listeners, so the gateway's capture
         // holds every span; select by kind and name. (Whether a service's own server span joins the
         // trace over a real socket is SocketsHttpHandler's W3C propagation, not proven in memory.)
-        var spans = platform.Gateway.Spans.ToArray().Where(s => s.TraceId.ToHexString() == auditTrace).ToList();
-        Assert.Contains(spans, s => s.Kind == ActivityKind.Server && s.DisplayName.EndsWith("/GetPatientRecord", StringComparison.Ordinal));
-        foreach (var call in new[]
-                 {
-                     "ConsentService/EvaluateAccess", "ClinicalRecordService/GetRecordSummary",
-                     "DemographicsService/GetPatient", "AuditService/RecordEvents",
-                 })
+        // A span is exported when it stops, and the gateway's server span stops after the reply
+        // has reached the client: wait for the capture instead of reading it once.
+        var expected = new List<(ActivityKind Kind, string Name)> { (ActivityKind.Server, "/GetPatientRecord") };
+        expected.AddRange(new[]
         {
-            Assert.Contains(spans, s => s.Kind == ActivityKind.Client && s.DisplayName.EndsWith(call, StringComparison.Ordinal));
+            "ConsentService/EvaluateAccess", "ClinicalRecordService/GetRecordSummary",
+            "DemographicsService/GetPatient", "AuditService/RecordEvents",
+        }.Select(call => (ActivityKind.Client, call)));
+        var missing = expected;
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var spans = SnapshotOf(platform.Gateway.Spans).Where(s => s.TraceId.ToHexString() == auditTrace).ToList();
+            missing = expected.Where(x => !spans.Exists(s => s.Kind == x.Kind && s.DisplayName.EndsWith(x.Name, StringComparison.Ordinal))).ToList();
+            if (missing.Count == 0 || DateTime.UtcNow > until)
+            {
+                break;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.Empty(missing);
+    }
+
+    /// <summary>A copy of a capture the exporter may be appending to on another thread.</summary>
+    private static Activity[] SnapshotOf(List<Activity> spans)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return spans.ToArray();
+            }
+            catch (ArgumentException) when (attempt < 10)
+            {
+                // The list grew during the copy; take it again.
+            }
         }
     }
 

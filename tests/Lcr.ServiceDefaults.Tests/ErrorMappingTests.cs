@@ -28,3 +28,38 @@ public class ErrorMappingTests
         Assert.Equal("No such patient.", status.Message);
     }
 }
+
+public class TransientFailureTests
+{
+    /// <summary>A real connection failure: nothing listens on a freshly freed loopback port.</summary>
+    private static async Task<Npgsql.NpgsqlException> RefusedAsync()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        await using var connection = new Npgsql.NpgsqlConnection($"Host=127.0.0.1;Port={port};Username=x;Password=x;Timeout=2");
+        return await Assert.ThrowsAnyAsync<Npgsql.NpgsqlException>(() => connection.OpenAsync());
+    }
+
+    [Fact]
+    public async Task A_refused_database_connection_is_transient_however_ef_core_wraps_it()
+    {
+        var refused = await RefusedAsync();
+        Assert.True(ErrorMappingInterceptor.IsTransient(refused));
+
+        // What the services saw when PostgreSQL restarted under load: the execution strategy's
+        // retries exhausted (was answered INTERNAL; must be UNAVAILABLE, which callers retry).
+        Assert.True(ErrorMappingInterceptor.IsTransient(
+            new Microsoft.EntityFrameworkCore.Storage.RetryLimitExceededException("Maximum number of retries (3) exceeded.", refused)));
+        Assert.True(ErrorMappingInterceptor.IsTransient(
+            new Microsoft.EntityFrameworkCore.DbUpdateException("An error occurred while saving the entity changes.", refused)));
+    }
+
+    [Fact]
+    public void A_programming_error_is_not_transient()
+    {
+        Assert.False(ErrorMappingInterceptor.IsTransient(new InvalidOperationException("Sequence contains no elements")));
+        Assert.False(ErrorMappingInterceptor.IsTransient(new InvalidOperationException("wrapped", new ArgumentNullException("x"))));
+    }
+}

@@ -87,8 +87,7 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
                     expired ? StatusCode.DeadlineExceeded : StatusCode.Cancelled,
                     expired ? "The call's deadline passed before it completed." : "The call was cancelled by the caller."));
 
-            case Npgsql.NpgsqlException { IsTransient: true }:
-            case TimeoutException:
+            case var _ when IsTransient(e):
                 LogDependencyFailure(logger, context.Method, "DEPENDENCY_UNAVAILABLE", e);
                 return new DependencyUnavailableException("DEPENDENCY_UNAVAILABLE", "A dependency of the service is unavailable; retry later.")
                     .ToStatus().ToRpcException();
@@ -110,6 +109,26 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
                 };
                 return status.ToRpcException();
         }
+    }
+
+    /// <summary>
+    /// A dependency that is down or restarting, however it is wrapped: Npgsql's transient
+    /// failures (connection refused or reset, server shutting down), timeouts, and EF Core's
+    /// wrappers of them (the retry strategy's "retry limit exceeded" and "likely due to a
+    /// transient failure" exceptions carry the last failure as their inner exception). Such a
+    /// call may be retried: it is UNAVAILABLE, not INTERNAL.
+    /// </summary>
+    internal static bool IsTransient(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            if (x is Npgsql.NpgsqlException { IsTransient: true } or TimeoutException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Method} refused: {Code} {Reason}")]
