@@ -176,6 +176,16 @@ public sealed class UnreachableHandler : HttpMessageHandler
         throw new HttpRequestException("Connection refused (test: service down)", new System.Net.Sockets.SocketException(111));
 }
 
+/// <summary>A service that accepts the call and never answers (as one stuck starting up or on a lock would).</summary>
+public sealed class HangingHandler : HttpMessageHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+        throw new OperationCanceledException(cancellationToken);
+    }
+}
+
 [CollectionDefinition(Name)]
 public sealed class PlatformCollection : ICollectionFixture<PlatformFixture>
 {

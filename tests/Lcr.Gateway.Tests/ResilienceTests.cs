@@ -53,6 +53,21 @@ public class ResilienceTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task A_service_that_never_answers_gives_unavailable_naming_it_before_the_callers_deadline()
+    {
+        // Found by the real-process consent fault run: a consent process still starting accepted
+        // the call and did not answer; the gateway waited out the caller's whole deadline, so the
+        // caller saw only DEADLINE_EXCEEDED. The gateway now cuts downstream calls off first.
+        var nhs = Nhs(Scenario.ExamplePatient);
+        var token = await AccessAsync(Gateway, "gp.b86001", nhs);
+        await using var stuck = platform.CreateGateway(wrap: (service, handler) =>
+            service == ServiceNames.Consent ? new HangingHandler() : handler);
+        var e = await Fails(StatusCode.Unavailable, async () => await RecordsClient(stuck.Channel).GetPatientRecordAsync(
+            new GetPatientRecordRequest { NhsNumber = nhs }, Bearer(token.AccessToken), deadline: DateTime.UtcNow.AddSeconds(2)));
+        Assert.Equal("CONSENT_UNAVAILABLE", Reason(e));
+    }
+
+    [Fact]
     public async Task Redis_down_means_reads_still_succeed_from_postgresql()
     {
         var nhs = Nhs(Scenario.ExamplePatient);
@@ -181,5 +196,57 @@ public class ResilienceTests(PlatformFixture platform)
 
         Assert.Contains(StatusCode.ResourceExhausted, codes);
         Assert.Equal(StatusCode.OK, codes[0]);
+    }
+
+    [Fact]
+    public async Task A_flooding_caller_is_held_to_its_limit_while_another_caller_is_served()
+    {
+        const int rate = 5, burst = 5, flood = 80;
+        await using var strict = platform.CreateGateway(s => s.Configure<Lcr.Gateway.RateLimiting.RateLimitOptions>(o =>
+        {
+            o.PermitsPerSecond = rate;
+            o.Burst = burst;
+        }));
+        var nhs = Nhs(Scenario.ExamplePatient);
+        var flooder = Bearer((await AccessAsync(Gateway, "gp.b86001", nhs)).AccessToken);
+        var other = Bearer((await AccessAsync(Gateway, "ig.b86001", nhs, Lcr.Common.V1.PurposeOfUse.InformationGovernance)).AccessToken);
+
+        var codes = new System.Collections.Concurrent.ConcurrentBag<StatusCode>();
+        var next = 0;
+        var clock = Stopwatch.StartNew();
+        var floodTask = Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            while (Interlocked.Increment(ref next) <= flood)
+            {
+                try
+                {
+                    await RecordsClient(strict.Channel).GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = nhs }, flooder);
+                    codes.Add(StatusCode.OK);
+                }
+                catch (RpcException e)
+                {
+                    codes.Add(e.StatusCode);
+                }
+            }
+        })));
+
+        // Meanwhile the other caller (another subject, its own bucket) is served every time.
+        var consent = new Lcr.Consent.V1.ConsentService.ConsentServiceClient(strict.Channel);
+        for (var i = 0; i < burst - 1; i++)
+        {
+            await consent.GetConsentAsync(new Lcr.Consent.V1.GetConsentRequest { NhsNumber = nhs }, other);
+        }
+
+        await floodTask;
+        var elapsed = clock.Elapsed;
+
+        // A token bucket of `burst`, refilled by `rate` each second: the flooder got at most what
+        // the bucket held plus what it was refilled with while the flood lasted; the rest were
+        // told to slow down, and nothing else went wrong.
+        var served = codes.Count(c => c == StatusCode.OK);
+        Assert.Equal(flood, codes.Count);
+        Assert.All(codes, c => Assert.Contains(c, new[] { StatusCode.OK, StatusCode.ResourceExhausted }));
+        Assert.InRange(served, 1, burst + (rate * ((int)Math.Ceiling(elapsed.TotalSeconds) + 1)));
+        Assert.Contains(StatusCode.ResourceExhausted, codes);
     }
 }

@@ -10,7 +10,8 @@ namespace Lcr.Gateway.Downstream;
 
 /// <summary>
 /// Every call the gateway makes to an internal service goes through here, which gives it:
-/// a deadline (the caller's, capped by <see cref="DownstreamOptions.DefaultCallTimeout"/>),
+/// a deadline (the caller's less <see cref="DownstreamOptions.DeadlineReserve"/>, capped by
+/// <see cref="DownstreamOptions.DefaultCallTimeout"/>),
 /// the caller's cancellation, the signed internal credential naming the actor, a circuit
 /// breaker per service (a dead service fails fast with UNAVAILABLE instead of piling up
 /// waits), and translation of the service's failures into statuses fit for an external caller.
@@ -32,10 +33,18 @@ public sealed class Downstream(
     /// <summary>Call options for a downstream call made on behalf of <paramref name="actor"/>.</summary>
     public CallOptions Options(ServerCallContext context, Actor actor, Metadata? extraHeaders = null)
     {
-        var deadline = clock.GetUtcNow().UtcDateTime + options.Value.DefaultCallTimeout;
-        if (context.Deadline < deadline)
+        // The caller's deadline less a reserve, so that a service that does not answer leaves the
+        // gateway time to answer UNAVAILABLE itself (the caller would otherwise see only its own
+        // DEADLINE_EXCEEDED, with nothing to say which dependency failed).
+        var now = clock.GetUtcNow().UtcDateTime;
+        var deadline = now + options.Value.DefaultCallTimeout;
+        var remaining = context.Deadline - now;
+        var callerBound = remaining <= TimeSpan.Zero
+            ? context.Deadline
+            : context.Deadline - TimeSpan.FromTicks(Math.Min(options.Value.DeadlineReserve.Ticks, remaining.Ticks / 5));
+        if (callerBound < deadline)
         {
-            deadline = context.Deadline;
+            deadline = callerBound;
         }
 
         var headers = credentials.Value?.For(actor) ?? CallerHeaders.For(actor);

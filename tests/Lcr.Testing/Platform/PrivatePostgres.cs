@@ -93,6 +93,9 @@ internal sealed class PrivatePostgres : IAsyncDisposable
         await AsPostgresAsync("pg_ctl", ["start", "-D", DataDirectory, "-l", LogFile, "-w", "-t", "60", "-s"], CancellationToken.None);
     }
 
+    /// <summary>True while the server's postmaster.pid exists (pg_ctl removes it on a stop, also an immediate one).</summary>
+    public bool IsRunning => File.Exists(Path.Combine(DataDirectory, "postmaster.pid"));
+
     public async Task StopAsync()
     {
         await AsPostgresAsync("pg_ctl", ["stop", "-D", DataDirectory, "-m", "immediate", "-w", "-t", "60", "-s"], CancellationToken.None);

@@ -93,6 +93,7 @@ public sealed class RealPlatform : IAsyncDisposable
     private readonly SemaphoreSlim _pidLock = new(1, 1);
     private string _postgresAdmin = "";
     private PrivatePostgres? _postgres;
+    private PrivatePostgres? _auditPostgres;
     private RedisServer? _redis;
     private Process? _watchdog;
     private int _disposed;
@@ -127,7 +128,10 @@ public sealed class RealPlatform : IAsyncDisposable
     /// <summary>What the processes got on top of the test host's environment (secrets, connection strings, addresses).</summary>
     public IReadOnlyDictionary<string, string> Environment => _environment;
 
-    /// <summary>Connection string of the PostgreSQL superuser of the platform's server (database "postgres").</summary>
+    /// <summary>
+    /// Connection string of the PostgreSQL superuser of the platform's server (database "postgres").
+    /// With private infrastructure the audit database is on a second server (see <see cref="DatabaseOf"/>).
+    /// </summary>
     public string PostgresAdmin => _postgresAdmin;
 
     /// <summary>The service's own database, as the superuser (assertions that bypass the service).</summary>
@@ -181,9 +185,15 @@ public sealed class RealPlatform : IAsyncDisposable
         string redis;
         if (_options.PrivateInfrastructure)
         {
-            _postgres = await PrivatePostgres.StartAsync(Path.Combine("/var/tmp", "lcr-platform-" + _id), ct);
+            // The audit log on a server of its own (as production would keep it), so that a test can
+            // stop the audit database alone while the rest of the platform runs on.
+            var servers = await Task.WhenAll(
+                PrivatePostgres.StartAsync(Path.Combine("/var/tmp", "lcr-platform-" + _id), ct),
+                PrivatePostgres.StartAsync(Path.Combine("/var/tmp", "lcr-platform-" + _id + "-audit"), ct));
+            (_postgres, _auditPostgres) = (servers[0], servers[1]);
             _postgresAdmin = _postgres.AdminConnectionString;
             await AppendPidAsync("postgres", 0, _postgres.RootDirectory);
+            await AppendPidAsync("postgres", 0, _auditPostgres.RootDirectory);
             _redis = await RedisServer.StartAsync();
             redis = _redis.ConnectionString;
             await AppendPidAsync("redis", _redis.ProcessId, "redis-server");
@@ -198,7 +208,8 @@ public sealed class RealPlatform : IAsyncDisposable
         foreach (var s in StartOrder.Where(s => s != PlatformService.Gateway))
         {
             var name = _options.PrivateInfrastructure ? "lcr_" + s.ToString().ToLowerInvariant() : "lcr_test_" + Guid.NewGuid().ToString("N");
-            await using (var admin = new NpgsqlConnection(_postgresAdmin))
+            var server = s == PlatformService.Audit && _auditPostgres is not null ? _auditPostgres.AdminConnectionString : _postgresAdmin;
+            await using (var admin = new NpgsqlConnection(server))
             {
                 await admin.OpenAsync(ct);
                 await using var cmd = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", admin);
@@ -206,7 +217,7 @@ public sealed class RealPlatform : IAsyncDisposable
             }
 
             _databases.Add(name);
-            connections[s] = new NpgsqlConnectionStringBuilder(_postgresAdmin) { Database = name }.ConnectionString;
+            connections[s] = new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
         }
 
         foreach (var s in StartOrder)
@@ -390,7 +401,13 @@ public sealed class RealPlatform : IAsyncDisposable
         await AppendPidAsync("redis", PrivateRedis.ProcessId, "redis-server");
     }
 
-    /// <summary>Private infrastructure only: stop the platform's PostgreSQL (immediate mode: as a crash would; committed work survives in the WAL).</summary>
+    /// <summary>Private infrastructure only: stop the audit database's own PostgreSQL server (immediate mode, as a crash would).</summary>
+    public Task StopAuditPostgresAsync() => PrivateAuditPg.StopAsync();
+
+    /// <summary>Private infrastructure only: start the audit database's server again on the same port.</summary>
+    public Task StartAuditPostgresAsync() => PrivateAuditPg.StartAsync();
+
+    /// <summary>Private infrastructure only: stop the platform's PostgreSQL (immediate mode: as a crash would; committed work survives in the WAL). The audit database's own server is left running.</summary>
     public Task StopPostgresAsync() => PrivatePg.StopAsync();
 
     /// <summary>Private infrastructure only: start the platform's PostgreSQL again on the same port.</summary>
@@ -403,9 +420,34 @@ public sealed class RealPlatform : IAsyncDisposable
         await StartPostgresAsync();
     }
 
+    /// <summary>Private infrastructure only: start PostgreSQL if a test left it stopped.</summary>
+    public async Task StartPostgresIfStoppedAsync()
+    {
+        if (!PrivatePg.IsRunning)
+        {
+            await StartPostgresAsync();
+        }
+
+        if (!PrivateAuditPg.IsRunning)
+        {
+            await StartAuditPostgresAsync();
+        }
+    }
+
+    /// <summary>Private infrastructure only: start Redis if a test left it killed.</summary>
+    public async Task StartRedisIfStoppedAsync()
+    {
+        if (!PrivateRedis.IsRunning)
+        {
+            await StartRedisAsync();
+        }
+    }
+
     private RedisServer PrivateRedis => _redis ?? throw new InvalidOperationException("Only a platform started with PrivateInfrastructure = true owns its Redis.");
 
     private PrivatePostgres PrivatePg => _postgres ?? throw new InvalidOperationException("Only a platform started with PrivateInfrastructure = true owns its PostgreSQL.");
+
+    private PrivatePostgres PrivateAuditPg => _auditPostgres ?? throw new InvalidOperationException("Only a platform started with PrivateInfrastructure = true owns its PostgreSQL.");
 
     public async ValueTask DisposeAsync()
     {
@@ -426,6 +468,10 @@ public sealed class RealPlatform : IAsyncDisposable
             if (_postgres is not null)
             {
                 await _postgres.DisposeAsync();
+                if (_auditPostgres is not null)
+                {
+                    await _auditPostgres.DisposeAsync();
+                }
             }
             else if (_databases.Count > 0)
             {
@@ -503,6 +549,7 @@ public sealed class RealPlatform : IAsyncDisposable
             {
                 platform.KillAll();
                 platform._postgres?.StopNow();
+                platform._auditPostgres?.StopNow();
                 try
                 {
                     platform._redis?.StopAsync().GetAwaiter().GetResult();
