@@ -73,7 +73,7 @@ public sealed class Load : IAsyncDisposable
         var counts = string.Join(", ", all.GroupBy(o => o.Status).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}"));
         var marks = _marks.OrderBy(m => m.When).ToList();
         var origin = marks.Count > 1 ? marks[1].When : DateTime.UtcNow; // the first mark is the load becoming steady
-        var timeline = string.Join(", ", marks.Select(m => $"{m.What} {(m.When - origin).TotalSeconds:+0.0;-0.0} s"));
+        var timeline = string.Join(", ", marks.Select(m => $"{m.What} {Math.Round((m.When - origin).TotalSeconds, 1).ToString("+0.0;-0.0;0.0", System.Globalization.CultureInfo.InvariantCulture)} s"));
         var ok = all.Where(o => o.Status == StatusCode.OK).Select(o => (o.End - o.Start).TotalMilliseconds).Order().ToList();
         var median = ok.Count == 0 ? 0 : ok[ok.Count / 2];
         return $"{all.Count} calls: {counts}; OK median {median:0.0} ms; {timeline}";
