@@ -19,6 +19,7 @@ public static class Extensions
         builder.Services.Configure<SummaryCacheOptions>(builder.Configuration.GetSection("Clinical:SummaryCache"));
         builder.Services.AddSingleton<SummaryCache>();
         builder.Services.AddSingleton<SummaryFlights>();
+        builder.Services.AddSingleton<SummaryMemory>();
         builder.Services.AddScoped<SummaryBuilder>();
         builder.Services.AddScoped<SummaryService>();
         builder.Services.AddScoped<ContributionService>();

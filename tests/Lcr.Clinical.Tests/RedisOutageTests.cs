@@ -71,7 +71,9 @@ public sealed class OwnRedisClinicalHost : ClinicalHost
 {
     public KillableRedis OwnRedis { get; } = new();
 
-    protected override IEnumerable<KeyValuePair<string, string?>> Settings() => [new("ConnectionStrings:Redis", OwnRedis.Configuration)];
+    // Without the in-memory tier, so every read exercises Redis (or its absence).
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings() =>
+        [new("ConnectionStrings:Redis", OwnRedis.Configuration), new("Clinical:SummaryCache:LocalEntries", "0")];
 
     public override async Task DisposeAsync()
     {

@@ -71,6 +71,27 @@ public class SummaryTests(ClinicalHost host) : IClassFixture<ClinicalHost>
     }
 
     [Fact]
+    public async Task A_repeated_summary_comes_from_the_replicas_memory_and_a_contribution_is_seen_at_once()
+    {
+        var nhs = ClinicalHost.NewNhsNumber();
+        await host.ContributeAsync("B86001", Make.Problem(nhs, "p-1"));
+        var first = await host.SummaryAsync(nhs);
+        await host.Redis.KeyDeleteAsync(host.SummaryKey(nhs)); // Redis forgets it: memory still answers
+
+        var memoryHits = host.Counter("lcr.clinical.summary_cache.hits|memory");
+        var misses = host.Counter("lcr.clinical.summary_cache.misses");
+        Assert.Equal(first, await host.SummaryAsync(nhs));
+        Assert.Equal(memoryHits + 1, host.Counter("lcr.clinical.summary_cache.hits|memory"));
+        Assert.Equal(misses, host.Counter("lcr.clinical.summary_cache.misses"));
+
+        // A contribution makes a new record version: the remembered summary is never served again.
+        await host.ContributeAsync("RR8", Make.Medication(nhs, "m-1"));
+        var after = await host.SummaryAsync(nhs);
+        Assert.Single(after.CurrentMedications);
+        Assert.Equal(first.RecordVersion + 1, after.RecordVersion);
+    }
+
+    [Fact]
     public async Task The_cache_key_is_a_pseudonym_not_the_nhs_number()
     {
         var nhs = ClinicalHost.NewNhsNumber();

@@ -9,6 +9,7 @@ public sealed class CacheCounters : IDisposable
 {
     private readonly MeterListener _listener = new();
     private long _hits;
+    private long _memoryHits;
     private long _misses;
     private long _noRecord;
 
@@ -22,12 +23,20 @@ public sealed class CacheCounters : IDisposable
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
             switch (instrument.Name)
             {
                 case "lcr.consent.cache.hits":
                     Interlocked.Add(ref _hits, value);
+                    foreach (var tag in tags)
+                    {
+                        if (tag is { Key: "tier", Value: "memory" })
+                        {
+                            Interlocked.Add(ref _memoryHits, value);
+                        }
+                    }
+
                     break;
                 case "lcr.consent.cache.misses":
                     Interlocked.Add(ref _misses, value);
@@ -41,6 +50,9 @@ public sealed class CacheCounters : IDisposable
     }
 
     public long Hits => Interlocked.Read(ref _hits);
+
+    /// <summary>Hits served from the replica's own memory (tier = memory), a subset of <see cref="Hits"/>.</summary>
+    public long MemoryHits => Interlocked.Read(ref _memoryHits);
 
     public long Misses => Interlocked.Read(ref _misses);
 

@@ -62,7 +62,8 @@ public sealed class ConsentReplica : IAsyncDisposable
 {
     private readonly WebApplicationFactory<ConsentGrpcService> _factory;
 
-    public ConsentReplica(string databaseConnectionString, string redis, TimeProvider? clock = null)
+    /// <param name="localCache">False: no in-memory snapshot tier (Consent:LocalCacheEntries = 0), for tests of the Redis tier itself.</param>
+    public ConsentReplica(string databaseConnectionString, string redis, TimeProvider? clock = null, bool localCache = true)
     {
         _factory = new WebApplicationFactory<ConsentGrpcService>().WithWebHostBuilder(b =>
         {
@@ -70,6 +71,11 @@ public sealed class ConsentReplica : IAsyncDisposable
             b.UseSetting("ConnectionStrings:Consent", databaseConnectionString);
             b.UseSetting("ConnectionStrings:Redis", redis);
             b.UseSetting("Lcr:PseudonymKey", ConsentHost.PseudonymKey);
+            if (!localCache)
+            {
+                b.UseSetting("Consent:LocalCacheEntries", "0");
+            }
+
             if (clock is not null)
             {
                 b.ConfigureTestServices(s => s.AddSingleton(clock));

@@ -38,17 +38,47 @@ public class FreshnessTests(ConsentHost host) : IClassFixture<ConsentHost>
     [Fact]
     public async Task Cache_miss_is_rebuilt_from_postgres_and_then_served_from_redis()
     {
-        using var counters = new CacheCounters(host.Services);
+        await using var replica = new ConsentReplica(host.Database.ConnectionString, Infrastructure.Redis, localCache: false);
+        using var counters = new CacheCounters(replica.Services);
         var nhs = ConsentHost.NewNhsNumber();
-        await host.Client.AddRestrictionAsync(Calls.Add(nhs, Calls.WithholdCategory(RecordCategory.TestResults)), ConsentHost.IgOfficer());
+        await replica.Client.AddRestrictionAsync(Calls.Add(nhs, Calls.WithholdCategory(RecordCategory.TestResults)), ConsentHost.IgOfficer());
         await ForgetCachedSnapshotsAsync(nhs); // a cold cache (e.g. Redis restarted)
 
-        var cold = await host.Client.EvaluateAccessAsync(Calls.Evaluate(nhs));
-        var warm = await host.Client.EvaluateAccessAsync(Calls.Evaluate(nhs));
+        var cold = await replica.Client.EvaluateAccessAsync(Calls.Evaluate(nhs));
+        var warm = await replica.Client.EvaluateAccessAsync(Calls.Evaluate(nhs));
         Assert.Equal(cold, warm);
         Assert.Equal([RecordCategory.TestResults], warm.WithheldCategories);
         Assert.True(counters.Misses >= 1, $"misses {counters.Misses}");
         Assert.True(counters.Hits >= 1, $"hits {counters.Hits}");
+        Assert.Equal(0, counters.MemoryHits);
+    }
+
+    [Fact]
+    public async Task A_repeated_evaluation_is_served_from_the_replicas_memory_and_a_change_elsewhere_is_seen_at_once()
+    {
+        await using var reader = new ConsentReplica(host.Database.ConnectionString, Infrastructure.Redis);
+        await using var writer = new ConsentReplica(host.Database.ConnectionString, Infrastructure.Redis);
+        using var counters = new CacheCounters(reader.Services);
+        var nhs = ConsentHost.NewNhsNumber();
+        await writer.Client.AddRestrictionAsync(Calls.Add(nhs, Calls.WithholdOrganisation("RGD")), ConsentHost.IgOfficer());
+
+        // First evaluation on the reader: from Redis (if the writer's store has landed) or PostgreSQL;
+        // then from its own memory, even with Redis emptied of this patient.
+        Assert.Equal(["RGD"], (await reader.Client.EvaluateAccessAsync(Calls.Evaluate(nhs))).WithheldOrganisationOdsCodes);
+        await ForgetCachedSnapshotsAsync(nhs);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(["RGD"], (await reader.Client.EvaluateAccessAsync(Calls.Evaluate(nhs))).WithheldOrganisationOdsCodes);
+        }
+
+        Assert.Equal(3, counters.MemoryHits);
+
+        // The reader's memory holds version 1; an opt-out through the writer is version 2, a key the
+        // reader has never seen: its very next evaluation denies.
+        await writer.Client.RecordOptOutAsync(Calls.OptOut(nhs), ConsentHost.IgOfficer());
+        var after = await reader.Client.EvaluateAccessAsync(Calls.Evaluate(nhs));
+        Assert.Equal(AccessDecisionReason.PatientOptedOut, after.Reason);
+        Assert.Equal(2, after.ConsentVersion);
     }
 
     [Fact]

@@ -8,7 +8,7 @@ public class RedisDownTests(ConsentHost host, KillableRedis redis) : IClassFixtu
     [Fact]
     public async Task Evaluate_access_answers_from_postgres_when_redis_is_paused_and_an_entry_cached_before_the_outage_is_never_served_after_a_change()
     {
-        await using var replica = new ConsentReplica(host.Database.ConnectionString, redis.Configuration);
+        await using var replica = new ConsentReplica(host.Database.ConnectionString, redis.Configuration, localCache: false);
         using var counters = new CacheCounters(replica.Services);
         var nhs = ConsentHost.NewNhsNumber();
         await replica.Client.AddRestrictionAsync(Calls.Add(nhs, Calls.WithholdOrganisation("RGD")), ConsentHost.IgOfficer());
@@ -44,7 +44,7 @@ public class RedisKilledTests(ConsentHost host, KillableRedis redis) : IClassFix
     [Fact]
     public async Task Evaluate_access_and_changes_work_with_redis_killed()
     {
-        await using var replica = new ConsentReplica(host.Database.ConnectionString, redis.Configuration);
+        await using var replica = new ConsentReplica(host.Database.ConnectionString, redis.Configuration, localCache: false);
         var nhs = ConsentHost.NewNhsNumber();
         var block = await replica.Client.AddRestrictionAsync(Calls.Add(nhs, Calls.BlockOrganisation("RR8")), ConsentHost.IgOfficer());
         Assert.Equal(AccessDecisionReason.OrganisationBlocked, (await replica.Client.EvaluateAccessAsync(Calls.Evaluate(nhs))).Reason);

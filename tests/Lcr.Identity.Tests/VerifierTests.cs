@@ -281,6 +281,81 @@ public sealed class VerifierTests
         Assert.False(t.HasScope("identity.admin"));
     }
 
+    // The verified-token memo: a repeat of a verified token skips the signature check, never the
+    // lifetime, key or type checks.
+    private (AccessTokenVerifier Access, SystemTokenVerifier System, PlatformTokenVerifier Core) BuildWithCore()
+    {
+        var options = Options.Create(_options);
+        var core = new PlatformTokenVerifier(new SigningKeyCache(_source, options, _clock, NullLogger<SigningKeyCache>.Instance), options, _clock);
+        return (new AccessTokenVerifier(core), new SystemTokenVerifier(core), core);
+    }
+
+    [Fact]
+    public async Task A_repeated_access_token_is_remembered_and_yields_the_same_claims()
+    {
+        var (access, _, core) = BuildWithCore();
+        var token = Token();
+        var first = await access.VerifyAsync(token);
+        var again = await access.VerifyAsync(token);
+        Assert.Equal(1, core.RememberedCount);
+        Assert.Equal(first.TokenId, again.TokenId);
+        Assert.Equal(first.NhsNumber, again.NhsNumber);
+        Assert.Equal(first.AllowedCategories, again.AllowedCategories);
+    }
+
+    [Fact]
+    public async Task A_remembered_access_token_is_refused_once_it_expires()
+    {
+        var (access, _, core) = BuildWithCore();
+        var token = Token(expires: Now.AddMinutes(2));
+        await access.VerifyAsync(token);
+        Assert.Equal(1, core.RememberedCount);
+        _clock.Advance(TimeSpan.FromMinutes(3)); // past exp + 30 s skew; the key set is still fresh
+        var e = await Assert.ThrowsAsync<UnauthenticatedException>(() => access.VerifyAsync(token));
+        Assert.Equal(TokenRefusal.Expired, e.Reason);
+    }
+
+    [Fact]
+    public async Task A_remembered_access_token_is_refused_once_its_key_is_withdrawn()
+    {
+        var (access, _, _) = BuildWithCore();
+        var token = Token();
+        await access.VerifyAsync(token);
+        _source.Clear(); // the identity service stops publishing the key (revoked)
+        _clock.Advance(TimeSpan.FromMinutes(6)); // the key set's cache age (5 min) passes; the token itself is still in date
+        var e = await Assert.ThrowsAsync<UnauthenticatedException>(() => access.VerifyAsync(token));
+        Assert.Equal(TokenRefusal.UnknownKey, e.Reason);
+    }
+
+    [Fact]
+    public async Task A_remembered_access_token_is_still_not_a_system_token()
+    {
+        var (access, system, _) = BuildWithCore();
+        var token = Token();
+        await access.VerifyAsync(token);
+        var e = await Assert.ThrowsAsync<UnauthenticatedException>(() => system.VerifyAsync(token));
+        Assert.Equal(TokenRefusal.WrongType, e.Reason);
+    }
+
+    [Fact]
+    public async Task A_tampered_copy_of_a_remembered_token_fails_the_signature()
+    {
+        var (access, _, _) = BuildWithCore();
+        var token = Token();
+        await access.VerifyAsync(token);
+        var parts = token.Split('.');
+        var claims = AccessClaims();
+        claims[TokenClaims.NhsNumber] = "9990000026";
+        var forged = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(new SecurityTokenDescriptor
+        {
+            Claims = claims,
+            Expires = Now.AddMinutes(9).UtcDateTime,
+        });
+        var tampered = string.Join('.', parts[0], forged.Split('.')[1], parts[2]);
+        var e = await Assert.ThrowsAsync<UnauthenticatedException>(() => access.VerifyAsync(tampered));
+        Assert.Equal(TokenRefusal.BadSignature, e.Reason);
+    }
+
     internal sealed class TestKey
     {
         public ECDsa Ecdsa { get; } = ECDsa.Create(ECCurve.NamedCurves.nistP256);

@@ -5,19 +5,23 @@ using Lcr.Clinical.Persistence;
 using Lcr.Clinical.V1;
 using Lcr.ServiceDefaults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Lcr.Clinical.Application;
 
 /// <summary>
-/// GetRecordSummary: cache-aside over <see cref="SummaryBuilder"/>.
+/// GetRecordSummary: cache-aside over <see cref="SummaryBuilder"/>, two tiers deep.
 /// <list type="number">
-/// <item>Ask Redis for the cached summary and PostgreSQL for the patient's record version, in
-/// parallel (the version is a primary-key lookup on <c>patient_records</c>).</item>
-/// <item>A cached summary at the current record version is a hit. Anything else (absent,
-/// older, Redis unreachable) is a miss.</item>
+/// <item>Read the patient's record version from PostgreSQL (a primary-key lookup on
+/// <c>patient_records</c>): every tier is checked against it.</item>
+/// <item>This replica's memory (<see cref="SummaryMemory"/>), keyed by (patient, record
+/// version): a summary at a version never changes, so an entry under the current version is a
+/// hit with no Redis round trip, on any replica, with nothing to invalidate.</item>
+/// <item>Redis: a cached summary at the current record version is a hit (and is kept in
+/// memory). Anything else (absent, older, Redis unreachable) is a miss.</item>
 /// <item>On a miss, concurrent readers of one patient at one record version share a single
 /// computation (<see cref="SingleFlight{TKey,TValue}"/>), which stores its result
-/// conditionally (<see cref="SummaryCache.StoreAsync"/>).</item>
+/// conditionally in Redis (<see cref="SummaryCache.StoreAsync"/>) and in memory.</item>
 /// </list>
 /// Because a hit must match PostgreSQL's record version, a summary is never older than the last
 /// committed contribution, even when an invalidation could not reach Redis (Redis down or
@@ -26,6 +30,7 @@ namespace Lcr.Clinical.Application;
 public sealed class SummaryService(
     ClinicalDbContext db,
     SummaryCache cache,
+    SummaryMemory memory,
     ClinicalMetrics metrics,
     SummaryFlights flights,
     IServiceScopeFactory scopes)
@@ -33,14 +38,21 @@ public sealed class SummaryService(
     public async Task<RecordSummary> GetAsync(string nhsNumber, CancellationToken ct)
     {
         NhsNumber.Require(nhsNumber);
-        var cachedTask = cache.GetAsync(nhsNumber);
         var current = await db.PatientRecords.AsNoTracking()
             .Where(r => r.NhsNumber == nhsNumber).Select(r => r.RecordVersion).SingleOrDefaultAsync(ct);
-        var cached = await cachedTask;
+        if (memory.Summaries.Get(nhsNumber, current) is { } remembered)
+        {
+            metrics.Hit("memory");
+            return remembered;
+        }
+
+        var cached = await cache.GetAsync(nhsNumber);
         if (cached.Lookup == CacheLookup.Found && cached.Version == current)
         {
-            metrics.Hit();
-            return RecordSummary.Parser.ParseFrom(cached.Data);
+            metrics.Hit("redis");
+            var summary = RecordSummary.Parser.ParseFrom(cached.Data);
+            memory.Summaries.Set(nhsNumber, current, summary);
+            return summary;
         }
 
         metrics.Miss(cached.Lookup switch
@@ -63,8 +75,21 @@ public sealed class SummaryService(
         var summary = await builder.ComputeAsync(nhsNumber, CancellationToken.None);
         metrics.Computed(Stopwatch.GetElapsedTime(started));
         await cache.StoreAsync(nhsNumber, summary.RecordVersion, summary.ToByteArray());
+        memory.Summaries.Set(nhsNumber, summary.RecordVersion, summary);
         return summary;
     }
+}
+
+/// <summary>
+/// This replica's in-memory tier of summaries (<c>Clinical:SummaryCache:LocalEntries</c>,
+/// default 5,000; 0 turns it off). The summaries in it are shared by concurrent readers and are
+/// never modified after they are stored.
+/// </summary>
+public sealed class SummaryMemory(IOptions<SummaryCacheOptions> options) : IDisposable
+{
+    public VersionedLocalCache<RecordSummary> Summaries { get; } = new(options.Value.LocalEntries, options.Value.TimeToLive);
+
+    public void Dispose() => Summaries.Dispose();
 }
 
 /// <summary>The process-wide single-flight table for summary computations, keyed by (patient, record version).</summary>

@@ -24,7 +24,7 @@ public sealed class ClinicalMetrics
     public ClinicalMetrics(IMeterFactory meters)
     {
         Meter = meters.Create(MeterName);
-        _hits = Meter.CreateCounter<long>("lcr.clinical.summary_cache.hits", "{read}", "Record summaries served from the Redis cache.");
+        _hits = Meter.CreateCounter<long>("lcr.clinical.summary_cache.hits", "{read}", "Record summaries served from a cache (tier: memory of this replica, or redis).");
         _misses = Meter.CreateCounter<long>("lcr.clinical.summary_cache.misses", "{read}",
             "Record summaries not served from cache (reason: absent, stale or unavailable).");
         _errors = Meter.CreateCounter<long>("lcr.clinical.summary_cache.errors", "{operation}",
@@ -42,7 +42,7 @@ public sealed class ClinicalMetrics
     /// <summary>The meter instance (tests listen to this one only).</summary>
     public Meter Meter { get; }
 
-    public void Hit() => _hits.Add(1);
+    public void Hit(string tier) => _hits.Add(1, new KeyValuePair<string, object?>("tier", tier));
 
     public void Miss(string reason) => _misses.Add(1, new KeyValuePair<string, object?>("reason", reason));
 

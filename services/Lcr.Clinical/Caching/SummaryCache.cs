@@ -8,6 +8,12 @@ public sealed class SummaryCacheOptions
 {
     /// <summary>How long an unread summary stays in Redis (cold records leave memory).</summary>
     public TimeSpan TimeToLive { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Summaries each replica also keeps in its own memory, keyed by record version (never
+    /// stale, see <c>SummaryService</c>); unread ones leave after <see cref="TimeToLive"/>. 0 turns it off.
+    /// </summary>
+    public int LocalEntries { get; set; } = 5_000;
 }
 
 /// <summary>What the cache held for a patient, or why it could not say.</summary>

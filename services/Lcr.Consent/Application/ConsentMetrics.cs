@@ -17,7 +17,7 @@ public sealed class ConsentMetrics
     {
         var meter = meters.Create(Name);
         CacheHits = meter.CreateCounter<long>("lcr.consent.cache.hits", "{lookup}",
-            "EvaluateAccess consent snapshots served from Redis.");
+            "EvaluateAccess consent snapshots served from a cache; tag tier = memory (this replica) | redis.");
         CacheMisses = meter.CreateCounter<long>("lcr.consent.cache.misses", "{lookup}",
             "EvaluateAccess consent snapshots rebuilt from PostgreSQL; tag cause = absent | redis_unavailable.");
         NoRecord = meter.CreateCounter<long>("lcr.consent.no_record", "{lookup}",

@@ -14,16 +14,27 @@ namespace Lcr.Consent.Application;
 /// expire. Redis failures are never the caller's problem: a failed read is a miss, a failed
 /// write is skipped, and nothing is tried while the connection is known to be down or for a
 /// few seconds after a failure.
+/// <para>
+/// In front of Redis, each replica keeps the snapshots it used last in memory
+/// (<see cref="VersionedLocalCache{T}"/>, <c>Consent:LocalCacheEntries</c>, default 10,000),
+/// under the same (patient, version) key and by the same argument never stale: a repeated
+/// evaluation costs the PostgreSQL version lookup and no Redis round trip.
+/// </para>
 /// </summary>
 public sealed partial class ConsentSnapshotCache(
     IConnectionMultiplexer redis,
     PatientPseudonymiser pseudonymiser,
     ConsentMetrics metrics,
     IConfiguration configuration,
-    ILogger<ConsentSnapshotCache> logger)
+    ILogger<ConsentSnapshotCache> logger) : IDisposable
 {
     private static readonly KeyValuePair<string, object?> Absent = new("cause", "absent");
     private static readonly KeyValuePair<string, object?> Unavailable = new("cause", "redis_unavailable");
+    private static readonly KeyValuePair<string, object?> FromMemory = new("tier", "memory");
+    private static readonly KeyValuePair<string, object?> FromRedis = new("tier", "redis");
+
+    private readonly VersionedLocalCache<ConsentSnapshot> _local = new(
+        configuration.GetValue("Consent:LocalCacheEntries", 10_000), TimeSpan.FromMinutes(10));
 
     private readonly TimeSpan _ttl = TimeSpan.FromSeconds(configuration.GetValue("Consent:CacheTtlSeconds", 3600));
 
@@ -36,6 +47,12 @@ public sealed partial class ConsentSnapshotCache(
 
     public async Task<ConsentSnapshot?> GetAsync(string nhsNumber, long version)
     {
+        if (_local.Get(nhsNumber, version) is { } local)
+        {
+            metrics.CacheHits.Add(1, FromMemory);
+            return local;
+        }
+
         if (!Usable)
         {
             metrics.CacheMisses.Add(1, Unavailable);
@@ -58,8 +75,10 @@ public sealed partial class ConsentSnapshotCache(
                 return null;
             }
 
-            metrics.CacheHits.Add(1);
-            return cached.ToSnapshot();
+            metrics.CacheHits.Add(1, FromRedis);
+            var snapshot = cached.ToSnapshot();
+            _local.Set(nhsNumber, version, snapshot);
+            return snapshot;
         }
         catch (JsonException)
         {
@@ -74,10 +93,16 @@ public sealed partial class ConsentSnapshotCache(
         }
     }
 
-    /// <summary>Stores a snapshot under its version without waiting for Redis (fire and forget).</summary>
+    /// <summary>Stores a snapshot under its version, in memory and in Redis (without waiting for Redis: fire and forget).</summary>
     public async Task SetAsync(string nhsNumber, ConsentSnapshot snapshot)
     {
-        if (snapshot.Version == 0 || !Usable)
+        if (snapshot.Version == 0)
+        {
+            return;
+        }
+
+        _local.Set(nhsNumber, snapshot.Version, snapshot);
+        if (!Usable)
         {
             return;
         }
@@ -94,6 +119,8 @@ public sealed partial class ConsentSnapshotCache(
             Failed("write", e);
         }
     }
+
+    public void Dispose() => _local.Dispose();
 
     private void Failed(string operation, Exception e)
     {

@@ -11,6 +11,15 @@ namespace Lcr.Security;
 /// within its lifetime (bounded clock skew). Every refusal is an
 /// <see cref="UnauthenticatedException"/> whose reason is one of <see cref="TokenRefusal"/>.
 /// Messages never contain the token or its claims.
+/// <para>
+/// A token that passed the signature, issuer, audience and type checks is remembered by its
+/// exact text (<see cref="VerifiedTokenMemo{T}"/>, <see cref="TokenVerificationOptions.VerifiedTokenMemoEntries"/>)
+/// together with the key object that verified it: a caller presenting the same access token
+/// on every read costs a lookup instead of an ECDSA verification. On every use, remembered or
+/// not, the lifetime is checked against the clock and the key must still be the one published
+/// under its id (a key withdrawn from the published set, or a refreshed key set, sends the
+/// token through full verification again).
+/// </para>
 /// </summary>
 public sealed class PlatformTokenVerifier(SigningKeyCache keys, IOptions<TokenVerificationOptions> options, TimeProvider clock)
 {
@@ -19,12 +28,24 @@ public sealed class PlatformTokenVerifier(SigningKeyCache keys, IOptions<TokenVe
 
     private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
 
+    private readonly VerifiedTokenMemo<Verified> _verified = new(options.Value.VerifiedTokenMemoEntries, options.Value.EffectiveClockSkew);
+
     /// <summary>Verifies <paramref name="token"/> as a token of <paramref name="expectedType"/> (one of <see cref="TokenTypes"/>).</summary>
     public async Task<JsonWebToken> VerifyAsync(string? token, string expectedType, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(token))
         {
             throw Refuse(TokenRefusal.Missing, "No bearer token was presented.");
+        }
+
+        if (_verified.TryGet(token, clock.GetUtcNow(), out var known) && string.Equals(known.Type, expectedType, StringComparison.Ordinal))
+        {
+            if (ReferenceEquals(await keys.FindAsync(known.Jwt.Kid, cancellationToken), known.Key))
+            {
+                return known.Jwt;
+            }
+
+            _verified.Forget(token); // the key was withdrawn or the key set refreshed: verify again
         }
 
         JsonWebToken jwt;
@@ -99,13 +120,14 @@ public sealed class PlatformTokenVerifier(SigningKeyCache keys, IOptions<TokenVe
             throw Refuse(TokenRefusal.ClaimsInvalid, "The token has no expiry.");
         }
 
-        if (now >= DateTimeOffset.FromUnixTimeSeconds(exp) + skew)
+        var expires = DateTimeOffset.FromUnixTimeSeconds(exp);
+        if (now >= expires + skew)
         {
             throw Refuse(TokenRefusal.Expired, "The token has expired; request a new one.");
         }
 
-        if (jwt.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Nbf, out var nbf) &&
-            now + skew < DateTimeOffset.FromUnixTimeSeconds(nbf))
+        DateTimeOffset? notBefore = jwt.TryGetPayloadValue<long>(JwtRegisteredClaimNames.Nbf, out var nbf) ? DateTimeOffset.FromUnixTimeSeconds(nbf) : null;
+        if (notBefore is { } n && now + skew < n)
         {
             throw Refuse(TokenRefusal.NotYetValid, "The token is not valid yet.");
         }
@@ -115,8 +137,15 @@ public sealed class PlatformTokenVerifier(SigningKeyCache keys, IOptions<TokenVe
             throw Refuse(TokenRefusal.ClaimsInvalid, "The token lacks its subject or id.");
         }
 
+        _verified.Remember(token, new Verified(jwt, expectedType, key), expires, notBefore, now);
         return jwt;
     }
+
+    /// <summary>How many verified tokens are remembered now (for tests).</summary>
+    internal int RememberedCount => _verified.Count;
+
+    /// <summary>A token that passed full verification as <paramref name="Type"/> with <paramref name="Key"/>.</summary>
+    private sealed record Verified(JsonWebToken Jwt, string Type, SecurityKey Key);
 
     internal static UnauthenticatedException Refuse(string reason, string message) => new(reason, message);
 }

@@ -28,6 +28,12 @@ public sealed class TokenVerificationOptions
     /// <summary>How long to cache keys when the source gives no cache age; also the cap on any cache age.</summary>
     public TimeSpan MaxKeyCacheAge { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// How many verified tokens are remembered by their text (so a repeat skips the signature
+    /// check; the lifetime and the key are still checked on every use). 0 turns it off.
+    /// </summary>
+    public int VerifiedTokenMemoEntries { get; set; } = 10_000;
+
     /// <summary>The skew actually applied: the configured one, bounded to [0, <see cref="MaxClockSkew"/>].</summary>
     public TimeSpan EffectiveClockSkew =>
         ClockSkew < TimeSpan.Zero ? TimeSpan.Zero : ClockSkew > MaxClockSkew ? MaxClockSkew : ClockSkew;

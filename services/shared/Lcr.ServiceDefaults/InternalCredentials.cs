@@ -35,7 +35,7 @@ public sealed class InternalCredentials
     private readonly SigningCredentials _signing;
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
     private readonly ConcurrentDictionary<string, (string Token, DateTimeOffset Expires)> _issued = new();
-    private readonly ConcurrentDictionary<string, Verified> _verified = new(StringComparer.Ordinal);
+    private readonly VerifiedTokenMemo<Verified> _verified = new(10_000, Skew);
     private readonly TimeProvider _clock;
 
     public InternalCredentials(byte[] key, string serviceName, IReadOnlyCollection<string> allowedCallers, TimeProvider? clock = null)
@@ -138,14 +138,9 @@ public sealed class InternalCredentials
                 "Internal services accept calls only from the platform gateway (no internal credential).");
         }
 
-        if (_verified.TryGetValue(token, out var known))
+        if (_verified.TryGet(token, _clock.GetUtcNow(), out var known))
         {
-            if (known.IsCurrent(_clock.GetUtcNow().UtcDateTime))
-            {
-                return (known.Caller, known.Actor.Clone());
-            }
-
-            _verified.TryRemove(token, out _);
+            return (known.Caller, known.Actor.Clone());
         }
 
         var result = await _handler.ValidateTokenAsync(token, new TokenValidationParameters
@@ -181,22 +176,15 @@ public sealed class InternalCredentials
         };
         if (result.SecurityToken is JsonWebToken jwt)
         {
-            if (_verified.Count > 10_000)
-            {
-                _verified.Clear();
-            }
-
-            _verified[token] = new Verified(result.Issuer, actor.Clone(), jwt.ValidTo, jwt.ValidFrom == DateTime.MinValue ? null : jwt.ValidFrom);
+            _verified.Remember(token, new Verified(result.Issuer, actor.Clone()), new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero),
+                jwt.ValidFrom == DateTime.MinValue ? null : new DateTimeOffset(jwt.ValidFrom, TimeSpan.Zero), _clock.GetUtcNow());
         }
 
         return (result.Issuer, actor);
     }
 
-    /// <summary>A verified credential: who sent it, for whom, and the lifetime checked on every use.</summary>
-    private sealed record Verified(string Caller, Actor Actor, DateTime Expires, DateTime? NotBefore)
-    {
-        public bool IsCurrent(DateTime now) => Expires + Skew > now && (NotBefore is not { } n || n - Skew <= now);
-    }
+    /// <summary>A verified credential: who sent it, for whom (its lifetime is the memo's to check).</summary>
+    private sealed record Verified(string Caller, Actor Actor);
 }
 
 /// <summary>

@@ -99,7 +99,9 @@ public static class ServiceDefaultsExtensions
                     o.RecordException = false; // exception messages may carry identifiers; the interceptor logs scrubbed ones
                     o.Filter = ctx => !ctx.Request.Path.StartsWithSegments("/grpc.health.v1.Health", StringComparison.Ordinal);
                 })
-                .AddGrpcClientInstrumentation()
+                // One client span per gRPC call: the HttpClient span under it (same call, same
+                // peer) is suppressed; the trace context still reaches the callee.
+                .AddGrpcClientInstrumentation(o => o.SuppressDownstreamInstrumentation = true)
                 .AddHttpClientInstrumentation()
                 .AddNpgsql()
                 .AddProcessor(new PiiScrubbingActivityProcessor()))
