@@ -44,6 +44,15 @@ public sealed class FaultTests(FaultPlatform f, ITestOutputHelper output) : ICla
         await f.Platform.StartRedisAsync();
         load.Mark("Redis started");
         Assert.Equal(0, await f.RedisKeysAsync("*")); // an empty Redis came back
+
+        // The services keep the summaries and consent snapshots they serve in memory under their
+        // version, so steady reads of unchanged records need no Redis at all. A contribution makes
+        // a new record version: the next read of that record goes through the restarted Redis.
+        var contribution = FaultPlatform.Batch("redis-back-" + Guid.NewGuid().ToString("N")[..8], 0, 1);
+        contribution.Entries[0].Entry.NhsNumber = targets.All[0].Nhs;
+        var feed = await f.SystemAsync("b86001-gp-feed", "record.contribute");
+        var clinical = new ClinicalRecordService.ClinicalRecordServiceClient(f.Client.Channel);
+        await PlatformClient.WarmAsync(() => clinical.UpsertEntriesAsync(contribution, feed, DateTime.UtcNow + PlatformClient.Deadline).ResponseAsync);
         var until = Stopwatch.StartNew();
         while (await f.RedisKeysAsync("lcr:clinical:*:summary") == 0)
         {
