@@ -169,6 +169,79 @@ public sealed class EndToEndTests(LcrPlatformFixture fixture) : IClassFixture<Lc
     }
 
     [Fact]
+    public async Task Seed_rides_out_a_service_outage_and_the_gp_reads_the_seeded_patients_back()
+    {
+        // The clinical record service is down when the seed starts (as while a platform starts
+        // or a service restarts): the feed's contributions fail with UNAVAILABLE until it is
+        // back, longer than a few seconds. Every seed call is idempotent, so lcr seed waits.
+        var p = fixture.Platform;
+        var gatewayLog = p.LogFileOf(PlatformService.Gateway);
+        var logged = new FileInfo(gatewayLog).Length;
+        await p.KillAsync(PlatformService.Clinical);
+        Task<Run> seeding;
+        try
+        {
+            seeding = Lcr("seed", "--patients", "3", "--json");
+            await WaitUntilLoggedAsync(gatewayLog, logged, "CLINICAL_UNAVAILABLE", seeding);
+            await Task.Delay(TimeSpan.FromSeconds(6)); // the outage outlasts a few quick retries
+        }
+        finally
+        {
+            await p.RestartAsync(PlatformService.Clinical);
+        }
+
+        var first = await seeding;
+        Ok(first);
+        Assert.Equal(3, first.Json.GetProperty("patientsCreated").GetInt32());
+        Assert.Equal(3, first.Json.GetProperty("relationshipsCreated").GetInt32());
+        var created = first.Json.GetProperty("entriesCreated").GetInt32();
+        Assert.Equal(13, created); // problem, medication, result and letter each; an allergy for every third patient
+
+        var second = await Lcr("seed", "--patients", "3", "--json");
+        Ok(second);
+        Assert.Equal(0, second.Json.GetProperty("patientsCreated").GetInt32());
+        Assert.Equal(0, second.Json.GetProperty("entriesCreated").GetInt32());
+        Assert.Equal(created, second.Json.GetProperty("entriesUnchanged").GetInt32());
+
+        // They are there: the practice's GP (registered-GP relationship from the feed) reads each one through the gateway.
+        Ok(await Lcr("signin", "--user", "gp.b86001"));
+        foreach (var nhs in new[] { first.Json.GetProperty("firstNhsNumber").GetString()!, first.Json.GetProperty("lastNhsNumber").GetString()! })
+        {
+            var record = await Lcr("record", nhs, "--json");
+            Ok(record);
+            Assert.Equal(nhs, record.Json.GetProperty("patient").GetProperty("nhsNumber").GetString());
+            Assert.Contains(record.Json.GetProperty("activeProblems").EnumerateArray(),
+                e => e.GetProperty("code").GetProperty("display").GetString() == "Hypertensive disorder, systemic arterial");
+            var letters = await Lcr("entries", nhs, "--category", "documents", "--json");
+            Ok(letters);
+            var letter = Assert.Single(letters.Json.GetProperty("entries").EnumerateArray());
+            var content = await Lcr("document", nhs, letter.GetProperty("id").GetString()!);
+            Ok(content);
+            Assert.StartsWith("Hypertension annual review", content.Out);
+        }
+    }
+
+    /// <summary>Waits until the log file gains a line containing <paramref name="text"/> after <paramref name="from"/> bytes (or the process ends).</summary>
+    private static async Task WaitUntilLoggedAsync(string path, long from, string text, Task process)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        while (!process.IsCompleted)
+        {
+            await using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+            {
+                stream.Seek(from, SeekOrigin.Begin);
+                using var reader = new StreamReader(stream);
+                if ((await reader.ReadToEndAsync(timeout.Token)).Contains(text, StringComparison.Ordinal))
+                {
+                    return;
+                }
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), timeout.Token);
+        }
+    }
+
+    [Fact]
     public async Task Bad_nhs_number_exits_2_naming_the_field()
     {
         Ok(await Lcr("signin", "--user", "gp.b86001"));
