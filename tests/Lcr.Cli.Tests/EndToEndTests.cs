@@ -242,6 +242,36 @@ public sealed class EndToEndTests(LcrPlatformFixture fixture) : IClassFixture<Lc
     }
 
     [Fact]
+    public async Task Ig_officer_exports_the_practice_part_as_a_fhir_bundle_and_a_gp_is_refused()
+    {
+        var file = Path.Combine(_home, "sar.json");
+        Ok(await Lcr("--profile", "ig", "signin", "--user", "ig.b86001"));
+
+        var export = await Lcr("--profile", "ig", "export", Example, "--organisation", "B86001", "--output", file, "--json");
+
+        Ok(export);
+        Assert.False(File.Exists(file + ".partial"));
+        var bytes = await File.ReadAllBytesAsync(file);
+        Assert.Equal(bytes.LongLength, long.Parse(export.Json.GetProperty("bytes").ToString(), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), export.Json.GetProperty("sha256").GetString());
+        using var bundle = JsonDocument.Parse(bytes);
+        Assert.Equal("Bundle", bundle.RootElement.GetProperty("resourceType").GetString());
+        var resources = bundle.RootElement.GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("resource")).ToList();
+        Assert.Contains(resources, r => r.GetProperty("resourceType").GetString() == "Patient" &&
+            r.GetProperty("identifier").EnumerateArray().Any(id => id.GetProperty("value").GetString() == Example));
+        Assert.Equal(export.Json.GetProperty("resourceCounts").GetProperty("Condition").GetInt32(),
+            resources.Count(r => r.GetProperty("resourceType").GetString() == "Condition"));
+        Assert.NotEmpty(export.Json.GetProperty("auditEventId").GetString()!);
+
+        // A GP may not answer subject access requests: the token for that purpose is refused (exit 4), nothing is written.
+        Ok(await Lcr("signin", "--user", "gp.b86001"));
+        var refused = await Lcr("export", Example, "--organisation", "B86001", "--output", Path.Combine(_home, "gp.json"), "--json");
+        Assert.Equal(ExitCodes.PermissionDenied, refused.ExitCode);
+        Assert.Equal("PURPOSE_NOT_PERMITTED", refused.ErrorJson.GetProperty("reason").GetString());
+        Assert.False(File.Exists(Path.Combine(_home, "gp.json")));
+    }
+
+    [Fact]
     public async Task Bad_nhs_number_exits_2_naming_the_field()
     {
         Ok(await Lcr("signin", "--user", "gp.b86001"));

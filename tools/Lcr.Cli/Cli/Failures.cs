@@ -1,7 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Google.Rpc;
 using Grpc.Core;
+using Lcr.Client;
 using Lcr.Security;
 
 namespace Lcr.Cli;
@@ -25,7 +24,11 @@ internal sealed record FailureContext(
     int TimeoutSeconds = Settings.DefaultTimeoutSeconds,
     bool TokenFromFlag = false);
 
-/// <summary>A failed call as the user sees it: exit code, the platform's message, its details and a hint.</summary>
+/// <summary>
+/// A failed call as the user sees it: exit code, the platform's message, its details and a hint.
+/// The google.rpc details (ErrorInfo reason, BadRequest field violations, RetryInfo delay) are
+/// decoded by the client package's <see cref="PlatformError"/>, as for any .NET caller.
+/// </summary>
 internal sealed record Failure(
     int ExitCode,
     string Code,
@@ -35,19 +38,15 @@ internal sealed record Failure(
     string? Hint,
     TimeSpan? RetryAfter)
 {
-    /// <summary>Builds the failure of a gRPC call: status, google.rpc ErrorInfo / BadRequest / RetryInfo, and a hint.</summary>
-    public static Failure From(RpcException e, FailureContext context)
+    /// <summary>Builds the failure of a gRPC call: its status and details, and a hint.</summary>
+    public static Failure From(RpcException e, FailureContext context) => From(e.ToPlatformError(), context);
+
+    /// <summary>Builds the failure of a call from the platform's error.</summary>
+    public static Failure From(PlatformError error, FailureContext context)
     {
-        var status = e.GetRpcStatus();
-        var info = status?.GetDetail<ErrorInfo>();
-        var bad = status?.GetDetail<BadRequest>();
-        var retry = status?.GetDetail<RetryInfo>();
-        var violations = bad?.FieldViolations.Select(v => (v.Field, v.Description)).ToList() ?? [];
-        var code = ScreamingCase(e.StatusCode);
-        var message = string.IsNullOrWhiteSpace(e.Status.Detail) ? code : e.Status.Detail;
-        TimeSpan? after = retry?.RetryDelay is { } d ? d.ToTimeSpan() : null;
-        return new Failure(ExitCodes.For(e.StatusCode), code, message, info?.Reason, violations,
-            Hints.For(e.StatusCode, info?.Reason, violations, after, context), after);
+        var violations = error.FieldViolations.Select(v => (v.Field, v.Description)).ToList();
+        return new Failure(ExitCodes.For(error.Code), PlatformError.CodeName(error.Code), error.Message, error.Reason, violations,
+            Hints.For(error.Code, error.Reason, violations, error.RetryDelay, context), error.RetryDelay);
     }
 
     /// <summary>A failure the tool detected itself (no call made).</summary>
@@ -112,9 +111,6 @@ internal sealed record Failure(
 
         return new JsonObject { ["error"] = error }.ToJsonString(JsonOut.Compact);
     }
-
-    /// <summary>INVALID_ARGUMENT, PERMISSION_DENIED, ...: the canonical names scripts and docs use (the client package's table).</summary>
-    public static string ScreamingCase(StatusCode code) => Lcr.Client.PlatformError.CodeName(code);
 }
 
 /// <summary>What to do next, by status and ErrorInfo reason.</summary>
