@@ -155,15 +155,19 @@ internal static class Hints
                 $"`lcr token {nhs} --emergency-reason \"<why>\"` (recorded and reviewed)",
             (StatusCode.PermissionDenied, "PATIENT_OPTED_OUT") =>
                 "the patient has opted out of the shared care record: nobody can see it through the platform, emergency access included",
-            (StatusCode.PermissionDenied, "PROFESSIONAL_BLOCKED") => "the patient has asked that you do not see their record",
+            (StatusCode.PermissionDenied, "VIEWER_BLOCKED") => "the patient has asked that you do not see their record",
             (StatusCode.PermissionDenied, "ORGANISATION_BLOCKED") => "the patient has asked that your organisation does not see their record",
             (StatusCode.PermissionDenied, "PATIENT_MISMATCH") => $"the token is for another patient: get one for this patient with `lcr token {nhs}`",
             (StatusCode.PermissionDenied, "PURPOSE_NOT_PERMITTED") =>
                 "your role may not use that purpose: IG officers use --purpose information-governance (consent, audit) or subject-access (access log)",
-            (StatusCode.PermissionDenied, "ROLE_NOT_PERMITTED") => "only information-governance officers (or a system client with the scope) may do this",
+            (StatusCode.PermissionDenied, "ROLE_NOT_PERMITTED") =>
+                "your role does not allow this: a record category it may not see (ask without --category, or for another), " +
+                "or work for information-governance officers or a system client with the scope",
+            (StatusCode.PermissionDenied, "ORGANISATION_NOT_PERMITTED") =>
+                "IG officers export their own organisation's part (--organisation <your ODS code>); the whole record is for the platform's IG team",
+            (StatusCode.PermissionDenied, "CONSENT_DENIED") => "the patient's consent does not allow this access",
             (StatusCode.PermissionDenied, "SCOPE_NOT_PERMITTED") =>
                 $"this needs a system client with the scope named above: run `{systemSignIn}` with a client that holds it",
-            (StatusCode.PermissionDenied, "CATEGORY_NOT_PERMITTED") => "your role may not see that category; ask without it",
             (StatusCode.PermissionDenied, "EMERGENCY_ACCESS_NOT_PERMITTED") => "your role may not use emergency access",
             (StatusCode.InvalidArgument, _) when violations.Count > 0 => "fix the field(s) named above and try again",
             (StatusCode.NotFound, _) => "check the identifier; entries withheld from you by the patient's consent are reported as not found too",
