@@ -66,7 +66,7 @@ internal static class ExportCommands
             }
 
             var bearer = await i.AccessTokenAsync(patient, parse.GetValue(token), PurposeOfUse.SubjectAccessRequest);
-            var written = await ExportAsync(i, request, bearer, target);
+            var written = await ExportWithRetriesAsync(i, request, bearer, target);
             if (i.Json)
             {
                 i.WriteLine(written.ToJson(target).ToJsonString(JsonOut.Indented));
@@ -108,14 +108,38 @@ internal static class ExportCommands
         }
     }
 
-    private static async Task<Written> ExportAsync(Invocation i, ExportSubjectAccessRequest request, string bearer, FileInfo output)
+    /// <summary>
+    /// The export is read-only and documented safe to retry (each attempt is a new, separately
+    /// audited export), so UNAVAILABLE (a service still warming up or restarting) is retried, up
+    /// to <see cref="Attempts"/> attempts within one deadline, as the client package does for
+    /// unary reads (its ServiceConfig policy does not cover streams).
+    /// </summary>
+    private static async Task<Written> ExportWithRetriesAsync(Invocation i, ExportSubjectAccessRequest request, string bearer, FileInfo output)
+    {
+        var timeout = i.Settings.CallTimeout > MinimumDeadline ? i.Settings.CallTimeout : MinimumDeadline;
+        var deadline = i.Env.Clock.GetUtcNow().UtcDateTime + timeout;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await ExportAsync(i, request, bearer, output, deadline);
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && attempt < Attempts)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500 * attempt), i.Env.Clock, i.CancellationToken);
+            }
+        }
+    }
+
+    private const int Attempts = 3;
+
+    private static async Task<Written> ExportAsync(Invocation i, ExportSubjectAccessRequest request, string bearer, FileInfo output, DateTime deadline)
     {
         var partial = output.FullName + ".partial";
-        var timeout = i.Settings.CallTimeout > MinimumDeadline ? i.Settings.CallTimeout : MinimumDeadline;
         try
         {
             using var call = new SubjectAccessService.SubjectAccessServiceClient(i.Channel).ExportSubjectAccess(request,
-                new CallOptions(BearerToken.Metadata(bearer), i.Env.Clock.GetUtcNow().UtcDateTime + timeout, i.CancellationToken));
+                new CallOptions(BearerToken.Metadata(bearer), deadline, i.CancellationToken));
             SubjectAccessExportHeader? header = null;
             SubjectAccessExportTrailer? trailer = null;
             long written = 0;
