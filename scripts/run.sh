@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # make run: PostgreSQL and Redis up, build, migrate and seed every service, start them all on
-# 127.0.0.1, print the endpoints and an example call, and stop everything on Ctrl-C.
+# 127.0.0.1, print the endpoints and example lcr commands, and stop everything on Ctrl-C (PostgreSQL
+# and Redis only if this run started them: infrastructure that was already running is left running).
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 scripts/require-dotnet.sh
+INFRA_WAS_RUNNING=0
+if scripts/infra.sh status >/dev/null 2>&1; then INFRA_WAS_RUNNING=1; fi
 scripts/infra.sh up
 eval "$(scripts/infra.sh env)"
 
@@ -56,7 +59,11 @@ stop() {
   echo "Stopping services..."
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  scripts/infra.sh down
+  if [ "$INFRA_WAS_RUNNING" -eq 1 ]; then
+    echo "PostgreSQL and Redis were running before make run: left running (scripts/infra.sh down stops them)."
+  else
+    scripts/infra.sh down
+  fi
   echo "Stopped."
 }
 trap stop INT TERM EXIT
@@ -87,7 +94,7 @@ done
 cat <<EXAMPLE
 
 Seeded users (password in .data/secrets/dev-password): gp.b86001, clinician.rr8, ed.rr8, clerk.rr8,
-socialworker.00da, mhnurse.rgd, ig.rr8, ig.b86001. Feed clients (secret in .data/secrets/dev-client-secret):
+socialworker.00da, mhnurse.rgd, ig.rr8, ig.b86001, ig.platform. Feed clients (secret in .data/secrets/dev-client-secret):
 b86001-gp-feed, rr8-ppm-feed, rgd-care-feed, 00da-social-care-feed, platform-admin, ...
 
 Try it in another terminal, from $REPO (docs/cli.md; sessions are cached owner-only in ~/.config/lcr/sessions,
@@ -95,21 +102,22 @@ every command takes --json for scripts, exit codes 0 ok / 2 bad argument / 3 not
 
   lcr() { dotnet "$REPO/tools/Lcr.Cli/bin/Release/net10.0/lcr.dll" "\$@"; }
   export LCR_PASSWORD="\$(cat .data/secrets/dev-password)" LCR_CLIENT_SECRET="\$(cat .data/secrets/dev-client-secret)"
-  lcr health                                    # every service's readiness in one table
-  lcr signin --user gp.b86001                   # a GP at Beckett Street Surgery
-  lcr record $EXAMPLE_NHS                       # the record summary as tables (--json: the proto JSON)
+  lcr health                                   # every service's readiness in one table
+  lcr signin --user gp.b86001                  # a GP at Beckett Street Surgery
+  lcr record $EXAMPLE_NHS                        # the record summary as tables (--json: the proto JSON)
   lcr entries $EXAMPLE_NHS --category medications --page-size 5
-  lcr --profile ig signin --user ig.b86001      # an IG officer, in a second profile
+  lcr --profile ig signin --user ig.b86001     # an IG officer, in a second profile
   lcr --profile ig consent opt-out $EXAMPLE_NHS --channel letter --reason "Letter ref IG/2291"
-  lcr record $EXAMPLE_NHS                       # refused now: exit code 4, PATIENT_OPTED_OUT
+  lcr record $EXAMPLE_NHS                        # refused now: exit code 4, PATIENT_OPTED_OUT
   lcr --profile ig consent withdraw-opt-out $EXAMPLE_NHS --channel telephone --reason "Phoned to opt back in"
   lcr --profile ig consent restrict $EXAMPLE_NHS --block-organisation RGD --channel letter --reason "Letter ref IG/2292"
   lcr --profile ig access-log $EXAMPLE_NHS       # who looked: the reads above, the refusal too
-  lcr signin --client platform-admin            # the platform team's system client (audit.read, audit.review)
-  lcr audit professional gp.b86001              # everything the GP did
-  lcr review run --days 7                       # privacy review: the flagged cases
-  lcr audit verify                              # the audit hash chains are intact
-  lcr seed --patients 20                        # 20 more synthetic patients through the feed APIs (idempotent)
+  lcr --profile ig export $EXAMPLE_NHS --organisation B86001 --output /tmp/sar-$EXAMPLE_NHS.json   # subject access: a FHIR R4 Bundle
+  lcr signin --client platform-admin           # the platform team's system client (audit.read, audit.review)
+  lcr audit professional gp.b86001             # everything the GP did
+  lcr review run --days 7                      # privacy review: the flagged cases
+  lcr audit verify                             # the audit hash chains are intact
+  lcr seed --patients 20                       # 20 more synthetic patients through the feed APIs (idempotent)
 EXAMPLE
 echo
 echo "Press Ctrl-C to stop everything."

@@ -153,6 +153,21 @@ public sealed class ExitCodeAndErrorTests : IDisposable
         Assert.Contains("--emergency-reason", f.Hint);
     }
 
+    [Theory]
+    [InlineData("VIEWER_BLOCKED", "asked that you do not see")]
+    [InlineData("ORGANISATION_BLOCKED", "your organisation does not see")]
+    [InlineData("ROLE_NOT_PERMITTED", "category it may not see")]
+    public void Refusals_the_gateway_sends_are_explained(string reason, string hint)
+    {
+        var e = Rich(Code.PermissionDenied, "Refused.", new ErrorInfo { Reason = reason, Domain = "lcr.leeds.nhs.uk" });
+
+        var f = Failure.From(e, new FailureContext(CredentialKind.Access, NhsNumber: "9990000018"));
+
+        Assert.Equal(ExitCodes.PermissionDenied, f.ExitCode);
+        Assert.Equal(reason, f.Reason);
+        Assert.Contains(hint, f.Hint);
+    }
+
     [Fact]
     public void Rate_limit_reports_when_to_retry()
     {

@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Security.Cryptography;
+using System.Text.Json.Nodes;
 using Grpc.Core;
-using Grpc.Net.Client;
+using Lcr.Common.V1;
 using Lcr.Gateway.V1;
 using Lcr.Security;
 
@@ -9,33 +10,33 @@ namespace Lcr.Cli;
 
 /// <summary>
 /// <c>lcr export</c>: a subject access request (UK GDPR Article 15) export as a FHIR R4 Bundle
-/// file, for an information-governance officer (docs/subject-access.md). Streams the export
-/// to a temporary file beside <c>--output</c>, checks its size and SHA-256 against the
-/// trailer, and only then renames it into place, so a failed or cut-off export never leaves a
-/// partial file that looks complete. Exit codes: 0 written; 1 refused or failed (the status is
-/// printed); 3 the stream ended early or the checksum did not match (nothing written).
+/// file, for an information-governance officer (docs/subject-access.md). The access token is
+/// issued from the signed-in IG officer's session with purpose subject-access (or given with
+/// --token / $LCR_TOKEN). Streams the export to a temporary file beside <c>--output</c>, checks
+/// its size and SHA-256 against the trailer, and only then renames it into place, so a failed or
+/// cut-off export never leaves a partial file that looks complete. Exit codes as every command
+/// (docs/cli.md); a stream cut short or not matching its checksum is 6 (nothing written: run it again).
 /// </summary>
 internal static class ExportCommands
 {
-    public static Command Create()
+    /// <summary>The least time an export is given, whatever --timeout says: a whole record with documents is large.</summary>
+    private static readonly TimeSpan MinimumDeadline = TimeSpan.FromMinutes(2);
+
+    public static Command Create(CliEnvironment env)
     {
         var nhs = new Argument<string>("nhs-number") { Description = "The patient's NHS number (10 digits)." };
         var token = new Option<string>("--token")
         {
-            Description = "An access token for this patient with purpose subject-access (`lcr token --purpose subject-access`); default $LCR_TOKEN.",
-            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("LCR_TOKEN") ?? string.Empty,
+            Description = "A subject-access access token for this patient (default: $LCR_TOKEN; without one, lcr gets one from your cached IG officer session).",
         };
         var organisation = new Option<string>("--organisation") { Description = "Export this contributing organisation's part (its ODS code, e.g. B86001): your own organisation." };
         var whole = new Option<bool>("--whole-record") { Description = "Export the whole record across every organisation (the platform's IG team only)." };
         var output = new Option<FileInfo>("--output", "-o") { Description = "The file to write the FHIR Bundle (JSON) to.", Required = true };
-        var address = new Option<string>("--address")
+        var command = new Command("export",
+            "Exports a subject access request as a FHIR R4 Bundle file (SubjectAccessService.ExportSubjectAccess): an organisation's part, " +
+            "or the whole record for the platform's IG team. Needs an IG officer (purpose subject-access). The export is audited.")
         {
-            Description = "The gateway's gRPC address; default $LCR_ADDRESS or http://127.0.0.1:7100.",
-            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("LCR_ADDRESS") ?? "http://127.0.0.1:7100",
-        };
-        var command = new Command("export", "Exports a subject access request as a FHIR R4 Bundle file (IG officers).")
-        {
-            nhs, token, organisation, whole, output, address,
+            nhs, token, organisation, whole, output,
         };
         command.Validators.Add(result =>
         {
@@ -44,42 +45,108 @@ internal static class ExportCommands
             {
                 result.AddError("Give exactly one of --organisation ODS (your organisation's part) or --whole-record.");
             }
-
-            if (string.IsNullOrEmpty(result.GetValue(token)))
-            {
-                result.AddError("Give --token (or set LCR_TOKEN): get one with `lcr token --session S --nhs N --purpose subject-access`.");
-            }
         });
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(address)!, parse.GetValue(token)!, parse.GetValue(nhs)!,
-            parse.GetValue(organisation), parse.GetValue(output)!, ct));
+        command.SetAction((parse, ct) => Invocation.RunAsync(parse, env, ct, async i =>
+        {
+            var patient = parse.GetValue(nhs)!;
+            var request = new ExportSubjectAccessRequest { NhsNumber = patient };
+            if (parse.GetValue(organisation) is { Length: > 0 } ods)
+            {
+                request.OrganisationOdsCode = ods;
+            }
+            else
+            {
+                request.WholeRecord = true;
+            }
+
+            var target = parse.GetValue(output)!;
+            if (target.Directory is not { Exists: true })
+            {
+                throw new CliException(ExitCodes.Usage, $"--output: the directory {target.DirectoryName} does not exist");
+            }
+
+            var bearer = await i.AccessTokenAsync(patient, parse.GetValue(token), PurposeOfUse.SubjectAccessRequest);
+            var written = await ExportWithRetriesAsync(i, request, bearer, target);
+            if (i.Json)
+            {
+                i.WriteLine(written.ToJson(target).ToJsonString(JsonOut.Indented));
+                return;
+            }
+
+            var header = written.Header;
+            i.WriteLine($"Wrote {target.FullName}: {written.Bytes:N0} bytes, {header.EntryCount} entries ({header.EntryVersionCount} versions).");
+            foreach (var count in header.ResourceCounts)
+            {
+                i.WriteLine($"  {count.ResourceType,-20} {count.Count,6}");
+            }
+
+            i.WriteLine($"Audit event {header.AuditEventId}: record it in the subject access case file.");
+        }));
         return command;
     }
 
-    private static async Task<int> RunAsync(string address, string token, string nhsNumber, string? organisation, FileInfo output, CancellationToken ct)
+    private sealed record Written(SubjectAccessExportHeader Header, long Bytes, byte[] Sha256)
     {
-        var request = new ExportSubjectAccessRequest { NhsNumber = nhsNumber };
-        if (string.IsNullOrEmpty(organisation))
+        public JsonObject ToJson(FileInfo file)
         {
-            request.WholeRecord = true;
-        }
-        else
-        {
-            request.OrganisationOdsCode = organisation;
-        }
+            var counts = new JsonObject();
+            foreach (var c in Header.ResourceCounts)
+            {
+                counts[c.ResourceType] = c.Count;
+            }
 
-        var partial = new FileInfo(output.FullName + ".partial");
+            return new JsonObject
+            {
+                ["file"] = file.FullName,
+                ["bytes"] = Bytes,
+                ["sha256"] = Convert.ToHexStringLower(Sha256),
+                ["entryCount"] = Header.EntryCount,
+                ["entryVersionCount"] = Header.EntryVersionCount,
+                ["resourceCounts"] = counts,
+                ["auditEventId"] = Header.AuditEventId,
+            };
+        }
+    }
+
+    /// <summary>
+    /// The export is read-only and documented safe to retry (each attempt is a new, separately
+    /// audited export), so UNAVAILABLE (a service still warming up or restarting) is retried, up
+    /// to <see cref="Attempts"/> attempts within one deadline, as the client package does for
+    /// unary reads (its ServiceConfig policy does not cover streams).
+    /// </summary>
+    private static async Task<Written> ExportWithRetriesAsync(Invocation i, ExportSubjectAccessRequest request, string bearer, FileInfo output)
+    {
+        var timeout = i.Settings.CallTimeout > MinimumDeadline ? i.Settings.CallTimeout : MinimumDeadline;
+        var deadline = i.Env.Clock.GetUtcNow().UtcDateTime + timeout;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await ExportAsync(i, request, bearer, output, deadline);
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && attempt < Attempts)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500 * attempt), i.Env.Clock, i.CancellationToken);
+            }
+        }
+    }
+
+    private const int Attempts = 3;
+
+    private static async Task<Written> ExportAsync(Invocation i, ExportSubjectAccessRequest request, string bearer, FileInfo output, DateTime deadline)
+    {
+        var partial = output.FullName + ".partial";
         try
         {
-            using var channel = GrpcChannel.ForAddress(address);
-            using var call = new SubjectAccessService.SubjectAccessServiceClient(channel).ExportSubjectAccess(request,
-                BearerToken.Metadata(token), deadline: DateTime.UtcNow.AddMinutes(2), cancellationToken: ct);
+            using var call = new SubjectAccessService.SubjectAccessServiceClient(i.Channel).ExportSubjectAccess(request,
+                new CallOptions(BearerToken.Metadata(bearer), deadline, i.CancellationToken));
             SubjectAccessExportHeader? header = null;
             SubjectAccessExportTrailer? trailer = null;
             long written = 0;
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            await using (var file = partial.Create())
+            await using (var file = File.Create(partial))
             {
-                await foreach (var message in call.ResponseStream.ReadAllAsync(ct))
+                await foreach (var message in call.ResponseStream.ReadAllAsync(i.CancellationToken))
                 {
                     switch (message.PartCase)
                     {
@@ -88,7 +155,7 @@ internal static class ExportCommands
                             break;
                         case ExportSubjectAccessResponse.PartOneofCase.BundleChunk:
                             sha.AppendData(message.BundleChunk.Span);
-                            await file.WriteAsync(message.BundleChunk.Memory, ct);
+                            await file.WriteAsync(message.BundleChunk.Memory, i.CancellationToken);
                             written += message.BundleChunk.Length;
                             break;
                         case ExportSubjectAccessResponse.PartOneofCase.Trailer:
@@ -98,38 +165,19 @@ internal static class ExportCommands
                 }
             }
 
-            if (header is null || trailer is null || trailer.SizeBytes != written || !sha.GetHashAndReset().AsSpan().SequenceEqual(trailer.Sha256.Span))
+            var digest = sha.GetHashAndReset();
+            if (header is null || trailer is null || trailer.SizeBytes != written || !digest.AsSpan().SequenceEqual(trailer.Sha256.Span))
             {
-                partial.Delete();
-                await Console.Error.WriteLineAsync("The export stream ended early or did not match its checksum; nothing was written. Run the command again.");
-                return 3;
+                throw new CliException(ExitCodes.Unavailable,
+                    "the export stream ended early or did not match its checksum; nothing was written: run the command again");
             }
 
-            partial.MoveTo(output.FullName, overwrite: true);
-            Console.WriteLine($"Wrote {output.FullName}: {written:N0} bytes, {header.EntryCount} entries ({header.EntryVersionCount} versions).");
-            foreach (var count in header.ResourceCounts)
-            {
-                Console.WriteLine($"  {count.ResourceType,-20} {count.Count,6}");
-            }
-
-            Console.WriteLine($"Audit event {header.AuditEventId}: record it in the subject access case file.");
-            return 0;
+            File.Move(partial, output.FullName, overwrite: true);
+            return new Written(header, written, digest);
         }
-        catch (RpcException e)
+        finally
         {
-            partial.Refresh();
-            if (partial.Exists)
-            {
-                partial.Delete();
-            }
-
-            await Console.Error.WriteLineAsync($"{e.StatusCode}: {e.Status.Detail}");
-            foreach (var v in e.GetRpcStatus()?.GetDetail<Google.Rpc.BadRequest>()?.FieldViolations ?? [])
-            {
-                await Console.Error.WriteLineAsync($"  {v.Field}: {v.Description}");
-            }
-
-            return 1;
+            File.Delete(partial); // after a failure; gone already after the rename
         }
     }
 }

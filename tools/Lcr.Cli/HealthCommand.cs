@@ -130,7 +130,7 @@ internal static class HealthCommand
         }
         catch (RpcException e)
         {
-            return (t, Failure.ScreamingCase(e.StatusCode), e.Status.Detail);
+            return (t, Lcr.Client.PlatformError.CodeName(e.StatusCode), e.Status.Detail);
         }
     }
 }

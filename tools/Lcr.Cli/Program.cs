@@ -18,7 +18,7 @@ internal static class Program
         root.Add(ProfileCommands.Create(env));   // profile show|set|use|list
         root.Add(PatientCommands.Create());      // patient get|search (demographics service, development only)
         root.Add(DevCommands.Create());          // dev example-nhs-number
-        root.Add(ExportCommands.Create());       // export (subject access, FHIR R4 Bundle)
+        root.Add(ExportCommands.Create(env));    // export (subject access, FHIR R4 Bundle)
         return root;
     }
 

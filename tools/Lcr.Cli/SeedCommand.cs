@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Lcr.Client;
 using Lcr.Clinical.V1;
 using Lcr.Common.V1;
 using Lcr.Demographics.V1;
@@ -50,11 +51,12 @@ internal static class SeedCommand
             }
 
             var clientId = i.Settings.Pick(parse.GetValue(client), "--client", EnvironmentNames.FeedClient, p => p.FeedClient, DefaultFeedClient).Value!;
-            var token = await i.SystemTokenAsync(clientId, parse.GetValue(secretFile));
+            var retry = new OutageRetry(i);
+            var token = await retry.RunAsync(() => i.SystemTokenAsync(clientId, parse.GetValue(secretFile)));
             var ods = new JsonWebToken(token).TryGetPayloadValue<string>(TokenClaims.Organisation, out var o) && o is { Length: > 0 } ? o
                 : throw new CliException(ExitCodes.Failure, "the system token names no organisation");
             var totals = new SeedTotals();
-            var seeder = new Seeder(i, token, ods);
+            var seeder = new Seeder(i, token, ods, retry);
             if (env.Interactive && !i.Json)
             {
                 await env.Console.Progress()
@@ -122,7 +124,7 @@ internal static class SeedCommand
         }.ToJsonString(JsonOut.Indented);
     }
 
-    private sealed class Seeder(Invocation i, string token, string ods)
+    private sealed class Seeder(Invocation i, string token, string ods, OutageRetry retry)
     {
         private readonly DemographicsService.DemographicsServiceClient _demographics = new(i.Channel);
         private readonly ClinicalRecordService.ClinicalRecordServiceClient _clinical = new(i.Channel);
@@ -133,7 +135,7 @@ internal static class SeedCommand
             var before = i.Env.Clock.GetUtcNow().AddSeconds(-2);
             try
             {
-                var created = await Retry(() => _demographics.CreatePatientAsync(new CreatePatientRequest { Patient = patient }, i.Options(token)).ResponseAsync);
+                var created = await retry.RunAsync(() => _demographics.CreatePatientAsync(new CreatePatientRequest { Patient = patient }, i.Options(token)).ResponseAsync);
                 if (created.Patient.Version == 1 && created.Patient.CreateTime is { } t && t.ToDateTimeOffset() >= before)
                 {
                     totals.PatientsCreated++;
@@ -149,7 +151,7 @@ internal static class SeedCommand
                 totals.PatientsUnchanged++;
             }
 
-            var relationship = await Retry(() => i.Identity.RecordCareRelationshipAsync(new RecordCareRelationshipRequest
+            var relationship = await retry.RunAsync(() => i.Identity.RecordCareRelationshipAsync(new RecordCareRelationshipRequest
             {
                 CareRelationship = SyntheticFeed.Registration(patient.NhsNumber, ods),
             }, i.Options(token)).ResponseAsync);
@@ -164,7 +166,7 @@ internal static class SeedCommand
 
             var request = new UpsertEntriesRequest { SourceSystem = SyntheticFeed.SourceSystem };
             request.Entries.AddRange(SyntheticFeed.Entries(k, patient.NhsNumber));
-            var reply = await Retry(() => _clinical.UpsertEntriesAsync(request, i.Options(token)).ResponseAsync);
+            var reply = await retry.RunAsync(() => _clinical.UpsertEntriesAsync(request, i.Options(token)).ResponseAsync);
             foreach (var r in reply.Results)
             {
                 switch (r.Outcome)
@@ -181,21 +183,72 @@ internal static class SeedCommand
                 }
             }
         }
+    }
+}
 
-        /// <summary>Every seed call is idempotent, so UNAVAILABLE and RESOURCE_EXHAUSTED (rate limit) are retried, honouring RetryInfo.</summary>
-        private async Task<T> Retry<T>(Func<Task<T>> call)
+/// <summary>
+/// How `lcr seed` rides out a platform that is starting, restarting or rate limiting it: every
+/// call it makes is idempotent (system token issue, CreatePatient with identical details,
+/// care relationships and entries under stable source ids), so UNAVAILABLE, DEADLINE_EXCEEDED
+/// and RESOURCE_EXHAUSTED are retried, after the gateway's RetryInfo delay when it gives one, else
+/// with exponential backoff (0.25 s doubling, at most 5 s), for up to <see cref="Budget"/> from
+/// the first failure of a call. A person (not --json) is told once per outage what is being waited for.
+/// </summary>
+internal sealed class OutageRetry(Invocation i)
+{
+    /// <summary>How long one call keeps being retried before the seed gives up (exit code 6).</summary>
+    public static readonly TimeSpan Budget = TimeSpan.FromSeconds(90);
+
+    private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+    private bool _waiting;
+
+    /// <summary>Notes for a person on stderr; with --json stderr carries only the final error object.</summary>
+    private void Note(string text)
+    {
+        if (!i.Json)
         {
-            for (var attempt = 1; ; attempt++)
+            i.Note(text);
+        }
+    }
+
+    public async Task<T> RunAsync<T>(Func<Task<T>> call)
+    {
+        var clock = i.Env.Clock;
+        long? firstFailure = null;
+        var backoff = FirstBackoff;
+        while (true)
+        {
+            try
             {
-                try
+                var result = await call();
+                if (_waiting)
                 {
-                    return await call();
+                    _waiting = false;
+                    Note("The platform answers again; seeding goes on.");
                 }
-                catch (RpcException e) when (attempt < 6 && e.StatusCode is StatusCode.ResourceExhausted or StatusCode.Unavailable)
+
+                return result;
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.ResourceExhausted or StatusCode.DeadlineExceeded)
+            {
+                firstFailure ??= clock.GetTimestamp();
+                var error = e.ToPlatformError();
+                var delay = error.RetryDelay ?? backoff;
+                if (clock.GetElapsedTime(firstFailure.Value) + delay > Budget)
                 {
-                    var after = e.GetRpcStatus()?.GetDetail<Google.Rpc.RetryInfo>()?.RetryDelay?.ToTimeSpan() ?? TimeSpan.FromMilliseconds(200 * attempt);
-                    await Task.Delay(after, i.CancellationToken);
+                    throw;
                 }
+
+                if (!_waiting)
+                {
+                    _waiting = true;
+                    Note($"{error.Message} ({error.Reason ?? Lcr.Client.PlatformError.CodeName(error.Code)}): retrying for up to " +
+                        $"{Budget.TotalSeconds:0} s (every seed call is idempotent); Ctrl-C stops.");
+                }
+
+                await Task.Delay(delay, clock, i.CancellationToken);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
             }
         }
     }

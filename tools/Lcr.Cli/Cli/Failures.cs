@@ -1,7 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Google.Rpc;
 using Grpc.Core;
+using Lcr.Client;
 using Lcr.Security;
 
 namespace Lcr.Cli;
@@ -25,7 +24,11 @@ internal sealed record FailureContext(
     int TimeoutSeconds = Settings.DefaultTimeoutSeconds,
     bool TokenFromFlag = false);
 
-/// <summary>A failed call as the user sees it: exit code, the platform's message, its details and a hint.</summary>
+/// <summary>
+/// A failed call as the user sees it: exit code, the platform's message, its details and a hint.
+/// The google.rpc details (ErrorInfo reason, BadRequest field violations, RetryInfo delay) are
+/// decoded by the client package's <see cref="PlatformError"/>, as for any .NET caller.
+/// </summary>
 internal sealed record Failure(
     int ExitCode,
     string Code,
@@ -35,19 +38,15 @@ internal sealed record Failure(
     string? Hint,
     TimeSpan? RetryAfter)
 {
-    /// <summary>Builds the failure of a gRPC call: status, google.rpc ErrorInfo / BadRequest / RetryInfo, and a hint.</summary>
-    public static Failure From(RpcException e, FailureContext context)
+    /// <summary>Builds the failure of a gRPC call: its status and details, and a hint.</summary>
+    public static Failure From(RpcException e, FailureContext context) => From(e.ToPlatformError(), context);
+
+    /// <summary>Builds the failure of a call from the platform's error.</summary>
+    public static Failure From(PlatformError error, FailureContext context)
     {
-        var status = e.GetRpcStatus();
-        var info = status?.GetDetail<ErrorInfo>();
-        var bad = status?.GetDetail<BadRequest>();
-        var retry = status?.GetDetail<RetryInfo>();
-        var violations = bad?.FieldViolations.Select(v => (v.Field, v.Description)).ToList() ?? [];
-        var code = ScreamingCase(e.StatusCode);
-        var message = string.IsNullOrWhiteSpace(e.Status.Detail) ? code : e.Status.Detail;
-        TimeSpan? after = retry?.RetryDelay is { } d ? d.ToTimeSpan() : null;
-        return new Failure(ExitCodes.For(e.StatusCode), code, message, info?.Reason, violations,
-            Hints.For(e.StatusCode, info?.Reason, violations, after, context), after);
+        var violations = error.FieldViolations.Select(v => (v.Field, v.Description)).ToList();
+        return new Failure(ExitCodes.For(error.Code), PlatformError.CodeName(error.Code), error.Message, error.Reason, violations,
+            Hints.For(error.Code, error.Reason, violations, error.RetryDelay, context), error.RetryDelay);
     }
 
     /// <summary>A failure the tool detected itself (no call made).</summary>
@@ -112,9 +111,6 @@ internal sealed record Failure(
 
         return new JsonObject { ["error"] = error }.ToJsonString(JsonOut.Compact);
     }
-
-    /// <summary>INVALID_ARGUMENT, PERMISSION_DENIED, ...: the canonical names scripts and docs use (the client package's table).</summary>
-    public static string ScreamingCase(StatusCode code) => Lcr.Client.PlatformError.CodeName(code);
 }
 
 /// <summary>What to do next, by status and ErrorInfo reason.</summary>
@@ -159,15 +155,19 @@ internal static class Hints
                 $"`lcr token {nhs} --emergency-reason \"<why>\"` (recorded and reviewed)",
             (StatusCode.PermissionDenied, "PATIENT_OPTED_OUT") =>
                 "the patient has opted out of the shared care record: nobody can see it through the platform, emergency access included",
-            (StatusCode.PermissionDenied, "PROFESSIONAL_BLOCKED") => "the patient has asked that you do not see their record",
+            (StatusCode.PermissionDenied, "VIEWER_BLOCKED") => "the patient has asked that you do not see their record",
             (StatusCode.PermissionDenied, "ORGANISATION_BLOCKED") => "the patient has asked that your organisation does not see their record",
             (StatusCode.PermissionDenied, "PATIENT_MISMATCH") => $"the token is for another patient: get one for this patient with `lcr token {nhs}`",
             (StatusCode.PermissionDenied, "PURPOSE_NOT_PERMITTED") =>
                 "your role may not use that purpose: IG officers use --purpose information-governance (consent, audit) or subject-access (access log)",
-            (StatusCode.PermissionDenied, "ROLE_NOT_PERMITTED") => "only information-governance officers (or a system client with the scope) may do this",
+            (StatusCode.PermissionDenied, "ROLE_NOT_PERMITTED") =>
+                "your role does not allow this: a record category it may not see (ask without --category, or for another), " +
+                "or work for information-governance officers or a system client with the scope",
+            (StatusCode.PermissionDenied, "ORGANISATION_NOT_PERMITTED") =>
+                "IG officers export their own organisation's part (--organisation <your ODS code>); the whole record is for the platform's IG team",
+            (StatusCode.PermissionDenied, "CONSENT_DENIED") => "the patient's consent does not allow this access",
             (StatusCode.PermissionDenied, "SCOPE_NOT_PERMITTED") =>
                 $"this needs a system client with the scope named above: run `{systemSignIn}` with a client that holds it",
-            (StatusCode.PermissionDenied, "CATEGORY_NOT_PERMITTED") => "your role may not see that category; ask without it",
             (StatusCode.PermissionDenied, "EMERGENCY_ACCESS_NOT_PERMITTED") => "your role may not use emergency access",
             (StatusCode.InvalidArgument, _) when violations.Count > 0 => "fix the field(s) named above and try again",
             (StatusCode.NotFound, _) => "check the identifier; entries withheld from you by the patient's consent are reported as not found too",

@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Lcr.Client;
 using Lcr.Common.V1;
 using Lcr.Identity.V1;
 using Lcr.Security;
@@ -16,7 +17,7 @@ namespace Lcr.Cli;
 /// </summary>
 internal sealed class Invocation : IDisposable
 {
-    private GrpcChannel? _channel;
+    private LcrClient? _client;
     private readonly List<GrpcChannel> _extra = [];
 
     public Invocation(Settings settings, CancellationToken cancellationToken)
@@ -38,9 +39,22 @@ internal sealed class Invocation : IDisposable
     /// <summary>What a failure hint needs to know; updated as credentials are obtained.</summary>
     public FailureContext Hint { get; set; }
 
-    public GrpcChannel Channel => _channel ??= ChannelTo(Address);
+    /// <summary>
+    /// The gateway through the client package (<see cref="LcrClient"/>), as any .NET system calls
+    /// it: idempotent reads (record, entries, token issue, audit queries...) are retried on
+    /// UNAVAILABLE within the call's deadline by the channel's ServiceConfig, so a platform that
+    /// is still warming up or restarting a service answers instead of failing the command;
+    /// sign-in and writes are never retried.
+    /// </summary>
+    public LcrClient Client => _client ??= LcrClient.Create(new LcrClientOptions
+    {
+        Address = new Uri(Address),
+        DefaultDeadline = Settings.CallTimeout,
+    });
 
-    /// <summary>A channel to another address (health of internal services), disposed with the invocation.</summary>
+    public GrpcChannel Channel => Client.Channel;
+
+    /// <summary>A plain channel to another address (health of internal services, never retried), disposed with the invocation.</summary>
     public GrpcChannel ChannelTo(string address)
     {
         var channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 32 * 1024 * 1024 });
@@ -183,7 +197,7 @@ internal sealed class Invocation : IDisposable
 
     public void Dispose()
     {
-        _channel?.Dispose();
+        _client?.Dispose();
         foreach (var c in _extra)
         {
             c.Dispose();
