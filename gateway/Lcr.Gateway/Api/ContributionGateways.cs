@@ -14,9 +14,12 @@ namespace Lcr.Gateway.Api;
 /// Clinical contributions from system clients with <c>record.contribute</c>. The source
 /// organisation is always the token's organisation: a feed cannot contribute in another
 /// organisation's name. Every change is audited as a CONTRIBUTION event per patient naming
-/// the entries written (a feed told UNAVAILABLE because audit failed retries; the write is
-/// idempotent). Record reads are not exposed here: they go through GatewayService, where
-/// consent and audit are enforced.
+/// the entries written, committed before the reply. Known gap: if the write commits and the
+/// audit commit then fails, the feed is told UNAVAILABLE and its retry is answered UNCHANGED,
+/// which records no event; the contribution stays attributable through the clinical
+/// record's own version history (actor, organisation and time of every version), see
+/// docs/services/audit.md "Known limits". Record reads are not exposed here: they go through
+/// GatewayService, where consent and audit are enforced.
 /// </summary>
 public sealed class ClinicalGateway(CallerAuthenticator auth, Downstream.Downstream downstream, AuditTrail audit) : ClinicalRecordService.ClinicalRecordServiceBase
 {
