@@ -76,6 +76,7 @@ void TakeSample(TimeSpan at) =>
     samples.Add((at, services.ToDictionary(s => s, s => Sample(platform.ProcessIdOf(s))), Interlocked.Read(ref ok), Interlocked.Read(ref errors)));
 
 Console.Error.WriteLine($"soak: {rate} reads/s for {minutes} min, sampling every {sampleEvery.TotalSeconds} s");
+var loadAtStart = File.ReadAllText("/proc/loadavg").Trim();
 var clock = Stopwatch.StartNew();
 var interval = TimeSpan.FromSeconds(1 / rate);
 var inflight = new List<Task>();
@@ -139,7 +140,7 @@ var report = new StringBuilder();
 var flat = true;
 report.AppendLine(inv, $"# Soak run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 report.AppendLine();
-report.AppendLine(inv, $"{minutes} min at {rate} reads/s (GetPatientRecord through the gateway, {patients.Length} patients, one GP), {RealPlatform.Configuration} build, loadavg at end {File.ReadAllText("/proc/loadavg").Trim()}.");
+report.AppendLine(inv, $"{minutes} min at {rate} reads/s (GetPatientRecord through the gateway, {patients.Length} patients, one GP), {RealPlatform.Configuration} build, loadavg at start {loadAtStart}, at end {File.ReadAllText("/proc/loadavg").Trim()}.");
 report.AppendLine(inv, $"Reads OK: {ok}; errors: {errors} ({string.Join(", ", errorsByStatus.Select(kv => $"{kv.Key} {kv.Value}"))}); achieved {ok / clock.Elapsed.TotalSeconds:F1} reads/s.");
 var errorsFirstHalf = samples.Where(s => s.At < duration / 2).Select(s => s.Errors).DefaultIfEmpty(0).Max();
 var errorsSecondHalf = errors - errorsFirstHalf;
