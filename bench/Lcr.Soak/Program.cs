@@ -115,6 +115,7 @@ await PacedAsync(ramp, () => ramp.Elapsed - TimeSpan.FromTicks(Interlocked.Read(
         Interlocked.Exchange(ref lastRampErrorTicks, ramp.Elapsed.Ticks);
     },
     null);
+ramp.Stop();
 warmUp.Stop();
 Console.Error.WriteLine($"soak: warmed up in {warmUp.Elapsed.TotalSeconds:F0} s (one at a time: {warmReads} reads, {warmErrors} errors; " +
     $"at {rate}/s for {ramp.Elapsed.TotalSeconds:F0} s: {rampOk} OK, {rampErrors} errors)");
