@@ -28,6 +28,7 @@ public static class Extensions
             }
 
             o.DefaultCallTimeout = config.GetValue("Gateway:DefaultCallTimeout", o.DefaultCallTimeout);
+            o.DeadlineReserve = config.GetValue("Gateway:DeadlineReserve", o.DeadlineReserve);
             o.BreakerBreakDuration = config.GetValue("Gateway:BreakerBreakDuration", o.BreakerBreakDuration);
             o.BreakerMinimumThroughput = config.GetValue("Gateway:BreakerMinimumThroughput", o.BreakerMinimumThroughput);
         });

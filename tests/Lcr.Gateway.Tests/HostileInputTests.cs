@@ -24,7 +24,7 @@ namespace Lcr.Gateway.Tests;
 /// told apart from one the caller may not see.
 /// </summary>
 [Collection(PlatformCollection.Name)]
-public class HostileInputTests(PlatformFixture platform)
+public class HostileInputTests(PlatformFixture platform, Xunit.Abstractions.ITestOutputHelper output)
 {
     private const int Patient = AuthorizationMatrixTests.Patient;
     private const string SqlInjection = "'; DROP TABLE patients;--";
@@ -338,6 +338,9 @@ public class HostileInputTests(PlatformFixture platform)
 
     private static readonly Method<byte[], byte[]> RawGetPatientRecord = new(MethodType.Unary, "lcr.gateway.v1.GatewayService", "GetPatientRecord", Raw, Raw);
     private static readonly Method<byte[], byte[]> RawSearchPatients = new(MethodType.Unary, "lcr.demographics.v1.DemographicsService", "SearchPatients", Raw, Raw);
+    private static readonly Method<byte[], byte[]> RawListRecordEntries = new(MethodType.Unary, "lcr.gateway.v1.GatewayService", "ListRecordEntries", Raw, Raw);
+    private static readonly Method<byte[], byte[]> RawGetRecordEntry = new(MethodType.Unary, "lcr.gateway.v1.GatewayService", "GetRecordEntry", Raw, Raw);
+    private static readonly Method<byte[], byte[]> RawGetConsent = new(MethodType.Unary, "lcr.consent.v1.ConsentService", "GetConsent", Raw, Raw);
 
     /// <summary>
     /// Inputs per method: 120 in <c>make test</c>; <c>make fuzz</c> sets LCR_FUZZ_ITERATIONS (and
@@ -352,31 +355,49 @@ public class HostileInputTests(PlatformFixture platform)
     [Fact]
     public async Task Random_and_mutated_wire_bytes_get_a_status_promptly_and_the_gateway_stays_healthy()
     {
-        var tokens = await MatrixTokens.GetAsync(platform);
+        // Read-only methods only: a mutated message that happens to be valid is served like any
+        // other, and a fuzzed write could change consent or lock out an account other tests use.
+        var entryId = (await MatrixTokens.GetAsync(platform)).ProblemEntryId;
         var invoker = Gateway.CreateCallInvoker();
         var random = new Random(FuzzSeed);
         var tried = 0;
         var nhs = Nhs(Patient);
         var patient = SyntheticCohort.Patients[Patient];
         var unparsable = 0;
-        var cases = new (Method<byte[], byte[]> Method, byte[] Valid, Metadata Headers, MessageParser Parser)[]
+        // Fresh tokens, renewed while the run lasts (access tokens live 10 minutes; make fuzz runs longer).
+        var gp = new RenewingToken(async () => (await AccessAsync(Gateway, "gp.b86001", nhs)).AccessToken);
+        var session = new RenewingToken(() => SessionAsync(Gateway, "gp.b86001"));
+        var ig = new RenewingToken(async () => (await AccessAsync(Gateway, "ig.b86001", nhs, PurposeOfUse.InformationGovernance)).AccessToken);
+        var cases = new (Method<byte[], byte[]> Method, byte[] Valid, RenewingToken Token, MessageParser Parser)[]
         {
             (RawGetPatientRecord, new GetPatientRecordRequest { NhsNumber = nhs, Categories = { RecordCategory.Problems } }.ToByteArray(),
-                tokens.Headers(CallerKind.GpDirectCare), GetPatientRecordRequest.Parser),
+                gp, GetPatientRecordRequest.Parser),
             (RawSearchPatients, new SearchPatientsRequest { Family = patient.Family, BirthDate = AuthorizationMatrixTests.ToDate(patient.BirthDate) }.ToByteArray(),
-                tokens.Headers(CallerKind.SessionToken), SearchPatientsRequest.Parser),
+                session, SearchPatientsRequest.Parser),
+            (RawListRecordEntries, new ListRecordEntriesRequest { NhsNumber = nhs, Category = RecordCategory.Medications, PageSize = 5, PageToken = "" }.ToByteArray(),
+                gp, ListRecordEntriesRequest.Parser),
+            (RawGetRecordEntry, new GetRecordEntryRequest { NhsNumber = nhs, EntryId = entryId }.ToByteArray(), gp, GetRecordEntryRequest.Parser),
+            (RawGetConsent, new GetConsentRequest { NhsNumber = nhs }.ToByteArray(), ig, GetConsentRequest.Parser),
         };
-        foreach (var (method, valid, headers, parser) in cases)
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var (method, valid, token, parser) in cases)
         {
+            var statuses = new SortedDictionary<string, int>(StringComparer.Ordinal);
+            var perMethod = 0;
             foreach (var bytes in Fuzz(valid, random, FuzzIterations))
             {
                 tried++;
+                perMethod++;
+                var headers = await token.HeadersAsync();
                 var status = await CallRawAsync(invoker, method, bytes, headers);
                 var hex = Convert.ToHexString(bytes.AsSpan(0, Math.Min(bytes.Length, 64)));
+                var parses = Parses(parser, bytes);
+                var key = $"{(parses ? "parsed" : "unparsable")} {status.StatusCode}";
+                statuses[key] = statuses.GetValueOrDefault(key) + 1;
                 Assert.True(status.StatusCode is not (StatusCode.DeadlineExceeded or StatusCode.Cancelled),
                     $"{method.Name}: no answer within the deadline for {hex}");
                 Assert.DoesNotContain(nhs, status.Detail, StringComparison.Ordinal);
-                if (Parses(parser, bytes))
+                if (parses)
                 {
                     // A well-formed message, however odd: validated and answered like any other request.
                     Assert.True(status.StatusCode is not (StatusCode.Internal or StatusCode.Unknown or StatusCode.Unavailable),
@@ -393,11 +414,14 @@ public class HostileInputTests(PlatformFixture platform)
             }
 
             // Over the configured maximum message size (16 MiB).
-            var oversized = await CallRawAsync(invoker, method, new byte[16 * 1024 * 1024 + 16], headers);
+            var oversized = await CallRawAsync(invoker, method, new byte[16 * 1024 * 1024 + 16], await token.HeadersAsync());
             Assert.Equal(StatusCode.ResourceExhausted, oversized.StatusCode);
+            output.WriteLine($"fuzz {method.ServiceName}/{method.Name}: {perMethod} inputs + 1 oversized (RESOURCE_EXHAUSTED); " +
+                string.Join(", ", statuses.Select(x => $"{x.Key} {x.Value}")));
         }
 
-        Assert.True(tried >= 2 * FuzzIterations);
+        output.WriteLine($"fuzz: {tried} inputs over {cases.Length} methods, seed {FuzzSeed}, {started.Elapsed.TotalSeconds:F0} s");
+        Assert.True(tried >= cases.Length * FuzzIterations);
         Assert.True(unparsable > 0 && unparsable < tried, "the run tried both well-formed and malformed messages");
         var health = new Health.HealthClient(Gateway);
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving,
@@ -406,8 +430,26 @@ public class HostileInputTests(PlatformFixture platform)
             (await health.CheckAsync(new HealthCheckRequest { Service = "" }, deadline: DateTime.UtcNow.AddSeconds(10))).Status);
 
         // And still answers a real caller.
-        var record = await RecordsClient(Gateway).GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = nhs }, tokens.Headers(CallerKind.GpDirectCare));
+        var record = await RecordsClient(Gateway).GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = nhs }, await gp.HeadersAsync());
         Assert.Equal(nhs, record.Patient.NhsNumber);
+    }
+
+    /// <summary>A token issued on first use and again once it is five minutes old.</summary>
+    private sealed class RenewingToken(Func<Task<string>> issue)
+    {
+        private string? _token;
+        private DateTime _issued;
+
+        public async Task<Metadata> HeadersAsync()
+        {
+            if (_token is null || DateTime.UtcNow - _issued > TimeSpan.FromMinutes(5))
+            {
+                _token = await issue();
+                _issued = DateTime.UtcNow;
+            }
+
+            return Bearer(_token);
+        }
     }
 
     private static bool Parses(MessageParser parser, byte[] bytes)

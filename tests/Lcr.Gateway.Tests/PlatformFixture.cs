@@ -33,6 +33,9 @@ public sealed class PlatformFixture : IAsyncLifetime
     public const string ClientSecret = "gateway-test-client-secret-0001";
     public static readonly string InternalKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
+    /// <summary>Every metric measurement of the run, from every host in this process (started before any host).</summary>
+    public MetricCapture Metrics { get; } = new();
+
     public RedisServer Redis { get; private set; } = null!;
     public PlatformServiceHost<Lcr.Identity.Api.IdentityGrpcService> Identity { get; private set; } = null!;
     public PlatformServiceHost<Lcr.Demographics.Api.DemographicsGrpcService> Demographics { get; private set; } = null!;
@@ -89,6 +92,41 @@ public sealed class PlatformFixture : IAsyncLifetime
         _ => throw new ArgumentOutOfRangeException(nameof(service)),
     };
 
+    /// <summary>
+    /// What the platform emitted so far, as searchable text: every log line and span of the six
+    /// hosts, and every metric instrument and tag set measured in this process.
+    /// </summary>
+    public IEnumerable<(string Source, IEnumerable<string> Lines)> Telemetry()
+    {
+        foreach (var (name, logs, spans) in new (string, LogCapture, List<Activity>)[]
+        {
+            ("gateway", Gateway.Logs, Gateway.Spans), ("identity", Identity.Logs, Identity.Spans), ("consent", Consent.Logs, Consent.Spans),
+            ("clinical", Clinical.Logs, Clinical.Spans), ("demographics", Demographics.Logs, Demographics.Spans), ("audit", Audit.Logs, Audit.Spans),
+        })
+        {
+            yield return ($"{name} log", logs.Lines);
+            yield return ($"{name} spans", SpanText.Of(SnapshotOf(spans)));
+        }
+
+        yield return ("metrics", Metrics.Lines);
+    }
+
+    /// <summary>A copy of a capture the exporter may be appending to on another thread.</summary>
+    public static Activity[] SnapshotOf(List<Activity> spans)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return spans.ToArray();
+            }
+            catch (ArgumentException) when (attempt < 10)
+            {
+                // The list grew during the copy; take it again.
+            }
+        }
+    }
+
     public async Task DisposeAsync()
     {
         // Keep the gateway's error log lines (scrubbed, as in production) for diagnosing failures.
@@ -101,6 +139,15 @@ public sealed class PlatformFixture : IAsyncLifetime
         await Gateway.DisposeAsync();
         await Task.WhenAll(Identity.DisposeAsync(), Demographics.DisposeAsync(), Consent.DisposeAsync(), Clinical.DisposeAsync(), Audit.DisposeAsync());
         await Redis.DisposeAsync();
+
+        // The whole run, after its last test: no seeded patient's data in any log line, span or
+        // metric any host emitted (a leak fails the run as the collection's cleanup failure).
+        foreach (var (source, lines) in Telemetry())
+        {
+            PatientDataScan.AssertNone($"The test run's {source}", lines);
+        }
+
+        Metrics.Dispose();
     }
 }
 

@@ -113,7 +113,7 @@ public class ResilienceTests(PlatformFixture platform)
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (true)
         {
-            var spans = SnapshotOf(platform.Gateway.Spans).Where(s => s.TraceId.ToHexString() == auditTrace).ToList();
+            var spans = PlatformFixture.SnapshotOf(platform.Gateway.Spans).Where(s => s.TraceId.ToHexString() == auditTrace).ToList();
             missing = expected.Where(x => !spans.Exists(s => s.Kind == x.Kind && s.DisplayName.EndsWith(x.Name, StringComparison.Ordinal))).ToList();
             if (missing.Count == 0 || DateTime.UtcNow > until)
             {
@@ -126,24 +126,8 @@ public class ResilienceTests(PlatformFixture platform)
         Assert.Empty(missing);
     }
 
-    /// <summary>A copy of a capture the exporter may be appending to on another thread.</summary>
-    private static Activity[] SnapshotOf(List<Activity> spans)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return spans.ToArray();
-            }
-            catch (ArgumentException) when (attempt < 10)
-            {
-                // The list grew during the copy; take it again.
-            }
-        }
-    }
-
     [Fact]
-    public async Task No_nhs_number_or_name_reaches_any_log_or_span()
+    public async Task No_patient_data_reaches_any_log_span_or_metric()
     {
         var patient = SyntheticCohort.Patients[Scenario.ExamplePatient];
         var token = await AccessAsync(Gateway, "gp.b86001", patient.NhsNumber);
@@ -151,24 +135,26 @@ public class ResilienceTests(PlatformFixture platform)
         await Assert.ThrowsAsync<RpcException>(async () => await RecordsClient(Gateway).GetPatientRecordAsync(
             new GetPatientRecordRequest { NhsNumber = Nhs(Scenario.OptedOut) }, Bearer(token.AccessToken)));
 
-        var text = string.Join('\n', new[]
+        // Everything the six hosts emitted so far in this run (every test before this one too):
+        // log lines, spans, and every metric instrument, tag set and NHS-number-shaped value.
+        // (The fixture scans the whole run again when the last test has finished.)
+        var telemetry = platform.Telemetry().Select(t => (t.Source, Lines: t.Lines.ToList())).ToList();
+        var all = telemetry.SelectMany(t => t.Lines).ToList();
+        Assert.Contains(all, l => l.Contains("GetPatientRecord", StringComparison.Ordinal)); // logs and spans are captured
+        var metrics = telemetry.Single(t => t.Source == "metrics").Lines;
+        Assert.Contains(metrics, l => l.StartsWith("lcr.gateway.record_reads kind=", StringComparison.Ordinal)); // the gateway's own tagged metrics
+        Assert.Contains(metrics, l => l.StartsWith("lcr.consent.decisions decision=", StringComparison.Ordinal)); // and a service's
+        Assert.Contains(metrics, l => l.StartsWith("http.server.request.duration ", StringComparison.Ordinal)); // and ASP.NET Core's
+
+        foreach (var (source, lines) in telemetry)
         {
-            Join(platform.Gateway.Logs.Lines, platform.Gateway.Spans),
-            Join(platform.Identity.Logs.Lines, platform.Identity.Spans),
-            Join(platform.Consent.Logs.Lines, platform.Consent.Spans),
-            Join(platform.Clinical.Logs.Lines, platform.Clinical.Spans),
-            Join(platform.Demographics.Logs.Lines, platform.Demographics.Spans),
-            Join(platform.Audit.Logs.Lines, platform.Audit.Spans),
-        });
-        Assert.Contains("GetPatientRecord", text, StringComparison.Ordinal); // the capture works
-        foreach (var secret in new[] { patient.NhsNumber, Nhs(Scenario.OptedOut), patient.Family, patient.Postcode, patient.Mobile })
-        {
-            Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
+            PatientDataScan.AssertNone(source, lines);
+            foreach (var secret in new[] { patient.Family, patient.Postcode })
+            {
+                Assert.DoesNotContain(lines, l => l.Contains(secret, StringComparison.Ordinal));
+            }
         }
     }
-
-    private static string Join(IEnumerable<string> logs, List<Activity> spans) =>
-        string.Join('\n', logs) + '\n' + string.Join('\n', Lcr.Testing.SpanText.Of(spans.ToArray()));
 
     [Fact]
     public async Task A_caller_over_its_rate_is_told_to_slow_down()
@@ -249,4 +235,104 @@ public class ResilienceTests(PlatformFixture platform)
         Assert.InRange(served, 1, burst + (rate * ((int)Math.Ceiling(elapsed.TotalSeconds) + 1)));
         Assert.Contains(StatusCode.ResourceExhausted, codes);
     }
+
+    [Fact]
+    public async Task A_flood_of_forged_subjects_from_one_peer_shares_one_bucket_while_the_genuine_caller_is_served()
+    {
+        // Before the fix the limiter keyed its buckets on the token's unverified subject: every
+        // forged subject bought a fresh bucket, and a forgery naming a real professional drained
+        // that professional's bucket. Now only a token that verifies names a caller; every other
+        // call is charged to its peer's one bucket (all calls of this test come from one peer).
+        const int rate = 1, burst = 5, flood = 60;
+        await using var strict = platform.CreateGateway(s => s.Configure<Lcr.Gateway.RateLimiting.RateLimitOptions>(o =>
+        {
+            o.PermitsPerSecond = rate;
+            o.Burst = burst;
+        }));
+        var nhs = Nhs(Scenario.ExamplePatient);
+        var genuine = (await AccessAsync(Gateway, "gp.b86001", nhs)).AccessToken;
+        var subject = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(genuine).Subject;
+        string Forged(int i) => (i % 4) switch
+        {
+            // A fresh subject each time, the real key id, a signature that does not verify.
+            0 => MatrixTokens.Tamper(genuine, p => p.Replace($"\"sub\":\"{subject}\"", $"\"sub\":\"forged-{i}\"", StringComparison.Ordinal)),
+            // The genuine professional's own subject on a forgery (another jti): aimed at draining their bucket.
+            1 => MatrixTokens.Tamper(genuine, p => System.Text.RegularExpressions.Regex.Replace(p, "\"jti\":\"[^\"]+\"", $"\"jti\":\"forged-{i}\"")),
+            // Unsigned ("alg": "none") with a fresh subject.
+            2 => Unsigned(genuine, $"forged-{i}"),
+            // Not a JWT at all.
+            _ => $"garbage-{i}",
+        };
+
+        var codes = new System.Collections.Concurrent.ConcurrentBag<StatusCode>();
+        var next = 0;
+        var clock = Stopwatch.StartNew();
+        var floodTask = Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) <= flood)
+            {
+                try
+                {
+                    await RecordsClient(strict.Channel).GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = nhs }, Bearer(Forged(i)));
+                    codes.Add(StatusCode.OK);
+                }
+                catch (RpcException e)
+                {
+                    codes.Add(e.StatusCode);
+                }
+            }
+        })));
+
+        // The genuine professional, calling from the same peer during the flood, is served.
+        var served = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            served.Add((await RecordsClient(strict.Channel).GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = nhs }, Bearer(genuine))).AuditEventId);
+        }
+
+        await floodTask;
+        var elapsed = clock.Elapsed;
+
+        // And after it: the forgeries naming them drew nothing from their bucket.
+        for (var i = 0; i < burst - 2; i++)
+        {
+            served.Add((await RecordsClient(strict.Channel).GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = nhs }, Bearer(genuine))).AuditEventId);
+        }
+
+        Assert.Equal(burst, served.Distinct().Count());
+
+        // The forgeries together got no more than one bucket: `burst` plus the refill while the
+        // flood lasted reached verification (and were refused UNAUTHENTICATED); the rest were told
+        // to slow down. Nothing was served and nothing else went wrong.
+        Assert.Equal(flood, codes.Count);
+        Assert.All(codes, c => Assert.Contains(c, new[] { StatusCode.Unauthenticated, StatusCode.ResourceExhausted }));
+        Assert.InRange(codes.Count(c => c == StatusCode.Unauthenticated), 1, burst + (rate * ((int)Math.Ceiling(elapsed.TotalSeconds) + 1)));
+        Assert.Contains(StatusCode.ResourceExhausted, codes);
+    }
+
+    /// <summary>The token's header with "alg": "none", its payload with another subject, no signature.</summary>
+    private static string Unsigned(string jwt, string subject)
+    {
+        var parts = jwt.Split('.');
+        var header = System.Text.Encoding.UTF8.GetString(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.DecodeBytes(parts[0]))
+            .Replace("\"ES256\"", "\"none\"", StringComparison.Ordinal);
+        var payload = System.Text.RegularExpressions.Regex.Replace(
+            System.Text.Encoding.UTF8.GetString(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.DecodeBytes(parts[1])),
+            "\"sub\":\"[^\"]+\"", $"\"sub\":\"{subject}\"");
+        return $"{Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(header)}.{Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(payload)}.";
+    }
+}
+
+public class RateLimitPartitionTests
+{
+    [Theory]
+    [InlineData("prof-123", "ipv4:10.0.0.5:51234", "sub:prof-123")]
+    [InlineData(null, "ipv4:10.0.0.5:51234", "peer:ipv4:10.0.0.5")]
+    [InlineData(null, "ipv4:10.0.0.5:51300", "peer:ipv4:10.0.0.5")]
+    [InlineData("", "ipv6:[2001:db8::7]:443", "peer:ipv6:[2001:db8::7]")]
+    [InlineData(null, "unknown", "peer:unknown")]
+    [InlineData(null, null, "peer:")]
+    public void Only_a_verified_subject_names_a_bucket_otherwise_the_peer_without_its_port(string? subject, string? peer, string expected) =>
+        Assert.Equal(expected, Lcr.Gateway.RateLimiting.CallerRateLimitInterceptor.PartitionKey(subject, peer));
 }

@@ -3,6 +3,7 @@ using Lcr.ServiceDefaults.DevData;
 namespace Lcr.Platform.Tests;
 
 /// <summary>The harness itself: the real processes, sign-in to record read, a killed service comes back.</summary>
+[Collection(nameof(SmokeTests))]
 public sealed class SmokeTests
 {
     private static readonly string Example = SyntheticCohort.Patients[0].NhsNumber;
@@ -36,27 +37,29 @@ public sealed class SmokeTests
     /// </summary>
     internal static void AssertNoPatientDataIn(RealPlatform platform)
     {
-        var needles = SyntheticCohort.Patients.SelectMany(p => new[]
-        {
-            p.NhsNumber, $"{p.NhsNumber[..3]} {p.NhsNumber[3..6]} {p.NhsNumber[6..]}", $"{p.Given} {p.Family}", p.AddressLines[0], p.Mobile,
-        }).Distinct().ToArray();
         var files = Directory.GetFiles(Path.GetDirectoryName(platform.LogFileOf(PlatformService.Gateway))!, "*.log");
         Assert.Equal(Enum.GetValues<PlatformService>().Length * 2 - 1, files.Length); // six services, five seed runs
         var lines = 0;
         foreach (var file in files)
         {
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            using var reader = new StreamReader(stream);
-            while (reader.ReadLine() is { } line)
+            PatientDataScan.AssertNone(Path.GetFileName(file), ReadLines(file).Select(l =>
             {
                 lines++;
-                foreach (var needle in needles)
-                {
-                    Assert.False(line.Contains(needle, StringComparison.OrdinalIgnoreCase), $"{Path.GetFileName(file)} logged patient data: {line[..Math.Min(line.Length, 300)]}");
-                }
-            }
+                return l;
+            }));
         }
 
         Assert.True(lines > 0);
+    }
+
+    /// <summary>The lines of a log file a running process may still be appending to.</summary>
+    private static IEnumerable<string> ReadLines(string file)
+    {
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        while (reader.ReadLine() is { } line)
+        {
+            yield return line;
+        }
     }
 }

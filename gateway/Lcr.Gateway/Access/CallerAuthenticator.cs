@@ -12,14 +12,23 @@ namespace Lcr.Gateway.Access;
 /// </summary>
 public sealed class CallerAuthenticator(AccessTokenVerifier access, SystemTokenVerifier systems, PlatformTokenVerifier tokens)
 {
+    /// <summary>
+    /// The call's bearer token, verified once per call as the kind it declares (the rate limiter
+    /// asks first, to key the caller's bucket; each Require* below reuses the outcome).
+    /// </summary>
+    public ValueTask<CallCredential> CredentialAsync(ServerCallContext context) =>
+        CallCredential.OfAsync(context, access, systems, tokens);
+
     /// <summary>The professional's patient-bound access token. UNAUTHENTICATED when missing or invalid.</summary>
-    public Task<VerifiedAccessToken> RequireAccessAsync(ServerCallContext context) =>
-        access.VerifyAsync(context.RequestHeaders, context.CancellationToken);
+    public async Task<VerifiedAccessToken> RequireAccessAsync(ServerCallContext context) =>
+        (await CredentialAsync(context)).As<VerifiedAccessToken>(TokenTypes.Access)
+        ?? await access.VerifyAsync(context.RequestHeaders, context.CancellationToken);
 
     /// <summary>A system client's token carrying <paramref name="scope"/>; PERMISSION_DENIED without the scope.</summary>
     public async Task<VerifiedSystemToken> RequireSystemAsync(ServerCallContext context, string scope)
     {
-        var token = await systems.VerifyAsync(context.RequestHeaders, context.CancellationToken);
+        var token = (await CredentialAsync(context)).As<VerifiedSystemToken>(TokenTypes.System)
+            ?? await systems.VerifyAsync(context.RequestHeaders, context.CancellationToken);
         if (!token.HasScope(scope))
         {
             throw new PermissionDeniedException("SCOPE_NOT_PERMITTED", $"This call needs a system token with the '{scope}' scope.");
@@ -31,7 +40,8 @@ public sealed class CallerAuthenticator(AccessTokenVerifier access, SystemTokenV
     /// <summary>A signed-in professional's session token (not patient-bound).</summary>
     public async Task<Actor> RequireSessionAsync(ServerCallContext context)
     {
-        var jwt = await tokens.VerifyAsync(BearerToken.From(context.RequestHeaders), TokenTypes.Session, context.CancellationToken);
+        var jwt = (await CredentialAsync(context)).As<Microsoft.IdentityModel.JsonWebTokens.JsonWebToken>(TokenTypes.Session)
+            ?? await tokens.VerifyAsync(BearerToken.From(context.RequestHeaders), TokenTypes.Session, context.CancellationToken);
         return new Actor
         {
             Kind = ActorKind.Professional,
@@ -53,7 +63,7 @@ public sealed class CallerAuthenticator(AccessTokenVerifier access, SystemTokenV
     /// </summary>
     public async Task<Actor> RequireGovernanceAsync(ServerCallContext context, string nhsNumber, string scope, GovernancePolicy policy)
     {
-        if (TokenType(context) == TokenTypes.System)
+        if ((await CredentialAsync(context)).DeclaredType == TokenTypes.System)
         {
             return (await RequireSystemAsync(context, scope)).ToActor();
         }
@@ -73,24 +83,5 @@ public sealed class CallerAuthenticator(AccessTokenVerifier access, SystemTokenV
         var actor = token.ToActor();
         policy.RequireInformationGovernance(actor);
         return actor;
-    }
-
-    /// <summary>The declared type of the bearer token (unverified; each verifier checks it again).</summary>
-    private static string? TokenType(ServerCallContext context)
-    {
-        var raw = BearerToken.From(context.RequestHeaders);
-        if (raw is null)
-        {
-            return null;
-        }
-
-        try
-        {
-            return new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(raw).Typ;
-        }
-        catch (ArgumentException)
-        {
-            return null;
-        }
     }
 }

@@ -2,8 +2,8 @@ using System.Threading.RateLimiting;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Lcr.Gateway.Access;
 using Lcr.Gateway.Telemetry;
-using Lcr.Security;
 using Lcr.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
@@ -21,18 +21,22 @@ public sealed class RateLimitOptions
 
 /// <summary>
 /// Refuses a caller that exceeds its budget with RESOURCE_EXHAUSTED and a RetryInfo detail.
-/// A caller is the token's subject (read without verification, for partitioning only: a
-/// forged subject buys its own bucket, and its calls still fail verification), or the peer
-/// address for calls without a token (sign-in).
+/// A caller is the subject of a bearer token that verifies (the verification the handler needs
+/// anyway, done here once and reused by <see cref="CallerAuthenticator"/>). Every call without
+/// such a token (none, not a JWT, forged, expired, wrong audience...) is charged to one bucket
+/// for its peer address, so forging subjects buys no extra budget and cannot drain a genuine
+/// caller's bucket.
 /// </summary>
 public sealed class CallerRateLimitInterceptor : Interceptor, IDisposable
 {
     private readonly PartitionedRateLimiter<string> _limiter;
     private readonly GatewayMetrics _metrics;
+    private readonly CallerAuthenticator _authenticator;
 
-    public CallerRateLimitInterceptor(IOptions<RateLimitOptions> options, GatewayMetrics metrics)
+    public CallerRateLimitInterceptor(IOptions<RateLimitOptions> options, GatewayMetrics metrics, CallerAuthenticator authenticator)
     {
         _metrics = metrics;
+        _authenticator = authenticator;
         var o = options.Value;
         _limiter = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetTokenBucketLimiter(key, _ =>
             new TokenBucketRateLimiterOptions
@@ -45,28 +49,29 @@ public sealed class CallerRateLimitInterceptor : Interceptor, IDisposable
             }));
     }
 
-    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
         UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        Admit(context);
-        return continuation(request, context);
+        await AdmitAsync(context);
+        return await continuation(request, context);
     }
 
-    public override Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream,
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream,
         ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        Admit(context);
-        return continuation(request, responseStream, context);
+        await AdmitAsync(context);
+        await continuation(request, responseStream, context);
     }
 
-    private void Admit(ServerCallContext context)
+    private async ValueTask AdmitAsync(ServerCallContext context)
     {
         if (context.Method.StartsWith("/grpc.health.v1.Health/", StringComparison.Ordinal))
         {
             return;
         }
 
-        using var lease = _limiter.AttemptAcquire(PartitionKey(context));
+        var credential = await _authenticator.CredentialAsync(context);
+        using var lease = _limiter.AttemptAcquire(PartitionKey(credential.VerifiedSubject, context.Peer));
         if (lease.IsAcquired)
         {
             return;
@@ -86,28 +91,21 @@ public sealed class CallerRateLimitInterceptor : Interceptor, IDisposable
         throw status.ToRpcException();
     }
 
-    internal static string PartitionKey(ServerCallContext context)
+    /// <summary>
+    /// <c>sub:&lt;subject&gt;</c> for a verified caller; otherwise <c>peer:&lt;address&gt;</c>, the
+    /// peer without its port (<c>ipv4:10.0.0.5:51234</c> and <c>ipv4:10.0.0.5:51300</c> are one peer).
+    /// </summary>
+    internal static string PartitionKey(string? verifiedSubject, string? peer)
     {
-        var token = BearerToken.From(context.RequestHeaders);
-        if (token is not null)
+        if (!string.IsNullOrEmpty(verifiedSubject))
         {
-            try
-            {
-                var jwt = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(token);
-                if (!string.IsNullOrEmpty(jwt.Subject))
-                {
-                    return "sub:" + jwt.Subject;
-                }
-            }
-            catch (ArgumentException)
-            {
-                // Not a JWT: verification will refuse it; bucket it by peer.
-            }
+            return "sub:" + verifiedSubject;
         }
 
-        var peer = context.Peer ?? string.Empty;
+        peer ??= string.Empty;
         var lastColon = peer.LastIndexOf(':');
-        return "peer:" + (lastColon > 0 ? peer[..lastColon] : peer);
+        var firstColon = peer.IndexOf(':', StringComparison.Ordinal);
+        return "peer:" + (lastColon > firstColon ? peer[..lastColon] : peer);
     }
 
     public void Dispose() => _limiter.Dispose();
