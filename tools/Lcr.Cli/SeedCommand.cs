@@ -132,11 +132,10 @@ internal static class SeedCommand
         public async Task SeedAsync(int k, SeedTotals totals)
         {
             var patient = SyntheticFeed.Patient(k, ods);
-            var before = i.Env.Clock.GetUtcNow().AddSeconds(-2);
             try
             {
                 var created = await retry.RunAsync(() => _demographics.CreatePatientAsync(new CreatePatientRequest { Patient = patient }, i.Options(token)).ResponseAsync);
-                if (created.Patient.Version == 1 && created.Patient.CreateTime is { } t && t.ToDateTimeOffset() >= before)
+                if (created.Created)
                 {
                     totals.PatientsCreated++;
                 }

@@ -14,8 +14,11 @@ public sealed class DemographicsGrpcService(PatientService patients) : Demograph
     public override Task<SearchPatientsResponse> SearchPatients(SearchPatientsRequest request, ServerCallContext context) =>
         patients.SearchAsync(request, context.CancellationToken);
 
-    public override async Task<CreatePatientResponse> CreatePatient(CreatePatientRequest request, ServerCallContext context) =>
-        new() { Patient = await patients.CreateAsync(request.Patient, CallerHeaders.RequireActor(context), context.CancellationToken) };
+    public override async Task<CreatePatientResponse> CreatePatient(CreatePatientRequest request, ServerCallContext context)
+    {
+        var (patient, created) = await patients.CreateAsync(request.Patient, CallerHeaders.RequireActor(context), context.CancellationToken);
+        return new() { Patient = patient, Created = created };
+    }
 
     public override async Task<UpdatePatientResponse> UpdatePatient(UpdatePatientRequest request, ServerCallContext context) =>
         new() { Patient = await patients.UpdateAsync(request, CallerHeaders.RequireActor(context), context.CancellationToken) };

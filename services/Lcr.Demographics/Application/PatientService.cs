@@ -86,7 +86,7 @@ public sealed class PatientService(DemographicsDbContext db, TimeProvider clock)
         return response;
     }
 
-    public async Task<Patient> CreateAsync(Patient? patient, Actor actor, CancellationToken ct)
+    public async Task<(Patient Patient, bool Created)> CreateAsync(Patient? patient, Actor actor, CancellationToken ct)
     {
         var v = new FieldViolations();
         if (patient is null)
@@ -116,7 +116,7 @@ public sealed class PatientService(DemographicsDbContext db, TimeProvider clock)
         var existing = await db.Patients.AsNoTracking().SingleOrDefaultAsync(p => p.NhsNumber == row.NhsNumber, ct);
         if (existing is not null)
         {
-            return SameDetails(existing, row) ? PatientMapping.ToProto(existing) : throw AlreadyExists();
+            return SameDetails(existing, row) ? (PatientMapping.ToProto(existing), false) : throw AlreadyExists();
         }
 
         db.Patients.Add(row);
@@ -130,10 +130,10 @@ public sealed class PatientService(DemographicsDbContext db, TimeProvider clock)
             // A concurrent create of the same patient won the race: answer as for a re-send.
             db.ChangeTracker.Clear();
             existing = await db.Patients.AsNoTracking().SingleAsync(p => p.NhsNumber == row.NhsNumber, ct);
-            return SameDetails(existing, row) ? PatientMapping.ToProto(existing) : throw AlreadyExists();
+            return SameDetails(existing, row) ? (PatientMapping.ToProto(existing), false) : throw AlreadyExists();
         }
 
-        return PatientMapping.ToProto(row);
+        return (PatientMapping.ToProto(row), true);
     }
 
     public async Task<Patient> UpdateAsync(UpdatePatientRequest request, Actor actor, CancellationToken ct)
