@@ -12,6 +12,8 @@
 #                              (its per-caller rate limit, 100/s by default, then caps the figures)
 #   LCR_BENCH_DB_PREFIX=lcr_bench_  the benchmark's own databases; LCR_BENCH_REDIS_DB=7 its Redis database
 #   LCR_BENCH_KEEP=1           leave the platform running afterwards (profiling: dotnet-trace, more loadgen runs)
+#   LCR_BENCH_BUILD=0          skip the Release build (already built, e.g. by scripts/bench-scale.sh)
+#   LCR_BENCH_BUILD_ONLY=1     build (with LCR_BENCH_EXTRA_PROJECTS, space-separated) and stop there
 # Results: bench/results/loadgen.json, loadgen.md, platform-resources.txt. Quote ratios to the
 # floor, not absolute figures: these machines are shared and noisy.
 set -euo pipefail
@@ -39,17 +41,24 @@ CLI=(dotnet tools/Lcr.Cli/bin/Release/net10.0/lcr.dll)
 LOGS="$REPO/.data/logs"
 mkdir -p "$LOGS" bench/results
 
-echo "Building (Release): the services, the gateway, the lcr CLI and the load generator..."
-BUILD_LOG="$REPO/.data/bench-build.log"
-: > "$BUILD_LOG"
-for project in services/Lcr.Identity services/Lcr.Demographics services/Lcr.Consent services/Lcr.Clinical \
-  services/Lcr.Audit gateway/Lcr.Gateway tools/Lcr.Cli bench/Lcr.LoadGen; do
-  if ! dotnet build "$project" -c Release >> "$BUILD_LOG" 2>&1; then
-    grep -E ': error ' "$BUILD_LOG" | sort -u | head -n 40 >&2
-    echo "Build of $project failed (full log: $BUILD_LOG)" >&2
-    exit 1
-  fi
-done
+if [ "${LCR_BENCH_BUILD:-1}" = 1 ]; then
+  echo "Building (Release): the services, the gateway, the lcr CLI and the load generator..."
+  BUILD_LOG="$REPO/.data/bench-build.log"
+  : > "$BUILD_LOG"
+  # shellcheck disable=SC2206 # LCR_BENCH_EXTRA_PROJECTS is a space-separated list of project directories
+  for project in services/Lcr.Identity services/Lcr.Demographics services/Lcr.Consent services/Lcr.Clinical \
+    services/Lcr.Audit gateway/Lcr.Gateway tools/Lcr.Cli bench/Lcr.LoadGen ${LCR_BENCH_EXTRA_PROJECTS:-}; do
+    if ! dotnet build "$project" -c Release >> "$BUILD_LOG" 2>&1; then
+      grep -E ': error ' "$BUILD_LOG" | sort -u | head -n 40 >&2
+      echo "Build of $project failed (full log: $BUILD_LOG)" >&2
+      exit 1
+    fi
+  done
+fi
+if [ "${LCR_BENCH_BUILD_ONLY:-0}" = 1 ]; then
+  if [ "$INFRA_WAS_UP" = 0 ]; then scripts/infra.sh down; fi
+  exit 0
+fi
 
 PIDS=()
 NAMES=()

@@ -35,6 +35,9 @@ public interface IFillerStore
 
     /// <summary>Writes every row of <paramref name="chunk"/>'s patients, in the connection's transaction.</summary>
     Task<ChunkRows> WriteAsync(NpgsqlConnection connection, IReadOnlyList<FillerPatient> chunk, CancellationToken ct);
+
+    /// <summary>Deletes every filler patient's rows (never the cohort's: filler NHS numbers are a block of their own), in one transaction.</summary>
+    Task<long> RemoveAllAsync(NpgsqlDataSource source, CancellationToken ct);
 }
 
 internal static class Stores
@@ -61,6 +64,24 @@ internal static class Stores
             result.Add(reader.GetString(0));
         }
 
+        return result;
+    }
+
+    /// <summary>Runs <paramref name="statements"/> (each with $1 = the lowest filler NHS number) in one transaction; the rows statement <paramref name="counted"/> deleted.</summary>
+    public static async Task<long> DeleteAsync(NpgsqlDataSource source, int counted, CancellationToken ct, params string[] statements)
+    {
+        await using var connection = await source.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        long result = 0;
+        for (var i = 0; i < statements.Length; i++)
+        {
+            await using var cmd = new NpgsqlCommand(statements[i], connection, tx) { CommandTimeout = 0 };
+            cmd.Parameters.Add(new NpgsqlParameter { Value = FillerCohort.LowestNhsNumber, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Char });
+            var n = await cmd.ExecuteNonQueryAsync(ct);
+            result = i == counted ? n : result;
+        }
+
+        await tx.CommitAsync(ct);
         return result;
     }
 }
@@ -106,6 +127,13 @@ public sealed class ClinicalFiller : IFillerStore
     }
 
     public Task<HashSet<string>> LoadedAsync(NpgsqlDataSource source, CancellationToken ct) => Stores.NhsNumbersAsync(source, _records.Table, ct);
+
+    public Task<long> RemoveAllAsync(NpgsqlDataSource source, CancellationToken ct) => Stores.DeleteAsync(source, 0, ct,
+        $"DELETE FROM {_records.Table} WHERE nhs_number >= $1",
+        $"DELETE FROM {_versions.Table} WHERE nhs_number >= $1",
+        // An entry names its document content (restrict): both go in one statement.
+        $"WITH gone AS (DELETE FROM {_entries.Table} WHERE nhs_number >= $1 RETURNING document_content_id) "
+        + $"DELETE FROM {_contents.Table} WHERE id IN (SELECT document_content_id FROM gone)");
 
     public async Task<ChunkRows> WriteAsync(NpgsqlConnection connection, IReadOnlyList<FillerPatient> chunk, CancellationToken ct)
     {
@@ -236,6 +264,10 @@ public sealed class DemographicsFiller : IFillerStore
     }
 
     public Task<HashSet<string>> LoadedAsync(NpgsqlDataSource source, CancellationToken ct) => Stores.NhsNumbersAsync(source, _patients.Table, ct);
+
+    public Task<long> RemoveAllAsync(NpgsqlDataSource source, CancellationToken ct) => Stores.DeleteAsync(source, 1, ct,
+        $"DELETE FROM {_versions.Table} WHERE nhs_number >= $1",
+        $"DELETE FROM {_patients.Table} WHERE nhs_number >= $1");
 
     public async Task<ChunkRows> WriteAsync(NpgsqlConnection connection, IReadOnlyList<FillerPatient> chunk, CancellationToken ct)
     {

@@ -1,15 +1,20 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using Lcr.Bench.Seeding;
+using Lcr.BulkSeed;
 using Lcr.ServiceDefaults.DevData;
 using Npgsql;
 
 // lcr-bulk-seed: synthetic filler patients in the benchmark's own databases (docs/performance.md,
 // "Scaling with the store").
-//   fill --patients 100000 [--entries-per-patient 50] [--only clinical|demographics] [--workers 2] [--chunk 250] [--no-vacuum]
+//   fill --patients 100000 [--entries-per-patient 50] [--only clinical|demographics] [--workers 2] [--chunk 250] [--no-vacuum] [--out seed.json]
 //   explain [--patient NHS ...]     EXPLAIN (ANALYZE, BUFFERS) of the read path's queries, as the services send them
 //   status                           filler patients present, rows, database sizes
+//   remove                           delete every filler patient's rows (the cohort's stay)
+// fill exits with 3 (and loads nothing) when a store already holds more filler patients than --patients.
+//   report [--dir bench/results/scale] [--size N ...]   the scaling tables from bench-scale.sh's results
 // Databases: <prefix>demographics and <prefix>clinical on the local PostgreSQL (LCR_POSTGRES_ADMIN or
 // .data/infra.env), prefix --database-prefix, else $LCR_BENCH_DB_PREFIX, else lcr_bench_. Their schema
 // comes from the services' migrations (their `migrate` verb), never from this tool.
@@ -27,9 +32,10 @@ only.AcceptOnlyFromAmong("clinical", "demographics");
 var workers = new Option<int>("--workers") { Description = "Concurrent COPY streams (default 2).", DefaultValueFactory = _ => 2 };
 var chunk = new Option<int>("--chunk") { Description = "Patients per transaction (default 250).", DefaultValueFactory = _ => 250 };
 var noVacuum = new Option<bool>("--no-vacuum") { Description = "ANALYZE only afterwards, no VACUUM." };
+var fillOut = new Option<string?>("--out") { Description = "Also write what was done, and the stores' sizes afterwards, as JSON to this file." };
 var fill = new Command("fill", "Load filler patients up to --patients (adds only what is missing; resumes an interrupted load).")
 {
-    patients, perPatient, only, workers, chunk, noVacuum,
+    patients, perPatient, only, workers, chunk, noVacuum, fillOut,
 };
 fill.SetAction(async (parse, ct) =>
 {
@@ -42,28 +48,53 @@ fill.SetAction(async (parse, ct) =>
 
     var options = new LoadOptions(parse.GetValue(workers), parse.GetValue(chunk), !parse.GetValue(noVacuum));
     var which = parse.GetValue(only);
+    var db = parse.GetValue(prefix)!;
+    var started = DateTimeOffset.UtcNow;
+    var loadStart = Stores.LoadAverage();
     var total = Stopwatch.StartNew();
     var reports = new List<LoadReport>();
-    var db = parse.GetValue(prefix)!;
-    if (which is null or "demographics")
+    var stores = Stores.All(parse.GetValue(perPatient)).Where(s => which is null || s.Name == which).ToList();
+    foreach (var store in stores)
     {
-        await using var source = LocalPostgres.DataSource(LocalPostgres.ConnectionString(db + "demographics"));
-        reports.Add(await BulkLoader.FillAsync(new DemographicsFiller(), source, count, options, Console.Out, ct));
+        await using var source = Stores.Open(db, store);
+        if ((await store.LoadedAsync(source, ct)).Count > count)
+        {
+            await Console.Error.WriteLineAsync(Invariant(
+                $"{store.Name}: the store already holds more than {count:N0} filler patients; 'lcr-bulk-seed remove' starts again from none"));
+            return 3;
+        }
     }
 
-    if (which is null or "clinical")
+    foreach (var store in stores)
     {
-        await using var source = LocalPostgres.DataSource(LocalPostgres.ConnectionString(db + "clinical"));
-        reports.Add(await BulkLoader.FillAsync(new ClinicalFiller(parse.GetValue(perPatient)), source, count, options, Console.Out, ct));
+        await using var source = Stores.Open(db, store);
+        reports.Add(await BulkLoader.FillAsync(store, source, count, options, Console.Out, ct));
     }
 
+    var seconds = total.Elapsed.TotalSeconds;
+    var loadEnd = Stores.LoadAverage();
     foreach (var r in reports)
     {
         Console.WriteLine(Invariant(
             $"{r.Store}: {r.Target:N0} filler patients ({r.Present:N0} were there, {r.Added:N0} added): {r.AllRows:N0} rows ({r.MainRows:N0} {(r.Store == "clinical" ? "entries" : "patients")}) copied in {r.Copy.TotalSeconds:F1} s = {r.RowsPerSecond:N0} rows/s; vacuum/analyze {r.Maintenance.TotalSeconds:F1} s"));
     }
 
-    Console.WriteLine(Invariant($"fill: done in {total.Elapsed.TotalSeconds:F1} s"));
+    Console.WriteLine(Invariant($"fill: done in {seconds:F1} s (load average {loadStart:F1} at the start, {loadEnd:F1} at the end)"));
+    if (parse.GetValue(fillOut) is { } file)
+    {
+        var statuses = new List<StoreStatus>();
+        foreach (var store in Stores.All(1))
+        {
+            await using var source = Stores.Open(db, store);
+            statuses.Add(await Stores.StatusAsync(source, store, ct));
+        }
+
+        var seed = new SeedRecord(count, parse.GetValue(perPatient), started, Math.Round(seconds, 1), loadStart, loadEnd,
+            reports.Select(SeedStep.From).ToList(), statuses);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(seed, Stores.Json), ct);
+    }
+
     return 0;
 });
 
@@ -74,7 +105,7 @@ explain.SetAction(async (parse, ct) =>
     var db = parse.GetValue(prefix)!;
     await using var clinical = LocalPostgres.DataSource(LocalPostgres.ConnectionString(db + "clinical"));
     await using var demographics = LocalPostgres.DataSource(LocalPostgres.ConnectionString(db + "demographics"));
-    var wanted = parse.GetValue(patient) is { Length: > 0 } given ? given : await DefaultPatientsAsync(clinical, ct);
+    var wanted = parse.GetValue(patient) is { Length: > 0 } given ? given : await DefaultPatientsAsync(clinical, demographics, ct);
     foreach (var nhs in wanted)
     {
         Console.WriteLine($"==== patient {nhs} ({(string.CompareOrdinal(nhs, FillerCohort.LowestNhsNumber) >= 0 ? "filler" : "cohort")})");
@@ -88,36 +119,66 @@ var status = new Command("status", "Filler patients present, row counts (planner
 status.SetAction(async (parse, ct) =>
 {
     var db = parse.GetValue(prefix)!;
-    foreach (var (store, table) in new[] { ("demographics", "patients"), ("clinical", "patient_records") })
+    foreach (var store in Stores.All(1))
     {
-        await using var source = LocalPostgres.DataSource(LocalPostgres.ConnectionString(db + store));
-        await using var cmd = source.CreateCommand($"""
-            SELECT (SELECT count(*) FROM {table} WHERE nhs_number >= $1), pg_database_size(current_database()),
-                   (SELECT string_agg(format('%s %s rows %s', relname, to_char(greatest(reltuples, 0)::bigint, 'FM999,999,999,999'),
-                                             pg_size_pretty(pg_total_relation_size(oid))), '; ' ORDER BY relname)
-                    FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace AND relname <> '__EFMigrationsHistory')
-            """);
-        cmd.Parameters.Add(new NpgsqlParameter { Value = FillerCohort.LowestNhsNumber, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Char });
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        Console.WriteLine(Invariant($"{db}{store}: {reader.GetInt64(0):N0} filler patients, {reader.GetInt64(1) / 1048576.0:N0} MiB; {reader.GetString(2)}"));
+        await using var source = Stores.Open(db, store);
+        var s = await Stores.StatusAsync(source, store, ct);
+        Console.WriteLine(Invariant($"{s.Database}: {s.FillerPatients:N0} filler patients, {s.DatabaseBytes / 1048576.0:N0} MiB; ")
+            + string.Join("; ", s.Tables.Select(t => Invariant($"{t.Name} {t.Rows:N0} rows {t.Bytes / 1048576.0:N0} MiB"))));
     }
 
     return 0;
 });
 
-var root = new RootCommand("Bulk seeding of synthetic filler patients into the benchmark's own databases (issue 9's scaling curve).") { prefix, fill, explain, status };
+var remove = new Command("remove", "Delete every filler patient's rows from both stores (the seeded cohort stays), then VACUUM ANALYZE.");
+remove.SetAction(async (parse, ct) =>
+{
+    var db = parse.GetValue(prefix)!;
+    foreach (var store in Stores.All(1))
+    {
+        await using var source = Stores.Open(db, store);
+        var clock = Stopwatch.StartNew();
+        var removed = await store.RemoveAllAsync(source, ct);
+        foreach (var table in store.Tables)
+        {
+            await LocalPostgres.ExecuteAsync(source, "VACUUM (ANALYZE) " + table, ct);
+        }
+
+        Console.WriteLine(Invariant($"{store.Name}: removed {removed:N0} filler patients in {clock.Elapsed.TotalSeconds:F1} s"));
+    }
+
+    return 0;
+});
+
+var dir = new Option<string>("--dir") { Description = "bench-scale.sh's results directory (one sub-directory per size).", DefaultValueFactory = _ => "bench/results/scale" };
+var sizes = new Option<int[]>("--size") { Description = "Only these sizes (repeatable; default: every size with results).", AllowMultipleArgumentsPerToken = true };
+var report = new Command("report", "The scaling tables (seeding; read scenarios per size, with ratios to the floor and to the smallest size) as markdown.") { dir, sizes };
+report.SetAction(parse =>
+{
+    Console.Write(ScaleReport.Markdown(parse.GetValue(dir)!, parse.GetValue(sizes) is { Length: > 0 } only ? only : null));
+    return 0;
+});
+
+var root = new RootCommand("Bulk seeding of synthetic filler patients into the benchmark's own databases (issue 9's scaling curve).")
+{
+    prefix, fill, explain, status, remove, report,
+};
 return await root.Parse(args).InvokeAsync();
 
-static async Task<string[]> DefaultPatientsAsync(NpgsqlDataSource clinical, CancellationToken ct)
+static async Task<string[]> DefaultPatientsAsync(NpgsqlDataSource clinical, NpgsqlDataSource demographics, CancellationToken ct)
 {
     // The first patient of bench/Lcr.LoadGen's rotation (registered at B86001, not a scenario patient, not restricted) ...
     var cohort = SyntheticCohort.Patients.Select((p, i) => (p, i)).First(x => x.p.PracticeOds == "B86001" && x.i > 5 && !x.p.Restricted).p.NhsNumber;
-    // ... and the filler patient in the middle of those loaded.
-    await using var cmd = clinical.CreateCommand("SELECT count(*) FROM patient_records WHERE nhs_number >= $1");
+    // ... and the filler patient in the middle of those in both stores.
+    var inBoth = Math.Min(await FillerCountAsync(clinical, "patient_records", ct), await FillerCountAsync(demographics, "patients", ct));
+    return inBoth == 0 ? [cohort] : [cohort, FillerCohort.First(inBoth)[inBoth / 2].NhsNumber];
+}
+
+static async Task<int> FillerCountAsync(NpgsqlDataSource source, string table, CancellationToken ct)
+{
+    await using var cmd = source.CreateCommand($"SELECT count(*) FROM {table} WHERE nhs_number >= $1");
     cmd.Parameters.Add(new NpgsqlParameter { Value = FillerCohort.LowestNhsNumber, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Char });
-    var present = (int)(long)(await cmd.ExecuteScalarAsync(ct))!;
-    return present == 0 ? [cohort] : [cohort, FillerCohort.First(present / 2 + 1)[present / 2].NhsNumber];
+    return (int)(long)(await cmd.ExecuteScalarAsync(ct))!;
 }
 
 static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
