@@ -12,14 +12,15 @@
 #                                        patient of the patients that step adds (default SCALE_ENTRIES)
 #   SCALE_ENTRIES=50                     entries per filler patient
 #   SCALE_REPEATS=2                      scenario runs per size (the table shows medians)
+#   SCALE_APPEND_RUNS=1                  keep the runs already in a size's results and add to them
 #   SCALE_SCENARIOS=floor,warm,cold,list
-#   SCALE_RESET=1                        remove every filler patient first (otherwise a size smaller
-#                                        than what the store already holds is skipped)
+#   SCALE_RESET=1                        remove every filler patient (and every result) first; otherwise a
+#                                        size smaller than what the store already holds is skipped
 #   LCR_BENCH_PORT_BASE=7400             platform ports base..base+5 (others: 7100 make run, 7300)
 #   LCR_BENCH_REDIS_DB=8                 its Redis database (make bench uses 7)
 #   WARMUP, SECONDS_PER_SCENARIO, CALLERS, CONNECTIONS, LCR_BENCH_DB_PREFIX: as bench-platform.sh
 # The 999 test range holds 900,000 filler NHS numbers beside the cohort: the largest size.
-# Results: bench/results/scale/<size>/{seed.json,seed.log,plans.txt,status.txt,run-N.json,run-N.md}
+# Results: bench/results/scale/<size>/{seed.json,seed.log,status.txt,plans.txt,queries.md,queries.json,run-N.json,run-N.md}
 # and the table in bench/results/scale/scale.md. The loaded databases stay (rerun without reloading).
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -50,8 +51,9 @@ for s in Demographics Clinical; do
     { tail -n 20 "$REPO/.data/logs/bench-scale-migrate-$s.log" >&2; echo "migrate of $s failed" >&2; exit 1; }
 done
 if [ "${SCALE_RESET:-0}" = 1 ]; then
-  stamp "Removing every filler patient (SCALE_RESET=1)..."
+  stamp "Removing every filler patient and earlier results (SCALE_RESET=1)..."
   "${TOOL[@]}" remove
+  rm -rf "$RESULTS"
 fi
 
 mkdir -p "$RESULTS"
@@ -79,9 +81,16 @@ for step in $SIZES; do
   "${TOOL[@]}" status | tee "$out/status.txt"
   stamp "EXPLAIN (ANALYZE, BUFFERS) of the read path's queries -> $out/plans.txt"
   "${TOOL[@]}" explain > "$out/plans.txt"
-  rm -f "$out"/run-*.json "$out"/run-*.md "$out"/resources-*.txt
-  for run in $(seq 1 "$REPEATS"); do
-    stamp "== $size filler patients: scenarios $SCENARIOS_WANTED, run $run of $REPEATS (platform on ports $LCR_BENCH_PORT_BASE-$((LCR_BENCH_PORT_BASE + 5)))"
+  stamp "The read path's queries one call at a time, cohort and filler patients"
+  "${TOOL[@]}" queries --out "$out/queries.json" | tee "$out/queries.md"
+  first=1
+  if [ "${SCALE_APPEND_RUNS:-0}" = 1 ]; then
+    first=$(( $(find "$out" -maxdepth 1 -name 'run-*.json' | wc -l) + 1 ))
+  else
+    rm -f "$out"/run-*.json "$out"/run-*.md "$out"/resources-*.txt
+  fi
+  for run in $(seq "$first" $((first + REPEATS - 1))); do
+    stamp "== $size filler patients: scenarios $SCENARIOS_WANTED, run $run (platform on ports $LCR_BENCH_PORT_BASE-$((LCR_BENCH_PORT_BASE + 5)))"
     LCR_BENCH_BUILD=0 SCENARIOS="$SCENARIOS_WANTED" scripts/bench-platform.sh > "$out/run-$run.md"
     cp bench/results/loadgen.json "$out/run-$run.json"
     cp bench/results/platform-resources.txt "$out/resources-$run.txt"

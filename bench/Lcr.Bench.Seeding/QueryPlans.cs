@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics;
 using System.Text;
 using Lcr.Clinical.Application;
 using Lcr.Clinical.Persistence;
@@ -57,6 +58,66 @@ public static class QueryPlans
         return output.ToString();
     }
 
+    /// <summary>
+    /// Times the read path's database work, one call at a time, as the services run it (their own
+    /// classes, a fresh context per call): GetPatient, a summary computed on a cache miss, the first
+    /// page of medications. <paramref name="rounds"/> passes over <paramref name="patients"/>: the
+    /// first pass reports as "first read" (whatever PostgreSQL and the OS had cached before), the
+    /// others as "repeat reads".
+    /// </summary>
+    public static async Task<List<QueryTiming>> TimeReadPathAsync(NpgsqlDataSource clinical, NpgsqlDataSource demographics, string group,
+        IReadOnlyList<string> patients, int rounds, CancellationToken ct)
+    {
+        var demographicsOptions = new DbContextOptionsBuilder<DemographicsDbContext>();
+        demographicsOptions.UseNpgsql(demographics).UseSnakeCaseNamingConvention();
+        var clinicalOptions = new DbContextOptionsBuilder<ClinicalDbContext>();
+        clinicalOptions.UseNpgsql(clinical).UseSnakeCaseNamingConvention();
+        var calls = new (string Name, Func<string, Task> Call)[]
+        {
+            ("GetPatient", async nhs =>
+            {
+                await using var db = new DemographicsDbContext(demographicsOptions.Options);
+                await new PatientService(db, TimeProvider.System).GetAsync(nhs, ct);
+            }),
+            ("summary (cache miss)", async nhs =>
+            {
+                await using var db = new ClinicalDbContext(clinicalOptions.Options);
+                await new SummaryBuilder(db, TimeProvider.System).ComputeAsync(nhs, ct);
+            }),
+            ("list medications (20)", async nhs =>
+            {
+                await using var db = new ClinicalDbContext(clinicalOptions.Options);
+                await new RecordReader(db).ListAsync(new ListEntriesRequest { NhsNumber = nhs, Categories = { RecordCategory.Medications }, PageSize = 20 }, ct);
+            }),
+        };
+        var first = calls.Select(_ => new List<double>()).ToArray();
+        var repeat = calls.Select(_ => new List<double>()).ToArray();
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var nhs in patients)
+            {
+                for (var c = 0; c < calls.Length; c++)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    await calls[c].Call(nhs);
+                    (round == 0 ? first : repeat)[c].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+            }
+        }
+
+        var result = new List<QueryTiming>();
+        for (var c = 0; c < calls.Length; c++)
+        {
+            result.Add(QueryTiming.Of(calls[c].Name, group, "first read", first[c]));
+            if (repeat[c].Count > 0)
+            {
+                result.Add(QueryTiming.Of(calls[c].Name, group, "repeat reads", repeat[c]));
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>Runs EXPLAIN (ANALYZE, BUFFERS) of every query before it executes, on the same connection and transaction.</summary>
     private sealed class ExplainInterceptor(StringBuilder output) : DbCommandInterceptor
     {
@@ -80,5 +141,16 @@ public static class QueryPlans
             output.AppendLine();
             return result;
         }
+    }
+}
+
+/// <summary>Latency of one kind of read-path call over a group of patients, in milliseconds.</summary>
+public sealed record QueryTiming(string Query, string Patients, string Reads, int Count, double MedianMs, double P90Ms, double P99Ms, double MaxMs)
+{
+    public static QueryTiming Of(string query, string patients, string reads, List<double> ms)
+    {
+        ms.Sort();
+        double P(double q) => Math.Round(ms[Math.Clamp((int)Math.Ceiling(q * ms.Count) - 1, 0, ms.Count - 1)], 3);
+        return new QueryTiming(query, patients, reads, ms.Count, P(0.5), P(0.9), P(0.99), Math.Round(ms[^1], 3));
     }
 }

@@ -11,6 +11,7 @@ using Npgsql;
 // "Scaling with the store").
 //   fill --patients 100000 [--entries-per-patient 50] [--only clinical|demographics] [--workers 2] [--chunk 250] [--no-vacuum] [--out seed.json]
 //   explain [--patient NHS ...]     EXPLAIN (ANALYZE, BUFFERS) of the read path's queries, as the services send them
+//   queries [--rounds 5] [--out f]   times the read path's queries one call at a time (cohort and filler patients)
 //   status                           filler patients present, rows, database sizes
 //   remove                           delete every filler patient's rows (the cohort's stay)
 // fill exits with 3 (and loads nothing) when a store already holds more filler patients than --patients.
@@ -115,6 +116,50 @@ explain.SetAction(async (parse, ct) =>
     return 0;
 });
 
+var rounds = new Option<int>("--rounds") { Description = "Passes over the patients (the first reported apart, as first reads; default 5).", DefaultValueFactory = _ => 5 };
+var queriesOut = new Option<string?>("--out") { Description = "Also write the timings as JSON to this file." };
+var queries = new Command("queries",
+    "Times the read path's database work one call at a time, as the services run it, for the load generator's cohort patients and as many filler patients spread over the store.")
+{
+    rounds, queriesOut,
+};
+queries.SetAction(async (parse, ct) =>
+{
+    var db = parse.GetValue(prefix)!;
+    // As the services configure theirs: statements prepared after their second use.
+    string Prepared(string store) => new NpgsqlConnectionStringBuilder(LocalPostgres.ConnectionString(db + store)) { MaxAutoPrepare = 64, AutoPrepareMinUsages = 2 }.ConnectionString;
+    await using var clinical = LocalPostgres.DataSource(Prepared("clinical"));
+    await using var demographics = LocalPostgres.DataSource(Prepared("demographics"));
+    var cohort = LoadGenPatients();
+    var inBoth = Math.Min(await FillerCountAsync(clinical, "patient_records", ct), await FillerCountAsync(demographics, "patients", ct));
+    var all = FillerCohort.First(inBoth);
+    var filler = inBoth == 0 ? [] : Enumerable.Range(0, cohort.Length).Select(k => all[(int)((long)k * inBoth / cohort.Length)].NhsNumber).Distinct().ToArray();
+    var loadStart = Stores.LoadAverage();
+    var timings = await QueryPlans.TimeReadPathAsync(clinical, demographics, "cohort", cohort, parse.GetValue(rounds), ct);
+    if (filler.Length > 0)
+    {
+        timings.AddRange(await QueryPlans.TimeReadPathAsync(clinical, demographics, "filler", filler, parse.GetValue(rounds), ct));
+    }
+
+    var loadEnd = Stores.LoadAverage();
+    Console.WriteLine(Invariant($"Read path database time, one call at a time ({cohort.Length} cohort patients, {filler.Length} filler patients of {inBoth:N0}; load average {loadStart:F1} -> {loadEnd:F1}):"));
+    Console.WriteLine();
+    Console.WriteLine("| query | patients | reads | calls | median ms | p90 ms | p99 ms | max ms |");
+    Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|");
+    foreach (var t in timings)
+    {
+        Console.WriteLine(Invariant($"| {t.Query} | {t.Patients} | {t.Reads} | {t.Count} | {t.MedianMs:F2} | {t.P90Ms:F2} | {t.P99Ms:F2} | {t.MaxMs:F2} |"));
+    }
+
+    if (parse.GetValue(queriesOut) is { } file)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new QueryRecord(inBoth, loadStart, loadEnd, timings), Stores.Json), ct);
+    }
+
+    return 0;
+});
+
 var status = new Command("status", "Filler patients present, row counts (planner estimates) and database sizes.");
 status.SetAction(async (parse, ct) =>
 {
@@ -161,14 +206,18 @@ report.SetAction(parse =>
 
 var root = new RootCommand("Bulk seeding of synthetic filler patients into the benchmark's own databases (issue 9's scaling curve).")
 {
-    prefix, fill, explain, status, remove, report,
+    prefix, fill, explain, queries, status, remove, report,
 };
 return await root.Parse(args).InvokeAsync();
 
+// The patients bench/Lcr.LoadGen's read scenarios rotate over: registered at B86001, not the scenario patients (0-5), not restricted.
+static string[] LoadGenPatients() => SyntheticCohort.Patients.Select((p, i) => (p, i))
+    .Where(x => x.p.PracticeOds == "B86001" && x.i > 5 && !x.p.Restricted).Select(x => x.p.NhsNumber).ToArray();
+
 static async Task<string[]> DefaultPatientsAsync(NpgsqlDataSource clinical, NpgsqlDataSource demographics, CancellationToken ct)
 {
-    // The first patient of bench/Lcr.LoadGen's rotation (registered at B86001, not a scenario patient, not restricted) ...
-    var cohort = SyntheticCohort.Patients.Select((p, i) => (p, i)).First(x => x.p.PracticeOds == "B86001" && x.i > 5 && !x.p.Restricted).p.NhsNumber;
+    // The first patient of bench/Lcr.LoadGen's rotation ...
+    var cohort = LoadGenPatients()[0];
     // ... and the filler patient in the middle of those in both stores.
     var inBoth = Math.Min(await FillerCountAsync(clinical, "patient_records", ct), await FillerCountAsync(demographics, "patients", ct));
     return inBoth == 0 ? [cohort] : [cohort, FillerCohort.First(inBoth)[inBoth / 2].NhsNumber];

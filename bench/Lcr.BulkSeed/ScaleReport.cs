@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Lcr.Bench.Seeding;
 
 namespace Lcr.BulkSeed;
 
@@ -48,6 +49,27 @@ internal static class ScaleReport
             var c = seed.Steps.FirstOrDefault(s => s.Store == "clinical");
             md.AppendLine(Invariant(
                 $"| {size:N0} | {c?.Added ?? 0:N0} | {c?.MainRows ?? 0:N0} | {seed.Steps.Sum(s => s.AllRows):N0} | {seed.Steps.Sum(s => s.CopySeconds):F0} | {(c?.RowsPerSecond ?? 0):N0} | {seed.Steps.Sum(s => s.MaintenanceSeconds):F0} | {seed.Seconds:F0} | {seed.LoadAverageStart:F1}→{seed.LoadAverageEnd:F1} | {entries:N0} | {(clinical?.DatabaseBytes ?? 0) / 1048576.0:N0} | {(demographics?.DatabaseBytes ?? 0) / 1048576.0:N0} |"));
+        }
+
+        var timed = sizes.Select(s => (s.Size, File: Path.Combine(s.Dir, "queries.json"))).Where(x => File.Exists(x.File))
+            .Select(x => (x.Size, Record: JsonSerializer.Deserialize<QueryRecord>(File.ReadAllText(x.File), json)!)).ToList();
+        if (timed.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("Database time of the read path (lcr-bulk-seed queries: the services' own query code, one call at a time; median / p99 ms):");
+            md.AppendLine();
+            md.AppendLine("| filler patients | query | cohort, repeat reads | filler, first read | filler, repeat reads | load avg |");
+            md.AppendLine("|---:|---|---:|---:|---:|---|");
+            foreach (var (size, record) in timed)
+            {
+                foreach (var query in record.Timings.Select(t => t.Query).Distinct())
+                {
+                    string Cell(string patients, string reads) => record.Timings.FirstOrDefault(t => t.Query == query && t.Patients == patients && t.Reads == reads) is { } t
+                        ? Invariant($"{t.MedianMs:F2} / {t.P99Ms:F2}")
+                        : "—";
+                    md.AppendLine(Invariant($"| {size:N0} | {query} | {Cell("cohort", "repeat reads")} | {Cell("filler", "first read")} | {Cell("filler", "repeat reads")} | {record.LoadAverageStart:F1}→{record.LoadAverageEnd:F1} |"));
+                }
+            }
         }
 
         var runs = sizes.Select(s => (s.Size, Runs: Directory.GetFiles(s.Dir, "run-*.json").OrderBy(f => f, StringComparer.Ordinal)

@@ -22,6 +22,9 @@ internal sealed record SeedStep(string Store, int Present, int Added, long MainR
 internal sealed record SeedRecord(int Patients, int EntriesPerPatient, DateTimeOffset StartedAt, double Seconds, double LoadAverageStart,
     double LoadAverageEnd, List<SeedStep> Steps, List<StoreStatus> Stores);
 
+/// <summary>A timing of the read path's queries, as <c>queries --out</c> writes it.</summary>
+internal sealed record QueryRecord(int FillerPatients, double LoadAverageStart, double LoadAverageEnd, List<QueryTiming> Timings);
+
 internal static class Stores
 {
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
