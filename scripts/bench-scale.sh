@@ -14,6 +14,7 @@
 #   SCALE_REPEATS=2                      scenario runs per size (the table shows medians)
 #   SCALE_APPEND_RUNS=1                  keep the runs already in a size's results and add to them
 #   SCALE_SCENARIOS=floor,warm,cold,list
+#   SCALE_RESULTS=bench/results/scale    where the results go
 #   SCALE_RESET=1                        remove every filler patient (and every result) first; otherwise a
 #                                        size smaller than what the store already holds is skipped
 #   LCR_BENCH_PORT_BASE=7400             platform ports base..base+5 (others: 7100 make run, 7300)
@@ -38,17 +39,19 @@ SIZES="${SCALE_SIZES:-10000 100000 900000:10}"
 ENTRIES="${SCALE_ENTRIES:-50}"
 REPEATS="${SCALE_REPEATS:-2}"
 SCENARIOS_WANTED="${SCALE_SCENARIOS:-floor,warm,cold,list}"
-RESULTS="$REPO/bench/results/scale"
+RESULTS="${SCALE_RESULTS:-$REPO/bench/results/scale}"
 TOOL=(dotnet bench/Lcr.BulkSeed/bin/Release/net10.0/lcr-bulk-seed.dll)
 stamp() { echo "[$(date -u +%H:%M:%S) UTC, load average $(cut -d' ' -f1-3 /proc/loadavg)] $*"; }
 
 stamp "Building (Release) the platform, the load generator and lcr-bulk-seed..."
 LCR_BENCH_EXTRA_PROJECTS="bench/Lcr.BulkSeed" LCR_BENCH_BUILD_ONLY=1 scripts/bench-platform.sh
 
-# The schema comes from the services' own migrations, never from the loader.
+# The schema comes from the services' own migrations, never from the loader; `seed` migrates and
+# loads the cohort the read scenarios use (bench-platform.sh seeds it again, idempotently).
+mkdir -p "$REPO/.data/logs"
 for s in Demographics Clinical; do
-  (cd "services/Lcr.$s" && dotnet "bin/Release/net10.0/Lcr.$s.dll" migrate) > "$REPO/.data/logs/bench-scale-migrate-$s.log" 2>&1 ||
-    { tail -n 20 "$REPO/.data/logs/bench-scale-migrate-$s.log" >&2; echo "migrate of $s failed" >&2; exit 1; }
+  (cd "services/Lcr.$s" && dotnet "bin/Release/net10.0/Lcr.$s.dll" seed) > "$REPO/.data/logs/bench-scale-seed-$s.log" 2>&1 ||
+    { tail -n 20 "$REPO/.data/logs/bench-scale-seed-$s.log" >&2; echo "migrate and seed of $s failed" >&2; exit 1; }
 done
 if [ "${SCALE_RESET:-0}" = 1 ]; then
   stamp "Removing every filler patient and earlier results (SCALE_RESET=1)..."

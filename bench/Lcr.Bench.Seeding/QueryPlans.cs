@@ -7,6 +7,7 @@ using Lcr.Clinical.V1;
 using Lcr.Common.V1;
 using Lcr.Demographics.Application;
 using Lcr.Demographics.Persistence;
+using Lcr.ServiceDefaults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
@@ -33,7 +34,14 @@ public static class QueryPlans
         demographicsOptions.UseNpgsql(demographics).UseSnakeCaseNamingConvention().AddInterceptors(explain);
         await using (var db = new DemographicsDbContext(demographicsOptions.Options))
         {
-            await new PatientService(db, TimeProvider.System).GetAsync(nhsNumber, ct);
+            try
+            {
+                await new PatientService(db, TimeProvider.System).GetAsync(nhsNumber, ct);
+            }
+            catch (NotFoundException)
+            {
+                output.AppendLine("(no such patient in this store)").AppendLine();
+            }
         }
 
         var clinicalOptions = new DbContextOptionsBuilder<ClinicalDbContext>();

@@ -13,7 +13,10 @@ namespace Lcr.BulkSeed;
 /// </summary>
 internal static class ScaleReport
 {
-    private sealed record Scenario(string Name, double RequestsPerSecond, double? RatioToFloor, double P50Ms, double P99Ms, long Requests, long Errors, double LoadAverage);
+    private sealed record Scenario(string Name, double RequestsPerSecond, double? RatioToFloor, double P50Ms, double P99Ms, long Requests, long Errors, double LoadAverage)
+    {
+        public Dictionary<string, double> CpuMsPerRequest { get; init; } = [];
+    }
 
     private sealed record LoadGenResult(List<Scenario> Scenarios);
 
@@ -83,10 +86,10 @@ internal static class ScaleReport
         var medians = runs.ToDictionary(r => r.Size, r => names.ToDictionary(n => n, n => Median(r.Runs, n)));
         var smallest = runs[0].Size;
         md.AppendLine();
-        md.AppendLine(Invariant($"Read scenarios through the platform (median of each figure over the runs at a size; latency ratios to {smallest:N0} filler patients):"));
+        md.AppendLine(Invariant($"Read scenarios through the platform (median of each figure over the runs at a size; latency ratios to {smallest:N0} filler patients; CPU ms/request: the platform processes and the load generator, PostgreSQL and Redis not included):"));
         md.AppendLine();
-        md.AppendLine(Invariant($"| filler patients | runs | scenario | requests/s | × floor | p50 ms | p99 ms | p50 ÷ p50 at {smallest:N0} | p99 ÷ p99 at {smallest:N0} | errors | load avg |"));
-        md.AppendLine("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine(Invariant($"| filler patients | runs | scenario | requests/s | × floor | p50 ms | p99 ms | p50 ÷ p50 at {smallest:N0} | p99 ÷ p99 at {smallest:N0} | CPU ms/request | errors (all runs) | load avg |"));
+        md.AppendLine("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var (size, list) in runs)
         {
             foreach (var name in names)
@@ -99,7 +102,7 @@ internal static class ScaleReport
                 var b = medians[smallest][name];
                 string Ratio(double v, double? baseline) => baseline is > 0 ? (v / baseline.Value).ToString("F2", CultureInfo.InvariantCulture) : "—";
                 md.AppendLine(Invariant(
-                    $"| {size:N0} | {list.Count} | {name} | {m.RequestsPerSecond:F0} | {(m.RatioToFloor is { } f ? f.ToString("F3", CultureInfo.InvariantCulture) : "—")} | {m.P50Ms:F2} | {m.P99Ms:F2} | {Ratio(m.P50Ms, b?.P50Ms)} | {Ratio(m.P99Ms, b?.P99Ms)} | {m.Errors} | {m.LoadAverage:F1} |"));
+                    $"| {size:N0} | {list.Count} | {name} | {m.RequestsPerSecond:F0} | {(m.RatioToFloor is { } f ? f.ToString("F3", CultureInfo.InvariantCulture) : "—")} | {m.P50Ms:F2} | {m.P99Ms:F2} | {Ratio(m.P50Ms, b?.P50Ms)} | {Ratio(m.P99Ms, b?.P99Ms)} | {(m.CpuMsPerRequest.TryGetValue("total", out var cpu) ? cpu.ToString("F2", CultureInfo.InvariantCulture) : "—")} | {m.Errors} | {m.LoadAverage:F1} |"));
             }
         }
 
@@ -122,8 +125,13 @@ internal static class ScaleReport
         }
 
         var ratios = all.Where(s => s.RatioToFloor is not null).Select(s => s.RatioToFloor!.Value).ToList();
+        var cpu = all.SelectMany(s => s.CpuMsPerRequest.Keys).Distinct()
+            .ToDictionary(k => k, k => M(all.Where(s => s.CpuMsPerRequest.ContainsKey(k)).Select(s => s.CpuMsPerRequest[k])));
         return new Scenario(name, M(all.Select(s => s.RequestsPerSecond)), ratios.Count > 0 ? M(ratios) : null, M(all.Select(s => s.P50Ms)),
-            M(all.Select(s => s.P99Ms)), all.Sum(s => s.Requests), all.Sum(s => s.Errors), M(all.Select(s => s.LoadAverage)));
+            M(all.Select(s => s.P99Ms)), all.Sum(s => s.Requests), all.Sum(s => s.Errors), M(all.Select(s => s.LoadAverage)))
+        {
+            CpuMsPerRequest = cpu,
+        };
     }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
