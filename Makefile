@@ -3,12 +3,13 @@
 #   make test   bring up PostgreSQL and Redis, run every test against them
 #   make lint   buf lint (STANDARD) and format check of protos/; buf breaking against main on branches
 #   make bench  benchmarks (never part of make test)
+#   make bench-scale  read latency as the store grows: 10k/100k/900k filler patients bulk-loaded (SCALE_SIZES); an hour or more
 #   make soak   real processes at a steady rate for SOAK_MINUTES (10): memory, threads, errors flat?
 #   make fuzz   the gateway wire fuzz, longer than in make test (FUZZ_ITERATIONS, FUZZ_SEED)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help run test lint build infra infra-down infra-status infra-destroy bench soak fuzz clean
+.PHONY: help run test lint build infra infra-down infra-status infra-destroy bench bench-scale soak fuzz clean
 
 help:
 	@sed -n '1,8p' Makefile | sed 's/^# \{0,1\}//'
@@ -39,6 +40,9 @@ infra-destroy:
 
 bench:
 	@scripts/bench.sh
+
+bench-scale:
+	@scripts/bench-scale.sh
 
 soak:
 	@scripts/soak.sh

@@ -12,6 +12,8 @@
 #                              (its per-caller rate limit, 100/s by default, then caps the figures)
 #   LCR_BENCH_DB_PREFIX=lcr_bench_  the benchmark's own databases; LCR_BENCH_REDIS_DB=7 its Redis database
 #   LCR_BENCH_KEEP=1           leave the platform running afterwards (profiling: dotnet-trace, more loadgen runs)
+#   LCR_BENCH_BUILD=0          skip the Release build (already built, e.g. by scripts/bench-scale.sh)
+#   LCR_BENCH_BUILD_ONLY=1     build (with LCR_BENCH_EXTRA_PROJECTS, space-separated) and stop there
 # Results: bench/results/loadgen.json, loadgen.md, platform-resources.txt. Quote ratios to the
 # floor, not absolute figures: these machines are shared and noisy.
 set -euo pipefail
@@ -20,28 +22,9 @@ cd "$REPO"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 scripts/require-dotnet.sh
 
-INFRA_WAS_UP=0
-if scripts/infra.sh status >/dev/null 2>&1; then INFRA_WAS_UP=1; fi
-scripts/infra.sh up
-eval "$(scripts/infra.sh env)"
-
-# The benchmark's own databases (lcr_bench_<service>) and Redis database, so it neither
-# reseeds nor reads the `make run` databases (which may hold other data, or identity keys
-# encrypted under another checkout's secrets). LCR_BENCH_DB_PREFIX=lcr_ loads those instead.
-DB_PREFIX="${LCR_BENCH_DB_PREFIX:-lcr_bench_}"
-for s in Demographics Identity Consent Clinical Audit; do
-  var="ConnectionStrings__$s"
-  export "$var=${!var/Database=lcr_/Database=$DB_PREFIX}"
-done
-BENCH_REDIS="$LCR_REDIS,defaultDatabase=${LCR_BENCH_REDIS_DB:-7}"
-export ConnectionStrings__Redis="$BENCH_REDIS"
-
-# Development secrets (scripts/dev-secrets.sh): generated once, git-ignored, never printed.
-# shellcheck source=scripts/dev-secrets.sh
-source "$REPO/scripts/dev-secrets.sh"
-# The gateway's per-caller token bucket (100/s per user by default) would be the only thing
-# measured with one signed-in GP; the benchmark measures the platform behind it.
-export Gateway__RateLimit__PermitsPerSecond="${BENCH_RATE_LIMIT:-1000000}" Gateway__RateLimit__Burst="${BENCH_RATE_LIMIT:-1000000}"
+# Infrastructure, the benchmark's own databases and Redis database, secrets, rate limit.
+# shellcheck source=scripts/bench-env.sh
+source "$REPO/scripts/bench-env.sh"
 
 BASE="${LCR_BENCH_PORT_BASE:-7100}"
 # name:project-dir:port offset, in start order (the gateway last: it needs the others).
@@ -58,17 +41,24 @@ CLI=(dotnet tools/Lcr.Cli/bin/Release/net10.0/lcr.dll)
 LOGS="$REPO/.data/logs"
 mkdir -p "$LOGS" bench/results
 
-echo "Building (Release): the services, the gateway, the lcr CLI and the load generator..."
-BUILD_LOG="$REPO/.data/bench-build.log"
-: > "$BUILD_LOG"
-for project in services/Lcr.Identity services/Lcr.Demographics services/Lcr.Consent services/Lcr.Clinical \
-  services/Lcr.Audit gateway/Lcr.Gateway tools/Lcr.Cli bench/Lcr.LoadGen; do
-  if ! dotnet build "$project" -c Release >> "$BUILD_LOG" 2>&1; then
-    grep -E ': error ' "$BUILD_LOG" | sort -u | head -n 40 >&2
-    echo "Build of $project failed (full log: $BUILD_LOG)" >&2
-    exit 1
-  fi
-done
+if [ "${LCR_BENCH_BUILD:-1}" = 1 ]; then
+  echo "Building (Release): the services, the gateway, the lcr CLI and the load generator..."
+  BUILD_LOG="$REPO/.data/bench-build.log"
+  : > "$BUILD_LOG"
+  # shellcheck disable=SC2206 # LCR_BENCH_EXTRA_PROJECTS is a space-separated list of project directories
+  for project in services/Lcr.Identity services/Lcr.Demographics services/Lcr.Consent services/Lcr.Clinical \
+    services/Lcr.Audit gateway/Lcr.Gateway tools/Lcr.Cli bench/Lcr.LoadGen ${LCR_BENCH_EXTRA_PROJECTS:-}; do
+    if ! dotnet build "$project" -c Release >> "$BUILD_LOG" 2>&1; then
+      grep -E ': error ' "$BUILD_LOG" | sort -u | head -n 40 >&2
+      echo "Build of $project failed (full log: $BUILD_LOG)" >&2
+      exit 1
+    fi
+  done
+fi
+if [ "${LCR_BENCH_BUILD_ONLY:-0}" = 1 ]; then
+  if [ "$INFRA_WAS_UP" = 0 ]; then scripts/infra.sh down; fi
+  exit 0
+fi
 
 PIDS=()
 NAMES=()

@@ -6,6 +6,7 @@ using System.Text;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Lcr.Bench.Seeding;
 using Lcr.Clinical;
 using Lcr.Clinical.V1;
 using Lcr.Common.V1;
@@ -14,22 +15,22 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using NpgsqlTypes;
 using StackExchange.Redis;
 
 // Clinical record benchmark.
 //   dotnet run -c Release --project bench/Lcr.Clinical.Bench -- [--patients 100000] [--entries-per-patient 50]
 //       [--summary-calls 2000] [--contributions 2000] [--batch 10] [--writers 8] [--keep]
 // Creates its own database lcr_bench_clinical_<guid> on the local PostgreSQL (LCR_POSTGRES_ADMIN, or
-// .data/infra.env), bulk-loads patients x entries-per-patient entries with COPY (binary), hosts the
-// real clinical service on a loopback port with Redis (LCR_REDIS) and reports, end to end over gRPC:
+// .data/infra.env), bulk-loads patients x entries-per-patient filler entries (with their versions and
+// document contents) by binary COPY with bench/Lcr.Bench.Seeding (the loader lcr-bulk-seed uses), hosts
+// the real clinical service on a loopback port with Redis (LCR_REDIS) and reports, end to end over gRPC:
 // GetRecordSummary latency on a cache miss and on a hit (median, p90, p99), and UpsertEntries
 // throughput from concurrent writers. Drops the database afterwards (unless --keep).
 var o = Options.Parse(args);
-var admin = Infra.Get("LCR_POSTGRES_ADMIN");
-var redisConfig = Infra.Get("LCR_REDIS");
+var admin = LocalPostgres.Setting("LCR_POSTGRES_ADMIN");
+var redisConfig = LocalPostgres.Setting("LCR_REDIS");
 var database = "lcr_bench_clinical_" + Guid.NewGuid().ToString("N");
-await Infra.ExecuteAsync(admin, $"CREATE DATABASE \"{database}\"");
+await ExecuteAsync(admin, $"CREATE DATABASE \"{database}\"");
 Console.WriteLine($"database {database}: {o.Patients:N0} patients x {o.EntriesPerPatient} entries = {(long)o.Patients * o.EntriesPerPatient:N0} entries");
 try
 {
@@ -56,10 +57,14 @@ try
         await migrator.MigrateAsync(CancellationToken.None);
     }
 
-    var patients = Enumerable.Range(0, o.Patients).Select(Data.NhsNumberOf).ToArray();
+    var patients = FillerCohort.First(o.Patients).Select(p => p.NhsNumber).ToArray();
     var load = Stopwatch.StartNew();
-    await Loader.LoadAsync(cs, patients, o.EntriesPerPatient);
-    Console.WriteLine($"seeded in {load.Elapsed.TotalSeconds:F1} s (COPY binary, indexes built after, ANALYZE)");
+    await using (var source = LocalPostgres.DataSource(cs))
+    {
+        await BulkLoader.FillAsync(new ClinicalFiller(o.EntriesPerPatient), source, o.Patients, new LoadOptions(), Console.Out);
+    }
+
+    Console.WriteLine($"seeded in {load.Elapsed.TotalSeconds:F1} s (binary COPY of entries, versions and document contents; VACUUM ANALYZE)");
 
     var starting = Stopwatch.StartNew();
     await app.StartAsync();
@@ -143,9 +148,17 @@ finally
     NpgsqlConnection.ClearAllPools();
     if (!o.Keep)
     {
-        await Infra.ExecuteAsync(admin, $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
+        await ExecuteAsync(admin, $"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
         Console.WriteLine($"dropped {database}");
     }
+}
+
+static async Task ExecuteAsync(string cs, string sql)
+{
+    await using var conn = new NpgsqlConnection(cs);
+    await conn.OpenAsync();
+    await using var cmd = new NpgsqlCommand(sql, conn);
+    await cmd.ExecuteNonQueryAsync();
 }
 
 static void Report(string what, List<double> ms)
@@ -180,25 +193,10 @@ internal sealed record Options(int Patients, int EntriesPerPatient, int SummaryC
     }
 }
 
-/// <summary>Synthetic but realistically shaped entries: 50 per patient by default, in every category.</summary>
+/// <summary>New test results for the contribution benchmark (the bulk-loaded records come from <see cref="FillerRecords"/>).</summary>
 internal static class Data
 {
     private const string Snomed = "http://snomed.info/sct";
-    private const string Dmd = "https://dmd.nhs.uk";
-
-    private static readonly (string Code, string Display)[] Problems =
-    [
-        ("195967001", "Asthma"), ("44054006", "Diabetes mellitus type 2"), ("38341003", "Hypertensive disorder"), ("35489007", "Depressive disorder"),
-        ("13645005", "Chronic obstructive lung disease"), ("49436004", "Atrial fibrillation"), ("68566005", "Urinary tract infectious disease"),
-        ("65966004", "Fracture of forearm"),
-    ];
-
-    private static readonly (string Code, string Display)[] Medicines =
-    [
-        ("39109611000001103", "Metformin 500mg tablets"), ("39112911000001109", "Amlodipine 5mg tablets"), ("39682611000001107", "Ramipril 2.5mg capsules"),
-        ("39113611000001102", "Salbutamol 100micrograms/dose inhaler CFC free"), ("39112411000001104", "Sertraline 50mg tablets"),
-        ("39732311000001104", "Amoxicillin 500mg capsules"),
-    ];
 
     private static readonly (string Code, string Display, string Unit, double Low, double High)[] Tests =
     [
@@ -207,38 +205,6 @@ internal static class Data
         ("1005671000000105", "Serum cholesterol level", "mmol/L", 0, 5), ("1000731000000107", "Serum creatinine level", "umol/L", 59, 104),
         ("1011481000000105", "eGFR using creatinine (CKD-EPI)", "mL/min/{1.73_m2}", 90, 200), ("1000661000000107", "Serum sodium level", "mmol/L", 133, 146),
     ];
-
-    public static string NhsNumberOf(int i)
-    {
-        // 10 digits from a block outside the cohort's 999 range; skip numbers without a check digit.
-        for (var candidate = 950_000_000L + ((long)i * 11 / 10); ; candidate++)
-        {
-            var nine = candidate.ToString(CultureInfo.InvariantCulture);
-            var check = NhsNumber.CheckDigit(nine);
-            if (check >= 0 && (candidate - 950_000_000L) * 10 / 11 == i)
-            {
-                return nine + (char)('0' + check);
-            }
-
-            if ((candidate - 950_000_000L) * 10 / 11 > i)
-            {
-                return Fallback(i);
-            }
-        }
-    }
-
-    private static string Fallback(int i)
-    {
-        for (var candidate = 960_000_000L + ((long)i * 2); ; candidate++)
-        {
-            var nine = candidate.ToString(CultureInfo.InvariantCulture);
-            var check = NhsNumber.CheckDigit(nine);
-            if (check >= 0)
-            {
-                return nine + (char)('0' + check);
-            }
-        }
-    }
 
     public static EntryContribution NewResult(string nhs, string sourceId, Random r)
     {
@@ -261,178 +227,5 @@ internal static class Data
                 },
             },
         };
-    }
-
-    /// <summary>One bulk row: category, code, status, time, detail JSON, sensitivity, organisation.</summary>
-    public static IEnumerable<(short Category, string System, string Code, string Display, short Status, DateTimeOffset Time, string Detail, string Org)> RowsFor(
-        int patient, int count, Random r)
-    {
-        var gp = "B8600" + (1 + (patient % 3)).ToString(CultureInfo.InvariantCulture);
-        for (var k = 0; k < count; k++)
-        {
-            var slot = k % 50;
-            var time = new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(r.Next(0, 26 * 365 * 24 * 60));
-            if (slot < 8)
-            {
-                var p = Problems[(patient + slot) % Problems.Length];
-                var active = slot < 4;
-                yield return (2, Snomed, p.Code, p.Display, (short)(active ? 1 : 2), time,
-                    $$"""{"clinicalStatus":"{{(active ? "PROBLEM_CLINICAL_STATUS_ACTIVE" : "PROBLEM_CLINICAL_STATUS_RESOLVED")}}","onsetDate":{"year":{{time.Year}},"month":{{time.Month}},"day":{{time.Day}}} }""", gp);
-            }
-            else if (slot < 20)
-            {
-                var m = Medicines[(patient + slot) % Medicines.Length];
-                var active = slot < 14;
-                yield return (3, Dmd, m.Code, m.Display, (short)(active ? 1 : 2), time,
-                    $$"""{"doseText":"One tablet","frequencyText":"twice a day","route":{"system":"{{Snomed}}","code":"26643006","display":"Oral route"},"startDate":{"year":{{time.Year}},"month":{{time.Month}},"day":{{time.Day}}},"status":"{{(active ? "MEDICATION_STATUS_ACTIVE" : "MEDICATION_STATUS_STOPPED")}}"}""", gp);
-            }
-            else if (slot < 22)
-            {
-                yield return (4, Snomed, slot == 20 ? "764146007" : "387207008", slot == 20 ? "Penicillin" : "Ibuprofen", 1, time,
-                    $$"""{"type":"ALLERGY_TYPE_ALLERGY","reactions":[{"system":"{{Snomed}}","code":"271807003","display":"Eruption of skin"}],"severity":"ALLERGY_SEVERITY_MODERATE","verificationStatus":"ALLERGY_VERIFICATION_STATUS_CONFIRMED"}""", gp);
-            }
-            else if (slot < 46)
-            {
-                var t = Tests[(slot - 22) % Tests.Length];
-                var v = Math.Round(t.Low + (r.NextDouble() * (t.High - t.Low)), 1).ToString(CultureInfo.InvariantCulture);
-                yield return (5, Snomed, t.Code, t.Display, 1, time,
-                    $$"""{"quantity":{"value":{{v}},"unit":"{{t.Unit}}"},"referenceRange":{"text":"{{t.Low}}-{{t.High}} {{t.Unit}}"},"abnormalFlag":"ABNORMAL_FLAG_NORMAL","effectiveTime":"{{time.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}}","status":"RESULT_STATUS_FINAL"}""", "RR8");
-            }
-            else
-            {
-                yield return (6, Snomed, "823691000000103", "Clinical letter", 1, time,
-                    $$"""{"type":"DOCUMENT_TYPE_CLINIC_LETTER","title":"Outpatient clinic letter","author":"Dr A Jones, Consultant","authoredTime":"{{time.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}}","contentType":"text/plain","sizeBytes":"2048"}""", "RR8");
-            }
-        }
-    }
-}
-
-internal static class Loader
-{
-    public static async Task LoadAsync(string cs, string[] patients, int perPatient)
-    {
-        await using var source = NpgsqlDataSource.Create(cs);
-        List<(string Name, string Definition)> indexes = [];
-        await using (var conn = await source.OpenConnectionAsync())
-        {
-            await using var cmd = new NpgsqlCommand(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'entries' AND indexname <> 'pk_entries'", conn);
-            await using var rd = await cmd.ExecuteReaderAsync();
-            while (await rd.ReadAsync())
-            {
-                indexes.Add((rd.GetString(0), rd.GetString(1)));
-            }
-        }
-
-        foreach (var (name, _) in indexes)
-        {
-            await Exec(source, $"DROP INDEX {name}");
-        }
-
-        // Two COPY streams (this machine has two cores: one generates while the server ingests).
-        const int streams = 2;
-        await Task.WhenAll(Enumerable.Range(0, streams).Select(s => Task.Run(async () =>
-        {
-            await using var conn = await source.OpenConnectionAsync();
-            await using var w = await conn.BeginBinaryImportAsync("""
-                COPY entries (id, nhs_number, category, code_system, code, code_display, status, clinical_time, source_organisation,
-                    source_system, source_entry_id, version, recorded_at, created_at, sensitivity, entered_in_error, detail, input_hash)
-                FROM STDIN (FORMAT BINARY)
-                """);
-            var r = new Random(s);
-            var hash = new byte[32];
-            var now = DateTimeOffset.UtcNow;
-            for (var p = s; p < patients.Length; p += streams)
-            {
-                var k = 0;
-                foreach (var row in Data.RowsFor(p, perPatient, r))
-                {
-                    r.NextBytes(hash);
-                    await w.StartRowAsync();
-                    await w.WriteAsync(Guid.CreateVersion7(), NpgsqlDbType.Uuid);
-                    await w.WriteAsync(patients[p], NpgsqlDbType.Char);
-                    await w.WriteAsync(row.Category, NpgsqlDbType.Smallint);
-                    await w.WriteAsync(row.System, NpgsqlDbType.Varchar);
-                    await w.WriteAsync(row.Code, NpgsqlDbType.Varchar);
-                    await w.WriteAsync(row.Display, NpgsqlDbType.Varchar);
-                    await w.WriteAsync(row.Status, NpgsqlDbType.Smallint);
-                    await w.WriteAsync(row.Time, NpgsqlDbType.TimestampTz);
-                    await w.WriteAsync(row.Org, NpgsqlDbType.Varchar);
-                    await w.WriteAsync(row.Org == "RR8" ? "PPM+" : "SystmOne", NpgsqlDbType.Varchar);
-                    await w.WriteAsync($"bulk-{p}-{k++}", NpgsqlDbType.Varchar);
-                    await w.WriteAsync(1L, NpgsqlDbType.Bigint);
-                    await w.WriteAsync(now, NpgsqlDbType.TimestampTz);
-                    await w.WriteAsync(now, NpgsqlDbType.TimestampTz);
-                    await w.WriteAsync((short)1, NpgsqlDbType.Smallint);
-                    await w.WriteAsync(false, NpgsqlDbType.Boolean);
-                    await w.WriteAsync(row.Detail, NpgsqlDbType.Jsonb);
-                    await w.WriteAsync(hash, NpgsqlDbType.Bytea);
-                }
-            }
-
-            await w.CompleteAsync();
-        })));
-
-        await Exec(source, $"""
-            INSERT INTO patient_records (nhs_number, record_version, updated_at)
-            SELECT DISTINCT nhs_number, 1, now() FROM entries
-            """);
-        foreach (var (_, definition) in indexes)
-        {
-            await Exec(source, definition);
-        }
-
-        await Exec(source, "ANALYZE");
-    }
-
-    private static async Task Exec(NpgsqlDataSource source, string sql)
-    {
-        await using var cmd = source.CreateCommand(sql);
-        cmd.CommandTimeout = 0;
-        await cmd.ExecuteNonQueryAsync();
-    }
-}
-
-internal static class Infra
-{
-    public static string Get(string key)
-    {
-        var env = Environment.GetEnvironmentVariable(key);
-        if (!string.IsNullOrWhiteSpace(env))
-        {
-            return env;
-        }
-
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var file = Path.Combine(dir.FullName, ".data", "infra.env");
-                if (!File.Exists(file))
-                {
-                    continue;
-                }
-
-                foreach (var line in File.ReadAllLines(file))
-                {
-                    var t = line.Trim();
-                    t = t.StartsWith("export ", StringComparison.Ordinal) ? t["export ".Length..] : t;
-                    if (t.StartsWith(key + "=", StringComparison.Ordinal))
-                    {
-                        return t[(key.Length + 1)..].Trim('"');
-                    }
-                }
-            }
-        }
-
-        throw new InvalidOperationException($"{key} is not set: start the infrastructure with 'scripts/infra.sh up'.");
-    }
-
-    public static async Task ExecuteAsync(string cs, string sql)
-    {
-        await using var conn = new NpgsqlConnection(cs);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        await cmd.ExecuteNonQueryAsync();
     }
 }

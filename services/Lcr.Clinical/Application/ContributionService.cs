@@ -316,7 +316,8 @@ public sealed partial class ContributionService(
         return EntryMapping.ToProto(row);
     }
 
-    private static void Apply(EntryRow row, Entry canonical, string system, byte[] hash, string? contentType, long size, DateTimeOffset now)
+    /// <summary>Writes a validated entry onto its row as the next version (also used by the bulk loader in bench/).</summary>
+    internal static void Apply(EntryRow row, Entry canonical, string system, byte[] hash, string? contentType, long size, DateTimeOffset now)
     {
         var detail = canonical.Clone();
         if (detail.DetailCase == Entry.DetailOneofCase.Document)
@@ -339,7 +340,8 @@ public sealed partial class ContributionService(
         row.RecordedAt = now;
     }
 
-    private EntryVersionRow NewVersion(EntryRow row, short kind, Actor actor, DateTimeOffset now) => new()
+    /// <summary>The history row of the version <paramref name="row"/> is at (also used by the bulk loader in bench/).</summary>
+    internal static EntryVersionRow NewVersion(EntryRow row, short kind, Actor actor, DateTimeOffset now) => new()
     {
         EntryId = row.Id,
         NhsNumber = row.NhsNumber,

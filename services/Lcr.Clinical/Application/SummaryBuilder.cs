@@ -18,7 +18,7 @@ public sealed class SummaryBuilder(ClinicalDbContext db, TimeProvider clock)
 {
     // Each branch is an index range scan on ix_entries_patient_category_time, already in order.
     // Latest result per test: DISTINCT ON (test) over the patient's results, newest first.
-    private static readonly string SectionsSql = $"""
+    internal static readonly string SectionsSql = $"""
         (SELECT e.* FROM entries e WHERE e.nhs_number = @nhs AND e.category = {(int)RecordCategory.Problems}
             AND e.status = {(int)EntryStatus.Active} AND NOT e.entered_in_error
             ORDER BY e.clinical_time DESC, e.id DESC LIMIT {Limits.MaxSummaryListed})

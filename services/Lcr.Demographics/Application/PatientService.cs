@@ -266,7 +266,8 @@ public sealed class PatientService(DemographicsDbContext db, TimeProvider clock)
         return PatientMapping.ToProto(row);
     }
 
-    private static PatientVersionRow NewVersion(PatientRow row, ChangeKind kind, Actor actor, DateTimeOffset now)
+    /// <summary>The history row of the version <paramref name="row"/> is at (also used by the bulk loader in bench/).</summary>
+    internal static PatientVersionRow NewVersion(PatientRow row, ChangeKind kind, Actor actor, DateTimeOffset now)
     {
         var snapshot = PatientMapping.ToProto(row);
         snapshot.UpdateTime = Timestamp.FromDateTimeOffset(now);
