@@ -14,15 +14,16 @@ using Lcr.LoadGen.Echo.V1;
 using Lcr.Security;
 using Lcr.ServiceDefaults;
 using Lcr.ServiceDefaults.DevData;
+using Npgsql;
 using StackExchange.Redis;
 
 // Platform load benchmark (issue 9). Usage (all optional):
 //   --gateway http://127.0.0.1:7100  --connections 4  --callers 32  --warmup 10  --seconds 15
-//   --max-requests 2000000  --scenarios floor,token,warm,warm-half,cold,cold-half,list,upsert,audit
+//   --max-requests 2000000  --warm-patients 4  --platform-warmup 30  --scenarios floor,token,warm,warm-half,cold,cold-half,list,upsert,audit
 //   --user gp.b86001  --password-file .data/secrets/dev-password
 //   --feed b86001-gp-feed  --client-secret-file .data/secrets/dev-client-secret  --batch 10   (upsert)
 //   --audit http://127.0.0.1:7105  --internal-key-file .data/secrets/internal-signing-key   (audit)
-//   --pseudonym-key-file .data/secrets/pseudonym-key  --redis "$LCR_REDIS"  --out bench/results/loadgen.json
+//   --pseudonym-key-file .data/secrets/pseudonym-key  --redis "$LCR_REDIS"  --clinical-db "$ConnectionStrings__Clinical"   (cold)  --out bench/results/loadgen.json
 var options = Options.Parse(args);
 var settings = new LoadSettings(options.Int("connections", 4), options.Int("callers", 32),
     TimeSpan.FromSeconds(options.Int("warmup", 10)), TimeSpan.FromSeconds(options.Int("seconds", 15)),
@@ -31,6 +32,7 @@ var wanted = options.Str("scenarios", "floor,token,warm,warm-half,cold,cold-half
 var gateway = new Uri(options.Str("gateway", "http://127.0.0.1:7100"));
 var outFile = options.Str("out", "bench/results/loadgen.json");
 var deadline = TimeSpan.FromSeconds(10);
+var platformWarmUp = TimeSpan.FromSeconds(options.Int("platform-warmup", 30));
 
 // Patients registered at B86001, not the scenario patients (0-5) and not restricted ones.
 var patients = SyntheticCohort.Patients
@@ -38,7 +40,7 @@ var patients = SyntheticCohort.Patients
     .Where(x => x.p.PracticeOds == "B86001" && x.i > 5 && !x.p.Restricted)
     .Select(x => x.p.NhsNumber)
     .ToArray();
-var warmPatients = patients.Take(4).ToArray();
+var warmPatients = patients.Take(Math.Clamp(options.Int("warm-patients", 4), 1, patients.Length)).ToArray();
 
 // --pids identity=123,gateway=456: CPU per request of each platform process (and of this one).
 var pids = options.Str("pids", "").Split(',', StringSplitOptions.RemoveEmptyEntries)
@@ -102,6 +104,7 @@ if (platformScenarios.Length > 0)
     // Cold cache: evict the patient's clinical summary from Redis (untimed) before each read.
     IConnectionMultiplexer? redis = null;
     PatientPseudonymiser? pseudonyms = null;
+    NpgsqlDataSource? clinicalRecords = null;
     if (platformScenarios.Any(s => s.StartsWith("cold", StringComparison.Ordinal)))
     {
         var redisConfig = options.Str("redis", Environment.GetEnvironmentVariable("LCR_REDIS") ?? "");
@@ -118,6 +121,21 @@ if (platformScenarios.Length > 0)
         }
 
         pseudonyms = PatientPseudonymiser.FromBase64OrRandom((await File.ReadAllTextAsync(keyFile)).Trim());
+
+        // The clinical service also keeps summaries in its own memory under the record version
+        // (a Redis eviction alone leaves that hit in place), so a cold read is made the way a
+        // contribution makes one: the patient's record version moves on, and no tier holds a
+        // summary at the new version. Only the version row changes (no entry, no content).
+        var clinicalDb = new NpgsqlConnectionStringBuilder(options.Str("clinical-db", Environment.GetEnvironmentVariable("ConnectionStrings__Clinical") ?? ""));
+        if (string.IsNullOrEmpty(clinicalDb.Host) || !(clinicalDb.Host is "localhost" || System.Net.IPAddress.TryParse(clinicalDb.Host, out var ip) && System.Net.IPAddress.IsLoopback(ip)))
+        {
+            throw new InvalidOperationException("cold scenarios need --clinical-db (or $ConnectionStrings__Clinical) on a loopback PostgreSQL");
+        }
+
+        // The bump is the benchmark's scaffolding, not a platform write: it need not wait for a
+        // WAL flush (it would otherwise queue with the audit service's commits on the same disk).
+        clinicalDb.Options = "-c synchronous_commit=off";
+        clinicalRecords = NpgsqlDataSource.Create(clinicalDb);
     }
 
     var read = new Method<GetPatientRecordRequest, GetPatientRecordResponse>(MethodType.Unary, GatewayService.Descriptor.FullName, "GetPatientRecord",
@@ -130,7 +148,20 @@ if (platformScenarios.Length > 0)
     Task Read(CallInvoker inv, string nhs) =>
         inv.AsyncUnaryCall(read, null, new CallOptions(tokens[nhs], DateTime.UtcNow + deadline), new GetPatientRecordRequest { NhsNumber = nhs }).ResponseAsync;
 
-    Task Evict(long n) => redis!.GetDatabase().KeyDeleteAsync($"lcr:clinical:{{{pseudonyms!.Pseudonym(patients[n % patients.Length])}}}:summary");
+    async Task Evict(long n)
+    {
+        var nhs = patients[n % patients.Length];
+        await using (var bump = clinicalRecords!.CreateCommand("UPDATE patient_records SET record_version = record_version + 1, updated_at = now() WHERE nhs_number = $1"))
+        {
+            bump.Parameters.AddWithValue(nhs);
+            if (await bump.ExecuteNonQueryAsync() != 1)
+            {
+                throw new InvalidOperationException("a cold-scenario patient has no clinical record");
+            }
+        }
+
+        await redis!.GetDatabase().KeyDeleteAsync($"lcr:clinical:{{{pseudonyms!.Pseudonym(nhs)}}}:summary");
+    }
 
     // Contributions go to patients of other practices, so the read scenarios' records do not grow.
     var feedPatients = SyntheticCohort.Patients
@@ -183,6 +214,28 @@ if (platformScenarios.Length > 0)
         return request;
     }
 
+    Task List(CallInvoker inv, string nhs) => inv.AsyncUnaryCall(list, null, new CallOptions(tokens[nhs], DateTime.UtcNow + deadline),
+        new ListRecordEntriesRequest { NhsNumber = nhs, Category = RecordCategory.Medications, PageSize = 20 }).ResponseAsync;
+
+    // A freshly started platform runs unoptimised (tier-0) code for tens of seconds under this
+    // load (every process JIT-compiles while the two cores are busy serving): whichever scenario
+    // came first measured that warm-up (it ran 2-3x slower than the same scenario later in the
+    // run). So every read path is exercised, unmeasured, before the first scenario.
+    if (platformWarmUp > TimeSpan.Zero)
+    {
+        Console.Error.WriteLine($"loadgen: platform warm-up, {platformWarmUp.TotalSeconds:F0} s of mixed reads, token issues and lists (not measured) ...");
+        using var warming = new Generator(settings with { WarmUp = TimeSpan.Zero, Measure = platformWarmUp }, new ProcessCpu(pids));
+        var w = await warming.RunAsync("platform-warmup", "unmeasured", gateway, (inv, n) => (n % 4) switch
+        {
+            0 => Read(inv, warmPatients[n / 4 % warmPatients.Length]),
+            1 => Read(inv, patients[n / 4 % patients.Length]),
+            2 => List(inv, patients[n / 4 % patients.Length]),
+            _ => inv.AsyncUnaryCall(issue, null, new CallOptions(sessionHeaders, DateTime.UtcNow + deadline),
+                new IssueAccessTokenRequest { NhsNumber = patients[n / 4 % patients.Length], Purpose = PurposeOfUse.DirectCare }).ResponseAsync,
+        });
+        Console.Error.WriteLine($"loadgen:   warm-up ran {w.RequestsPerSecond:F0} calls/s, errors {w.Errors}");
+    }
+
     ScenarioResult? warm = null, cold = null;
     foreach (var s in platformScenarios)
     {
@@ -202,7 +255,7 @@ if (platformScenarios.Length > 0)
                     (inv, n) => Read(inv, warmPatients[n % warmPatients.Length]), pacedRate: Math.Max(1, warm.RequestsPerSecond / 2));
                 break;
             case "cold":
-                cold = await Run("cold", $"GetPatientRecord, cold summary cache ({patients.Length} patients in rotation, summary evicted before each read)", gateway,
+                cold = await Run("cold", $"GetPatientRecord, cold summary cache ({patients.Length} patients in rotation; before each read, untimed, the record version moves on and the Redis summary is deleted, so no tier holds it)", gateway,
                     (inv, n) => Read(inv, patients[n % patients.Length]), Evict);
                 break;
             case "cold-half" when cold is not null:
@@ -211,12 +264,7 @@ if (platformScenarios.Length > 0)
                 break;
             case "list":
                 await Run("list", $"ListRecordEntries, medications, first page of 20 ({patients.Length} patients in rotation)", gateway,
-                    (inv, n) =>
-                    {
-                        var nhs = patients[n % patients.Length];
-                        return inv.AsyncUnaryCall(list, null, new CallOptions(tokens[nhs], DateTime.UtcNow + deadline),
-                            new ListRecordEntriesRequest { NhsNumber = nhs, Category = RecordCategory.Medications, PageSize = 20 }).ResponseAsync;
-                    });
+                    (inv, n) => List(inv, patients[n % patients.Length]));
                 break;
             case "upsert":
                 await Run("upsert", $"UpsertEntries through the gateway as the feed client, {batch} new test results per batch ({feedPatients.Length} patients of other practices in rotation; committed, summary cache invalidated)", gateway,
@@ -232,6 +280,10 @@ if (platformScenarios.Length > 0)
     }
 
     redis?.Dispose();
+    if (clinicalRecords is not null)
+    {
+        await clinicalRecords.DisposeAsync();
+    }
 }
 
 // Audit appends: RecordEvents straight to the audit service (as the gateway calls it on every
@@ -292,7 +344,7 @@ var report = new
 {
     generatedAt = DateTimeOffset.UtcNow,
     machine,
-    settings = new { settings.Connections, settings.Callers, warmUpSeconds = settings.WarmUp.TotalSeconds, measuredSeconds = settings.Measure.TotalSeconds, settings.MaxRequests, gateway = gateway.ToString() },
+    settings = new { settings.Connections, settings.Callers, platformWarmUpSeconds = platformWarmUp.TotalSeconds, warmUpSeconds = settings.WarmUp.TotalSeconds, measuredSeconds = settings.Measure.TotalSeconds, settings.MaxRequests, gateway = gateway.ToString() },
     scenarios = results,
 };
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
@@ -300,7 +352,7 @@ await File.WriteAllTextAsync(outFile, JsonSerializer.Serialize(report, new JsonS
 
 var md = new StringBuilder();
 md.AppendLine(CultureInfo.InvariantCulture, $"Machine: {machine.cpu}, {machine.logicalCores} logical cores, {machine.memoryGiB} GiB; {machine.os}; {machine.runtime}");
-md.AppendLine(CultureInfo.InvariantCulture, $"Settings: {settings.Connections} HTTP/2 connections, {settings.Callers} concurrent callers, {settings.WarmUp.TotalSeconds} s warm-up + {settings.Measure.TotalSeconds} s measured per scenario");
+md.AppendLine(CultureInfo.InvariantCulture, $"Settings: {settings.Connections} HTTP/2 connections, {settings.Callers} concurrent callers, {settings.WarmUp.TotalSeconds} s warm-up + {settings.Measure.TotalSeconds} s measured per scenario, after {platformWarmUp.TotalSeconds} s of unmeasured platform warm-up");
 md.AppendLine();
 md.AppendLine("| scenario | paced at /s | requests/s | × floor | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | ok | errors |");
 md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
