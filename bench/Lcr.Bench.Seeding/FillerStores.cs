@@ -151,22 +151,9 @@ public sealed class ClinicalFiller : IFillerStore
                 var v = new FieldViolations();
                 var canonical = EntryValidator.Validate(contribution, "entries[0]", now, v);
                 v.ThrowIfAny();
-                var hash = EntryMapping.InputHash(canonical!, system);
-                var row = new EntryRow
-                {
-                    Id = Guid.CreateVersion7(),
-                    NhsNumber = canonical!.NhsNumber,
-                    Category = (short)canonical.Category,
-                    CodeSystem = string.Empty,
-                    Code = string.Empty,
-                    SourceOrganisation = ods,
-                    SourceSystem = system,
-                    SourceEntryId = canonical.Provenance.SourceEntryId,
-                    Detail = "{}",
-                    InputHash = hash,
-                    CreatedAt = now,
-                    Version = 0,
-                };
+                ArgumentNullException.ThrowIfNull(canonical); // validation passed
+                var hash = EntryMapping.InputHash(canonical, system);
+                var row = ContributionService.NewEntryRow(canonical, ods, system, hash, now);
                 string? contentType = null;
                 long size = 0;
                 if (contribution.DocumentContent is { } content)
@@ -280,17 +267,7 @@ public sealed class DemographicsFiller : IFillerStore
             var v = new FieldViolations();
             var apply = PatientRules.Validate(FillerCohort.Demographics(p), PatientRules.UpdatableFields, today, v, "patient.");
             v.ThrowIfAny();
-            var row = new PatientRow
-            {
-                Id = Guid.CreateVersion7(),
-                NhsNumber = p.NhsNumber,
-                Family = string.Empty,
-                FamilySearch = string.Empty,
-                GivenSearch = string.Empty,
-                Version = 1,
-                CreatedAt = now,
-                UpdatedAt = now,
-            };
+            var row = PatientService.NewPatientRow(p.NhsNumber, now);
             apply(row);
             patients.Add(row);
             versions.Add(PatientService.NewVersion(row, ChangeKind.Created, Registration, now));

@@ -188,21 +188,7 @@ public sealed partial class ContributionService(
             var outcome = UpsertOutcome.Unchanged;
             if (row is null)
             {
-                row = new EntryRow
-                {
-                    Id = Guid.CreateVersion7(),
-                    NhsNumber = canonical.NhsNumber,
-                    Category = (short)canonical.Category,
-                    CodeSystem = string.Empty,
-                    Code = string.Empty,
-                    SourceOrganisation = org,
-                    SourceSystem = system,
-                    SourceEntryId = canonical.Provenance.SourceEntryId,
-                    Detail = "{}",
-                    InputHash = hash,
-                    CreatedAt = now,
-                    Version = 0,
-                };
+                row = NewEntryRow(canonical, org, system, hash, now);
                 db.Entries.Add(row);
                 outcome = UpsertOutcome.Created;
             }
@@ -315,6 +301,23 @@ public sealed partial class ContributionService(
         metrics.Contributed("retracted", 1);
         return EntryMapping.ToProto(row);
     }
+
+    /// <summary>A new entry's row before its first version is applied (also used by the bulk loader in bench/).</summary>
+    internal static EntryRow NewEntryRow(Entry canonical, string organisation, string system, byte[] hash, DateTimeOffset now) => new()
+    {
+        Id = Guid.CreateVersion7(),
+        NhsNumber = canonical.NhsNumber,
+        Category = (short)canonical.Category,
+        CodeSystem = string.Empty,
+        Code = string.Empty,
+        SourceOrganisation = organisation,
+        SourceSystem = system,
+        SourceEntryId = canonical.Provenance.SourceEntryId,
+        Detail = "{}",
+        InputHash = hash,
+        CreatedAt = now,
+        Version = 0,
+    };
 
     /// <summary>Writes a validated entry onto its row as the next version (also used by the bulk loader in bench/).</summary>
     internal static void Apply(EntryRow row, Entry canonical, string system, byte[] hash, string? contentType, long size, DateTimeOffset now)

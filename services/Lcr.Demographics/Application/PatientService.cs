@@ -100,17 +100,7 @@ public sealed class PatientService(DemographicsDbContext db, TimeProvider clock)
         v.ThrowIfAny();
 
         var now = clock.GetUtcNow();
-        var row = new PatientRow
-        {
-            Id = Guid.CreateVersion7(),
-            NhsNumber = patient.NhsNumber,
-            Family = string.Empty,
-            FamilySearch = string.Empty,
-            GivenSearch = string.Empty,
-            Version = 1,
-            CreatedAt = now,
-            UpdatedAt = now,
-        };
+        var row = NewPatientRow(patient.NhsNumber, now);
         apply(row);
 
         var existing = await db.Patients.AsNoTracking().SingleOrDefaultAsync(p => p.NhsNumber == row.NhsNumber, ct);
@@ -265,6 +255,19 @@ public sealed class PatientService(DemographicsDbContext db, TimeProvider clock)
 
         return PatientMapping.ToProto(row);
     }
+
+    /// <summary>A new patient's row at version 1, before the validated details are applied (also used by the bulk loader in bench/).</summary>
+    internal static PatientRow NewPatientRow(string nhsNumber, DateTimeOffset now) => new()
+    {
+        Id = Guid.CreateVersion7(),
+        NhsNumber = nhsNumber,
+        Family = string.Empty,
+        FamilySearch = string.Empty,
+        GivenSearch = string.Empty,
+        Version = 1,
+        CreatedAt = now,
+        UpdatedAt = now,
+    };
 
     /// <summary>The history row of the version <paramref name="row"/> is at (also used by the bulk loader in bench/).</summary>
     internal static PatientVersionRow NewVersion(PatientRow row, ChangeKind kind, Actor actor, DateTimeOffset now)
