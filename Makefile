@@ -3,7 +3,7 @@
 #   make test   bring up PostgreSQL and Redis, run every test against them
 #   make lint   buf lint (STANDARD) and format check of protos/; buf breaking against main on branches
 #   make bench  benchmarks (never part of make test)
-#   make bench-scale  read latency as the store grows: 10k/100k/900k filler patients bulk-loaded (SCALE_SIZES); an hour or more
+#   make bench-scale  read latency as the store grows: 10k/100k/900k filler patients bulk-loaded (SCALE_SIZES); about 30 min
 #   make soak   real processes at a steady rate for SOAK_MINUTES (10): memory, threads, errors flat?
 #   make fuzz   the gateway wire fuzz, longer than in make test (FUZZ_ITERATIONS, FUZZ_SEED)
 SHELL := /bin/bash

@@ -11,7 +11,9 @@
 #   LCR_BENCH_PORT_BASE=7100   ports base..base+5 (gateway, demographics, identity, consent,
 #                              clinical, audit); use e.g. 7200 beside a running `make run`
 #   LCR_BENCH_USE_RUNNING=1    start nothing: load the platform already at the gateway port
-#                              (its per-caller rate limit, 100/s by default, then caps the figures)
+#                              (its per-caller rate limit, 100/s by default, then caps the figures;
+#                              for `cold` to miss, LCR_BENCH_DB_PREFIX and LCR_BENCH_REDIS_DB must
+#                              name that platform's databases, e.g. lcr_ and 0 for `make run`)
 #   LCR_BENCH_DB_PREFIX=lcr_bench_  the benchmark's own databases; LCR_BENCH_REDIS_DB=7 its Redis database
 #   LCR_BENCH_KEEP=1           leave the platform running afterwards (profiling: dotnet-trace, more loadgen runs)
 #   LCR_BENCH_BUILD=0          skip the Release build (already built, e.g. by scripts/bench-scale.sh)
