@@ -6,7 +6,11 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Lcr.Identity.Application;
 
-/// <summary>Care relationships, recorded and ended by system callers (feeds) only.</summary>
+/// <summary>
+/// Care relationships, recorded and ended by system callers (feeds) only, each within its own
+/// organisation (<see cref="RelationshipBoundary"/>); listed to a system only as far as they
+/// concern its organisation, except to the platform operator's own systems.
+/// </summary>
 public sealed partial class RelationshipService(
     IdentityDbContext db,
     PatientPseudonymiser pseudonyms,
@@ -71,7 +75,7 @@ public sealed partial class RelationshipService(
         v.MaxLength(sourceSystem, p + "source.source_system", 100);
         v.ThrowIfAny();
 
-        await RequireSubjectExistsAsync(subjectKind, subject, ct);
+        await RequireSubjectWithinAsync(subjectKind, subject, caller, now, ct);
 
         var existing = await db.CareRelationships
             .SingleOrDefaultAsync(r => r.SourceOrganisation == caller.OrganisationOds && r.SourceEntryId == sourceEntryId, ct);
@@ -99,7 +103,7 @@ public sealed partial class RelationshipService(
                 LogUpdated(logger, existing.Id, caller.ClientId, pseudonyms.Pseudonym(existing.NhsNumber));
             }
 
-            return new RecordCareRelationshipResponse { CareRelationship = await ToProtoAsync(existing, ct), Created = false };
+            return new RecordCareRelationshipResponse { CareRelationship = await ToProtoAsync(existing, ct), Created = false, Changed = changed };
         }
 
         var row = new CareRelationshipRow
@@ -131,10 +135,10 @@ public sealed partial class RelationshipService(
         }
 
         LogRecorded(logger, row.Id, subjectKind.ToString(), caller.ClientId, pseudonyms.Pseudonym(row.NhsNumber));
-        return new RecordCareRelationshipResponse { CareRelationship = await ToProtoAsync(row, ct), Created = true };
+        return new RecordCareRelationshipResponse { CareRelationship = await ToProtoAsync(row, ct), Created = true, Changed = true };
     }
 
-    public async Task<CareRelationship> EndAsync(EndCareRelationshipRequest request, SystemCaller caller, CancellationToken ct)
+    public async Task<EndCareRelationshipResponse> EndAsync(EndCareRelationshipRequest request, SystemCaller caller, CancellationToken ct)
     {
         var v = new FieldViolations();
         CareRelationshipRow? row = null;
@@ -179,7 +183,7 @@ public sealed partial class RelationshipService(
 
         if (row.EndTime is { } ended && ended <= now)
         {
-            return await ToProtoAsync(row, ct); // already ended: idempotent
+            return new EndCareRelationshipResponse { CareRelationship = await ToProtoAsync(row, ct) }; // already ended: idempotent
         }
 
         if (end < row.StartTime)
@@ -187,27 +191,32 @@ public sealed partial class RelationshipService(
             throw new InvalidArgumentException("end_time", "must not be before the relationship's start_time");
         }
 
+        if (row.EndTime == end)
+        {
+            return new EndCareRelationshipResponse { CareRelationship = await ToProtoAsync(row, ct) }; // already planned to end then
+        }
+
         row.EndTime = end;
         row.UpdatedAt = now;
         row.RecordedBy = caller.ClientId;
         await db.SaveChangesAsync(ct);
         LogEnded(logger, row.Id, caller.ClientId, pseudonyms.Pseudonym(row.NhsNumber));
-        return await ToProtoAsync(row, ct);
+        return new EndCareRelationshipResponse { CareRelationship = await ToProtoAsync(row, ct), Changed = true };
     }
 
-    public async Task<ListCareRelationshipsResponse> ListAsync(ListCareRelationshipsRequest request, CancellationToken ct)
+    public async Task<ListCareRelationshipsResponse> ListAsync(ListCareRelationshipsRequest request, SystemCaller caller, CancellationToken ct)
     {
         var v = new FieldViolations();
         NhsNumber.Validate(request.NhsNumber, v);
         var size = Paging.ResolvePageSize(request.PageSize, v);
-        var fingerprint = string.Join('|', "relationships", request.NhsNumber, request.IncludeEnded);
+        var fingerprint = string.Join('|', "relationships", request.NhsNumber, request.IncludeEnded, caller.OrganisationOds);
         var after = Paging.DecodeToken<RelationshipPosition>(request.PageToken, fingerprint, v);
         v.ThrowIfAny();
 
         // Pages are computed against the time of the first page, so a relationship ending
         // between pages neither repeats nor disappears.
         var asOf = after?.AsOf ?? clock.UtcNowMicros();
-        var all = db.CareRelationships.AsNoTracking().Where(r => r.NhsNumber == request.NhsNumber);
+        var all = await VisibleToAsync(caller, db.CareRelationships.AsNoTracking().Where(r => r.NhsNumber == request.NhsNumber), asOf, ct);
         var current = all.Where(r => r.EndTime == null || r.EndTime > asOf);
         var ended = all.Where(r => r.EndTime != null && r.EndTime <= asOf);
 
@@ -248,8 +257,14 @@ public sealed partial class RelationshipService(
         return response;
     }
 
-    private async Task RequireSubjectExistsAsync(RelationshipSubject kind, string subject, CancellationToken ct)
+    /// <summary>
+    /// The subject exists (else NOT_FOUND) and is within the caller's organisation (else
+    /// PERMISSION_DENIED RELATIONSHIP_OUTSIDE_ORGANISATION): checked before anything is
+    /// written, so neither a new relationship nor a change to an existing one crosses it.
+    /// </summary>
+    private async Task RequireSubjectWithinAsync(RelationshipSubject kind, string subject, SystemCaller caller, DateTimeOffset now, CancellationToken ct)
     {
+        bool within;
         switch (kind)
         {
             case RelationshipSubject.Professional:
@@ -259,6 +274,10 @@ public sealed partial class RelationshipService(
                     throw new NotFoundException("professional");
                 }
 
+                var roles = await db.RoleAssignments.AsNoTracking().Where(r => r.ProfessionalId == id)
+                    .Select(r => new { r.OrganisationOds, r.StartTime, r.EndTime }).ToListAsync(ct);
+                within = RelationshipBoundary.IsOwnProfessional(caller.OrganisationOds,
+                    roles.Select(r => (r.OrganisationOds, r.StartTime, r.EndTime)), now);
                 break;
             case RelationshipSubject.Team:
                 var ods = Identifiers.TeamOrganisation(subject);
@@ -267,6 +286,7 @@ public sealed partial class RelationshipService(
                     throw new NotFoundException("organisation");
                 }
 
+                within = RelationshipBoundary.IsOwnTeam(caller.OrganisationOds, subject);
                 break;
             default:
                 if (!await db.Organisations.AnyAsync(o => o.OdsCode == subject, ct))
@@ -274,8 +294,39 @@ public sealed partial class RelationshipService(
                     throw new NotFoundException("organisation");
                 }
 
+                within = RelationshipBoundary.IsOwnOrganisation(caller.OrganisationOds, subject);
                 break;
         }
+
+        if (!within)
+        {
+            LogOutsideOrganisation(logger, caller.ClientId, kind.ToString());
+            throw new PermissionDeniedException(RelationshipBoundary.Reason, RelationshipBoundary.Message);
+        }
+    }
+
+    /// <summary>
+    /// The relationships a system may list: every one for the platform operator's own
+    /// organisations; otherwise those its organisation recorded, or that name its organisation,
+    /// one of its teams, or one of its professionals (an active role assignment there now).
+    /// </summary>
+    private async Task<IQueryable<CareRelationshipRow>> VisibleToAsync(SystemCaller caller, IQueryable<CareRelationshipRow> rows, DateTimeOffset now,
+        CancellationToken ct)
+    {
+        var ods = caller.OrganisationOds;
+        if (await db.Organisations.AnyAsync(o => o.OdsCode == ods && o.Kind == (int)OrganisationKind.SharedCareRecordOperator, ct))
+        {
+            return rows;
+        }
+
+        var teamPrefix = ods + ":";
+        var professionals = db.RoleAssignments
+            .Where(a => a.OrganisationOds == ods && a.StartTime <= now && (a.EndTime == null || a.EndTime > now))
+            .Select(a => a.ProfessionalId.ToString());
+        return rows.Where(r => r.SourceOrganisation == ods ||
+                               (r.SubjectKind == RelationshipSubject.Organisation && r.SubjectValue == ods) ||
+                               (r.SubjectKind == RelationshipSubject.Team && r.SubjectValue.StartsWith(teamPrefix)) ||
+                               (r.SubjectKind == RelationshipSubject.Professional && professionals.Contains(r.SubjectValue)));
     }
 
     private async Task<CareRelationship> ToProtoAsync(CareRelationshipRow row, CancellationToken ct) =>
@@ -291,6 +342,9 @@ public sealed partial class RelationshipService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Care relationship {RelationshipId} updated by {ClientId} (patient ref {PatientRef})")]
     private static partial void LogUpdated(ILogger logger, Guid relationshipId, string clientId, string patientRef);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Care relationship refused to {ClientId}: the {SubjectKind} named is outside its organisation")]
+    private static partial void LogOutsideOrganisation(ILogger logger, string clientId, string subjectKind);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Care relationship {RelationshipId} ended by {ClientId} (patient ref {PatientRef})")]
     private static partial void LogEnded(ILogger logger, Guid relationshipId, string clientId, string patientRef);

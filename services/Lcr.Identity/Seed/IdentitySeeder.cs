@@ -58,7 +58,7 @@ internal sealed partial class IdentitySeeder(IServiceScopeFactory scopes, IConfi
         ("rgd-care-feed", SyntheticOrganisations.MentalHealthTrust, "LYPFT mental health record feed", ProviderFeedScopes),
         ("ry6-community-feed", SyntheticOrganisations.CommunityHealthcare, "LCH community services feed", ProviderFeedScopes),
         ("00da-social-care-feed", SyntheticOrganisations.AdultSocialCare, "Adult social care case management feed", ProviderFeedScopes),
-        (PlatformAdminClient, SyntheticOrganisations.TeachingHospitals, "Platform team administration",
+        (PlatformAdminClient, SyntheticOrganisations.PlatformOperator, "Platform team administration",
             [Scopes.IdentityAdmin, Scopes.KeysRotate, Scopes.RelationshipsRead, Scopes.AuditRead, Scopes.AuditReview]),
     ];
 
