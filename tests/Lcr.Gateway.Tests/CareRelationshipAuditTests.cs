@@ -111,6 +111,22 @@ public class CareRelationshipAuditTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task A_relationship_change_that_cannot_be_audited_is_answered_unavailable()
+    {
+        var nhs = Nhs(185);
+        await using var blind = platform.CreateGateway(wrap: (service, handler) =>
+            service == Lcr.Gateway.Downstream.ServiceNames.Audit ? new UnreachableHandler() : handler);
+        var feed = Bearer(await SystemAsync(Gateway, "rr8-ppm-feed", "relationships.write"));
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await IdentityClient(blind.Channel).RecordCareRelationshipAsync(
+            new RecordCareRelationshipRequest
+            {
+                CareRelationship = Relationship(nhs, CareRelationshipKind.OutpatientEpisode, c => c.OrganisationOdsCode = "RR8", "opa-" + Guid.NewGuid().ToString("N")),
+            }, feed));
+        Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+        Assert.Equal("AUDIT_UNAVAILABLE", Reason(e));
+    }
+
+    [Fact]
     public async Task A_feed_listing_care_relationships_sees_none_of_another_organisations_teams()
     {
         // Patient 2 is under the mental health trust's community team (RGD:CMHT-NORTH) and registered at a practice.
