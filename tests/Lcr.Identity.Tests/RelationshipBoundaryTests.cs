@@ -142,6 +142,28 @@ public sealed class RelationshipBoundaryTests(IdentityHost host)
     }
 
     [Fact]
+    public async Task A_relationship_naming_a_professional_gives_access_only_in_the_role_at_the_recording_organisation()
+    {
+        // A nurse at the mental health trust who also holds a clinical role at the hospital.
+        var nurse = await host.NewProfessionalAsync(RoleCatalogue.NurseAccess, "RGD");
+        var hospitalRole = (await Client.CreateRoleAssignmentAsync(new CreateRoleAssignmentRequest
+        {
+            RoleAssignment = new RoleAssignment { ProfessionalId = nurse.Id, Organisation = new OrganisationReference { OdsCode = "RR8" }, RoleCode = RoleCatalogue.ClinicalPractitioner },
+        }, await host.AdminAsync())).RoleAssignment;
+        var nhs = IdentityHost.NewNhsNumber();
+        var rel = await host.RecordAsync(await host.SystemAsync("rgd-care-feed"), nhs, CareRelationshipKind.MentalHealthCareTeam, c => c.ProfessionalId = nurse.Id);
+        var session = await host.SessionAsync(nurse.UserName);
+
+        var asNurse = await Client.IssueAccessTokenAsync(new IssueAccessTokenRequest
+        {
+            NhsNumber = nhs, Purpose = PurposeOfUse.DirectCare, RoleAssignmentId = nurse.RoleAssignmentId,
+        }, session);
+        Assert.Equal(rel.Id, asNurse.CareRelationshipId);
+        await RpcAssert.Fails(StatusCode.PermissionDenied, "NO_CARE_RELATIONSHIP", async () => await Client.IssueAccessTokenAsync(
+            new IssueAccessTokenRequest { NhsNumber = nhs, Purpose = PurposeOfUse.DirectCare, RoleAssignmentId = hospitalRole.Id }, session));
+    }
+
+    [Fact]
     public async Task A_feed_lists_only_relationships_that_concern_its_organisation_and_the_platform_team_lists_all()
     {
         var nhs = IdentityHost.NewNhsNumber();
