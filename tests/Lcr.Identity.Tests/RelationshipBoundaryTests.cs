@@ -164,6 +164,19 @@ public sealed class RelationshipBoundaryTests(IdentityHost host)
     }
 
     [Fact]
+    public async Task Reseeding_moves_the_platform_admin_client_to_the_platform_teams_organisation()
+    {
+        // Seeded before issue 17, platform-admin acted for the teaching hospital.
+        await host.Database.ScalarAsync("update system_clients set organisation_ods = 'RR8' where client_id = 'platform-admin'");
+        foreach (var seeder in Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetServices<Lcr.ServiceDefaults.IDevelopmentSeeder>(host.Services))
+        {
+            await seeder.SeedAsync(CancellationToken.None);
+        }
+
+        Assert.Equal("LCR01", await host.Database.ScalarAsync("select organisation_ods from system_clients where client_id = 'platform-admin'"));
+    }
+
+    [Fact]
     public async Task A_feed_lists_only_relationships_that_concern_its_organisation_and_the_platform_team_lists_all()
     {
         var nhs = IdentityHost.NewNhsNumber();

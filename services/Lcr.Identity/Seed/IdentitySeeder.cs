@@ -230,6 +230,14 @@ internal sealed partial class IdentitySeeder(IServiceScopeFactory scopes, IConfi
                 row.SecretHash = hasher.HashPassword(row, secret);
                 row.Version++;
             }
+
+            // A client seeded before its organisation changed (platform-admin acted for RR8 until issue 17) moves with the seed.
+            var ods = Clients.Single(c => c.ClientId == row.ClientId).Ods;
+            if (row.OrganisationOds != ods)
+            {
+                row.OrganisationOds = ods;
+                row.Version++;
+            }
         }
 
         await db.SaveChangesAsync(ct);
