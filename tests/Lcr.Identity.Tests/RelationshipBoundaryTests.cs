@@ -49,13 +49,28 @@ public sealed class RelationshipBoundaryTests(IdentityHost host)
         var social = await host.SystemAsync("00da-social-care-feed");
         var worker = await host.NewProfessionalAsync(RoleCatalogue.SocialCarePractitioner, "00DA");
         var nhs = IdentityHost.NewNhsNumber();
-        var before = await host.RecordAsync(social, nhs, CareRelationshipKind.SocialCareCase, c => c.ProfessionalId = worker.Id);
-        Assert.Equal(worker.Id, before.ProfessionalId);
+        var caseId = "case-" + Guid.NewGuid().ToString("N")[..10];
+        var request = new RecordCareRelationshipRequest
+        {
+            CareRelationship = new CareRelationship
+            {
+                NhsNumber = nhs, Kind = CareRelationshipKind.SocialCareCase, ProfessionalId = worker.Id,
+                StartTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(-1)),
+                Source = new Provenance { SourceEntryId = caseId },
+            },
+        };
+        var before = await Client.RecordCareRelationshipAsync(request, social);
+        Assert.Equal(worker.Id, before.CareRelationship.ProfessionalId);
 
         await Client.EndRoleAssignmentAsync(new EndRoleAssignmentRequest { RoleAssignmentId = worker.RoleAssignmentId }, await host.AdminAsync());
         var source = "case-" + Guid.NewGuid().ToString("N")[..10];
         await RefusedAsync(social, nhs, c => c.ProfessionalId = worker.Id, source, worker.Id);
         Assert.Equal(0, await StoredAsync(source));
+
+        // The relationship recorded while they worked there can still be re-sent and closed by its feed.
+        Assert.False((await Client.RecordCareRelationshipAsync(request, social)).Changed);
+        request.CareRelationship.EndTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow);
+        Assert.True((await Client.RecordCareRelationshipAsync(request, social)).Changed);
     }
 
     [Fact]

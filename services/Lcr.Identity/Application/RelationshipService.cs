@@ -75,7 +75,7 @@ public sealed partial class RelationshipService(
         v.MaxLength(sourceSystem, p + "source.source_system", 100);
         v.ThrowIfAny();
 
-        await RequireSubjectWithinAsync(subjectKind, subject, caller, now, ct);
+        var within = await SubjectWithinAsync(subjectKind, subject, caller, now, ct);
 
         var existing = await db.CareRelationships
             .SingleOrDefaultAsync(r => r.SourceOrganisation == caller.OrganisationOds && r.SourceEntryId == sourceEntryId, ct);
@@ -91,6 +91,12 @@ public sealed partial class RelationshipService(
                           existing.StartTime != start || existing.EndTime != end || (existing.SourceSystem ?? string.Empty) != (sourceSystem ?? string.Empty);
             if (changed)
             {
+                // The same professional keeps their relationship's changes (a new planned end,
+                // a discharge) within bounds even after leaving: it was checked when recorded,
+                // and it gives access only in a role at this organisation (AccessService).
+                var sameProfessional = subjectKind == RelationshipSubject.Professional &&
+                                       existing.SubjectKind == RelationshipSubject.Professional && existing.SubjectValue == subject;
+                RequireWithin(within || sameProfessional, subjectKind, caller);
                 existing.Kind = (int)c.Kind;
                 existing.SubjectKind = subjectKind;
                 existing.SubjectValue = subject;
@@ -106,6 +112,7 @@ public sealed partial class RelationshipService(
             return new RecordCareRelationshipResponse { CareRelationship = await ToProtoAsync(existing, ct), Created = false, Changed = changed };
         }
 
+        RequireWithin(within, subjectKind, caller);
         var row = new CareRelationshipRow
         {
             Id = Guid.CreateVersion7(),
@@ -258,11 +265,11 @@ public sealed partial class RelationshipService(
     }
 
     /// <summary>
-    /// The subject exists (else NOT_FOUND) and is within the caller's organisation (else
-    /// PERMISSION_DENIED RELATIONSHIP_OUTSIDE_ORGANISATION): checked before anything is
-    /// written, so neither a new relationship nor a change to an existing one crosses it.
+    /// Whether the subject, which must exist (else NOT_FOUND), is within the caller's
+    /// organisation (<see cref="RelationshipBoundary"/>), for <see cref="RequireWithin"/> before
+    /// anything is written.
     /// </summary>
-    private async Task RequireSubjectWithinAsync(RelationshipSubject kind, string subject, SystemCaller caller, DateTimeOffset now, CancellationToken ct)
+    private async Task<bool> SubjectWithinAsync(RelationshipSubject kind, string subject, SystemCaller caller, DateTimeOffset now, CancellationToken ct)
     {
         bool within;
         switch (kind)
@@ -298,6 +305,12 @@ public sealed partial class RelationshipService(
                 break;
         }
 
+        return within;
+    }
+
+    /// <summary>PERMISSION_DENIED RELATIONSHIP_OUTSIDE_ORGANISATION unless <paramref name="within"/>; names none of the caller's ids.</summary>
+    private void RequireWithin(bool within, RelationshipSubject kind, SystemCaller caller)
+    {
         if (!within)
         {
             LogOutsideOrganisation(logger, caller.ClientId, kind.ToString());
