@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# make run: PostgreSQL and Redis up, build, migrate and seed every service, start them all on
-# 127.0.0.1, print the endpoints and example lcr commands, and stop everything on Ctrl-C (PostgreSQL
+# make run: PostgreSQL, Redis and the development OpenID Connect provider up, build, migrate and seed
+# every service, start them all on 127.0.0.1, print the endpoints and example lcr commands, and stop everything on Ctrl-C (PostgreSQL
 # and Redis only if this run started them: infrastructure that was already running is left running).
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -11,6 +11,19 @@ INFRA_WAS_RUNNING=0
 if scripts/infra.sh status >/dev/null 2>&1; then INFRA_WAS_RUNNING=1; fi
 scripts/infra.sh up
 eval "$(scripts/infra.sh env)"
+OIDC_WAS_RUNNING=0
+if scripts/dev-oidc.sh status >/dev/null 2>&1; then OIDC_WAS_RUNNING=1; fi
+scripts/dev-oidc.sh up
+eval "$(scripts/dev-oidc.sh env)"
+# Identity trusts the development provider for every synthetic organisation (docs/services/identity.md,
+# "Federated sign-in"); the audiences are the clinical systems registered in tools/dev-oidc/server.js.
+export Identity__Federation__Providers__0__Name=dev-oidc
+export Identity__Federation__Providers__0__Authority="$LCR_DEV_OIDC_ISSUER"
+export Identity__Federation__Providers__0__RequireHttpsMetadata=false
+i=0; for aud in b86001-gp-system rr8-ppm-epr rgd-care-epr 00da-social-care-system lcr-cli; do
+  export "Identity__Federation__Providers__0__Audiences__$i=$aud"; i=$((i + 1)); done
+i=0; for ods in B86001 B86002 B86003 RR8 RGD RY6 00DA LCR01; do
+  export "Identity__Federation__Providers__0__AllowedOrganisations__$i=$ods"; i=$((i + 1)); done
 
 # Development secrets (scripts/dev-secrets.sh): generated once, git-ignored, never printed.
 # shellcheck source=scripts/dev-secrets.sh
@@ -59,6 +72,7 @@ stop() {
   echo "Stopping services..."
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ "$OIDC_WAS_RUNNING" -eq 0 ]; then scripts/dev-oidc.sh down; fi
   if [ "$INFRA_WAS_RUNNING" -eq 1 ]; then
     echo "PostgreSQL and Redis were running before make run: left running (scripts/infra.sh down stops them)."
   else

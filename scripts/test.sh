@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make test: real PostgreSQL and Redis (started here if needed), then every test in the solution.
+# make test: real PostgreSQL and Redis and the development OpenID Connect provider (started here if
+# needed), then every test in the solution.
 # Prints a closing "N passed, N failed" line and exits non-zero on any failure.
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -9,6 +10,9 @@ scripts/require-dotnet.sh
 scripts/install-k8s-tools.sh
 scripts/infra.sh up
 eval "$(scripts/infra.sh env)"
+# The development OpenID Connect provider: the federated sign-in tests exchange its real ID tokens.
+scripts/dev-oidc.sh up
+eval "$(scripts/dev-oidc.sh env)"
 
 LOG_DIR="$REPO/.data/test-results"
 rm -rf "$LOG_DIR" && mkdir -p "$LOG_DIR"
