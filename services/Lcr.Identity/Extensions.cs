@@ -1,6 +1,8 @@
 using Lcr.Identity.Api;
 using Lcr.Identity.Application;
+using Lcr.Identity.Application.Federation;
 using Lcr.Identity.Domain;
+using Lcr.Identity.Domain.Federation;
 using Lcr.Identity.Persistence;
 using Lcr.Identity.Seed;
 using Lcr.Security;
@@ -50,6 +52,13 @@ public static class Extensions
 
         services.AddSingleton(sp => new RoleCatalogue(
             sp.GetRequiredService<IConfiguration>().GetSection("Identity:Roles").Get<Dictionary<string, RoleDefinition>>()));
+        // Federated sign-in (ExchangeFederatedToken): the trusted OpenID Connect providers and the national role mapping table.
+        services.AddOptions<FederationOptions>().Bind(config.GetSection("Identity:Federation"))
+            .Validate(o => o.Problem() is null, "Identity:Federation is invalid: see docs/services/identity.md, \"Federated sign-in\".")
+            .ValidateOnStart();
+        services.AddSingleton<FederatedTokenValidator>();
+        services.AddSingleton(sp => new NationalRoleMap(sp.GetRequiredService<IOptions<FederationOptions>>().Value.RoleMappings));
+        services.AddScoped<FederatedSignInService>();
         services.AddSingleton<IPasswordHasher<ProfessionalRow>, PasswordHasher<ProfessionalRow>>();
         services.AddSingleton<IPasswordHasher<SystemClientRow>, PasswordHasher<SystemClientRow>>();
         services.AddSingleton<TokenIssuer>();

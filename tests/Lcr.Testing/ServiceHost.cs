@@ -53,6 +53,11 @@ public abstract class ServiceHost<TEntryPoint> : IAsyncLifetime
     /// <summary>Extra configuration for the host, as key/value settings.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings() => [];
 
+    /// <summary>Extra service registrations, applied after the service's own (e.g. a test clock).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     public async Task InitializeAsync()
     {
         Database = await TestDatabase.CreateAsync();
@@ -70,6 +75,7 @@ public abstract class ServiceHost<TEntryPoint> : IAsyncLifetime
             {
                 s.AddSingleton<ILoggerProvider>(Logs);
                 s.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(Spans));
+                ConfigureServices(s);
             });
         });
 

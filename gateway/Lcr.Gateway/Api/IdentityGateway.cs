@@ -35,6 +35,7 @@ public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail
 
     public override Task<SignInResponse> SignIn(SignInRequest r, ServerCallContext c) => Forward(c, (x, o) => x.SignInAsync(r, o));
     public override Task<IssueSystemTokenResponse> IssueSystemToken(IssueSystemTokenRequest r, ServerCallContext c) => Forward(c, (x, o) => x.IssueSystemTokenAsync(r, o));
+    public override Task<ExchangeFederatedTokenResponse> ExchangeFederatedToken(ExchangeFederatedTokenRequest r, ServerCallContext c) => Forward(c, (x, o) => x.ExchangeFederatedTokenAsync(r, o));
 
     public override Task<IssueAccessTokenResponse> IssueAccessToken(IssueAccessTokenRequest r, ServerCallContext c) =>
         AuditedIssue(c, r.NhsNumber, emergency: null, () => Forward(c, (x, o) => x.IssueAccessTokenAsync(r, o)));

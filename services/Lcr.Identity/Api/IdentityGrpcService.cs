@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Lcr.Identity.Application;
+using Lcr.Identity.Application.Federation;
 using Lcr.Identity.Domain;
 using Lcr.Identity.V1;
 using Lcr.Security;
@@ -15,6 +16,7 @@ namespace Lcr.Identity.Api;
 public sealed class IdentityGrpcService(
     CallerAuthenticator callers,
     SignInService signIn,
+    FederatedSignInService federated,
     AccessService access,
     RelationshipService relationships,
     DirectoryService directory,
@@ -25,6 +27,9 @@ public sealed class IdentityGrpcService(
 {
     public override Task<SignInResponse> SignIn(SignInRequest request, ServerCallContext context) =>
         signIn.SignInAsync(request, context.CancellationToken);
+
+    public override Task<ExchangeFederatedTokenResponse> ExchangeFederatedToken(ExchangeFederatedTokenRequest request, ServerCallContext context) =>
+        federated.ExchangeAsync(request, context.CancellationToken);
 
     public override Task<IssueSystemTokenResponse> IssueSystemToken(IssueSystemTokenRequest request, ServerCallContext context) =>
         signIn.IssueSystemTokenAsync(request, context.CancellationToken);

@@ -35,6 +35,12 @@ public sealed class CallerAuthenticator(PlatformTokenVerifier verifier, Identity
             throw new UnauthenticatedException("SESSION_REVOKED", "The session is no longer valid; sign in again.");
         }
 
+        // A federated session acts in the one role assignment it was exchanged for.
+        if (jwt.TryGetPayloadValue<string>(Domain.SessionClaims.RoleAssignment, out var bound))
+        {
+            professional.RoleAssignments = professional.RoleAssignments.Where(r => r.Id.ToString() == bound).ToList();
+        }
+
         return professional;
     }
 

@@ -36,12 +36,22 @@ public sealed class TokenIssuer(SigningKeyRing keys, IOptions<IdentityTokenOptio
 {
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
 
-    public Task<IssuedToken> SessionAsync(string professionalId, string name, Guid securityStamp, CancellationToken ct) =>
-        CreateAsync(TokenTypes.Session, professionalId, options.Value.SessionLifetime, new Dictionary<string, object>
+    /// <summary>A session token; <paramref name="extra"/> adds claims such as a federated session's bound role (<see cref="SessionClaims"/>).</summary>
+    public Task<IssuedToken> SessionAsync(string professionalId, string name, Guid securityStamp, CancellationToken ct,
+        IReadOnlyDictionary<string, object>? extra = null)
+    {
+        var claims = new Dictionary<string, object>
         {
             [TokenClaims.Name] = name,
             [TokenClaims.SecurityStamp] = securityStamp.ToString(),
-        }, ct);
+        };
+        foreach (var (k, v) in extra ?? new Dictionary<string, object>())
+        {
+            claims[k] = v;
+        }
+
+        return CreateAsync(TokenTypes.Session, professionalId, options.Value.SessionLifetime, claims, ct);
+    }
 
     public Task<IssuedToken> SystemAsync(string clientId, string name, string organisationOds, IEnumerable<string> scopes, CancellationToken ct) =>
         CreateAsync(TokenTypes.System, clientId, options.Value.SystemLifetime, new Dictionary<string, object>

@@ -26,18 +26,21 @@ namespace Lcr.Identity.Seed;
 internal sealed partial class IdentitySeeder(IServiceScopeFactory scopes, IConfiguration config, TimeProvider clock, ILogger<IdentitySeeder> logger)
     : IDevelopmentSeeder
 {
-    /// <summary>The seeded professionals: user name, title, given, family, role, organisation, teams, registration.</summary>
+    /// <summary>
+    /// The seeded professionals: user name, title, given, family, role, organisation, teams, registration, and the
+    /// subject the development OpenID Connect provider knows them by (tools/dev-oidc/people.json, same user names).
+    /// </summary>
     public static readonly IReadOnlyList<SeedProfessional> Professionals =
     [
-        new("gp.b86001", "Dr", "Priya", "Shah", RoleCatalogue.ClinicalPractitioner, SyntheticOrganisations.BeckettStreetSurgery, [], RegulatoryBody.Gmc, "7654321"),
-        new("clinician.rr8", "Dr", "Tom", "Wright", RoleCatalogue.ClinicalPractitioner, SyntheticOrganisations.TeachingHospitals, [WardTeam], RegulatoryBody.Gmc, "7123456"),
-        new("ed.rr8", "Dr", "Sam", "Okoro", RoleCatalogue.ClinicalPractitioner, SyntheticOrganisations.TeachingHospitals, [], RegulatoryBody.Gmc, "7345678"),
-        new("clerk.rr8", "Mr", "Ben", "Carter", RoleCatalogue.AdminClinicalSupport, SyntheticOrganisations.TeachingHospitals, [OutpatientTeam], null, null),
-        new("socialworker.00da", "Ms", "Joanne", "Reid", RoleCatalogue.SocialCarePractitioner, SyntheticOrganisations.AdultSocialCare, [], RegulatoryBody.SocialWorkEngland, "SW123456"),
-        new("mhnurse.rgd", "Mr", "Liam", "Doyle", RoleCatalogue.NurseAccess, SyntheticOrganisations.MentalHealthTrust, [MentalHealthTeam], RegulatoryBody.Nmc, "12A3456E"),
-        new("ig.rr8", "Ms", "Fatima", "Ali", RoleCatalogue.InformationGovernanceOfficer, SyntheticOrganisations.TeachingHospitals, [], null, null),
-        new("ig.b86001", "Mr", "George", "Hill", RoleCatalogue.InformationGovernanceOfficer, SyntheticOrganisations.BeckettStreetSurgery, [], null, null),
-        new("ig.platform", "Ms", "Helen", "Marsh", RoleCatalogue.InformationGovernanceOfficer, SyntheticOrganisations.PlatformOperator, [], null, null),
+        new("gp.b86001", "Dr", "Priya", "Shah", RoleCatalogue.ClinicalPractitioner, SyntheticOrganisations.BeckettStreetSurgery, [], RegulatoryBody.Gmc, "7654321", "30cc8165-1dcd-5b7c-96f3-52bc438847a9"),
+        new("clinician.rr8", "Dr", "Tom", "Wright", RoleCatalogue.ClinicalPractitioner, SyntheticOrganisations.TeachingHospitals, [WardTeam], RegulatoryBody.Gmc, "7123456", "b7aba96f-6f7b-5ac7-95f2-302a8b8dc87e"),
+        new("ed.rr8", "Dr", "Sam", "Okoro", RoleCatalogue.ClinicalPractitioner, SyntheticOrganisations.TeachingHospitals, [], RegulatoryBody.Gmc, "7345678", "2f50c4b1-cfb2-56ae-91bf-8810d8f47e44"),
+        new("clerk.rr8", "Mr", "Ben", "Carter", RoleCatalogue.AdminClinicalSupport, SyntheticOrganisations.TeachingHospitals, [OutpatientTeam], null, null, "d1e45dba-d2b7-58c6-baca-ca62ec255143"),
+        new("socialworker.00da", "Ms", "Joanne", "Reid", RoleCatalogue.SocialCarePractitioner, SyntheticOrganisations.AdultSocialCare, [], RegulatoryBody.SocialWorkEngland, "SW123456", "1f83d1e8-1097-5e07-ae55-c513c644e678"),
+        new("mhnurse.rgd", "Mr", "Liam", "Doyle", RoleCatalogue.NurseAccess, SyntheticOrganisations.MentalHealthTrust, [MentalHealthTeam], RegulatoryBody.Nmc, "12A3456E", "06dc77f4-19ae-5384-bfc3-9e3f4433f2d3"),
+        new("ig.rr8", "Ms", "Fatima", "Ali", RoleCatalogue.InformationGovernanceOfficer, SyntheticOrganisations.TeachingHospitals, [], null, null, "aa573007-25a1-549e-8078-6c8799525c73"),
+        new("ig.b86001", "Mr", "George", "Hill", RoleCatalogue.InformationGovernanceOfficer, SyntheticOrganisations.BeckettStreetSurgery, [], null, null, "f6ec6b5c-2ae0-5a94-a82a-b2348c91099b"),
+        new("ig.platform", "Ms", "Helen", "Marsh", RoleCatalogue.InformationGovernanceOfficer, SyntheticOrganisations.PlatformOperator, [], null, null, "3b9c74a6-1966-56e8-bc76-40ff51ad0ec7"),
     ];
 
     public const string WardTeam = "RR8:WARD-12";
@@ -100,6 +103,7 @@ internal sealed partial class IdentitySeeder(IServiceScopeFactory scopes, IConfi
                     GivenName = p.Given,
                     FamilyName = p.Family,
                     TeamIds = { p.Teams },
+                    FederatedSubject = p.FederatedSubject,
                     Registration = p.Body is { } body ? new ProfessionalRegistration { Body = body, Number = p.Number } : null,
                 },
             }, cancellationToken, p.UserName == "clerk.rr8" ? Guid.Parse(Scenario.BlockedClerkProfessionalId) : null);
@@ -207,6 +211,14 @@ internal sealed partial class IdentitySeeder(IServiceScopeFactory scopes, IConfi
         var names = Professionals.Select(p => p.UserName).ToList();
         foreach (var row in await db.Professionals.Where(p => names.Contains(p.UserName)).ToListAsync(ct))
         {
+            // A database seeded before federated sign-in gets the development provider's subjects.
+            var subject = Professionals.Single(p => p.UserName == row.UserName).FederatedSubject;
+            if (row.FederatedSubject != subject)
+            {
+                row.FederatedSubject = subject;
+                row.Version++;
+            }
+
             if (hasher.VerifyHashedPassword(row, row.PasswordHash, password) == PasswordVerificationResult.Failed || row.LockedUntil is not null)
             {
                 row.PasswordHash = hasher.HashPassword(row, password);
@@ -266,4 +278,5 @@ internal sealed partial class IdentitySeeder(IServiceScopeFactory scopes, IConfi
 
 /// <summary>One seeded professional.</summary>
 public sealed record SeedProfessional(
-    string UserName, string Title, string Given, string Family, string Role, string Ods, string[] Teams, RegulatoryBody? Body, string? Number);
+    string UserName, string Title, string Given, string Family, string Role, string Ods, string[] Teams, RegulatoryBody? Body, string? Number,
+    string? FederatedSubject = null);

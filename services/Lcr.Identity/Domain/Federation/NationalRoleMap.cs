@@ -1,0 +1,96 @@
+namespace Lcr.Identity.Domain.Federation;
+
+/// <summary>What a role profile of a federated token is at the platform: a role assignment, or why not.</summary>
+public sealed record RoleProfileDecision(Guid? RoleAssignmentId, string? PlatformRoleCode, string? Refusal)
+{
+    public static RoleProfileDecision Refused(string reason) => new(null, null, reason);
+}
+
+/// <summary>A role assignment as the mapping sees it: active now, at an active organisation.</summary>
+public sealed record ActiveAssignment(Guid Id, string OrganisationOds, string RoleCode);
+
+/// <summary>
+/// The one explicit table from national RBAC role profiles to platform roles, and the rule that
+/// picks the role assignment a federated session acts in (docs/services/identity.md,
+/// "The role mapping table"). Pure: unit-tested without a host.
+/// </summary>
+public sealed class NationalRoleMap
+{
+    public const string RoleProfileNotInToken = "ROLE_PROFILE_NOT_IN_TOKEN";
+    public const string OrganisationNotTrusted = "ORGANISATION_NOT_TRUSTED";
+    public const string RoleNotMapped = "ROLE_NOT_MAPPED";
+    public const string NoMatchingRoleAssignment = "NO_MATCHING_ROLE_ASSIGNMENT";
+
+    /// <summary>B0264: "Access health records" (national RBAC activity).</summary>
+    public const string AccessHealthRecords = "B0264";
+
+    /// <summary>
+    /// The defaults. National job roles map to the platform role of the same code when the profile
+    /// may access health records. The platform's local roles (social care practitioner, IG officer)
+    /// have no national job role; a deployment maps the codes its providers use for them
+    /// (Identity:Federation:RoleMappings). The <c>LCR-*</c> rows serve the development provider.
+    /// </summary>
+    public static IReadOnlyList<NationalRoleMapping> Defaults { get; } =
+    [
+        Row("R8000", RoleCatalogue.ClinicalPractitioner, AccessHealthRecords),
+        Row("R8001", RoleCatalogue.NurseAccess, AccessHealthRecords),
+        Row("R8003", RoleCatalogue.HealthProfessional, AccessHealthRecords),
+        Row("R8008", RoleCatalogue.AdminClinicalSupport, AccessHealthRecords),
+        Row("R8010", RoleCatalogue.ClericalAccess, AccessHealthRecords),
+        Row("LCR-SC01", RoleCatalogue.SocialCarePractitioner, AccessHealthRecords),
+        Row("LCR-IG01", RoleCatalogue.InformationGovernanceOfficer),
+    ];
+
+    private readonly IReadOnlyList<NationalRoleMapping> _rows;
+
+    public NationalRoleMap(IReadOnlyList<NationalRoleMapping>? configured)
+    {
+        _rows = configured is { Count: > 0 } ? configured : Defaults;
+    }
+
+    public IReadOnlyList<NationalRoleMapping> Rows => _rows;
+
+    /// <summary>The platform role code for a role profile, or null when no row maps it.</summary>
+    public string? PlatformRoleFor(NrbacRole profile) =>
+        _rows.FirstOrDefault(r => r.NationalRoleCode == profile.JobRoleCode &&
+                                  r.RequiredActivityCodes.All(profile.ActivityCodes.Contains))?.PlatformRoleCode;
+
+    /// <summary>
+    /// The role assignment for the chosen role profile: it must be in the token, at an organisation
+    /// the provider may vouch for and the platform knows (active), mapped by the table, and held by
+    /// the professional as an active role assignment at that organisation in that role.
+    /// </summary>
+    public RoleProfileDecision Decide(
+        IReadOnlyList<NrbacRole> tokenRoles,
+        string roleProfileId,
+        IReadOnlyCollection<string> providerOrganisations,
+        IReadOnlyCollection<string> activeOrganisations,
+        IReadOnlyList<ActiveAssignment> assignments)
+    {
+        var profile = tokenRoles.FirstOrDefault(r => r.PersonRoleId == roleProfileId);
+        if (profile is null)
+        {
+            return RoleProfileDecision.Refused(RoleProfileNotInToken);
+        }
+
+        var ods = profile.OrgCode.Trim().ToUpperInvariant();
+        if (!providerOrganisations.Contains(ods, StringComparer.OrdinalIgnoreCase) || !activeOrganisations.Contains(ods, StringComparer.Ordinal))
+        {
+            return RoleProfileDecision.Refused(OrganisationNotTrusted);
+        }
+
+        var platformRole = PlatformRoleFor(profile);
+        if (platformRole is null)
+        {
+            return RoleProfileDecision.Refused(RoleNotMapped);
+        }
+
+        var assignment = assignments.FirstOrDefault(a => a.OrganisationOds == ods && a.RoleCode == platformRole);
+        return assignment is null
+            ? RoleProfileDecision.Refused(NoMatchingRoleAssignment)
+            : new RoleProfileDecision(assignment.Id, platformRole, null);
+    }
+
+    private static NationalRoleMapping Row(string national, string platform, params string[] activities) =>
+        new() { NationalRoleCode = national, PlatformRoleCode = platform, RequiredActivityCodes = [.. activities] };
+}
