@@ -6,6 +6,9 @@
 #   scripts/dev-oidc.sh down     stop it (succeeds if already stopped)
 #   scripts/dev-oidc.sh status   exit 0 only if it answers
 #   scripts/dev-oidc.sh env      print `export LCR_DEV_OIDC_ISSUER="..."`: eval "$(scripts/dev-oidc.sh env)"
+#   scripts/dev-oidc.sh id-token <user name> [client id] [acr]
+#                                print an ID token for a seeded person (the real code + PKCE flow,
+#                                tools/dev-oidc/id-token.js), for ExchangeFederatedToken by hand
 #
 # Environment: LCR_DEV_OIDC_PORT (default 7190). Its signing keys are generated on first start
 # into .data/dev-oidc/jwks.json (owner-only, git-ignored); delete that file to get new keys.
@@ -27,7 +30,7 @@ die() {
 }
 
 usage() {
-  echo "usage: scripts/dev-oidc.sh {up|down|status|env}  (env: LCR_DEV_OIDC_PORT, default 7190)" >&2
+  echo "usage: scripts/dev-oidc.sh {up|down|status|env|id-token <user> [client] [acr]}  (env: LCR_DEV_OIDC_PORT, default 7190)" >&2
 }
 
 # The port: LCR_DEV_OIDC_PORT if set, else what it was last started with, else 7190.
@@ -134,8 +137,18 @@ cmd_env() {
   printf 'export LCR_DEV_OIDC_ISSUER="%s"\n' "$(issuer)"
 }
 
+cmd_id_token() {
+  [[ $# -ge 1 ]] || die "usage: scripts/dev-oidc.sh id-token <user name> [client id] [acr]"
+  server_pid >/dev/null || die "the provider is not running: scripts/dev-oidc.sh up"
+  LCR_DEV_OIDC_ISSUER="$(issuer)" node "$TOOL/id-token.js" "$@"
+}
+
 case ${1:-} in
 up) cmd_up ;;
+id-token)
+  shift
+  cmd_id_token "$@"
+  ;;
 down) cmd_down ;;
 status) cmd_status ;;
 env) cmd_env ;;

@@ -132,6 +132,14 @@ every command takes --json for scripts, exit codes 0 ok / 2 bad argument / 3 not
   lcr review run --days 7                      # privacy review: the flagged cases
   lcr audit verify                             # the audit hash chains are intact
   lcr seed --patients 20                       # 20 more synthetic patients through the feed APIs (idempotent)
+
+Federated sign-in (docs/services/identity.md): a development OpenID Connect provider with CIS2-shaped claims runs at
+$LCR_DEV_OIDC_ISSUER for the same seeded people (no password: its dev login form takes the user name). A clinical
+system exchanges the ID token it gets there, with the role profile the professional chose, for a platform session:
+
+  ID_TOKEN="\$(scripts/dev-oidc.sh id-token gp.b86001 lcr-cli)"
+  grpcurl -plaintext -d "{\"subject_token\":\"\$ID_TOKEN\",\"subject_token_type\":\"urn:ietf:params:oauth:token-type:id_token\",\"role_profile_id\":\"953712240002\"}" \\
+    127.0.0.1:7100 lcr.identity.v1.IdentityService/ExchangeFederatedToken   # session_token: use it as SignIn's
 EXAMPLE
 echo
 echo "Press Ctrl-C to stop everything."
