@@ -152,6 +152,34 @@ public sealed class FederatedSignInTests(FederationHost host)
     }
 
     [Fact]
+    public async Task A_federated_session_acts_only_in_its_role_and_stops_at_once_when_that_role_ends_at_the_platform()
+    {
+        var idToken = await DevOidcProvider.IdTokenAsync("clerk.rr8", FederationHost.HospitalEpr);
+        var session = await ExchangeAsync(idToken, "991004287153");
+        var metadata = BearerToken.Metadata(session.SessionToken);
+        var admin = await host.AdminAsync();
+        var other = (await Client.CreateRoleAssignmentAsync(new CreateRoleAssignmentRequest
+        {
+            RoleAssignment = new RoleAssignment
+            {
+                ProfessionalId = session.Professional.Id, Organisation = new OrganisationReference { OdsCode = "RR8" }, RoleCode = "R8010",
+            },
+        }, admin)).RoleAssignment;
+        var patient = IdentityHost.Patient(3);
+
+        // Another role he now holds is not this session's to use.
+        await RpcAssert.InvalidFields(() => Client.IssueAccessTokenAsync(new IssueAccessTokenRequest
+        {
+            NhsNumber = patient, Purpose = PurposeOfUse.DirectCare, RoleAssignmentId = other.Id,
+        }, metadata).ResponseAsync, "role_assignment_id");
+
+        await Client.EndRoleAssignmentAsync(new EndRoleAssignmentRequest { RoleAssignmentId = session.RoleAssignmentId }, admin);
+        await RpcAssert.Fails(StatusCode.PermissionDenied, "NO_ACTIVE_ROLE", () => Client.IssueAccessTokenAsync(
+            new IssueAccessTokenRequest { NhsNumber = patient, Purpose = PurposeOfUse.DirectCare }, metadata).ResponseAsync);
+        await RpcAssert.Fails(StatusCode.PermissionDenied, NationalRoleMap.NoMatchingRoleAssignment, () => ExchangeAsync(idToken, "991004287153"));
+    }
+
+    [Fact]
     public async Task Missing_fields_are_named_without_echoing_the_token()
     {
         await RpcAssert.InvalidFields(() => Client.ExchangeFederatedTokenAsync(new ExchangeFederatedTokenRequest
