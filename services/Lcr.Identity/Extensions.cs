@@ -52,6 +52,7 @@ public static class Extensions
 
         services.AddSingleton(sp => new RoleCatalogue(
             sp.GetRequiredService<IConfiguration>().GetSection("Identity:Roles").Get<Dictionary<string, RoleDefinition>>()));
+        services.AddOptions<PasswordSignInOptions>().Bind(config.GetSection("Identity:PasswordSignIn"));
         // Federated sign-in (ExchangeFederatedToken): the trusted OpenID Connect providers and the national role mapping table.
         services.AddOptions<FederationOptions>().Bind(config.GetSection("Identity:Federation"))
             .Validate(o => o.Problem() is null, "Identity:Federation is invalid: see docs/services/identity.md, \"Federated sign-in\".")

@@ -21,6 +21,8 @@ public sealed partial class SignInService(
     TokenIssuer tokens,
     RoleCatalogue roles,
     IOptions<SignInLockoutOptions> lockout,
+    IOptions<PasswordSignInOptions> passwordSignIn,
+    IHostEnvironment environment,
     TimeProvider clock,
     ILogger<SignInService> logger)
 {
@@ -45,6 +47,13 @@ public sealed partial class SignInService(
         }
 
         v.ThrowIfAny();
+
+        if (!passwordSignIn.Value.IsEnabled(environment.EnvironmentName))
+        {
+            LogPasswordSignInOff(logger);
+            throw new FailedPreconditionException("PASSWORD_SIGN_IN_DISABLED",
+                "Sign-in with a platform password is switched off; sign in with your identity provider (e.g. NHS CIS2) and exchange its token (ExchangeFederatedToken).");
+        }
 
         var userName = Identifiers.NormaliseUserName(request.UserName);
         var now = clock.GetUtcNow();
@@ -179,6 +188,9 @@ public sealed partial class SignInService(
         e.Metadata["locked_until"] = until.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
         return e;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sign-in refused: password sign-in is switched off")]
+    private static partial void LogPasswordSignInOff(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sign-in refused: unknown user name")]
     private static partial void LogUnknownUser(ILogger logger);

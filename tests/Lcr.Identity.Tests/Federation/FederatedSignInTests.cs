@@ -180,6 +180,12 @@ public sealed class FederatedSignInTests(FederationHost host)
     }
 
     [Fact]
+    public async Task Password_sign_in_is_refused_when_switched_off_even_with_the_right_password()
+    {
+        await RpcAssert.Fails(StatusCode.FailedPrecondition, "PASSWORD_SIGN_IN_DISABLED", () => host.SignInAsync("gp.b86001"));
+    }
+
+    [Fact]
     public async Task Missing_fields_are_named_without_echoing_the_token()
     {
         await RpcAssert.InvalidFields(() => Client.ExchangeFederatedTokenAsync(new ExchangeFederatedTokenRequest

@@ -86,6 +86,16 @@ public sealed class FederationRuleTests
         Assert.Contains(problem, new FederationOptions { Providers = [a, b] }.Problem(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(null, "Development", true)]
+    [InlineData(null, "Test", true)]
+    [InlineData(null, "Production", false)]
+    [InlineData(null, "Staging", false)]
+    [InlineData(true, "Production", true)]
+    [InlineData(false, "Development", false)]
+    public void Password_sign_in_is_off_outside_development_and_test_unless_configured(bool? configured, string environment, bool open) =>
+        Assert.Equal(open, new PasswordSignInOptions { Enabled = configured }.IsEnabled(environment));
+
     [Fact]
     public void The_development_provider_knows_every_seeded_professional_by_their_federated_subject_in_their_seeded_role()
     {
