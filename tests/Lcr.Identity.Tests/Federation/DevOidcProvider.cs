@@ -23,11 +23,11 @@ public static class DevOidcProvider
     public static string Issuer => IssuerValue.Value;
 
     /// <summary>An ID token for a person of tools/dev-oidc/people.json, issued to <paramref name="clientId"/>.</summary>
-    public static async Task<string> IdTokenAsync(string userName, string clientId, string acr = "AAL3_ANY")
+    public static async Task<string> IdTokenAsync(string userName, string clientId, string acr = "AAL3_ANY", string? issuer = null)
     {
         var cookies = new CookieContainer();
         using var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies };
-        using var http = new HttpClient(handler) { BaseAddress = new Uri(Issuer), Timeout = TimeSpan.FromSeconds(30) };
+        using var http = new HttpClient(handler) { BaseAddress = new Uri(issuer ?? Issuer), Timeout = TimeSpan.FromSeconds(30) };
 
         var verifier = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
         var challenge = Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
@@ -80,6 +80,21 @@ public static class DevOidcProvider
         return json.RootElement.GetProperty("id_token").GetString()!;
     }
 
+    /// <summary>The repository this test assembly was built in.</summary>
+    public static string RepositoryRoot
+    {
+        get
+        {
+            var repo = new DirectoryInfo(AppContext.BaseDirectory);
+            while (repo is not null && !File.Exists(Path.Combine(repo.FullName, "lcr-platform.sln")))
+            {
+                repo = repo.Parent;
+            }
+
+            return repo?.FullName ?? throw new InvalidOperationException("The repository was not found above " + AppContext.BaseDirectory);
+        }
+    }
+
     private static string Locate()
     {
         var fromEnv = Environment.GetEnvironmentVariable("LCR_DEV_OIDC_ISSUER");
@@ -88,18 +103,7 @@ public static class DevOidcProvider
             return fromEnv.TrimEnd('/');
         }
 
-        var repo = new DirectoryInfo(AppContext.BaseDirectory);
-        while (repo is not null && !File.Exists(Path.Combine(repo.FullName, "lcr-platform.sln")))
-        {
-            repo = repo.Parent;
-        }
-
-        if (repo is null)
-        {
-            throw new InvalidOperationException("LCR_DEV_OIDC_ISSUER is not set and the repository was not found: run 'make test' (or scripts/dev-oidc.sh up).");
-        }
-
-        var script = Path.Combine(repo.FullName, "scripts", "dev-oidc.sh");
+        var script = Path.Combine(RepositoryRoot, "scripts", "dev-oidc.sh");
         Run(script, "up");
         var env = Run(script, "env");
         var value = env.Split('"')[1];

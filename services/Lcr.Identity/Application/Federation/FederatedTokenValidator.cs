@@ -15,8 +15,8 @@ public sealed record FederatedIdentity(FederatedProviderOptions Provider, string
 /// <summary>
 /// Validates ID tokens of the configured providers: the provider is chosen by the token's
 /// <c>iss</c>; its discovery document and JWKS come through a Microsoft.IdentityModel
-/// <see cref="ConfigurationManager{T}"/> (cached, re-read on a schedule, and refreshed when a token
-/// names an unknown <c>kid</c>, by JsonWebTokenHandler's own retry); then signature, algorithm
+/// <see cref="ConfigurationManager{T}"/> (cached, re-read on a schedule, and re-read once when a token
+/// names an unknown <c>kid</c>); then JsonWebTokenHandler checks signature, algorithm
 /// allow-list, issuer and audience, and here expiry / not-before against the service clock with the
 /// provider's skew, and the assurance level. Refusals never echo token text.
 /// </summary>
@@ -73,19 +73,17 @@ public sealed partial class FederatedTokenValidator : IDisposable
             throw Refuse(provider.Name, Invalid, "algorithm", "The token is signed with an algorithm this platform does not accept.");
         }
 
-        var parameters = new TokenValidationParameters
-        {
-            ConfigurationManager = manager,
-            ValidAudiences = provider.Audiences,
-            ValidAlgorithms = provider.Algorithms,
-            RequireSignedTokens = true,
-            RequireExpirationTime = true,
-            ValidateLifetime = false, // checked below against the service clock
-        };
         TokenValidationResult result;
         try
         {
-            result = await Handler.ValidateTokenAsync(token, parameters);
+            result = await ValidateWithAsync(await manager.GetConfigurationAsync(ct), token, provider);
+            if (!result.IsValid && result.Exception is SecurityTokenSignatureKeyNotFoundException)
+            {
+                // An unknown kid: the provider may have rotated its keys. Re-read them (at most once per
+                // MinimumRefreshInterval; otherwise this answers from the cache) and try once more.
+                manager.RequestRefresh();
+                result = await ValidateWithAsync(await manager.GetConfigurationAsync(ct), token, provider);
+            }
         }
         catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or IOException)
         {
@@ -103,15 +101,8 @@ public sealed partial class FederatedTokenValidator : IDisposable
                 SecurityTokenSignatureKeyNotFoundException => ("signing_key", "The token is signed with a key the provider does not publish."),
                 SecurityTokenInvalidSignatureException => ("signature", "The token's signature is not valid."),
                 SecurityTokenNoExpirationException => ("expiry", "The token has no expiry."),
-                InvalidOperationException or HttpRequestException or IOException => ("provider", string.Empty),
                 _ => ("token", "The token is not valid."),
             };
-            if (check == "provider")
-            {
-                LogProviderUnreachable(_logger, provider.Name, result.Exception!.GetType().Name);
-                throw new DependencyUnavailableException(ProviderUnavailable, "The identity provider's keys cannot be read just now; try again shortly.");
-            }
-
             throw Refuse(provider.Name, Invalid, check, message);
         }
 
@@ -144,6 +135,19 @@ public sealed partial class FederatedTokenValidator : IDisposable
 
         return new FederatedIdentity(provider, jwt.Subject, Roles(payload.RootElement), level);
     }
+
+    private static Task<TokenValidationResult> ValidateWithAsync(OpenIdConnectConfiguration configuration, string token, FederatedProviderOptions provider) =>
+        Handler.ValidateTokenAsync(token, new TokenValidationParameters
+        {
+            ValidIssuer = configuration.Issuer,
+            IssuerSigningKeys = configuration.SigningKeys,
+            ValidAudiences = provider.Audiences,
+            ValidAlgorithms = provider.Algorithms,
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            TryAllIssuerSigningKeys = false, // a token must name a published key id
+            ValidateLifetime = false, // checked against the service clock, with the provider's skew
+        });
 
     private static int? AssuranceLevel(JsonElement payload)
     {
