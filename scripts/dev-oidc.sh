@@ -78,6 +78,15 @@ ensure_packages() {
   fi
 }
 
+# Whether the provider's code, people or packages changed since it started (then up restarts it).
+changed_since_start() {
+  local f
+  for f in "$TOOL/server.js" "$TOOL/people.json" "$TOOL/package-lock.json"; do
+    [[ $f -nt $PID_FILE ]] && return 0
+  done
+  return 1
+}
+
 cmd_up() {
   ensure_node
   ensure_packages
@@ -86,11 +95,11 @@ cmd_up() {
   local p
   p=$(port)
   if server_pid >/dev/null; then
-    if [[ $(cat "$PORT_FILE" 2>/dev/null) == "$p" ]] && answers; then
+    if [[ $(cat "$PORT_FILE" 2>/dev/null) == "$p" ]] && answers && ! changed_since_start; then
       echo "dev OpenID Connect provider already running at $(issuer)"
       return 0
     fi
-    log "port changed or not answering; restarting"
+    log "port, code or people changed, or not answering; restarting"
     cmd_down
   fi
   echo "$p" >"$PORT_FILE"

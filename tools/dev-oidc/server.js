@@ -65,6 +65,7 @@ const clients = clientIds.map((client_id) => ({
   grant_types: ['authorization_code'],
   response_types: ['code'],
   redirect_uris: ['http://127.0.0.1/callback'],
+  require_auth_time: true, // auth_time in every ID token: identity caps the platform session by it
   id_token_signed_response_alg: client_id === 'rgd-care-epr' ? 'ES256' : 'RS256',
 }));
 

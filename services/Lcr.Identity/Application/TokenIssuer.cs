@@ -36,9 +36,10 @@ public sealed class TokenIssuer(SigningKeyRing keys, IOptions<IdentityTokenOptio
 {
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
 
-    /// <summary>A session token; <paramref name="extra"/> adds claims such as a federated session's bound role (<see cref="SessionClaims"/>).</summary>
+    /// <summary>A session token; <paramref name="extra"/> adds claims such as a federated session's bound role (<see cref="SessionClaims"/>);
+    /// <paramref name="notAfter"/>, when given, ends the session earlier than the configured session lifetime.</summary>
     public Task<IssuedToken> SessionAsync(string professionalId, string name, Guid securityStamp, CancellationToken ct,
-        IReadOnlyDictionary<string, object>? extra = null)
+        IReadOnlyDictionary<string, object>? extra = null, DateTimeOffset? notAfter = null)
     {
         var claims = new Dictionary<string, object>
         {
@@ -50,7 +51,14 @@ public sealed class TokenIssuer(SigningKeyRing keys, IOptions<IdentityTokenOptio
             claims[k] = v;
         }
 
-        return CreateAsync(TokenTypes.Session, professionalId, options.Value.SessionLifetime, claims, ct);
+        var lifetime = options.Value.SessionLifetime;
+        if (notAfter is { } end)
+        {
+            var left = TimeSpan.FromSeconds(Math.Floor((end - clock.GetUtcNow()).TotalSeconds));
+            lifetime = left < lifetime ? left : lifetime;
+        }
+
+        return CreateAsync(TokenTypes.Session, professionalId, lifetime, claims, ct);
     }
 
     public Task<IssuedToken> SystemAsync(string clientId, string name, string organisationOds, IEnumerable<string> scopes, CancellationToken ct) =>

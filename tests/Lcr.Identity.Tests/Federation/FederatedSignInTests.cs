@@ -105,6 +105,28 @@ public sealed class FederatedSignInTests(FederationHost host)
     }
 
     [Fact]
+    public async Task A_session_never_outlives_the_sign_in_at_the_provider_by_more_than_the_maximum()
+    {
+        var idToken = await DevOidcProvider.IdTokenAsync("ed.rr8", FederationHost.HospitalEpr);
+        var authenticatedAt = DateTimeOffset.FromUnixTimeSeconds(new JsonWebToken(idToken).GetPayloadValue<long>("auth_time"));
+        var session = await ExchangeAsync(idToken, "417261605125");
+        Assert.True(session.ExpireTime.ToDateTimeOffset() <= authenticatedAt.AddMinutes(5));
+        Assert.Equal(session.ExpireTime.ToDateTimeOffset(), new JsonWebToken(session.SessionToken).ValidTo);
+
+        // Six minutes later the ID token itself is still valid (10 minutes), but the sign-in is too old for a new session.
+        host.Clock.Offset = TimeSpan.FromMinutes(6);
+        try
+        {
+            var e = await RpcAssert.Fails(StatusCode.Unauthenticated, FederatedTokenValidator.AuthenticationTooOld, () => ExchangeAsync(idToken, "417261605125"));
+            Assert.Equal("auth_time", e.Metadata["failed_check"]);
+        }
+        finally
+        {
+            host.Clock.Offset = TimeSpan.Zero;
+        }
+    }
+
+    [Fact]
     public async Task A_role_profile_that_is_not_in_the_token_is_refused()
     {
         // clinician.rr8's role profile, asked for with the GP's token.

@@ -6,6 +6,7 @@ namespace Lcr.Identity.Tests.Federation;
 /// Identity on its own database, trusting the real development provider: audiences of three of its
 /// registered clinical systems (not demo-unregistered-app), organisations B86001, RR8, RGD and
 /// Y99999 (not 00DA), RS256 and PS256 only (rgd-care-epr's ES256 tokens are refused), assurance 3.
+/// Sessions end at most 5 minutes after the sign-in at the provider (its ID tokens live 10).
 /// Password sign-in is switched off, as in production. The service clock is <see cref="Clock"/>.
 /// </summary>
 public sealed class FederationHost : IdentityHost
@@ -37,6 +38,7 @@ public sealed class FederationHost : IdentityHost
             new(p + "AllowedAlgorithms:1", "PS256"),
             new(p + "MinimumAssuranceLevel", "3"),
             new(p + "ClockSkew", "00:00:30"),
+            new(p + "MaxSessionAfterAuthentication", "00:05:00"),
             new("Identity:PasswordSignIn:Enabled", "false"),
         ]);
     }

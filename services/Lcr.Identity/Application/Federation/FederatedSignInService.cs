@@ -96,7 +96,7 @@ public sealed partial class FederatedSignInService(
         {
             [SessionClaims.RoleAssignment] = assignmentId,
             [SessionClaims.Provider] = provider.Name,
-        });
+        }, identity.SessionNotAfter);
         LogExchanged(logger, provider.Name, row.Id, assignmentId, decision.PlatformRoleCode!, session.TokenId);
         var orgNames = await db.Organisations.AsNoTracking().ToDictionaryAsync(o => o.OdsCode, o => o.DisplayName, ct);
         return new ExchangeFederatedTokenResponse

@@ -10,7 +10,12 @@ using Microsoft.IdentityModel.Tokens;
 namespace Lcr.Identity.Application.Federation;
 
 /// <summary>A professional's identity as a trusted provider vouched for it in a validated ID token.</summary>
-public sealed record FederatedIdentity(FederatedProviderOptions Provider, string Subject, IReadOnlyList<NrbacRole> Roles, int? AssuranceLevel);
+public sealed record FederatedIdentity(
+    FederatedProviderOptions Provider, string Subject, IReadOnlyList<NrbacRole> Roles, int? AssuranceLevel, DateTimeOffset AuthenticatedAt)
+{
+    /// <summary>When a platform session from this identity must end at the latest.</summary>
+    public DateTimeOffset SessionNotAfter => AuthenticatedAt + Provider.MaxSessionAfterAuthentication;
+}
 
 /// <summary>
 /// Validates ID tokens of the configured providers: the provider is chosen by the token's
@@ -25,6 +30,7 @@ public sealed partial class FederatedTokenValidator : IDisposable
     public const string Invalid = "FEDERATED_TOKEN_INVALID";
     public const string Expired = "FEDERATED_TOKEN_EXPIRED";
     public const string AssuranceTooLow = "ASSURANCE_TOO_LOW";
+    public const string AuthenticationTooOld = "AUTHENTICATION_TOO_OLD";
     public const string ProviderUnavailable = "FEDERATION_PROVIDER_UNAVAILABLE";
 
     private static readonly JsonWebTokenHandler Handler = new();
@@ -133,7 +139,17 @@ public sealed partial class FederatedTokenValidator : IDisposable
             throw e;
         }
 
-        return new FederatedIdentity(provider, jwt.Subject, Roles(payload.RootElement), level);
+        // auth_time when the provider sends it (CIS2 does), else when the token was issued.
+        var authenticatedAt = payload.RootElement.TryGetProperty("auth_time", out var at) && at.TryGetInt64(out var seconds)
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : new DateTimeOffset(jwt.IssuedAt == DateTime.MinValue ? jwt.ValidTo : jwt.IssuedAt, TimeSpan.Zero);
+        var identity = new FederatedIdentity(provider, jwt.Subject, Roles(payload.RootElement), level, authenticatedAt);
+        if (identity.SessionNotAfter <= _clock.GetUtcNow())
+        {
+            throw Refuse(provider.Name, AuthenticationTooOld, "auth_time", "The sign-in at the identity provider is too old for a new session; sign in there again.");
+        }
+
+        return identity;
     }
 
     private static Task<TokenValidationResult> ValidateWithAsync(OpenIdConnectConfiguration configuration, string token, FederatedProviderOptions provider) =>

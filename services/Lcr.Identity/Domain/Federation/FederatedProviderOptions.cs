@@ -52,6 +52,13 @@ public sealed class FederatedProviderOptions
     /// </summary>
     public string SubjectPrefix { get; set; } = string.Empty;
 
+    /// <summary>
+    /// The longest a platform session may last after the professional authenticated at the provider
+    /// (<c>auth_time</c>, else <c>iat</c>): a session from an exchange ends at the earlier of this and the
+    /// platform's session lifetime, and a token whose authentication is older is refused.
+    /// </summary>
+    public TimeSpan MaxSessionAfterAuthentication { get; set; } = TimeSpan.FromHours(8);
+
     /// <summary>How often the discovery document and keys are re-read; a token with an unknown key id triggers an earlier refresh (at most once per <see cref="MinimumRefreshInterval"/>).</summary>
     public TimeSpan AutomaticRefreshInterval { get; set; } = TimeSpan.FromHours(12);
 

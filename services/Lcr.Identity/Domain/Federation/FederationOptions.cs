@@ -44,6 +44,11 @@ public sealed class FederationOptions
                 return $"provider {p.Name}: ClockSkew must be between 0 and 5 minutes";
             }
 
+            if (p.MaxSessionAfterAuthentication <= TimeSpan.Zero)
+            {
+                return $"provider {p.Name}: MaxSessionAfterAuthentication must be positive";
+            }
+
             if (p.SubjectPrefix.Length == 0)
             {
                 unprefixed++;
