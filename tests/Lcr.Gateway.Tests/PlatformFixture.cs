@@ -67,7 +67,13 @@ public sealed class PlatformFixture : IAsyncLifetime
         Identity = new("Identity", With(
             ("Identity:KeyEncryptionKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))),
             ("Identity:SeedPassword", Password),
-            ("Identity:SeedClientSecret", ClientSecret)));
+            ("Identity:SeedClientSecret", ClientSecret),
+            // Federated sign-in: the real development OpenID Connect provider (make test starts it).
+            ("Identity:Federation:Providers:0:Name", "dev-oidc"),
+            ("Identity:Federation:Providers:0:Authority", DevOidcProvider.Issuer),
+            ("Identity:Federation:Providers:0:RequireHttpsMetadata", "false"),
+            ("Identity:Federation:Providers:0:Audiences:0", "b86001-gp-system"),
+            ("Identity:Federation:Providers:0:AllowedOrganisations:0", "B86001")));
         Demographics = new("Demographics", With());
         Consent = new("Consent", With());
         Clinical = new("Clinical", With());

@@ -3,9 +3,8 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.IdentityModel.Tokens;
 
-namespace Lcr.Identity.Tests.Federation;
+namespace Lcr.Testing;
 
 /// <summary>
 /// The real development OpenID Connect provider (tools/dev-oidc) that make test starts
@@ -29,8 +28,8 @@ public static class DevOidcProvider
         using var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies };
         using var http = new HttpClient(handler) { BaseAddress = new Uri(issuer ?? Issuer), Timeout = TimeSpan.FromSeconds(30) };
 
-        var verifier = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
-        var challenge = Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
+        var verifier = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var challenge = Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
         var query = new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["client_id"] = clientId,
@@ -63,6 +62,8 @@ public static class DevOidcProvider
 
         throw new InvalidOperationException("Too many redirects from the development provider.");
     }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     private static async Task<string> RedeemAsync(HttpClient http, string clientId, string code, string verifier)
     {
