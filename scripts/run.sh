@@ -140,6 +140,7 @@ system exchanges the ID token it gets there, with the role profile the professio
   ID_TOKEN="\$(scripts/dev-oidc.sh id-token gp.b86001 lcr-cli)"
   grpcurl -plaintext -d "{\"subject_token\":\"\$ID_TOKEN\",\"subject_token_type\":\"urn:ietf:params:oauth:token-type:id_token\",\"role_profile_id\":\"953712240002\"}" \\
     127.0.0.1:7100 lcr.identity.v1.IdentityService/ExchangeFederatedToken   # session_token: use it as SignIn's
+  scripts/dev-oidc.sh id-token gp.b86001 lcr-cli | lcr signin --id-token-file - --role-profile 953712240002   # the same with lcr
 EXAMPLE
 echo
 echo "Press Ctrl-C to stop everything."

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Lcr.Client;
+using Lcr.Testing;
 using Lcr.Testing.Platform;
 
 namespace Lcr.Cli.Tests;
@@ -12,7 +13,18 @@ public sealed class LcrPlatformFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Platform = await RealPlatform.StartAsync();
+        // Identity also trusts the real development OpenID Connect provider (make test starts it) for lcr-cli's tokens.
+        Platform = await RealPlatform.StartAsync(new RealPlatformOptions
+        {
+            ExtraEnvironment = new Dictionary<string, string>
+            {
+                ["Identity__Federation__Providers__0__Name"] = "dev-oidc",
+                ["Identity__Federation__Providers__0__Authority"] = DevOidcProvider.Issuer,
+                ["Identity__Federation__Providers__0__RequireHttpsMetadata"] = "false",
+                ["Identity__Federation__Providers__0__Audiences__0"] = "lcr-cli",
+                ["Identity__Federation__Providers__0__AllowedOrganisations__0"] = "B86001",
+            },
+        });
         await WarmUpAsync();
     }
 
@@ -338,5 +350,25 @@ public sealed class EndToEndTests(LcrPlatformFixture fixture) : IClassFixture<Lc
 
         Assert.Equal(ExitCodes.Unauthenticated, r.ExitCode);
         Assert.Contains("lcr signin --user", r.Error);
+    }
+
+    [Fact]
+    public async Task A_gp_signs_in_with_an_id_token_from_the_provider_and_reads_a_record_without_a_platform_password()
+    {
+        var idToken = await DevOidcProvider.IdTokenAsync("gp.b86001", "lcr-cli");
+        var file = Path.Combine(_home, "id-token");
+        await File.WriteAllTextAsync(file, idToken);
+
+        var usage = await Lcr("signin", "--id-token-file", file);
+        Assert.Equal(ExitCodes.Usage, usage.ExitCode);
+
+        var signin = await Lcr("signin", "--id-token-file", file, "--role-profile", "953712240002");
+        Ok(signin);
+        Assert.Contains("through dev-oidc", signin.Out);
+        Assert.Contains("B86001", signin.Out);
+
+        var record = await Lcr("record", Example, "--json");
+        Ok(record);
+        Assert.Equal(Example, record.Json.GetProperty("patient").GetProperty("nhsNumber").GetString());
     }
 }

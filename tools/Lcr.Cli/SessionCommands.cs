@@ -22,18 +22,33 @@ internal static class SessionCommands
             Description = "Sign in as a system client instead (e.g. platform-admin for audit and privacy review, or a feed client); secret from $LCR_CLIENT_SECRET or --secret-file.",
         };
         var secretFile = new Option<string>("--secret-file") { Description = "File holding the system client's secret." };
+        var idTokenFile = new Option<string>("--id-token-file")
+        {
+            Description = "Sign in with an ID token from a trusted identity provider (e.g. NHS CIS2) instead of a password: " +
+                "the file holding it, or - for stdin (scripts/dev-oidc.sh id-token gives one from the development provider). Needs --role-profile.",
+        };
+        var roleProfile = new Option<string>("--role-profile")
+        {
+            Description = "With --id-token-file: the role profile (person_roleid of nhsid_nrbac_roles) to act in for this session.",
+        };
         var printToken = new Option<bool>("--print-token") { Description = "Print only the token on stdout (for scripts)." };
         var command = new Command("signin",
             "Signs in and caches the session (or system) token for this profile, so later commands need no --token. " +
             "The cache is owner-only (0600) in the sessions directory beside the profile file; LCR_NO_CACHE=1 turns it off.")
         {
-            user, password, client, secretFile, printToken,
+            user, password, client, secretFile, idTokenFile, roleProfile, printToken,
         };
         command.SetAction((parse, ct) => Invocation.RunAsync(parse, env, ct, async i =>
         {
             if (parse.GetValue(client) is { Length: > 0 } clientId)
             {
                 await SystemSignIn(i, clientId, parse.GetValue(secretFile), parse.GetValue(printToken));
+                return;
+            }
+
+            if (parse.GetValue(idTokenFile) is { Length: > 0 } idFile)
+            {
+                await FederatedSignIn(i, env, idFile, parse.GetValue(roleProfile), parse.GetValue(printToken));
                 return;
             }
 
@@ -86,6 +101,66 @@ internal static class SessionCommands
             }
         }));
         return command;
+    }
+
+    /// <summary>ExchangeFederatedToken: the provider's ID token and the chosen role profile become a platform session.</summary>
+    private static async Task FederatedSignIn(Invocation i, CliEnvironment env, string file, string? roleProfile, bool printToken)
+    {
+        if (string.IsNullOrWhiteSpace(roleProfile))
+        {
+            throw new CliException(ExitCodes.Usage, "say which role profile to act in: --role-profile <person_roleid>");
+        }
+
+        string idToken;
+        try
+        {
+            idToken = (file == "-" ? await env.In.ReadToEndAsync() : await File.ReadAllTextAsync(file)).Trim();
+        }
+        catch (IOException)
+        {
+            throw new CliException(ExitCodes.Usage, "cannot read the ID token file given with --id-token-file");
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCodes.Usage, "cannot read the ID token file given with --id-token-file");
+        }
+
+        var reply = await i.Identity.ExchangeFederatedTokenAsync(new ExchangeFederatedTokenRequest
+        {
+            SubjectToken = idToken,
+            SubjectTokenType = "urn:ietf:params:oauth:token-type:id_token",
+            RoleProfileId = roleProfile.Trim(),
+        }, i.Options());
+        var name = reply.Professional?.UserName ?? string.Empty;
+        i.Hint = i.Hint with { User = name };
+        var record = i.Cache.Load(i.Address);
+        record.Session = new CachedSession
+        {
+            Token = reply.SessionToken,
+            ExpireTime = reply.ExpireTime?.ToDateTimeOffset(),
+            UserName = name,
+            ProfessionalId = reply.Professional?.Id ?? string.Empty,
+            DisplayName = reply.Professional?.DisplayName ?? string.Empty,
+        };
+        i.Cache.Save(record);
+        if (i.Json)
+        {
+            i.WriteJson(reply);
+        }
+        else if (printToken)
+        {
+            i.WriteLine(reply.SessionToken);
+        }
+        else
+        {
+            var role = reply.Professional?.RoleAssignments.FirstOrDefault(r => r.Id == reply.RoleAssignmentId);
+            i.WriteLine($"Signed in to {i.Address} through {reply.Provider} as {reply.Professional?.DisplayName} ({name})" +
+                (role is null ? string.Empty : $", acting as {role.RoleName} at {role.Organisation?.OdsCode}") +
+                (reply.ExpireTime is { } t ? $", until {Text.Time(t)}." : "."));
+            i.WriteLine(i.Cache.Enabled
+                ? $"Session cached for profile '{i.Settings.ProfileName.Value}' in {i.Cache.FilePath} (owner-only). Next: `lcr record <nhs-number>`."
+                : "Session not cached (LCR_NO_CACHE): pass it on with --session or $LCR_SESSION (use --print-token).");
+        }
     }
 
     private static async Task SystemSignIn(Invocation i, string clientId, string? secretFile, bool printToken)

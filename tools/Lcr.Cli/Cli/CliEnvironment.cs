@@ -16,6 +16,9 @@ internal sealed class CliEnvironment
     /// <summary>Standard output as plain text (JSON and bare tokens).</summary>
     public required TextWriter Out { get; init; }
 
+    /// <summary>Standard input (an ID token piped to `signin --id-token-file -`).</summary>
+    public TextReader In { get; init; } = TextReader.Null;
+
     /// <summary>Standard error (messages and hints).</summary>
     public required TextWriter Error { get; init; }
 
@@ -42,6 +45,7 @@ internal sealed class CliEnvironment
             Variables = variables,
             HomeDirectory = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile),
             Out = System.Console.Out,
+            In = System.Console.In,
             Error = System.Console.Error,
             Console = AnsiConsole.Console,
             Interactive = !System.Console.IsOutputRedirected && !System.Console.IsInputRedirected,
