@@ -91,6 +91,7 @@ public sealed class ClientHelperTests : IAsyncLifetime
 
         Assert.Contains("lcr.identity.v1.IdentityService/IssueAccessToken", names);
         Assert.Contains("lcr.identity.v1.IdentityService/IssueSystemToken", names);
+        Assert.Contains("lcr.identity.v1.IdentityService/ExchangeFederatedToken", names);
         Assert.Contains("lcr.demographics.v1.DemographicsService/SearchPatients", names);
         Assert.DoesNotContain("lcr.identity.v1.IdentityService/SignIn", names);
         Assert.DoesNotContain("lcr.identity.v1.IdentityService/IssueEmergencyAccessToken", names);

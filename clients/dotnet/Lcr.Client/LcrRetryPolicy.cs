@@ -16,6 +16,7 @@ public static class LcrRetryPolicy
     [
         "lcr.identity.v1.IdentityService/IssueAccessToken",
         "lcr.identity.v1.IdentityService/IssueSystemToken",
+        "lcr.identity.v1.IdentityService/ExchangeFederatedToken",
         "lcr.consent.v1.ConsentService/EvaluateAccess",
         "lcr.audit.v1.AuditService/VerifyChain",
     ];

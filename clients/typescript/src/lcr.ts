@@ -27,6 +27,7 @@ const READ_VERB = /^(Get|List|Search)[A-Z]/;
 const ALSO_SAFE = new Set([
   "lcr.identity.v1.IdentityService/IssueAccessToken",
   "lcr.identity.v1.IdentityService/IssueSystemToken",
+  "lcr.identity.v1.IdentityService/ExchangeFederatedToken",
   "lcr.consent.v1.ConsentService/EvaluateAccess",
   "lcr.audit.v1.AuditService/VerifyChain",
 ]);
