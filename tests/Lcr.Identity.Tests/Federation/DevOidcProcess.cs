@@ -71,7 +71,8 @@ public sealed class DevOidcProcess : IAsyncDisposable
         await StartAsync();
     }
 
-    private async Task StopAsync()
+    /// <summary>Stops the provider for good (it is unreachable from then on).</summary>
+    public async Task StopAsync()
     {
         if (_process is { HasExited: false })
         {

@@ -3,7 +3,8 @@ namespace Lcr.Identity.Tests.Federation;
 /// <summary>
 /// Identity trusting two real providers: the shared development provider ("dev-oidc": B86001 and
 /// RR8, subjects as they are) and a second private instance ("trust-idp": 00DA only, subjects
-/// prefixed "trust-idp:"), whose keys the tests rotate.
+/// prefixed "trust-idp:"), whose keys the tests rotate; and a third ("gone-idp") that issued
+/// <see cref="TokenFromGoneProvider"/> and then stopped before identity ever read its keys.
 /// </summary>
 public sealed class TwoProviderFixture : IAsyncLifetime
 {
@@ -12,12 +13,20 @@ public sealed class TwoProviderFixture : IAsyncLifetime
 
     public DevOidcProcess Second { get; } = new();
 
+    public DevOidcProcess Gone { get; } = new();
+
+    /// <summary>A real ID token from the third provider, which no longer answers.</summary>
+    public string TokenFromGoneProvider { get; private set; } = string.Empty;
+
     public IdentityHost Host { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         await Second.StartAsync();
-        Host = new TwoProviderHost(Second.Issuer);
+        await Gone.StartAsync();
+        TokenFromGoneProvider = await DevOidcProvider.IdTokenAsync("gp.b86001", FederationHost.GpSystem, issuer: Gone.Issuer);
+        await Gone.StopAsync();
+        Host = new TwoProviderHost(Second.Issuer, Gone.Issuer);
         await ((IAsyncLifetime)Host).InitializeAsync();
     }
 
@@ -25,14 +34,16 @@ public sealed class TwoProviderFixture : IAsyncLifetime
     {
         await ((IAsyncLifetime)Host).DisposeAsync();
         await Second.DisposeAsync();
+        await Gone.DisposeAsync();
     }
 
-    private sealed class TwoProviderHost(string secondIssuer) : IdentityHost
+    private sealed class TwoProviderHost(string secondIssuer, string goneIssuer) : IdentityHost
     {
         protected override IEnumerable<KeyValuePair<string, string?>> Settings()
         {
             const string a = "Identity:Federation:Providers:0:";
             const string b = "Identity:Federation:Providers:1:";
+            const string c = "Identity:Federation:Providers:2:";
             return base.Settings().Concat(
             [
                 new(a + "Name", FederationHost.Provider),
@@ -48,6 +59,12 @@ public sealed class TwoProviderFixture : IAsyncLifetime
                 new(b + "AllowedOrganisations:0", "00DA"),
                 new(b + "SubjectPrefix", SecondPrefix),
                 new(b + "MinimumRefreshInterval", "00:00:01"),
+                new(c + "Name", "gone-idp"),
+                new(c + "Authority", goneIssuer),
+                new(c + "RequireHttpsMetadata", "false"),
+                new(c + "Audiences:0", FederationHost.GpSystem),
+                new(c + "AllowedOrganisations:0", "B86001"),
+                new(c + "SubjectPrefix", "gone-idp:"),
             ]);
         }
     }

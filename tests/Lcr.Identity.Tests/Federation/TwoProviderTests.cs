@@ -83,4 +83,11 @@ public sealed class TwoProviderTests(TwoProviderFixture fixture)
         var e = await RpcAssert.Fails(StatusCode.Unauthenticated, FederatedTokenValidator.Invalid, () => ExchangeAsync(before, SocialWorkerAt00da));
         Assert.Equal("signing_key", e.Metadata["failed_check"]);
     }
+
+    [Fact]
+    public async Task A_provider_whose_keys_cannot_be_read_gives_unavailable_not_a_refusal()
+    {
+        await RpcAssert.Fails(StatusCode.Unavailable, FederatedTokenValidator.ProviderUnavailable,
+            () => ExchangeAsync(fixture.TokenFromGoneProvider, "953712240002"));
+    }
 }
