@@ -9,14 +9,6 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Lcr.Identity.Application.Federation;
 
-/// <summary>A professional's identity as a trusted provider vouched for it in a validated ID token.</summary>
-public sealed record FederatedIdentity(
-    FederatedProviderOptions Provider, string Subject, IReadOnlyList<NrbacRole> Roles, int? AssuranceLevel, DateTimeOffset AuthenticatedAt)
-{
-    /// <summary>When a platform session from this identity must end at the latest.</summary>
-    public DateTimeOffset SessionNotAfter => AuthenticatedAt + Provider.MaxSessionAfterAuthentication;
-}
-
 /// <summary>
 /// Validates ID tokens of the configured providers: the provider is chosen by the token's
 /// <c>iss</c>; its discovery document and JWKS come through a Microsoft.IdentityModel

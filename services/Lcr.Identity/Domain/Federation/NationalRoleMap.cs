@@ -1,14 +1,5 @@
 namespace Lcr.Identity.Domain.Federation;
 
-/// <summary>What a role profile of a federated token is at the platform: a role assignment, or why not.</summary>
-public sealed record RoleProfileDecision(Guid? RoleAssignmentId, string? PlatformRoleCode, string? Refusal)
-{
-    public static RoleProfileDecision Refused(string reason) => new(null, null, reason);
-}
-
-/// <summary>A role assignment as the mapping sees it: active now, at an active organisation.</summary>
-public sealed record ActiveAssignment(Guid Id, string OrganisationOds, string RoleCode);
-
 /// <summary>
 /// The one explicit table from national RBAC role profiles to platform roles, and the rule that
 /// picks the role assignment a federated session acts in (docs/services/identity.md,
