@@ -86,7 +86,18 @@ public sealed class ClientsPlatform : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _typeScriptBuild = _typeScript.InitializeAsync();
-        Platform = await RealPlatform.StartAsync();
+        // Identity also trusts the real development OpenID Connect provider (make test starts it) for the GP system.
+        Platform = await RealPlatform.StartAsync(new RealPlatformOptions
+        {
+            ExtraEnvironment = new Dictionary<string, string>
+            {
+                ["Identity__Federation__Providers__0__Name"] = "dev-oidc",
+                ["Identity__Federation__Providers__0__Authority"] = Lcr.Testing.DevOidcProvider.Issuer,
+                ["Identity__Federation__Providers__0__RequireHttpsMetadata"] = "false",
+                ["Identity__Federation__Providers__0__Audiences__0"] = "b86001-gp-system",
+                ["Identity__Federation__Providers__0__AllowedOrganisations__0"] = "B86001",
+            },
+        });
         await WarmUpAsync();
         try
         {

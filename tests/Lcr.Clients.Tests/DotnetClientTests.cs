@@ -29,6 +29,20 @@ public sealed class DotnetClientTests(ClientsPlatform platform)
     }
 
     [Fact]
+    public async Task A_gp_system_signs_the_gp_in_with_their_id_token_from_the_provider_and_reads_the_record()
+    {
+        var idToken = await Lcr.Testing.DevOidcProvider.IdTokenAsync("gp.b86001", "b86001-gp-system");
+        using var lcr = platform.Client();
+        var session = await lcr.SignInWithIdTokenAsync(idToken, "953712240002");
+
+        var record = await lcr.Gateway(session.AccessTokens(ClientsPlatform.ExamplePatient))
+            .GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = ClientsPlatform.ExamplePatient });
+
+        Assert.Equal(ClientsPlatform.ExamplePatient, record.Patient.NhsNumber);
+        Assert.Equal("gp.b86001", session.Professional.UserName);
+    }
+
+    [Fact]
     public async Task Access_token_renewed_shortly_before_expiry_is_a_new_token_that_the_gateway_accepts()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);

@@ -77,6 +77,22 @@ public sealed class LcrClient : IDisposable
         return new LcrSession(this, reply);
     }
 
+    /// <summary>
+    /// Signs a professional in with the ID token your system received from a trusted identity provider
+    /// (NHS CIS2) and the role profile (<c>person_roleid</c>) they chose: ExchangeFederatedToken. The
+    /// session acts in that role only and ends no later than the provider's sign-in allows.
+    /// </summary>
+    public async Task<LcrSession> SignInWithIdTokenAsync(string idToken, string roleProfileId, CancellationToken cancellationToken = default)
+    {
+        var reply = await Identity.ExchangeFederatedTokenAsync(new ExchangeFederatedTokenRequest
+        {
+            SubjectToken = idToken,
+            SubjectTokenType = "urn:ietf:params:oauth:token-type:id_token",
+            RoleProfileId = roleProfileId,
+        }, cancellationToken: cancellationToken);
+        return new LcrSession(this, new SignInResponse { SessionToken = reply.SessionToken, ExpireTime = reply.ExpireTime, Professional = reply.Professional });
+    }
+
     /// <summary>System tokens for a feed or administration client, renewed before they expire.</summary>
     public SystemTokenSource SystemTokens(string clientId, string clientSecret, params IEnumerable<string> scopes)
     {
