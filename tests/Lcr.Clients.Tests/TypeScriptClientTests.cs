@@ -93,10 +93,26 @@ public sealed class TypeScriptClientTests(ClientsPlatform platform)
         Assert.Contains("reason: AUDIT_UNAVAILABLE", result.StandardError, StringComparison.Ordinal);
     }
 
-    private async Task<ProcessResult> RunExample(string nhsNumber)
+    [Fact]
+    public async Task Example_signs_in_with_an_id_token_from_the_provider_and_no_password()
+    {
+        var idToken = await Lcr.Testing.DevOidcProvider.IdTokenAsync("gp.b86001", "b86001-gp-system");
+        var result = await RunExample(ClientsPlatform.ExamplePatient, new Dictionary<string, string>
+        {
+            ["LCR_PASSWORD"] = string.Empty,
+            ["LCR_ID_TOKEN"] = idToken,
+            ["LCR_ROLE_PROFILE"] = "953712240002",
+        });
+
+        Assert.True(result.ExitCode == 0, result.Describe());
+        Assert.Contains("Signed in as Dr Priya Shah", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains($"Access token for {ClientsPlatform.ExamplePatient} expires", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    private async Task<ProcessResult> RunExample(string nhsNumber, IReadOnlyDictionary<string, string>? extra = null)
     {
         var client = await platform.TypeScriptAsync();
-        return await client.RunExampleAsync(new Dictionary<string, string>
+        var environment = new Dictionary<string, string>
         {
             ["LCR_GATEWAY"] = platform.Platform.GatewayAddress,
             ["LCR_USER"] = "gp.b86001",
@@ -104,6 +120,12 @@ public sealed class TypeScriptClientTests(ClientsPlatform platform)
             ["LCR_NHS_NUMBER"] = nhsNumber,
             // A generous deadline: the test machine is shared and the platform's first calls warm it up.
             ["LCR_TIMEOUT_MS"] = "60000",
-        });
+        };
+        foreach (var (k, v) in extra ?? new Dictionary<string, string>())
+        {
+            environment[k] = v;
+        }
+
+        return await client.RunExampleAsync(environment);
     }
 }

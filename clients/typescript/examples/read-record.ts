@@ -1,5 +1,6 @@
 // Reads one patient's shared care record the way a clinical system does:
-//   1. sign in as a professional (IdentityService.SignIn, through the gateway);
+//   1. sign in as a professional (IdentityService.SignIn, through the gateway), or exchange the
+//      ID token the system got from NHS CIS2 for a session (IdentityService.ExchangeFederatedToken);
 //   2. get an access token bound to the patient (IssueAccessToken, session token as bearer);
 //   3. read the record view (GatewayService.GetPatientRecord, access token as bearer),
 //      with a deadline, retrying only on UNAVAILABLE (a safe read);
@@ -8,7 +9,10 @@
 // Configuration (environment variables):
 //   LCR_GATEWAY     gateway address, default http://127.0.0.1:7100
 //   LCR_USER        user name, default gp.b86001
-//   LCR_PASSWORD    password (required; `make run` writes it to .data/secrets/dev-password)
+//   LCR_PASSWORD    password (required unless LCR_ID_TOKEN is set; `make run` writes it to .data/secrets/dev-password)
+//   LCR_ID_TOKEN    an ID token from a trusted identity provider instead of a password (in development:
+//                   scripts/dev-oidc.sh id-token gp.b86001 b86001-gp-system), with
+//   LCR_ROLE_PROFILE the role profile (person_roleid) the professional acts in, e.g. 953712240002
 //   LCR_NHS_NUMBER  the patient, default 9990000018
 //   LCR_TIMEOUT_MS  deadline of each call, default 10000
 //
@@ -25,11 +29,13 @@ import { bearer, createGatewayTransport, ERROR_DOMAIN, platformError } from "../
 const gateway = process.env.LCR_GATEWAY ?? "http://127.0.0.1:7100";
 const user = process.env.LCR_USER ?? "gp.b86001";
 const password = process.env.LCR_PASSWORD ?? "";
+const idToken = process.env.LCR_ID_TOKEN ?? "";
+const roleProfileId = process.env.LCR_ROLE_PROFILE ?? "";
 const nhsNumber = process.env.LCR_NHS_NUMBER ?? "9990000018";
 const timeoutMs = Number(process.env.LCR_TIMEOUT_MS ?? "10000");
 
-if (password === "") {
-  console.error("Set LCR_PASSWORD to the seeded users' password (make run writes it to .data/secrets/dev-password).");
+if (password === "" && idToken === "") {
+  console.error("Set LCR_PASSWORD to the seeded users' password (make run writes it to .data/secrets/dev-password), or LCR_ID_TOKEN and LCR_ROLE_PROFILE.");
   process.exit(2);
 }
 
@@ -45,9 +51,17 @@ const category = (c: RecordCategory) => RecordCategory[c];
 
 async function main(): Promise<void> {
   // SignIn is never retried: every failure counts towards the account's lockout.
-  const session = await identity.signIn({ userName: user, password });
+  // ExchangeFederatedToken may be retried while the ID token is valid; the session acts in the chosen role only.
+  const session =
+    idToken !== ""
+      ? await identity.exchangeFederatedToken({
+          subjectToken: idToken,
+          subjectTokenType: "urn:ietf:params:oauth:token-type:id_token",
+          roleProfileId,
+        })
+      : await identity.signIn({ userName: user, password });
   const professional = session.professional;
-  console.log(`Signed in as ${professional?.displayName ?? user} (${user})`);
+  console.log(`Signed in as ${professional?.displayName ?? user} (${professional?.userName || user})`);
 
   // With several active roles the caller must choose one; a real system asks the user.
   const activeRoles = (professional?.roleAssignments ?? []).filter((r) => !r.endTime);
