@@ -28,7 +28,8 @@ public sealed class GuardedServiceMethodProvider<[DynamicallyAccessedMembers(Dyn
                 var method = bind.BindType.GetMethod(bind.BindMethodName, BindingFlags.Public | BindingFlags.Static, binder: null,
                     [typeof(ServiceBinderBase), type], modifiers: null)
                     ?? throw new InvalidOperationException($"No {bind.BindMethodName} method binds gRPC service {typeof(TService).Name}.");
-                method.Invoke(null, [new Binder(context, type), null]);
+                // The attribute is inherited, so the service base is the bind method's second parameter, as the built-in binder takes it.
+                method.Invoke(null, [new Binder(context, method.GetParameters()[1].ParameterType), null]);
                 return;
             }
         }
