@@ -1,0 +1,32 @@
+using Google.Protobuf.WellKnownTypes;
+using Lcr.Clinical.V1;
+using Lcr.Common.V1;
+using Lcr.ServiceDefaults;
+using Lcr.Testing;
+
+namespace Lcr.Clinical.Tests;
+
+/// <summary>Issue 17 section 3 in the clinical service: out-of-range timestamps in a list's clinical period.</summary>
+public class BadInputTests(ClinicalHost host) : IClassFixture<ClinicalHost>
+{
+    [Fact]
+    public async Task An_out_of_range_clinical_period_is_invalid_argument_naming_the_field()
+    {
+        var nhs = ClinicalHost.NewNhsNumber();
+        foreach (var bad in new Timestamp[]
+                 {
+                     new() { Seconds = TimestampRange.MaxSeconds + 1 }, new() { Seconds = TimestampRange.MinSeconds - 1 },
+                     new() { Seconds = 0, Nanos = -1 }, new() { Seconds = 0, Nanos = 1_000_000_000 },
+                 })
+        {
+            await RpcAssert.InvalidFields(async () => await host.Client.ListEntriesAsync(new ListEntriesRequest
+            {
+                NhsNumber = nhs, ClinicalPeriod = new Period { StartTime = bad },
+            }), "clinical_period.start_time");
+            await RpcAssert.InvalidFields(async () => await host.Client.ListEntriesAsync(new ListEntriesRequest
+            {
+                NhsNumber = nhs, ClinicalPeriod = new Period { StartTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow), EndTime = bad },
+            }), "clinical_period.end_time");
+        }
+    }
+}
