@@ -207,6 +207,30 @@ public class BadInputTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task A_token_of_the_wrong_kind_is_unauthenticated_before_the_fields_of_a_record_read_are_looked_at()
+    {
+        // gateway.proto step 1: "a session/system token instead of an access token: UNAUTHENTICATED", before any field check.
+        var tokens = await MatrixTokens.GetAsync(platform);
+        var records = RecordsClient(Gateway);
+        foreach (var kind in new[] { CallerKind.SessionToken, CallerKind.SystemFeedWithScopes })
+        {
+            var headers = tokens.Headers(kind);
+            await Fails(StatusCode.Unauthenticated, async () => await records.GetPatientRecordAsync(
+                new GetPatientRecordRequest { NhsNumber = "12", Categories = { (RecordCategory)77 } }, headers));
+            await Fails(StatusCode.Unauthenticated, async () => await records.ListRecordEntriesAsync(new ListRecordEntriesRequest
+            {
+                NhsNumber = "12", ClinicalPeriod = new Period { StartTime = OutOfRange[0] }, PageSize = -1,
+            }, headers));
+            await Fails(StatusCode.Unauthenticated, async () => await records.GetRecordEntryAsync(new GetRecordEntryRequest { NhsNumber = "12" }, headers));
+            await Fails(StatusCode.Unauthenticated, async () => await records.GetAccessLogAsync(
+                new GetAccessLogRequest { NhsNumber = "12", Period = new Period { EndTime = OutOfRange[1] } }, headers));
+            var export = new SubjectAccessService.SubjectAccessServiceClient(Gateway).ExportSubjectAccess(
+                new ExportSubjectAccessRequest { NhsNumber = "12" }, headers);
+            await Fails(StatusCode.Unauthenticated, async () => await export.ResponseStream.MoveNext(CancellationToken.None));
+        }
+    }
+
+    [Fact]
     public async Task A_body_that_does_not_parse_is_invalid_argument_not_unknown_and_the_caller_is_then_served()
     {
         var tokens = await MatrixTokens.GetAsync(platform);
