@@ -70,4 +70,18 @@ public sealed class BadInputTests(IdentityHost host)
             Assert.DoesNotContain("9434765919", e.Status.Detail + violation.Description, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task A_body_that_does_not_parse_is_invalid_argument_not_unknown()
+    {
+        var raw = Grpc.Core.Marshallers.Create<byte[]>(b => b, b => b);
+        var method = new Grpc.Core.Method<byte[], byte[]>(Grpc.Core.MethodType.Unary, "lcr.identity.v1.IdentityService", "RecordCareRelationship", raw, raw);
+        foreach (var body in new byte[][] { [0x0A, 0x02, 0xC3, 0x28], [.. Enumerable.Repeat((byte)0x1B, 150)], [0x0F], [0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F] })
+        {
+            var e = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () =>
+                await host.Channel.CreateCallInvoker().AsyncUnaryCall(method, null, new Grpc.Core.CallOptions(await host.SystemAsync("rr8-ppm-feed")), body));
+            Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, e.StatusCode);
+            Assert.Equal(RequestParsing.Reason, e.GetRpcStatus()!.GetDetail<Google.Rpc.ErrorInfo>().Reason);
+        }
+    }
 }
