@@ -23,12 +23,13 @@ public sealed class AccessLogReader(CallerAuthenticator authenticator, Downstrea
 
     public async Task<GetAccessLogResponse> GetAccessLogAsync(GetAccessLogRequest request, ServerCallContext context)
     {
+        var token = await authenticator.RequireAccessAsync(context); // authenticated before any field is looked at
         var v = new FieldViolations();
         NhsNumber.Validate(request.NhsNumber, v);
+        v.Period(request.Period, "period");
         Paging.ResolvePageSize(request.PageSize, v);
         v.ThrowIfAny();
 
-        var token = await authenticator.RequireAccessAsync(context);
         if (!string.Equals(token.NhsNumber, request.NhsNumber, StringComparison.Ordinal))
         {
             throw new PermissionDeniedException("PATIENT_MISMATCH", "The access token was issued for a different patient.");
