@@ -61,11 +61,25 @@ public sealed class CallerAuthenticator(AccessTokenVerifier access, SystemTokenV
     /// governance or a subject access request (session tokens carry no role, so the role comes
     /// from the patient-bound token), or a system token with <paramref name="scope"/>.
     /// </summary>
+    /// <remarks>
+    /// The caller's organisation must be linked to the patient (<see cref="GovernancePolicy.RequireLinkedAsync"/>):
+    /// for a system this is the rule itself; for an IG officer it was checked when the token was
+    /// issued and is checked again here (defence in depth: links only accumulate, so this refuses
+    /// only a token issued before the rule or through a path that skipped it).
+    /// </remarks>
     public async Task<Actor> RequireGovernanceAsync(ServerCallContext context, string nhsNumber, string scope, GovernancePolicy policy)
+    {
+        var (actor, purpose) = await GovernanceCallerAsync(context, nhsNumber, scope, policy);
+        var attempt = policy.Attempt(actor, nhsNumber, scope, purpose);
+        await policy.RequireLinkedAsync(actor.Organisation?.OdsCode ?? string.Empty, attempt, context);
+        return actor;
+    }
+
+    private async Task<(Actor Actor, PurposeOfUse Purpose)> GovernanceCallerAsync(ServerCallContext context, string nhsNumber, string scope, GovernancePolicy policy)
     {
         if ((await CredentialAsync(context)).DeclaredType == TokenTypes.System)
         {
-            return (await RequireSystemAsync(context, scope)).ToActor();
+            return ((await RequireSystemAsync(context, scope)).ToActor(), PurposeOfUse.InformationGovernance);
         }
 
         var token = await RequireAccessAsync(context);
@@ -82,6 +96,6 @@ public sealed class CallerAuthenticator(AccessTokenVerifier access, SystemTokenV
 
         var actor = token.ToActor();
         policy.RequireInformationGovernance(actor);
-        return actor;
+        return (actor, token.Purpose);
     }
 }
