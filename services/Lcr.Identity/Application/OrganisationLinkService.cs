@@ -8,7 +8,7 @@ namespace Lcr.Identity.Application;
 
 /// <summary>
 /// CheckOrganisationLink (internal to the platform): whether a care relationship, current or
-/// ended, links an organisation to a patient (<see cref="OrganisationLinkRule"/>). The gateway
+/// ended, links an organisation to a patient (<see cref="CareRelationshipLinkRule"/>). The gateway
 /// asks it, with the clinical and demographics services, before an organisation's
 /// information-governance officers or systems act for a patient.
 /// </summary>
@@ -36,6 +36,6 @@ public sealed class OrganisationLinkService(IdentityDbContext db)
                 .Where(a => professionals.Contains(a.ProfessionalId) && a.OrganisationOds == ods)
                 .ToListAsync(ct);
 
-        return new CheckOrganisationLinkResponse { Linked = relationships.Any(r => OrganisationLinkRule.Links(r, ods, assignments)) };
+        return new CheckOrganisationLinkResponse { Linked = relationships.Any(r => CareRelationshipLinkRule.Links(r, ods, assignments)) };
     }
 }

@@ -8,7 +8,7 @@ namespace Lcr.Identity.Domain;
 /// organisation's teams, or a professional whose role assignment at the organisation was in
 /// force at some time during the relationship. Pure: the caller loads the rows.
 /// </summary>
-public static class OrganisationLinkRule
+public static class CareRelationshipLinkRule
 {
     /// <param name="relationship">The relationship.</param>
     /// <param name="organisationOds">The organisation, normalised (upper case).</param>
