@@ -92,6 +92,7 @@ public class OrganisationScopeTests(PlatformFixture platform)
         await Fails(StatusCode.PermissionDenied, async () => await IgTokenAsync("ig.b86001", contributed));
         await new ClinicalRecordService.ClinicalRecordServiceClient(Gateway).UpsertEntriesAsync(new UpsertEntriesRequest
         {
+            SourceSystem = "SystmOne",
             Entries =
             {
                 new EntryContribution
@@ -101,7 +102,7 @@ public class OrganisationScopeTests(PlatformFixture platform)
                         NhsNumber = contributed,
                         Category = RecordCategory.Problems,
                         Code = new CodedConcept { System = "http://snomed.info/sct", Code = "195967001", Display = "Asthma" },
-                        Provenance = new Provenance { SourceEntryId = "scope-" + Guid.NewGuid().ToString("N"), SourceSystem = "SystmOne" },
+                        Provenance = new Provenance { SourceEntryId = "scope-" + Guid.NewGuid().ToString("N") },
                         Problem = new Problem { ClinicalStatus = ProblemClinicalStatus.Active, OnsetDate = new Date { Year = 2024, Month = 1, Day = 5 } },
                     },
                 },
