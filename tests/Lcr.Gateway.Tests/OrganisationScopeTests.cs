@@ -7,6 +7,7 @@ using Lcr.Consent.V1;
 using Lcr.Demographics.V1;
 using Lcr.Identity.V1;
 using Lcr.ServiceDefaults.DevData;
+using Microsoft.Extensions.DependencyInjection;
 using static Lcr.Gateway.Tests.Callers;
 using static Lcr.Testing.RpcAssert;
 using Orgs = Lcr.ServiceDefaults.DevData.SyntheticOrganisations;
@@ -142,6 +143,24 @@ public class OrganisationScopeTests(PlatformFixture platform)
         Assert.NotEmpty(care.CareRelationshipId);
         Assert.Equal(1, await EventsAsync(nhs, "action = 7 and outcome = 1 and purpose_of_use = 1 and access_token_id = @t and care_relationship_id = @r",
             ("t", care.TokenId), ("r", care.CareRelationshipId)));
+    }
+
+    [Fact]
+    public async Task A_token_identity_issued_is_audited_from_the_token_even_when_the_gateway_cannot_verify_the_session()
+    {
+        // A gateway whose own session check refuses every session (wrong audience), as when it
+        // cannot verify a session identity still accepts; the issued access token verifies normally.
+        await using var blind = platform.CreateGateway(s => s.AddSingleton(sp => new Lcr.Gateway.Access.CallerAuthenticator(
+            sp.GetRequiredService<Lcr.Security.AccessTokenVerifier>(), sp.GetRequiredService<Lcr.Security.SystemTokenVerifier>(),
+            new Lcr.Security.PlatformTokenVerifier(sp.GetRequiredService<Lcr.Security.SigningKeyCache>(),
+                Microsoft.Extensions.Options.Options.Create(new Lcr.Security.TokenVerificationOptions { Audience = "somewhere-else" }), TimeProvider.System))));
+        var nhs = Nhs(Scenario.ExamplePatient);
+        await Fails(StatusCode.Unauthenticated, async () => await new DemographicsService.DemographicsServiceClient(blind.Channel).SearchPatientsAsync(
+            new SearchPatientsRequest { Family = "Hart", BirthDate = new Date { Year = 1950, Month = 1, Day = 1 } },
+            Bearer(await SessionAsync(blind.Channel, "ig.b86001"))));
+        var token = await AccessAsync(blind.Channel, "ig.b86001", nhs, PurposeOfUse.SubjectAccessRequest);
+        Assert.Equal(1, await EventsAsync(nhs, "action = 7 and outcome = 1 and purpose_of_use = 3 and access_token_id = @t and actor_ods = 'B86001'",
+            ("t", token.TokenId)));
     }
 
     [Fact]
