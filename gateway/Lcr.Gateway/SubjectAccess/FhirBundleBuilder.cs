@@ -621,9 +621,7 @@ public static class FhirBundleBuilder
                 Action = e.Action switch
                 {
                     AuditAction.Contribution => R4.AuditEvent.AuditEventAction.C,
-                    AuditAction.ConsentChange => R4.AuditEvent.AuditEventAction.U,
-                    // Recorded, changed or ended by a feed: one action for all three, an update of who cares for the patient.
-                    AuditAction.CareRelationshipChange => R4.AuditEvent.AuditEventAction.U,
+                    AuditAction.ConsentChange or AuditAction.CareRelationshipChange => R4.AuditEvent.AuditEventAction.U,
                     AuditAction.TokenIssued or AuditAction.EmergencyAccess => R4.AuditEvent.AuditEventAction.E,
                     _ => R4.AuditEvent.AuditEventAction.R,
                 },
