@@ -126,6 +126,13 @@ public class IdentityHost : ServiceHost<IdentityGrpcService>, IAsyncLifetime
         }, admin)).RoleAssignment;
         return (p.Id, ra.Id, userName);
     }
+
+    /// <summary>A further role assignment for an existing professional.</summary>
+    public async Task<string> AddRoleAsync(string professionalId, string roleCode, string ods) =>
+        (await Client.CreateRoleAssignmentAsync(new CreateRoleAssignmentRequest
+        {
+            RoleAssignment = new RoleAssignment { ProfessionalId = professionalId, Organisation = new OrganisationReference { OdsCode = ods }, RoleCode = roleCode },
+        }, await AdminAsync())).RoleAssignment.Id;
 }
 
 [CollectionDefinition(Name)]

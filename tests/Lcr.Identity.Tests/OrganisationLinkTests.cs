@@ -28,11 +28,14 @@ public sealed class OrganisationLinkTests(IdentityHost host)
         Assert.True(await LinkedAsync(nhs, "rr8"));
         Assert.False(await LinkedAsync(nhs, "B86001"));
 
-        var professional = await host.NewProfessionalAsync("R8000", "B86002");
+        // A nurse of the mental health trust who also holds a role at a GP practice: the trust's
+        // relationship links the trust (even once ended), never the nurse's other employer.
+        var professional = await host.NewProfessionalAsync("R8000", "RGD");
+        await host.AddRoleAsync(professional.Id, "R8000", "B86002");
         var ended = await host.RecordAsync(await host.SystemAsync("rgd-care-feed"), nhs, CareRelationshipKind.Referral, c => c.ProfessionalId = professional.Id);
         await host.Client.EndCareRelationshipAsync(new EndCareRelationshipRequest { CareRelationshipId = ended.Id }, await host.SystemAsync("rgd-care-feed"));
         Assert.True(await LinkedAsync(nhs, "RGD"), "the recording organisation, relationship ended");
-        Assert.True(await LinkedAsync(nhs, "B86002"), "the named professional's organisation");
+        Assert.False(await LinkedAsync(nhs, "B86002"), "the named professional's other organisation");
         Assert.False(await LinkedAsync(nhs, "B86003"));
     }
 

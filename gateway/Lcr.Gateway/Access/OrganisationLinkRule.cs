@@ -11,8 +11,8 @@ namespace Lcr.Gateway.Access;
 /// <item>the organisation registered the patient or recorded any version of their demographics
 /// (each version names the organisation it was recorded for);</item>
 /// <item>the organisation contributed any entry to the patient's record, current or retracted;</item>
-/// <item>a care relationship, current or ended, names the organisation, one of its teams or one of
-/// its professionals, or was recorded by the organisation's feed (identity decides this part).</item>
+/// <item>a care relationship, current or ended, names the organisation or one of its teams, or was
+/// recorded by the organisation's feed (identity decides this part).</item>
 /// </list>
 /// The platform's own IG organisations (<see cref="GovernanceOptions.PlatformGovernanceOrganisations"/>)
 /// act for every patient. Pure: <see cref="PatientOrganisationLinks"/> gathers the facts.

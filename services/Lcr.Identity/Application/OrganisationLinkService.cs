@@ -25,17 +25,7 @@ public sealed class OrganisationLinkService(IdentityDbContext db)
         var relationships = await db.CareRelationships.AsNoTracking()
             .Where(r => r.NhsNumber == request.NhsNumber)
             .ToListAsync(ct);
-        var professionals = relationships
-            .Where(r => r.SubjectKind == RelationshipSubject.Professional && Guid.TryParse(r.SubjectValue, out _))
-            .Select(r => Guid.Parse(r.SubjectValue))
-            .Distinct()
-            .ToList();
-        var assignments = professionals.Count == 0
-            ? []
-            : await db.Set<RoleAssignmentRow>().AsNoTracking()
-                .Where(a => professionals.Contains(a.ProfessionalId) && a.OrganisationOds == ods)
-                .ToListAsync(ct);
 
-        return new CheckOrganisationLinkResponse { Linked = relationships.Any(r => CareRelationshipLinkRule.Links(r, ods, assignments)) };
+        return new CheckOrganisationLinkResponse { Linked = relationships.Any(r => CareRelationshipLinkRule.Links(r, ods)) };
     }
 }

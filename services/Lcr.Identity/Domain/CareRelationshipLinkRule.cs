@@ -3,20 +3,18 @@ using Lcr.Identity.Persistence;
 namespace Lcr.Identity.Domain;
 
 /// <summary>
-/// Whether one care relationship (current or ended) links an organisation to its patient:
-/// the organisation recorded it (its feed), or it names the organisation, one of the
-/// organisation's teams, or a professional whose role assignment at the organisation was in
-/// force at some time during the relationship. Pure: the caller loads the rows.
+/// Whether one care relationship (current or ended) links an organisation to its patient: the
+/// organisation recorded it (its feed), or it names the organisation or one of the
+/// organisation's teams. A named professional links no further organisation: a feed names only
+/// professionals with a role at its own organisation (<see cref="RelationshipBoundary"/>), and
+/// the relationship gives them access only in that role, so a second role elsewhere must not
+/// let that other organisation act for the patient. Pure: the caller loads the rows.
 /// </summary>
 public static class CareRelationshipLinkRule
 {
     /// <param name="relationship">The relationship.</param>
     /// <param name="organisationOds">The organisation, normalised (upper case).</param>
-    /// <param name="assignmentsAtOrganisation">
-    /// Role assignments at <paramref name="organisationOds"/> of the relationship's subject
-    /// professional (ignored for other subjects).
-    /// </param>
-    public static bool Links(CareRelationshipRow relationship, string organisationOds, IEnumerable<RoleAssignmentRow> assignmentsAtOrganisation)
+    public static bool Links(CareRelationshipRow relationship, string organisationOds)
     {
         if (string.Equals(relationship.SourceOrganisation, organisationOds, StringComparison.Ordinal))
         {
@@ -27,15 +25,7 @@ public static class CareRelationshipLinkRule
         {
             RelationshipSubject.Organisation => string.Equals(relationship.SubjectValue, organisationOds, StringComparison.Ordinal),
             RelationshipSubject.Team => string.Equals(Identifiers.TeamOrganisation(relationship.SubjectValue), organisationOds, StringComparison.Ordinal),
-            RelationshipSubject.Professional => assignmentsAtOrganisation.Any(a =>
-                string.Equals(a.OrganisationOds, organisationOds, StringComparison.Ordinal) &&
-                a.ProfessionalId.ToString() == relationship.SubjectValue &&
-                Overlaps(a.StartTime, a.EndTime, relationship.StartTime, relationship.EndTime)),
             _ => false,
         };
     }
-
-    /// <summary>Half-open periods [start, end) overlap; a null end is open-ended.</summary>
-    public static bool Overlaps(DateTimeOffset aStart, DateTimeOffset? aEnd, DateTimeOffset bStart, DateTimeOffset? bEnd) =>
-        (aEnd is null || aEnd > bStart) && (bEnd is null || bEnd > aStart);
 }
