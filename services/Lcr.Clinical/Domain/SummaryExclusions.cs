@@ -42,8 +42,8 @@ public sealed class SummaryExclusions
     public static SummaryExclusions From(GetRecordSummaryRequest request, FieldViolations v)
     {
         var ids = new SortedSet<Guid>();
-        v.Check(request.ExcludedEntryIds.Count <= Limits.MaxExclusions, "excluded_entry_ids", $"must have at most {Limits.MaxExclusions} ids");
-        for (var i = 0; i < request.ExcludedEntryIds.Count && i < Limits.MaxExclusions; i++)
+        v.Check(request.ExcludedEntryIds.Count <= Limits.MaxExcludedEntries, "excluded_entry_ids", $"must have at most {Limits.MaxExcludedEntries} ids");
+        for (var i = 0; i < request.ExcludedEntryIds.Count && i < Limits.MaxExcludedEntries; i++)
         {
             if (v.Check(Guid.TryParseExact(request.ExcludedEntryIds[i], "D", out var id), $"excluded_entry_ids[{i}]",
                     "must be an entry id (a UUID) issued by this service"))
