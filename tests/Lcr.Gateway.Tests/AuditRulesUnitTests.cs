@@ -95,4 +95,37 @@ public class AuditRulesUnitTests
         Assert.Equal(AuditDenialReason.PurposeNotPermitted, AccessLogPolicy.Check(Token(PurposeOfUse.DirectCare), nhs, Governance())?.AuditReason);
         Assert.Equal(AuditDenialReason.RoleNotPermitted, AccessLogPolicy.Check(Token(PurposeOfUse.SubjectAccessRequest, "R8000"), nhs, Governance())?.AuditReason);
     }
+
+    [Fact]
+    public void An_access_log_line_names_a_professional_or_a_system_but_never_the_platform()
+    {
+        AuditEvent Event(Actor actor) => new()
+        {
+            Action = AuditAction.TokenIssued, Outcome = AuditOutcome.Denied, Actor = actor,
+            OccurrenceTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow),
+        };
+
+        var professional = AccessLogLine.From(Event(new Actor
+        {
+            Kind = ActorKind.Professional, Id = "p-1", DisplayName = "Dr Priya Shah", RoleCode = "R8000",
+            Organisation = new OrganisationReference { OdsCode = "B86001" },
+        }));
+        Assert.Equal(("Dr Priya Shah", "Clinical practitioner", "B86001"), (professional.ViewerName, professional.ViewerRoleName, professional.Organisation.OdsCode));
+
+        // Signed in but no role chosen yet (a session token): the name, no role, no organisation.
+        var session = AccessLogLine.From(Event(new Actor { Kind = ActorKind.Professional, Id = "p-2", DisplayName = "Dr Omar Haddad", Organisation = new() }));
+        Assert.Equal(("Dr Omar Haddad", string.Empty), (session.ViewerName, session.ViewerRoleName));
+        Assert.Null(session.Organisation);
+
+        var system = AccessLogLine.From(Event(new Actor
+        {
+            Kind = ActorKind.System, Id = "rr8-ppm", DisplayName = "PPM+ at Leeds Teaching Hospitals", Organisation = new OrganisationReference { OdsCode = "RR8" },
+        }));
+        Assert.Equal(("PPM+ at Leeds Teaching Hospitals", string.Empty, "RR8"), (system.ViewerName, system.ViewerRoleName, system.Organisation.OdsCode));
+
+        var platform = AccessLogLine.From(Event(Lcr.Gateway.Downstream.PlatformActor.Gateway));
+        Assert.Equal((string.Empty, string.Empty), (platform.ViewerName, platform.ViewerRoleName));
+        Assert.Null(platform.Organisation);
+        Assert.Equal(AuditOutcome.Denied, platform.Outcome);
+    }
 }

@@ -58,25 +58,7 @@ public sealed class AccessLogReader(CallerAuthenticator authenticator, Downstrea
             }, downstream.Options(context, token.ToActor())), context.CancellationToken);
 
         var response = new GetAccessLogResponse { NextPageToken = page.NextPageToken };
-        foreach (var e in page.Events)
-        {
-            var professional = e.Actor?.Kind == ActorKind.Professional;
-            response.Entries.Add(new AccessLogEntry
-            {
-                AccessTime = e.RecordTime ?? e.OccurrenceTime,
-                // A system is named as itself; the platform acting for someone it could not identify is not named.
-                ViewerName = e.Actor?.Kind is ActorKind.Professional or ActorKind.System ? e.Actor.DisplayName : string.Empty,
-                ViewerRoleName = professional ? RoleNames.Describe(e.Actor?.RoleCode) : string.Empty,
-                Organisation = e.Actor?.Organisation,
-                Action = e.Action,
-                Categories = { e.ReturnedCategories },
-                EntryCount = e.ReturnedEntryIds.Count,
-                Outcome = e.Outcome,
-                EmergencyAccess = e.AccessBasisCase == AuditEvent.AccessBasisOneofCase.EmergencyAccess,
-                EmergencyReason = e.EmergencyAccess?.ReasonCode ?? EmergencyAccessReason.Unspecified,
-            });
-        }
-
+        response.Entries.AddRange(page.Events.Select(AccessLogLine.From));
         return response;
     }
 }
