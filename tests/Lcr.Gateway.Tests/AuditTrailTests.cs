@@ -191,6 +191,24 @@ public class AuditTrailTests(PlatformFixture platform)
         Assert.DoesNotContain(after.ActiveProblems, p => withheld.Contains(p.Id));
         Assert.Contains(after.ActiveProblems, p => p.Id == added[59]);
 
+        // One clinical call for the summary, however many entries are withheld: no per-entry look-ups.
+        var trace = (string)(await platform.Audit.Database.ScalarAsync("select trace_id from audit_events where event_id = @id",
+            ("id", Guid.Parse(after.AuditEventId))))!;
+        List<System.Diagnostics.Activity> clinicalCalls = [];
+        for (var until = DateTime.UtcNow.AddSeconds(10); DateTime.UtcNow < until; await Task.Delay(50))
+        {
+            clinicalCalls = PlatformFixture.SnapshotOf(platform.Gateway.Spans)
+                .Where(a => a.TraceId.ToHexString() == trace && a.Kind == System.Diagnostics.ActivityKind.Client &&
+                    a.DisplayName.Contains("ClinicalRecordService/", StringComparison.Ordinal))
+                .ToList();
+            if (clinicalCalls.Exists(a => a.DisplayName.EndsWith("/GetRecordSummary", StringComparison.Ordinal)))
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(["GetRecordSummary"], clinicalCalls.Select(a => a.DisplayName.Split('/')[^1]));
+
         // Every count equals what the viewer can list.
         foreach (var count in after.CategoryCounts)
         {
