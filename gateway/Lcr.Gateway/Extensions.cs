@@ -58,7 +58,12 @@ public static class Extensions
         });
         builder.Services.AddSingleton<SubjectAccessExporter>();
         builder.Services.AddSingleton<CallerRateLimitInterceptor>();
-        builder.Services.Configure<GrpcServiceOptions>(o => o.Interceptors.Add<CallerRateLimitInterceptor>());
+        builder.Services.AddSingleton<AuthenticatedCallInterceptor>();
+        builder.Services.Configure<GrpcServiceOptions>(o =>
+        {
+            o.Interceptors.Add<CallerRateLimitInterceptor>();
+            o.Interceptors.Add<AuthenticatedCallInterceptor>(); // before the request text guard (AddServiceDefaults)
+        });
         return builder;
     }
 

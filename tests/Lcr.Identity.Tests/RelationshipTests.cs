@@ -73,8 +73,10 @@ public sealed class RelationshipTests(IdentityHost host)
             await Client.EndCareRelationshipAsync(new EndCareRelationshipRequest { CareRelationshipId = rel.Id }, await host.SystemAsync("rgd-care-feed")));
 
         var ended = await Client.EndCareRelationshipAsync(new EndCareRelationshipRequest { SourceEntryId = "OPA-77" }, rr8);
+        Assert.True(ended.Changed);
         var again = await Client.EndCareRelationshipAsync(new EndCareRelationshipRequest { CareRelationshipId = rel.Id }, rr8);
         Assert.Equal(ended.CareRelationship.EndTime, again.CareRelationship.EndTime);
+        Assert.False(again.Changed);
     }
 
     [Fact]

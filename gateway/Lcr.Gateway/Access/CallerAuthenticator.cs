@@ -19,6 +19,26 @@ public sealed class CallerAuthenticator(AccessTokenVerifier access, SystemTokenV
     public ValueTask<CallCredential> CredentialAsync(ServerCallContext context) =>
         CallCredential.OfAsync(context, access, systems, tokens);
 
+    /// <summary>
+    /// Any bearer token that verifies (access, system or session); UNAUTHENTICATED with the
+    /// verifier's reason otherwise. Runs before anything looks at the request's fields
+    /// (<see cref="AuthenticatedCallInterceptor"/>), so a caller without a credential learns
+    /// nothing about them: gateway.proto's step 1 comes first.
+    /// </summary>
+    public async Task AuthenticateAsync(ServerCallContext context)
+    {
+        var credential = await CredentialAsync(context);
+        if (credential.VerifiedSubject is not null)
+        {
+            return;
+        }
+
+        // The refusal verification gave for the kind the token declares, or (no token, not a
+        // JWT, a kind the platform does not issue) the access-token verifier's own refusal.
+        _ = credential.As<object>(credential.DeclaredType ?? string.Empty);
+        await access.VerifyAsync(context.RequestHeaders, context.CancellationToken);
+    }
+
     /// <summary>The professional's patient-bound access token. UNAUTHENTICATED when missing or invalid.</summary>
     public async Task<VerifiedAccessToken> RequireAccessAsync(ServerCallContext context) =>
         (await CredentialAsync(context)).As<VerifiedAccessToken>(TokenTypes.Access)

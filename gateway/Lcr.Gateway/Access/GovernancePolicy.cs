@@ -35,4 +35,5 @@ public static class Scopes
     public const string ConsentRead = "consent.read";
     public const string AuditRead = "audit.read";
     public const string AuditReview = "audit.review";
+    public const string RelationshipsWrite = "relationships.write";
 }

@@ -43,8 +43,48 @@ public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail
         AuditedIssue(c, r.NhsNumber, new EmergencyAccessDetail { ReasonCode = r.ReasonCode, ReasonText = r.ReasonText },
             () => Forward(c, (x, o) => x.IssueEmergencyAccessTokenAsync(r, o)));
 
-    public override Task<RecordCareRelationshipResponse> RecordCareRelationship(RecordCareRelationshipRequest r, ServerCallContext c) => Forward(c, (x, o) => x.RecordCareRelationshipAsync(r, o));
-    public override Task<EndCareRelationshipResponse> EndCareRelationship(EndCareRelationshipRequest r, ServerCallContext c) => Forward(c, (x, o) => x.EndCareRelationshipAsync(r, o));
+    /// <summary>
+    /// Records through identity (which keeps each feed within its own organisation), then commits
+    /// one CARE_RELATIONSHIP_CHANGE event when something was created or changed, before replying:
+    /// if it cannot be committed the feed gets UNAVAILABLE. A refusal for being outside the
+    /// feed's organisation is recorded as a denied event for the patient.
+    /// </summary>
+    public override async Task<RecordCareRelationshipResponse> RecordCareRelationship(RecordCareRelationshipRequest r, ServerCallContext c)
+    {
+        var system = (await authenticator.RequireSystemAsync(c, Scopes.RelationshipsWrite)).ToActor();
+        RecordCareRelationshipResponse response;
+        try
+        {
+            response = await Forward(c, (x, o) => x.RecordCareRelationshipAsync(r, o));
+        }
+        catch (RpcException ex) when (CareRelationshipEvents.IsOutsideOrganisation(ex) && NhsNumber.IsValid(r.CareRelationship?.NhsNumber))
+        {
+            await audit.RecordDenialAsync(CareRelationshipEvents.Attempt(audit, system, r.CareRelationship!.NhsNumber), AuditDenialReason.OutsideOrganisation, c);
+            throw;
+        }
+
+        if (response.Changed)
+        {
+            await audit.CommitAsync(CareRelationshipEvents.Changed(audit, system, response.CareRelationship), c);
+        }
+
+        return response;
+    }
+
+    /// <summary>Ends through identity; a call that ended the relationship is audited before the reply.</summary>
+    public override async Task<EndCareRelationshipResponse> EndCareRelationship(EndCareRelationshipRequest r, ServerCallContext c)
+    {
+        var system = (await authenticator.RequireSystemAsync(c, Scopes.RelationshipsWrite)).ToActor();
+        var response = await Forward(c, (x, o) => x.EndCareRelationshipAsync(r, o));
+        if (response.Changed)
+        {
+            await audit.CommitAsync(CareRelationshipEvents.Changed(audit, system, response.CareRelationship), c);
+        }
+
+        return response;
+    }
+
+    /// <summary>Identity answers with the relationships that concern the calling system's organisation only.</summary>
     public override Task<ListCareRelationshipsResponse> ListCareRelationships(ListCareRelationshipsRequest r, ServerCallContext c) => Forward(c, (x, o) => x.ListCareRelationshipsAsync(r, o));
     public override Task<CreateOrganisationResponse> CreateOrganisation(CreateOrganisationRequest r, ServerCallContext c) => Forward(c, (x, o) => x.CreateOrganisationAsync(r, o));
     public override Task<GetOrganisationResponse> GetOrganisation(GetOrganisationRequest r, ServerCallContext c) => Forward(c, (x, o) => x.GetOrganisationAsync(r, o));

@@ -33,12 +33,13 @@ public sealed class AccessLogReader(CallerAuthenticator authenticator, Downstrea
 
     public async Task<GetAccessLogResponse> GetAccessLogAsync(GetAccessLogRequest request, ServerCallContext context)
     {
+        var token = await authenticator.RequireAccessAsync(context); // authenticated before any field is looked at
         var v = new FieldViolations();
         NhsNumber.Validate(request.NhsNumber, v);
+        v.Period(request.Period, "period");
         Paging.ResolvePageSize(request.PageSize, v);
         v.ThrowIfAny();
 
-        var token = await authenticator.RequireAccessAsync(context);
         if (AccessLogPolicy.Check(token, request.NhsNumber, governance.Value) is { } refusal)
         {
             // Denials are audited too: the refused read of this patient's log, against this patient.

@@ -35,6 +35,7 @@ public sealed class RecordReader(
     public async Task<GetPatientRecordResponse> GetPatientRecordAsync(GetPatientRecordRequest request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
+        var token = await authenticator.RequireAccessAsync(context); // step 1 before any field is looked at
         var v = new FieldViolations();
         NhsNumber.Validate(request.NhsNumber, v);
         for (var i = 0; i < request.Categories.Count; i++)
@@ -43,7 +44,6 @@ public sealed class RecordReader(
         }
 
         v.ThrowIfAny();
-        var token = await authenticator.RequireAccessAsync(context);
         var e = audit.For(token, request.NhsNumber, AuditAction.ViewSummary);
         var categories = await AuthoriseCategoriesAsync(token, request.NhsNumber, request.Categories, e, context);
         var (scope, decision) = await EvaluateConsentAsync(token, request.NhsNumber, categories, e, context);
@@ -74,6 +74,7 @@ public sealed class RecordReader(
     public async Task<ListRecordEntriesResponse> ListRecordEntriesAsync(ListRecordEntriesRequest request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
+        var token = await authenticator.RequireAccessAsync(context); // step 1 before any field is looked at
         var v = new FieldViolations();
         NhsNumber.Validate(request.NhsNumber, v);
         if (v.RequireEnum(request.Category, "category"))
@@ -86,10 +87,10 @@ public sealed class RecordReader(
             v.RequireEnum(request.Statuses[i], $"statuses[{i}]");
         }
 
+        v.Period(request.ClinicalPeriod, "clinical_period");
         Paging.ResolvePageSize(request.PageSize, v);
         v.ThrowIfAny();
 
-        var token = await authenticator.RequireAccessAsync(context);
         var e = audit.For(token, request.NhsNumber, AuditAction.ViewCategory);
         await AuthoriseCategoriesAsync(token, request.NhsNumber, [request.Category], e, context);
         var (scope, decision) = await EvaluateConsentAsync(token, request.NhsNumber, [request.Category], e, context);
@@ -153,12 +154,12 @@ public sealed class RecordReader(
     /// <summary>Steps 1-3 for one entry, then the entry itself; NOT_FOUND for anything withheld, as for anything absent.</summary>
     private async Task<(VerifiedAccessToken Token, Entry Entry, AuditEvent Event)> ReadEntryAsync(string nhsNumber, string entryId, AuditAction action, ServerCallContext context)
     {
+        var token = await authenticator.RequireAccessAsync(context); // step 1 before any field is looked at
         var v = new FieldViolations();
         NhsNumber.Validate(nhsNumber, v);
         v.RequireText(entryId, "entry_id", 100);
         v.ThrowIfAny();
 
-        var token = await authenticator.RequireAccessAsync(context);
         var e = audit.For(token, nhsNumber, action);
         var categories = await AuthoriseCategoriesAsync(token, nhsNumber, [], e, context);
         var (scope, decision) = await EvaluateConsentAsync(token, nhsNumber, categories, e, context);

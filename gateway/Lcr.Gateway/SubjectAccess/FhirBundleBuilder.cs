@@ -624,7 +624,7 @@ public static class FhirBundleBuilder
                 Action = e.Action switch
                 {
                     AuditAction.Contribution => R4.AuditEvent.AuditEventAction.C,
-                    AuditAction.ConsentChange => R4.AuditEvent.AuditEventAction.U,
+                    AuditAction.ConsentChange or AuditAction.CareRelationshipChange => R4.AuditEvent.AuditEventAction.U,
                     AuditAction.TokenIssued or AuditAction.EmergencyAccess => R4.AuditEvent.AuditEventAction.E,
                     _ => R4.AuditEvent.AuditEventAction.R,
                 },

@@ -51,6 +51,7 @@ public sealed partial class SubjectAccessExporter(
 
     public async Task<SubjectAccessExport> ExportAsync(ExportSubjectAccessRequest request, ServerCallContext context)
     {
+        var token = await authenticator.RequireAccessAsync(context); // authenticated before any field is looked at
         var v = new FieldViolations();
         NhsNumber.Validate(request.NhsNumber, v);
         string? ods = null;
@@ -73,7 +74,6 @@ public sealed partial class SubjectAccessExporter(
 
         v.ThrowIfAny();
 
-        var token = await authenticator.RequireAccessAsync(context);
         var e = audit.For(token, request.NhsNumber, AuditAction.SubjectAccessExport);
         if (SubjectAccessPolicy.Check(token, request.NhsNumber, ods, governance.Value, options.Value) is { } refusal)
         {

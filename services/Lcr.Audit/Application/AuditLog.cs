@@ -200,13 +200,7 @@ public sealed class AuditLog(AuditDbContext db, AuditWriter writer, AuditDataSou
 
     internal static (DateTimeOffset? From, DateTimeOffset? To) ValidatePeriod(Period? period, string field, FieldViolations v)
     {
-        if (period is null)
-        {
-            return (null, null);
-        }
-
-        var from = period.StartTime?.ToDateTimeOffset();
-        var to = period.EndTime?.ToDateTimeOffset();
+        var (from, to) = v.Period(period, field);
         v.Check(from is null || to is null || to > from, field + ".end_time", "must be after start_time");
         return (from, to);
     }

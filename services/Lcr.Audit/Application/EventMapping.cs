@@ -23,9 +23,9 @@ public static partial class EventMapping
     /// <summary>Actions that concern one patient and so need an NHS number.</summary>
     public static bool NeedsPatient(AuditAction a) => a is not AuditAction.AuditQuery;
 
-    /// <summary>Actions that need a purpose of use (views and tokens).</summary>
+    /// <summary>Actions that need a purpose of use (views, tokens and care-relationship changes).</summary>
     public static bool NeedsPurpose(AuditAction a) =>
-        PrivacyRules.IsRecordView(a) || a is AuditAction.Search or AuditAction.TokenIssued or AuditAction.EmergencyAccess;
+        PrivacyRules.IsRecordView(a) || a is AuditAction.Search or AuditAction.TokenIssued or AuditAction.EmergencyAccess or AuditAction.CareRelationshipChange;
 
     /// <summary>Validates a RecordEvents request and builds the rows to append (chain fields unset).</summary>
     public static List<AuditEventRow> ValidateRequest(RecordEventsRequest request, DateTimeOffset now)
@@ -92,10 +92,9 @@ public static partial class EventMapping
         {
             v.Add(prefix + "occurrence_time", "is required");
         }
-        else if (v.Check(e.OccurrenceTime.Seconds is >= -62135596800 and <= 253402300799 && e.OccurrenceTime.Nanos is >= 0 and < 1_000_000_000,
-                     prefix + "occurrence_time", "is not a valid timestamp"))
+        else if (v.Time(e.OccurrenceTime, prefix + "occurrence_time") is { } time)
         {
-            occurred = Canonical.ToStoredPrecision(e.OccurrenceTime.ToDateTimeOffset());
+            occurred = Canonical.ToStoredPrecision(time);
             v.Check(occurred <= now + MaxClockSkew, prefix + "occurrence_time", "must not be more than 5 minutes in the future");
             v.Check(occurred >= Earliest, prefix + "occurrence_time", "must not be before the year 2000");
         }
@@ -127,7 +126,7 @@ public static partial class EventMapping
 
         if (v.DefinedEnum(e.PurposeOfUse, prefix + "purpose_of_use") && actionOk && NeedsPurpose(e.Action))
         {
-            v.Check(e.PurposeOfUse != PurposeOfUse.Unspecified, prefix + "purpose_of_use", "is required for views, searches and tokens");
+            v.Check(e.PurposeOfUse != PurposeOfUse.Unspecified, prefix + "purpose_of_use", "is required for views, searches, tokens and care relationship changes");
         }
 
         switch (e.AccessBasisCase)
@@ -145,6 +144,12 @@ public static partial class EventMapping
         {
             v.Check(e.AccessBasisCase == AuditEvent.AccessBasisOneofCase.EmergencyAccess, prefix + "emergency_access",
                 "is required for a permitted emergency access");
+        }
+
+        if (actionOk && outcomeOk && e.Action == AuditAction.CareRelationshipChange && e.Outcome == AuditOutcome.Permitted)
+        {
+            v.Check(e.AccessBasisCase == AuditEvent.AccessBasisOneofCase.CareRelationshipId, prefix + "care_relationship_id",
+                "is required for a permitted care relationship change: the relationship recorded, changed or ended");
         }
 
         var denied = outcomeOk && e.Outcome == AuditOutcome.Denied;

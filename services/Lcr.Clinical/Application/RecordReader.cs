@@ -49,8 +49,8 @@ public sealed class RecordReader(ClinicalDbContext db)
         DateTimeOffset? start = null, end = null;
         if (request.ClinicalPeriod is { } period)
         {
-            start = EntryFacts.Instant(period.StartTime);
-            end = EntryFacts.Instant(period.EndTime);
+            start = v.Time(period.StartTime, "clinical_period.start_time") is { } from ? EntryFacts.Truncate(from) : null;
+            end = v.Time(period.EndTime, "clinical_period.end_time") is { } to ? EntryFacts.Truncate(to) : null;
             v.Check(start is null || end is null || end >= start, "clinical_period.end_time", "must not be before start_time");
         }
 

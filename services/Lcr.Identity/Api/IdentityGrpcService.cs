@@ -39,13 +39,10 @@ public sealed class IdentityGrpcService(
         await relationships.RecordAsync(request, await callers.RequireScopeAsync(context, Scopes.RelationshipsWrite), context.CancellationToken);
 
     public override async Task<EndCareRelationshipResponse> EndCareRelationship(EndCareRelationshipRequest request, ServerCallContext context) =>
-        new() { CareRelationship = await relationships.EndAsync(request, await callers.RequireScopeAsync(context, Scopes.RelationshipsWrite), context.CancellationToken) };
+        await relationships.EndAsync(request, await callers.RequireScopeAsync(context, Scopes.RelationshipsWrite), context.CancellationToken);
 
-    public override async Task<ListCareRelationshipsResponse> ListCareRelationships(ListCareRelationshipsRequest request, ServerCallContext context)
-    {
-        await callers.RequireScopeAsync(context, Scopes.RelationshipsRead);
-        return await relationships.ListAsync(request, context.CancellationToken);
-    }
+    public override async Task<ListCareRelationshipsResponse> ListCareRelationships(ListCareRelationshipsRequest request, ServerCallContext context) =>
+        await relationships.ListAsync(request, await callers.RequireScopeAsync(context, Scopes.RelationshipsRead), context.CancellationToken);
 
     public override async Task<CreateOrganisationResponse> CreateOrganisation(CreateOrganisationRequest request, ServerCallContext context)
     {

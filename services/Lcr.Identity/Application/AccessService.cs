@@ -180,6 +180,8 @@ public sealed partial class AccessService(
     /// <summary>
     /// The most specific active care relationship linking the patient to the professional
     /// directly, to one of their teams at the organisation they act for, or to that organisation.
+    /// A relationship naming the professional counts only when the organisation they act for
+    /// recorded it: it vouches for their care there, not in a role held elsewhere.
     /// </summary>
     private async Task<CareRelationshipRow?> FindRelationshipAsync(
         ProfessionalRow professional, string organisationOds, string nhsNumber, DateTimeOffset now, CancellationToken ct)
@@ -188,7 +190,7 @@ public sealed partial class AccessService(
         var teams = professional.TeamIds.Where(t => Identifiers.TeamOrganisation(t) == organisationOds).ToList();
         var candidates = await db.CareRelationships.AsNoTracking()
             .Where(r => r.NhsNumber == nhsNumber && r.StartTime <= now && (r.EndTime == null || r.EndTime > now))
-            .Where(r => (r.SubjectKind == RelationshipSubject.Professional && r.SubjectValue == professionalId) ||
+            .Where(r => (r.SubjectKind == RelationshipSubject.Professional && r.SubjectValue == professionalId && r.SourceOrganisation == organisationOds) ||
                         (r.SubjectKind == RelationshipSubject.Team && teams.Contains(r.SubjectValue)) ||
                         (r.SubjectKind == RelationshipSubject.Organisation && r.SubjectValue == organisationOds))
             .ToListAsync(ct);

@@ -237,13 +237,8 @@ public sealed partial class DirectoryService(
 
         v.Check(Identifiers.TryGuid(p!.Id, out var id), "professional.id", "must be a platform id (UUID)");
         v.Check(!string.IsNullOrEmpty(p.Etag), "professional.etag", "is required: send the etag you read");
-        var paths = request.UpdateMask?.Paths.ToList() ?? [];
-        v.Check(paths.Count > 0 || !string.IsNullOrEmpty(request.NewPassword), "update_mask", "is required: name the fields to change");
-        foreach (var path in paths)
-        {
-            v.Check(UpdatableProfessionalFields.Contains(path), "update_mask",
-                $"'{(path.Length > 40 ? path[..40] : path)}' cannot be updated; updatable fields: {string.Join(", ", UpdatableProfessionalFields)}");
-        }
+        v.Check(request.UpdateMask is { Paths.Count: > 0 } || !string.IsNullOrEmpty(request.NewPassword), "update_mask", "is required: name the fields to change");
+        var paths = v.UpdateMask(request.UpdateMask?.Paths, UpdatableProfessionalFields);
 
         if (!string.IsNullOrEmpty(request.NewPassword))
         {

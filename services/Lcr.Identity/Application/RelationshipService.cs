@@ -6,7 +6,11 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Lcr.Identity.Application;
 
-/// <summary>Care relationships, recorded and ended by system callers (feeds) only.</summary>
+/// <summary>
+/// Care relationships, recorded and ended by system callers (feeds) only, each within its own
+/// organisation (<see cref="RelationshipBoundary"/>); listed to a system only as far as they
+/// concern its organisation, except to the platform operator's own systems.
+/// </summary>
 public sealed partial class RelationshipService(
     IdentityDbContext db,
     PatientPseudonymiser pseudonyms,
@@ -57,9 +61,9 @@ public sealed partial class RelationshipService(
                 break;
         }
 
-        var start = c.StartTime is null ? now : Clock.Micros(c.StartTime.ToDateTimeOffset());
+        var start = v.Time(c.StartTime, p + "start_time") is { } startTime ? Clock.Micros(startTime) : now;
         v.Check(start <= now + FutureTolerance, p + "start_time", "must not be more than 5 minutes in the future");
-        DateTimeOffset? end = c.EndTime is null ? null : Clock.Micros(c.EndTime.ToDateTimeOffset());
+        DateTimeOffset? end = v.Time(c.EndTime, p + "end_time") is { } endTime ? Clock.Micros(endTime) : null;
         if (end is { } e)
         {
             v.Check(e > start, p + "end_time", "must be after start_time");
@@ -71,7 +75,7 @@ public sealed partial class RelationshipService(
         v.MaxLength(sourceSystem, p + "source.source_system", 100);
         v.ThrowIfAny();
 
-        await RequireSubjectExistsAsync(subjectKind, subject, ct);
+        var within = await SubjectWithinAsync(subjectKind, subject, caller, now, ct);
 
         var existing = await db.CareRelationships
             .SingleOrDefaultAsync(r => r.SourceOrganisation == caller.OrganisationOds && r.SourceEntryId == sourceEntryId, ct);
@@ -87,6 +91,12 @@ public sealed partial class RelationshipService(
                           existing.StartTime != start || existing.EndTime != end || (existing.SourceSystem ?? string.Empty) != (sourceSystem ?? string.Empty);
             if (changed)
             {
+                // The same professional keeps their relationship's changes (a new planned end,
+                // a discharge) within bounds even after leaving: it was checked when recorded,
+                // and it gives access only in a role at this organisation (AccessService).
+                var sameProfessional = subjectKind == RelationshipSubject.Professional &&
+                                       existing.SubjectKind == RelationshipSubject.Professional && existing.SubjectValue == subject;
+                RequireWithin(within || sameProfessional, subjectKind, caller);
                 existing.Kind = (int)c.Kind;
                 existing.SubjectKind = subjectKind;
                 existing.SubjectValue = subject;
@@ -99,9 +109,10 @@ public sealed partial class RelationshipService(
                 LogUpdated(logger, existing.Id, caller.ClientId, pseudonyms.Pseudonym(existing.NhsNumber));
             }
 
-            return new RecordCareRelationshipResponse { CareRelationship = await ToProtoAsync(existing, ct), Created = false };
+            return new RecordCareRelationshipResponse { CareRelationship = await ToProtoAsync(existing, ct), Created = false, Changed = changed };
         }
 
+        RequireWithin(within, subjectKind, caller);
         var row = new CareRelationshipRow
         {
             Id = Guid.CreateVersion7(),
@@ -131,10 +142,10 @@ public sealed partial class RelationshipService(
         }
 
         LogRecorded(logger, row.Id, subjectKind.ToString(), caller.ClientId, pseudonyms.Pseudonym(row.NhsNumber));
-        return new RecordCareRelationshipResponse { CareRelationship = await ToProtoAsync(row, ct), Created = true };
+        return new RecordCareRelationshipResponse { CareRelationship = await ToProtoAsync(row, ct), Created = true, Changed = true };
     }
 
-    public async Task<CareRelationship> EndAsync(EndCareRelationshipRequest request, SystemCaller caller, CancellationToken ct)
+    public async Task<EndCareRelationshipResponse> EndAsync(EndCareRelationshipRequest request, SystemCaller caller, CancellationToken ct)
     {
         var v = new FieldViolations();
         CareRelationshipRow? row = null;
@@ -162,7 +173,7 @@ public sealed partial class RelationshipService(
         }
 
         var now = clock.UtcNowMicros();
-        var end = request.EndTime is null ? now : Clock.Micros(request.EndTime.ToDateTimeOffset());
+        var end = v.Time(request.EndTime, "end_time") is { } endTime ? Clock.Micros(endTime) : now;
         v.Check(end <= now + FutureTolerance, "end_time", "must not be more than 5 minutes in the future");
         v.ThrowIfAny();
 
@@ -179,7 +190,7 @@ public sealed partial class RelationshipService(
 
         if (row.EndTime is { } ended && ended <= now)
         {
-            return await ToProtoAsync(row, ct); // already ended: idempotent
+            return new EndCareRelationshipResponse { CareRelationship = await ToProtoAsync(row, ct) }; // already ended: idempotent
         }
 
         if (end < row.StartTime)
@@ -187,27 +198,32 @@ public sealed partial class RelationshipService(
             throw new InvalidArgumentException("end_time", "must not be before the relationship's start_time");
         }
 
+        if (row.EndTime == end)
+        {
+            return new EndCareRelationshipResponse { CareRelationship = await ToProtoAsync(row, ct) }; // already planned to end then
+        }
+
         row.EndTime = end;
         row.UpdatedAt = now;
         row.RecordedBy = caller.ClientId;
         await db.SaveChangesAsync(ct);
         LogEnded(logger, row.Id, caller.ClientId, pseudonyms.Pseudonym(row.NhsNumber));
-        return await ToProtoAsync(row, ct);
+        return new EndCareRelationshipResponse { CareRelationship = await ToProtoAsync(row, ct), Changed = true };
     }
 
-    public async Task<ListCareRelationshipsResponse> ListAsync(ListCareRelationshipsRequest request, CancellationToken ct)
+    public async Task<ListCareRelationshipsResponse> ListAsync(ListCareRelationshipsRequest request, SystemCaller caller, CancellationToken ct)
     {
         var v = new FieldViolations();
         NhsNumber.Validate(request.NhsNumber, v);
         var size = Paging.ResolvePageSize(request.PageSize, v);
-        var fingerprint = string.Join('|', "relationships", request.NhsNumber, request.IncludeEnded);
+        var fingerprint = string.Join('|', "relationships", request.NhsNumber, request.IncludeEnded, caller.OrganisationOds);
         var after = Paging.DecodeToken<RelationshipPosition>(request.PageToken, fingerprint, v);
         v.ThrowIfAny();
 
         // Pages are computed against the time of the first page, so a relationship ending
         // between pages neither repeats nor disappears.
         var asOf = after?.AsOf ?? clock.UtcNowMicros();
-        var all = db.CareRelationships.AsNoTracking().Where(r => r.NhsNumber == request.NhsNumber);
+        var all = await VisibleToAsync(caller, db.CareRelationships.AsNoTracking().Where(r => r.NhsNumber == request.NhsNumber), asOf, ct);
         var current = all.Where(r => r.EndTime == null || r.EndTime > asOf);
         var ended = all.Where(r => r.EndTime != null && r.EndTime <= asOf);
 
@@ -248,8 +264,14 @@ public sealed partial class RelationshipService(
         return response;
     }
 
-    private async Task RequireSubjectExistsAsync(RelationshipSubject kind, string subject, CancellationToken ct)
+    /// <summary>
+    /// Whether the subject, which must exist (else NOT_FOUND), is within the caller's
+    /// organisation (<see cref="RelationshipBoundary"/>), for <see cref="RequireWithin"/> before
+    /// anything is written.
+    /// </summary>
+    private async Task<bool> SubjectWithinAsync(RelationshipSubject kind, string subject, SystemCaller caller, DateTimeOffset now, CancellationToken ct)
     {
+        bool within;
         switch (kind)
         {
             case RelationshipSubject.Professional:
@@ -259,6 +281,10 @@ public sealed partial class RelationshipService(
                     throw new NotFoundException("professional");
                 }
 
+                var roles = await db.RoleAssignments.AsNoTracking().Where(r => r.ProfessionalId == id)
+                    .Select(r => new { r.OrganisationOds, r.StartTime, r.EndTime }).ToListAsync(ct);
+                within = RelationshipBoundary.IsOwnProfessional(caller.OrganisationOds,
+                    roles.Select(r => (r.OrganisationOds, r.StartTime, r.EndTime)), now);
                 break;
             case RelationshipSubject.Team:
                 var ods = Identifiers.TeamOrganisation(subject);
@@ -267,6 +293,7 @@ public sealed partial class RelationshipService(
                     throw new NotFoundException("organisation");
                 }
 
+                within = RelationshipBoundary.IsOwnTeam(caller.OrganisationOds, subject);
                 break;
             default:
                 if (!await db.Organisations.AnyAsync(o => o.OdsCode == subject, ct))
@@ -274,8 +301,45 @@ public sealed partial class RelationshipService(
                     throw new NotFoundException("organisation");
                 }
 
+                within = RelationshipBoundary.IsOwnOrganisation(caller.OrganisationOds, subject);
                 break;
         }
+
+        return within;
+    }
+
+    /// <summary>PERMISSION_DENIED RELATIONSHIP_OUTSIDE_ORGANISATION unless <paramref name="within"/>; names none of the caller's ids.</summary>
+    private void RequireWithin(bool within, RelationshipSubject kind, SystemCaller caller)
+    {
+        if (!within)
+        {
+            LogOutsideOrganisation(logger, caller.ClientId, kind.ToString());
+            throw new PermissionDeniedException(RelationshipBoundary.Reason, RelationshipBoundary.Message);
+        }
+    }
+
+    /// <summary>
+    /// The relationships a system may list: every one for the platform operator's own
+    /// organisations; otherwise those its organisation recorded, or that name its organisation,
+    /// one of its teams, or one of its professionals (an active role assignment there now).
+    /// </summary>
+    private async Task<IQueryable<CareRelationshipRow>> VisibleToAsync(SystemCaller caller, IQueryable<CareRelationshipRow> rows, DateTimeOffset now,
+        CancellationToken ct)
+    {
+        var ods = caller.OrganisationOds;
+        if (await db.Organisations.AnyAsync(o => o.OdsCode == ods && o.Kind == (int)OrganisationKind.SharedCareRecordOperator, ct))
+        {
+            return rows;
+        }
+
+        var teamPrefix = ods + ":";
+        var professionals = db.RoleAssignments
+            .Where(a => a.OrganisationOds == ods && a.StartTime <= now && (a.EndTime == null || a.EndTime > now))
+            .Select(a => a.ProfessionalId.ToString());
+        return rows.Where(r => r.SourceOrganisation == ods ||
+                               (r.SubjectKind == RelationshipSubject.Organisation && r.SubjectValue == ods) ||
+                               (r.SubjectKind == RelationshipSubject.Team && r.SubjectValue.StartsWith(teamPrefix)) ||
+                               (r.SubjectKind == RelationshipSubject.Professional && professionals.Contains(r.SubjectValue)));
     }
 
     private async Task<CareRelationship> ToProtoAsync(CareRelationshipRow row, CancellationToken ct) =>
@@ -291,6 +355,9 @@ public sealed partial class RelationshipService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Care relationship {RelationshipId} updated by {ClientId} (patient ref {PatientRef})")]
     private static partial void LogUpdated(ILogger logger, Guid relationshipId, string clientId, string patientRef);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Care relationship refused to {ClientId}: the {SubjectKind} named is outside its organisation")]
+    private static partial void LogOutsideOrganisation(ILogger logger, string clientId, string subjectKind);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Care relationship {RelationshipId} ended by {ClientId} (patient ref {PatientRef})")]
     private static partial void LogEnded(ILogger logger, Guid relationshipId, string clientId, string patientRef);

@@ -58,7 +58,7 @@ internal sealed partial class IdentitySeeder(IServiceScopeFactory scopes, IConfi
         ("rgd-care-feed", SyntheticOrganisations.MentalHealthTrust, "LYPFT mental health record feed", ProviderFeedScopes),
         ("ry6-community-feed", SyntheticOrganisations.CommunityHealthcare, "LCH community services feed", ProviderFeedScopes),
         ("00da-social-care-feed", SyntheticOrganisations.AdultSocialCare, "Adult social care case management feed", ProviderFeedScopes),
-        (PlatformAdminClient, SyntheticOrganisations.TeachingHospitals, "Platform team administration",
+        (PlatformAdminClient, SyntheticOrganisations.PlatformOperator, "Platform team administration",
             [Scopes.IdentityAdmin, Scopes.KeysRotate, Scopes.RelationshipsRead, Scopes.AuditRead, Scopes.AuditReview]),
     ];
 
@@ -228,6 +228,14 @@ internal sealed partial class IdentitySeeder(IServiceScopeFactory scopes, IConfi
             if (hasher.VerifyHashedPassword(row, row.SecretHash, secret) == PasswordVerificationResult.Failed)
             {
                 row.SecretHash = hasher.HashPassword(row, secret);
+                row.Version++;
+            }
+
+            // A client seeded before its organisation changed (platform-admin acted for RR8 until issue 17) moves with the seed.
+            var ods = Clients.Single(c => c.ClientId == row.ClientId).Ods;
+            if (row.OrganisationOds != ods)
+            {
+                row.OrganisationOds = ods;
                 row.Version++;
             }
         }
