@@ -57,6 +57,7 @@ public static class Extensions
         services.AddScoped<SignInService>();
         services.AddScoped<AccessService>();
         services.AddScoped<RelationshipService>();
+        services.AddScoped<OrganisationLinkService>();
         services.AddScoped<DirectoryService>();
         services.AddScoped<SystemClientService>();
         services.AddSingleton<IDevelopmentSeeder, IdentitySeeder>();

@@ -157,6 +157,7 @@ public sealed class ExitCodeAndErrorTests : IDisposable
     [InlineData("VIEWER_BLOCKED", "asked that you do not see")]
     [InlineData("ORGANISATION_BLOCKED", "your organisation does not see")]
     [InlineData("ROLE_NOT_PERMITTED", "category it may not see")]
+    [InlineData("ORGANISATION_NOT_LINKED", "platform's own IG team")]
     public void Refusals_the_gateway_sends_are_explained(string reason, string hint)
     {
         var e = Rich(Code.PermissionDenied, "Refused.", new ErrorInfo { Reason = reason, Domain = "lcr.leeds.nhs.uk" });

@@ -598,13 +598,17 @@ public class HostileInputTests(PlatformFixture platform, Xunit.Abstractions.ITes
         Assert.Equal(Describe(none.GetRpcStatus()), Describe(noRelationship.GetRpcStatus()));
         AssertNotEchoed(none, unknown);
 
-        // An IG officer's (system) consent read of an unknown patient looks like one with no consent recorded.
+        // A system's consent read of an unknown patient looks like one of a real patient its
+        // organisation (B86001) is not linked to: both ORGANISATION_NOT_LINKED, word for word.
         var feed = tokens.Headers(CallerKind.SystemFeedWithScopes);
         var consent = new ConsentService.ConsentServiceClient(Gateway);
-        var unknownConsent = await consent.GetConsentAsync(new GetConsentRequest { NhsNumber = unknown }, feed);
-        var plainConsent = await consent.GetConsentAsync(new GetConsentRequest { NhsNumber = Nhs(30) }, feed);
-        Assert.Equal(plainConsent.Consent?.OptedOut, unknownConsent.Consent?.OptedOut);
-        Assert.Equal(plainConsent.Consent?.Restrictions.Count, unknownConsent.Consent?.Restrictions.Count);
+        var unknownConsent = await Fails(StatusCode.PermissionDenied, async () => await consent.GetConsentAsync(new GetConsentRequest { NhsNumber = unknown }, feed));
+        var unlinkedConsent = await Fails(StatusCode.PermissionDenied, async () => await consent.GetConsentAsync(new GetConsentRequest { NhsNumber = Nhs(31) }, feed));
+        Assert.Equal("ORGANISATION_NOT_LINKED", Reason(unknownConsent));
+        Assert.Equal(unknownConsent.Status.Detail, unlinkedConsent.Status.Detail);
+        Assert.Equal(Describe(unknownConsent.GetRpcStatus()), Describe(unlinkedConsent.GetRpcStatus()));
+        AssertNotEchoed(unknownConsent, unknown);
+        Assert.NotNull(await consent.GetConsentAsync(new GetConsentRequest { NhsNumber = Nhs(30) }, feed)); // registered at B86001
     }
 
     /// <summary>The error details with anything naming a request (trace ids) removed, for comparison.</summary>

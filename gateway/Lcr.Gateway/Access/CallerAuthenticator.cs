@@ -81,11 +81,27 @@ public sealed class CallerAuthenticator(AccessTokenVerifier access, SystemTokenV
     /// governance or a subject access request (session tokens carry no role, so the role comes
     /// from the patient-bound token), or a system token with <paramref name="scope"/>.
     /// </summary>
+    /// <remarks>
+    /// The caller's organisation must be linked to the patient (<see cref="GovernancePolicy.RequireLinkedAsync"/>):
+    /// for a system this is the rule itself; for an IG officer it was checked when the token was
+    /// issued and is checked again here (defence in depth: links almost never go away, only a
+    /// re-registration moves the registered practice, so this mostly refuses a token issued
+    /// through a path that skipped the check).
+    /// </remarks>
     public async Task<Actor> RequireGovernanceAsync(ServerCallContext context, string nhsNumber, string scope, GovernancePolicy policy)
+    {
+        var (actor, purpose, tokenId) = await GovernanceCallerAsync(context, nhsNumber, scope, policy);
+        var attempt = policy.Attempt(actor, nhsNumber, scope, purpose);
+        attempt.AccessTokenId = tokenId;
+        await policy.RequireLinkedAsync(actor.Organisation?.OdsCode ?? string.Empty, attempt, context);
+        return actor;
+    }
+
+    private async Task<(Actor Actor, PurposeOfUse Purpose, string TokenId)> GovernanceCallerAsync(ServerCallContext context, string nhsNumber, string scope, GovernancePolicy policy)
     {
         if ((await CredentialAsync(context)).DeclaredType == TokenTypes.System)
         {
-            return (await RequireSystemAsync(context, scope)).ToActor();
+            return ((await RequireSystemAsync(context, scope)).ToActor(), PurposeOfUse.InformationGovernance, string.Empty);
         }
 
         var token = await RequireAccessAsync(context);
@@ -102,6 +118,6 @@ public sealed class CallerAuthenticator(AccessTokenVerifier access, SystemTokenV
 
         var actor = token.ToActor();
         policy.RequireInformationGovernance(actor);
-        return actor;
+        return (actor, token.Purpose, token.TokenId);
     }
 }

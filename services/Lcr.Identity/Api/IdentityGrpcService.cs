@@ -17,6 +17,7 @@ public sealed class IdentityGrpcService(
     SignInService signIn,
     AccessService access,
     RelationshipService relationships,
+    OrganisationLinkService links,
     DirectoryService directory,
     SystemClientService clients,
     SigningKeyRing keys,
@@ -148,4 +149,8 @@ public sealed class IdentityGrpcService(
         localKeyCache.Invalidate();
         return new RotateSigningKeyResponse { CurrentKey = Mapping.ToProto(current), PreviousKid = previous };
     }
+
+    /// <summary>Internal: only the gateway reaches identity, and it refuses this from outside.</summary>
+    public override Task<CheckOrganisationLinkResponse> CheckOrganisationLink(CheckOrganisationLinkRequest request, ServerCallContext context) =>
+        links.CheckAsync(request, context.CancellationToken);
 }

@@ -153,6 +153,9 @@ internal static class Hints
             (StatusCode.PermissionDenied, "NO_CARE_RELATIONSHIP") =>
                 "no care relationship links you to this patient; if this is an emergency and your role allows it, break glass with " +
                 $"`lcr token {nhs} --emergency-reason \"<why>\"` (recorded and reviewed)",
+            (StatusCode.PermissionDenied, "ORGANISATION_NOT_LINKED") =>
+                "your organisation holds no data about this patient and has no care relationship with them, so you may not act for them: " +
+                "pass the request to an organisation that does, or to the platform's own IG team",
             (StatusCode.PermissionDenied, "PATIENT_OPTED_OUT") =>
                 "the patient has opted out of the shared care record: nobody can see it through the platform, emergency access included",
             (StatusCode.PermissionDenied, "VIEWER_BLOCKED") => "the patient has asked that you do not see their record",
