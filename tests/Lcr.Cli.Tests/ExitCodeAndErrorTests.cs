@@ -170,6 +170,20 @@ public sealed class ExitCodeAndErrorTests : IDisposable
     }
 
     [Fact]
+    public void A_throttled_sign_in_says_how_long_to_wait_and_what_else_to_do()
+    {
+        var e = Rich(Code.ResourceExhausted, "Too many failed sign-ins.", new ErrorInfo { Reason = "SIGN_IN_THROTTLED" },
+            new RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(120)) });
+
+        var f = Failure.From(e, new FailureContext());
+
+        Assert.Equal(ExitCodes.Unavailable, f.ExitCode);
+        Assert.Equal("SIGN_IN_THROTTLED", f.Reason);
+        Assert.Contains("try again after 120s", f.Hint);
+        Assert.Contains("reset the password", f.Hint);
+    }
+
+    [Fact]
     public void Rate_limit_reports_when_to_retry()
     {
         var e = Rich(Code.ResourceExhausted, "Slow down.", new RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromMilliseconds(1500)) });

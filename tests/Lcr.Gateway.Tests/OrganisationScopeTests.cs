@@ -146,19 +146,23 @@ public class OrganisationScopeTests(PlatformFixture platform)
     }
 
     [Fact]
-    public async Task A_token_identity_issued_is_audited_from_the_token_even_when_the_gateway_cannot_verify_the_session()
+    public async Task A_session_the_gateway_cannot_verify_gets_no_token_so_no_token_leaves_unaudited()
     {
         // A gateway whose own session check refuses every session (wrong audience), as when it
-        // cannot verify a session identity still accepts; the issued access token verifies normally.
+        // cannot verify a session identity would still accept: it authenticates before anything
+        // else (AuthenticatedCallInterceptor), so identity is never asked and no token exists
+        // that the audit log does not know about.
         await using var blind = platform.CreateGateway(s => s.AddSingleton(sp => new Lcr.Gateway.Access.CallerAuthenticator(
             sp.GetRequiredService<Lcr.Security.AccessTokenVerifier>(), sp.GetRequiredService<Lcr.Security.SystemTokenVerifier>(),
             new Lcr.Security.PlatformTokenVerifier(sp.GetRequiredService<Lcr.Security.SigningKeyCache>(),
                 Microsoft.Extensions.Options.Options.Create(new Lcr.Security.TokenVerificationOptions { Audience = "somewhere-else" }), TimeProvider.System))));
         var nhs = Nhs(Scenario.ExamplePatient);
-        await Fails(StatusCode.Unauthenticated, async () => await new DemographicsService.DemographicsServiceClient(blind.Channel).SearchPatientsAsync(
-            new SearchPatientsRequest { Family = "Hart", BirthDate = new Date { Year = 1950, Month = 1, Day = 1 } },
-            Bearer(await SessionAsync(blind.Channel, "ig.b86001"))));
-        var token = await AccessAsync(blind.Channel, "ig.b86001", nhs, PurposeOfUse.SubjectAccessRequest);
+        var before = await EventsAsync(nhs, "action = 7 and actor_ods = 'B86001'");
+        await Fails(StatusCode.Unauthenticated, async () => await AccessAsync(blind.Channel, "ig.b86001", nhs, PurposeOfUse.SubjectAccessRequest));
+        Assert.Equal(before, await EventsAsync(nhs, "action = 7 and actor_ods = 'B86001'"));
+
+        // Through a gateway that verifies it, the same request is issued and audited from the token.
+        var token = await AccessAsync(Gateway, "ig.b86001", nhs, PurposeOfUse.SubjectAccessRequest);
         Assert.Equal(1, await EventsAsync(nhs, "action = 7 and outcome = 1 and purpose_of_use = 3 and access_token_id = @t and actor_ods = 'B86001'",
             ("t", token.TokenId)));
     }
@@ -200,12 +204,29 @@ public class OrganisationScopeTests(PlatformFixture platform)
     [Fact]
     public async Task A_system_with_audit_read_is_refused_one_patients_trail_when_its_organisation_has_no_link_with_them()
     {
-        // platform-admin is seeded as a system of the teaching hospital (RR8), not of the platform's IG organisation.
+        // A hospital's audit tool (registered by the platform team) reads only the trails of its own organisation's patients;
+        // the platform team's own client (LCR01) reads every trail.
         var nhs = await NewPatientAsync("b86002-gp-feed", Orgs.RoundhayRoadMedicalCentre);
-        var e = await Fails(StatusCode.PermissionDenied, async () => await new AuditService.AuditServiceClient(Gateway).ListEventsByPatientAsync(
-            new ListEventsByPatientRequest { NhsNumber = nhs }, Bearer(await SystemAsync(Gateway, "platform-admin", "audit.read"))));
+        var admin = Bearer(await SystemAsync(Gateway, "platform-admin", "identity.admin"));
+        var created = await IdentityClient(Gateway).CreateSystemClientAsync(new CreateSystemClientRequest
+        {
+            SystemClient = new SystemClient
+            {
+                ClientId = "rr8-audit-" + Guid.NewGuid().ToString("N")[..8], DisplayName = "RR8 audit tool",
+                Organisation = new OrganisationReference { OdsCode = "RR8" }, Scopes = { "audit.read" },
+            },
+        }, admin);
+        var hospital = Bearer((await IdentityClient(Gateway).IssueSystemTokenAsync(new IssueSystemTokenRequest
+        {
+            ClientId = created.SystemClient.ClientId, ClientSecret = created.ClientSecret, Scopes = { "audit.read" },
+        })).SystemToken);
+        var audit = new AuditService.AuditServiceClient(Gateway);
+        var e = await Fails(StatusCode.PermissionDenied, async () => await audit.ListEventsByPatientAsync(
+            new ListEventsByPatientRequest { NhsNumber = nhs }, hospital));
         AssertNotLinked(e, nhs);
         Assert.Equal(1, await EventsAsync(nhs, "action = 11 and outcome = 2 and denial_reason = 12"));
+        Assert.NotEmpty((await audit.ListEventsByPatientAsync(new ListEventsByPatientRequest { NhsNumber = nhs },
+            Bearer(await SystemAsync(Gateway, "platform-admin", "audit.read")))).Events);
     }
 
     [Fact]

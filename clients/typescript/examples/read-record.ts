@@ -44,7 +44,7 @@ const records = createClient(GatewayService, transport);
 const category = (c: RecordCategory) => RecordCategory[c];
 
 async function main(): Promise<void> {
-  // SignIn is never retried: every failure counts towards the account's lockout.
+  // SignIn is never retried: every failure counts towards the sign-in throttle's delays.
   const session = await identity.signIn({ userName: user, password });
   const professional = session.professional;
   console.log(`Signed in as ${professional?.displayName ?? user} (${user})`);

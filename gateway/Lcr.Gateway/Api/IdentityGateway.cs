@@ -21,7 +21,8 @@ public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail
     AccessTokenVerifier accessTokens, GovernancePolicy governance)
     : IdentityService.IdentityServiceBase
 {
-    private Task<T> Forward<T>(ServerCallContext c, Func<IdentityService.IdentityServiceClient, CallOptions, AsyncUnaryCall<T>> call)
+    private Task<T> Forward<T>(ServerCallContext c, Func<IdentityService.IdentityServiceClient, CallOptions, AsyncUnaryCall<T>> call,
+        bool withClientAddress = false)
     {
         var extra = new Metadata();
         var auth = c.RequestHeaders.GetValue(BearerToken.Header);
@@ -30,11 +31,18 @@ public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail
             extra.Add(BearerToken.Header, auth);
         }
 
+        if (withClientAddress)
+        {
+            // The address of this connection, for identity's sign-in throttling: never a header the caller sent
+            // (only the authorization header is passed on), so a caller cannot pose as another source.
+            extra.Add(ClientAddress.Header, ClientAddress.FromPeer(c.Peer));
+        }
+
         var options = downstream.Options(c, PlatformActor.Gateway, extra);
         return downstream.CallAsync(ServiceNames.Identity, () => call(downstream.Identity, options), c.CancellationToken);
     }
 
-    public override Task<SignInResponse> SignIn(SignInRequest r, ServerCallContext c) => Forward(c, (x, o) => x.SignInAsync(r, o));
+    public override Task<SignInResponse> SignIn(SignInRequest r, ServerCallContext c) => Forward(c, (x, o) => x.SignInAsync(r, o), withClientAddress: true);
     public override Task<IssueSystemTokenResponse> IssueSystemToken(IssueSystemTokenRequest r, ServerCallContext c) => Forward(c, (x, o) => x.IssueSystemTokenAsync(r, o));
 
     public override Task<IssueAccessTokenResponse> IssueAccessToken(IssueAccessTokenRequest r, ServerCallContext c) =>

@@ -25,7 +25,7 @@ public sealed class IdentityGrpcService(
     IOptions<IdentityTokenOptions> tokenOptions) : IdentityService.IdentityServiceBase
 {
     public override Task<SignInResponse> SignIn(SignInRequest request, ServerCallContext context) =>
-        signIn.SignInAsync(request, context.CancellationToken);
+        signIn.SignInAsync(request, ClientAddress.Read(context), context.CancellationToken);
 
     public override Task<IssueSystemTokenResponse> IssueSystemToken(IssueSystemTokenRequest request, ServerCallContext context) =>
         signIn.IssueSystemTokenAsync(request, context.CancellationToken);

@@ -13,6 +13,7 @@ public sealed partial class DirectoryService(
     IPasswordHasher<ProfessionalRow> passwords,
     RoleCatalogue roles,
     TimeProvider clock,
+    SignInThrottle throttle,
     ILogger<DirectoryService> logger)
 {
     public const int MinPasswordLength = 12;
@@ -283,6 +284,12 @@ public sealed partial class DirectoryService(
         catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
         {
             throw new AlreadyExistsException("professional", "This federated subject is in use.");
+        }
+
+        if (!string.IsNullOrEmpty(request.NewPassword))
+        {
+            // A reset by an administrator also lifts any sign-in delay on the account (docs/services/identity.md).
+            await throttle.ResetAccountAsync(SignInThrottle.AccountKey(row.UserName), ct);
         }
 
         LogProfessionalUpdated(logger, row.Id, string.Join(',', paths), !string.IsNullOrEmpty(request.NewPassword));
