@@ -79,8 +79,8 @@ public sealed class RecordReader(ClinicalDbContext db)
         }
 
         var excludedIds = new SortedSet<Guid>();
-        v.Check(request.ExcludedEntryIds.Count <= Limits.MaxExclusions, "excluded_entry_ids", $"must have at most {Limits.MaxExclusions} ids");
-        for (var i = 0; i < request.ExcludedEntryIds.Count && i < Limits.MaxExclusions; i++)
+        v.Check(request.ExcludedEntryIds.Count <= Limits.MaxExcludedEntries, "excluded_entry_ids", $"must have at most {Limits.MaxExcludedEntries} ids");
+        for (var i = 0; i < request.ExcludedEntryIds.Count && i < Limits.MaxExcludedEntries; i++)
         {
             var id = ParseEntryId(request.ExcludedEntryIds[i], $"excluded_entry_ids[{i}]", v);
             if (id != Guid.Empty)

@@ -20,6 +20,12 @@ public static class Limits
     public const int MaxSummaryDocuments = 20;
     public const int MaxExclusions = 1000;
 
+    /// <summary>
+    /// Entry ids one call may exclude (a patient may withhold entries one by one without
+    /// limit; 10,000 ids are about 400 KB, well inside a gRPC message).
+    /// </summary>
+    public const int MaxExcludedEntries = 10_000;
+
     public static readonly IReadOnlySet<string> ContentTypes =
         new HashSet<string>(StringComparer.Ordinal) { "text/plain", "text/html", "application/pdf" };
 }
