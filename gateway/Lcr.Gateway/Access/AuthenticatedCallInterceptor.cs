@@ -1,5 +1,5 @@
 using Grpc.Core;
-using Grpc.Core.Interceptors;
+using Lcr.ServiceDefaults;
 
 namespace Lcr.Gateway.Access;
 
@@ -10,7 +10,7 @@ namespace Lcr.Gateway.Access;
 /// health and reflection are open. Which kind of token a call needs, and its scope, patient and
 /// purpose, stay the handler's checks (<see cref="CallerAuthenticator"/>).
 /// </summary>
-public sealed class AuthenticatedCallInterceptor(CallerAuthenticator authenticator) : Interceptor
+public sealed class AuthenticatedCallInterceptor(CallerAuthenticator authenticator) : AdmissionInterceptor
 {
     private static readonly HashSet<string> OpenMethods = new(StringComparer.Ordinal)
     {
@@ -19,26 +19,8 @@ public sealed class AuthenticatedCallInterceptor(CallerAuthenticator authenticat
         "/lcr.identity.v1.IdentityService/ListSigningKeys",
     };
 
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
-        UnaryServerMethod<TRequest, TResponse> continuation)
-    {
-        await AuthenticateAsync(context);
-        return await continuation(request, context);
-    }
-
-    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream,
-        ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        await AuthenticateAsync(context);
-        await continuation(request, responseStream, context);
-    }
-
     /// <summary>True for the calls any caller may make without a token.</summary>
-    internal static bool IsOpen(string method) =>
-        OpenMethods.Contains(method) ||
-        method.StartsWith("/grpc.health.v1.Health/", StringComparison.Ordinal) ||
-        method.StartsWith("/grpc.reflection.", StringComparison.Ordinal);
+    protected override bool IsOpen(string method) => OpenMethods.Contains(method) || IsProbeOrTool(method);
 
-    private Task AuthenticateAsync(ServerCallContext context) =>
-        IsOpen(context.Method) ? Task.CompletedTask : authenticator.AuthenticateAsync(context);
+    protected override async ValueTask AdmitAsync(ServerCallContext context) => await authenticator.AuthenticateAsync(context);
 }
