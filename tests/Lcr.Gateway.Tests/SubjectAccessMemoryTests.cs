@@ -24,8 +24,13 @@ public class SubjectAccessMemoryTests(PlatformFixture platform, ITestOutputHelpe
     private const int Documents = 40;
     private const int DocumentBytes = 4 * 1024 * 1024;
 
-    /// <summary>The most the process may hold beyond its baseline at any moment of a warm export: far below the record's 160 MiB.</summary>
-    private const long RetainedBound = 48L * 1024 * 1024;
+    /// <summary>
+    /// The most the process may hold beyond its baseline at any moment of a warm export: half the record's 160 MiB of
+    /// documents (the code that assembled the Bundle whole held 208 MiB here). Measured warm peaks were 12-63 MiB: besides
+    /// one document and its base64, ArrayPool keeps a large buffer per thread-pool thread that has rented one, so the
+    /// figure grows with the threads a loaded machine uses, not with the record.
+    /// </summary>
+    private const long RetainedBound = (long)Documents * DocumentBytes / 2;
 
     [Fact]
     public async Task A_large_record_is_streamed_while_the_gateway_holds_far_less_than_its_size()
