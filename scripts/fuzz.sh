@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make fuzz: the wire fuzz of tests/Lcr.Gateway.Tests (HostileInputTests, bounded to 120 inputs per
-# method in make test) run longer: random and mutated bytes sent as gRPC messages to five read
-# methods of the gateway, each must get a status within the deadline, no NHS number echoed, the
-# gateway still healthy. Prints the statuses seen per method and the duration.
+# method in make test) run longer: random and mutated bytes sent as gRPC messages to nine read
+# methods of the gateway (four of them with periods, so mutations reach timestamps), each must get a
+# status within the deadline (INVALID_ARGUMENT when the bytes do not parse; never INTERNAL, UNKNOWN or
+# UNAVAILABLE when they do), no NHS number echoed, the gateway still healthy. Prints the statuses seen per method and the duration.
 #   FUZZ_ITERATIONS=5000   inputs per fuzzed method (plus the hand-made malformed messages)
 #   FUZZ_SEED=<int>        the random seed (default: the time; printed, so a failure can be replayed)
 set -euo pipefail
@@ -29,4 +30,4 @@ if [ "$status" -ne 0 ]; then
   exit "$status"
 fi
 rm -f "$log"
-echo "make fuzz: passed ($((5 * LCR_FUZZ_ITERATIONS)) fuzzed messages and 5 oversized, seed $LCR_FUZZ_SEED, $(( $(date +%s) - started )) s, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "make fuzz: passed ($((9 * LCR_FUZZ_ITERATIONS)) fuzzed messages and 9 oversized, seed $LCR_FUZZ_SEED, $(( $(date +%s) - started )) s, load average $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -37,6 +37,9 @@ public static class Extensions
         {
             var roles = config.GetSection("Gateway:InformationGovernanceRoles").Get<string[]>();
             o.InformationGovernanceRoles.AddRange(roles is { Length: > 0 } ? roles : ["LCR-IG01"]);
+            var orgs = config.GetSection("Gateway:PlatformGovernanceOrganisations").Get<string[]>()
+                ?? config.GetSection("Gateway:SubjectAccess:PlatformGovernanceOrganisations").Get<string[]>();
+            o.PlatformGovernanceOrganisations.AddRange(orgs is { Length: > 0 } ? orgs : [Lcr.ServiceDefaults.DevData.SyntheticOrganisations.PlatformOperator]);
         });
         builder.Services.AddSingleton<IDownstreamHandlerFactory, SocketsHandlerFactory>();
         builder.Services.AddSingleton<DownstreamChannels>();
@@ -45,20 +48,22 @@ public static class Extensions
         builder.Services.AddSingleton<ISigningKeySource, DownstreamSigningKeySource>();
         builder.Services.AddPlatformTokenVerification(config.GetSection("Tokens"));
         builder.Services.AddSingleton<CallerAuthenticator>();
+        builder.Services.AddSingleton<PatientOrganisationLinks>();
         builder.Services.AddSingleton<GovernancePolicy>();
         builder.Services.AddOptions<ViewerContextOptions>().Bind(config.GetSection("Gateway:ViewerContext"));
         builder.Services.AddSingleton<ViewerContextSource>();
         builder.Services.AddSingleton<AuditTrail>();
         builder.Services.AddSingleton<RecordReader>();
         builder.Services.AddSingleton<AccessLogReader>();
-        builder.Services.AddOptions<SubjectAccessOptions>().Configure(o =>
-        {
-            var orgs = config.GetSection("Gateway:SubjectAccess:PlatformGovernanceOrganisations").Get<string[]>();
-            o.PlatformGovernanceOrganisations.AddRange(orgs is { Length: > 0 } ? orgs : [Lcr.ServiceDefaults.DevData.SyntheticOrganisations.PlatformOperator]);
-        });
+        builder.Services.AddOptions<SubjectAccessOptions>();
         builder.Services.AddSingleton<SubjectAccessExporter>();
         builder.Services.AddSingleton<CallerRateLimitInterceptor>();
-        builder.Services.Configure<GrpcServiceOptions>(o => o.Interceptors.Add<CallerRateLimitInterceptor>());
+        builder.Services.AddSingleton<AuthenticatedCallInterceptor>();
+        builder.Services.Configure<GrpcServiceOptions>(o =>
+        {
+            o.Interceptors.Add<CallerRateLimitInterceptor>();
+            o.Interceptors.Add<AuthenticatedCallInterceptor>(); // before the request text guard (AddServiceDefaults)
+        });
         return builder;
     }
 

@@ -27,8 +27,8 @@ public static class Extensions
             .Validate(o => o.EmergencyAccessLifetime > TimeSpan.Zero && o.EmergencyAccessLifetime <= o.AccessLifetime,
                 "Identity:Tokens:EmergencyAccessLifetime must be positive and no longer than AccessLifetime.")
             .ValidateOnStart();
-        services.AddOptions<SignInLockoutOptions>().Bind(config.GetSection("Identity:Lockout"))
-            .Validate(o => o.MaxFailedAttempts >= 1 && o.Duration > TimeSpan.Zero, "Identity:Lockout values must be positive.")
+        services.AddOptions<SignInThrottleOptions>().Bind(config.GetSection("Identity:SignInThrottle"))
+            .Validate(o => o.IsValid(), "Identity:SignInThrottle values must be positive (AttackSources at least 2, MaxDelay at least FirstDelay).")
             .ValidateOnStart();
         services.AddOptions<KeyEncryptionOptions>().Bind(config.GetSection("Identity"))
             .Validate(o => o.TryGetKey(out _),
@@ -64,9 +64,11 @@ public static class Extensions
         services.AddSingleton<IPasswordHasher<SystemClientRow>, PasswordHasher<SystemClientRow>>();
         services.AddSingleton<TokenIssuer>();
         services.AddScoped<CallerAuthenticator>();
+        services.AddScoped<SignInThrottle>();
         services.AddScoped<SignInService>();
         services.AddScoped<AccessService>();
         services.AddScoped<RelationshipService>();
+        services.AddScoped<OrganisationLinkService>();
         services.AddScoped<DirectoryService>();
         services.AddScoped<SystemClientService>();
         services.AddSingleton<IDevelopmentSeeder, IdentitySeeder>();

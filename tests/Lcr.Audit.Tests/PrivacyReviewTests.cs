@@ -180,7 +180,7 @@ public class PrivacyReviewTests(AuditHost host) : IClassFixture<AuditHost>
         {
             ReviewCase = new PrivacyReviewCase { Id = "nope" },
             UpdateMask = new FieldMask { Paths = { "severity" } },
-        }, AuditHost.IgOfficer()), "review_case.id", "review_case.etag", "update_mask");
+        }, AuditHost.IgOfficer()), "review_case.id", "review_case.etag", "update_mask.paths[0]");
 
         await RpcAssert.Fails(StatusCode.NotFound, async () => await Client.GetPrivacyReviewCaseAsync(
             new GetPrivacyReviewCaseRequest { CaseId = Guid.NewGuid().ToString("D") }, AuditHost.IgOfficer()));

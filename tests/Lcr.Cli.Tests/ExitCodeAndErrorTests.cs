@@ -157,6 +157,7 @@ public sealed class ExitCodeAndErrorTests : IDisposable
     [InlineData("VIEWER_BLOCKED", "asked that you do not see")]
     [InlineData("ORGANISATION_BLOCKED", "your organisation does not see")]
     [InlineData("ROLE_NOT_PERMITTED", "category it may not see")]
+    [InlineData("ORGANISATION_NOT_LINKED", "platform's own IG team")]
     public void Refusals_the_gateway_sends_are_explained(string reason, string hint)
     {
         var e = Rich(Code.PermissionDenied, "Refused.", new ErrorInfo { Reason = reason, Domain = "lcr.leeds.nhs.uk" });
@@ -166,6 +167,20 @@ public sealed class ExitCodeAndErrorTests : IDisposable
         Assert.Equal(ExitCodes.PermissionDenied, f.ExitCode);
         Assert.Equal(reason, f.Reason);
         Assert.Contains(hint, f.Hint);
+    }
+
+    [Fact]
+    public void A_throttled_sign_in_says_how_long_to_wait_and_what_else_to_do()
+    {
+        var e = Rich(Code.ResourceExhausted, "Too many failed sign-ins.", new ErrorInfo { Reason = "SIGN_IN_THROTTLED" },
+            new RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(120)) });
+
+        var f = Failure.From(e, new FailureContext());
+
+        Assert.Equal(ExitCodes.Unavailable, f.ExitCode);
+        Assert.Equal("SIGN_IN_THROTTLED", f.Reason);
+        Assert.Contains("try again after 120s", f.Hint);
+        Assert.Contains("reset the password", f.Hint);
     }
 
     [Fact]

@@ -41,6 +41,31 @@ public class InternalCredentialTests(CredentialedDemographicsHost host) : IClass
     }
 
     [Fact]
+    public async Task The_credential_is_checked_before_the_request_text()
+    {
+        // A NUL in a name, an unknown enum: without a credential the caller learns nothing about its fields.
+        var p = DemographicsHost.NewPatient(family: "Ha\0rt");
+        p.Gender = (AdministrativeGender)77;
+        var e = await RpcAssert.Fails(StatusCode.Unauthenticated, async () =>
+            await host.Client.CreatePatientAsync(new CreatePatientRequest { Patient = p }));
+        Assert.Null(e.GetRpcStatus()?.GetDetail<Google.Rpc.BadRequest>());
+    }
+
+    [Fact]
+    public async Task A_body_that_does_not_parse_is_invalid_argument_not_unknown()
+    {
+        var raw = Marshallers.Create<byte[]>(b => b, b => b);
+        var method = new Method<byte[], byte[]>(MethodType.Unary, "lcr.demographics.v1.DemographicsService", "GetPatient", raw, raw);
+        foreach (var body in new byte[][] { [0x0A, 0x02, 0xC3, 0x28], [.. Enumerable.Repeat((byte)0x1B, 150)], [0x0F] })
+        {
+            var e = await Assert.ThrowsAsync<RpcException>(async () =>
+                await host.Channel.CreateCallInvoker().AsyncUnaryCall(method, null, new CallOptions(Signer().For(Feed)), body));
+            Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+            Assert.Equal(RequestParsing.Reason, e.GetRpcStatus()!.GetDetail<Google.Rpc.ErrorInfo>().Reason);
+        }
+    }
+
+    [Fact]
     public async Task Plain_actor_headers_are_not_enough_when_credentials_are_on()
     {
         await RpcAssert.Fails(StatusCode.Unauthenticated, async () =>

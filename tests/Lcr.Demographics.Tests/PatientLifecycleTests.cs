@@ -156,7 +156,27 @@ public class PatientLifecycleTests(DemographicsHost host) : IClassFixture<Demogr
             Patient = new Patient { NhsNumber = p.NhsNumber },
             UpdateMask = new FieldMask { Paths = { "nhs_number" } },
             Etag = v1.Etag,
-        }, DemographicsHost.Feed()), "update_mask");
+        }, DemographicsHost.Feed()), "update_mask.paths[0]");
+    }
+
+    [Fact]
+    public async Task A_bad_update_mask_path_is_named_by_position_with_the_allowed_paths_and_never_echoed()
+    {
+        var p = DemographicsHost.NewPatient();
+        var v1 = await host.CreateAsync(p);
+        var e = await RpcAssert.Fails(StatusCode.InvalidArgument, async () => await Client.UpdatePatientAsync(new UpdatePatientRequest
+        {
+            Patient = new Patient { NhsNumber = p.NhsNumber },
+            UpdateMask = new FieldMask { Paths = { "email", "zqx\r\n{\"level\":\"Error\"} 9434765919" } },
+            Etag = v1.Etag,
+        }, DemographicsHost.Feed()));
+        var violation = Assert.Single(e.GetRpcStatus()!.GetDetail<Google.Rpc.BadRequest>().FieldViolations);
+        Assert.Equal("update_mask.paths[1]", violation.Field);
+        Assert.Contains("allowed:", violation.Description, StringComparison.Ordinal);
+        foreach (var piece in new[] { "zqx", "\"level\"", "9434765919", "\r", "\n" })
+        {
+            Assert.DoesNotContain(piece, e.Status.Detail + violation.Description, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

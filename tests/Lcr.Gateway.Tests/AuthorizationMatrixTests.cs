@@ -67,17 +67,18 @@ public class AuthorizationMatrixTests(PlatformFixture platform)
         ("GatewayService.GetAccessLog",             [U,   U,   U,   U,   U,   PD,  U,   U,   U,   PD,  PD,  OK,  PD]),
         ("ClinicalRecordService.UpsertEntries",     [U,   U,   U,   U,   U,   U,   PD,  OK,  PD,  U,   U,   U,   U]),
         // Reads of the clinical service are never exposed: consent and audit are enforced only by GatewayService.
-        ("ClinicalRecordService.GetRecordSummary",  [PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD]),
-        ("ClinicalRecordService.GetEntry",          [PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD]),
+        // A call without a token that verifies is UNAUTHENTICATED first, internal-only or not (AuthenticatedCallInterceptor).
+        ("ClinicalRecordService.GetRecordSummary",  [U,   U,   U,   U,   PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD]),
+        ("ClinicalRecordService.GetEntry",          [U,   U,   U,   U,   PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD]),
         ("DemographicsService.CreatePatient",       [U,   U,   U,   U,   U,   U,   PD,  OK,  PD,  U,   U,   U,   U]),
         ("DemographicsService.SearchPatients",      [U,   U,   U,   U,   OK,  U,   U,   U,   U,   U,   U,   U,   U]),
-        ("DemographicsService.GetPatient",          [PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD]),
+        ("DemographicsService.GetPatient",          [U,   U,   U,   U,   PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD]),
         ("ConsentService.AddRestriction",           [U,   U,   U,   U,   U,   PD,  PD,  OK,  PD,  PD,  PD,  OK,  PD]),
         ("ConsentService.GetConsent",               [U,   U,   U,   U,   U,   PD,  PD,  OK,  PD,  PD,  PD,  OK,  PD]),
-        ("ConsentService.EvaluateAccess",           [PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD]),
+        ("ConsentService.EvaluateAccess",           [U,   U,   U,   U,   PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD]),
         ("AuditService.ListEventsByPatient",        [U,   U,   U,   U,   U,   PD,  PD,  PD,  OK,  PD,  PD,  OK,  PD]),
         ("AuditService.ListEventsByActor",          [U,   U,   U,   U,   U,   U,   PD,  PD,  OK,  U,   U,   U,   U]),
-        ("AuditService.RecordEvents",               [PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD]),
+        ("AuditService.RecordEvents",               [U,   U,   U,   U,   PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD]),
         ("IdentityService.RecordCareRelationship",  [U,   U,   U,   U,   U,   U,   PD,  OK,  PD,  U,   U,   U,   U]),
     ];
 

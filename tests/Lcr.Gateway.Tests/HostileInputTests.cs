@@ -341,6 +341,10 @@ public class HostileInputTests(PlatformFixture platform, Xunit.Abstractions.ITes
     private static readonly Method<byte[], byte[]> RawListRecordEntries = new(MethodType.Unary, "lcr.gateway.v1.GatewayService", "ListRecordEntries", Raw, Raw);
     private static readonly Method<byte[], byte[]> RawGetRecordEntry = new(MethodType.Unary, "lcr.gateway.v1.GatewayService", "GetRecordEntry", Raw, Raw);
     private static readonly Method<byte[], byte[]> RawGetConsent = new(MethodType.Unary, "lcr.consent.v1.ConsentService", "GetConsent", Raw, Raw);
+    private static readonly Method<byte[], byte[]> RawGetAccessLog = new(MethodType.Unary, "lcr.gateway.v1.GatewayService", "GetAccessLog", Raw, Raw);
+    private static readonly Method<byte[], byte[]> RawListEventsByPatient = new(MethodType.Unary, "lcr.audit.v1.AuditService", "ListEventsByPatient", Raw, Raw);
+    private static readonly Method<byte[], byte[]> RawListEventsByActor = new(MethodType.Unary, "lcr.audit.v1.AuditService", "ListEventsByActor", Raw, Raw);
+    private static readonly Method<byte[], byte[]> RawListPrivacyReviewCases = new(MethodType.Unary, "lcr.audit.v1.AuditService", "ListPrivacyReviewCases", Raw, Raw);
 
     /// <summary>
     /// Inputs per method: 120 in <c>make test</c>; <c>make fuzz</c> sets LCR_FUZZ_ITERATIONS (and
@@ -355,7 +359,8 @@ public class HostileInputTests(PlatformFixture platform, Xunit.Abstractions.ITes
     [Fact]
     public async Task Random_and_mutated_wire_bytes_get_a_status_promptly_and_the_gateway_stays_healthy()
     {
-        // Read-only methods only: a mutated message that happens to be valid is served like any
+        // Read-only methods only (RunPrivacyReview writes cases, RecordCareRelationship grants access: their
+        // timestamps are covered by BadInputTests): a mutated message that happens to be valid is served like any
         // other, and a fuzzed write could change consent or lock out an account other tests use.
         var entryId = (await MatrixTokens.GetAsync(platform)).ProblemEntryId;
         var invoker = Gateway.CreateCallInvoker();
@@ -368,16 +373,30 @@ public class HostileInputTests(PlatformFixture platform, Xunit.Abstractions.ITes
         var gp = new RenewingToken(async () => (await AccessAsync(Gateway, "gp.b86001", nhs)).AccessToken);
         var session = new RenewingToken(() => SessionAsync(Gateway, "gp.b86001"));
         var ig = new RenewingToken(async () => (await AccessAsync(Gateway, "ig.b86001", nhs, PurposeOfUse.InformationGovernance)).AccessToken);
+        var reviewer = new RenewingToken(() => SystemAsync(Gateway, "platform-admin", "audit.read", "audit.review"));
+        // Periods with real bounds, so that mutations reach the Timestamps' seconds and nanos (issue 17: out-of-range ones were INTERNAL).
+        var period = new Period
+        {
+            StartTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)),
+            EndTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero)),
+        };
         var cases = new (Method<byte[], byte[]> Method, byte[] Valid, RenewingToken Token, MessageParser Parser)[]
         {
             (RawGetPatientRecord, new GetPatientRecordRequest { NhsNumber = nhs, Categories = { RecordCategory.Problems } }.ToByteArray(),
                 gp, GetPatientRecordRequest.Parser),
             (RawSearchPatients, new SearchPatientsRequest { Family = patient.Family, BirthDate = AuthorizationMatrixTests.ToDate(patient.BirthDate) }.ToByteArray(),
                 session, SearchPatientsRequest.Parser),
-            (RawListRecordEntries, new ListRecordEntriesRequest { NhsNumber = nhs, Category = RecordCategory.Medications, PageSize = 5, PageToken = "" }.ToByteArray(),
+            (RawListRecordEntries, new ListRecordEntriesRequest { NhsNumber = nhs, Category = RecordCategory.Medications, PageSize = 5, PageToken = "", ClinicalPeriod = period }.ToByteArray(),
                 gp, ListRecordEntriesRequest.Parser),
             (RawGetRecordEntry, new GetRecordEntryRequest { NhsNumber = nhs, EntryId = entryId }.ToByteArray(), gp, GetRecordEntryRequest.Parser),
             (RawGetConsent, new GetConsentRequest { NhsNumber = nhs }.ToByteArray(), ig, GetConsentRequest.Parser),
+            (RawGetAccessLog, new GetAccessLogRequest { NhsNumber = nhs, Period = period, PageSize = 5 }.ToByteArray(), ig, GetAccessLogRequest.Parser),
+            (RawListEventsByPatient, new Lcr.Audit.V1.ListEventsByPatientRequest { NhsNumber = nhs, Period = period, PageSize = 5 }.ToByteArray(),
+                reviewer, Lcr.Audit.V1.ListEventsByPatientRequest.Parser),
+            (RawListEventsByActor, new Lcr.Audit.V1.ListEventsByActorRequest { ActorId = "gp.b86001", Period = period, PageSize = 5 }.ToByteArray(),
+                reviewer, Lcr.Audit.V1.ListEventsByActorRequest.Parser),
+            (RawListPrivacyReviewCases, new Lcr.Audit.V1.ListPrivacyReviewCasesRequest { CreatePeriod = period, PageSize = 5 }.ToByteArray(),
+                reviewer, Lcr.Audit.V1.ListPrivacyReviewCasesRequest.Parser),
         };
         var started = System.Diagnostics.Stopwatch.StartNew();
         foreach (var (method, valid, token, parser) in cases)
@@ -405,11 +424,10 @@ public class HostileInputTests(PlatformFixture platform, Xunit.Abstractions.ITes
                 }
                 else
                 {
-                    // Bytes that are not a message: some status, promptly. (Grpc.AspNetCore deserialises before any
-                    // interceptor runs and answers UNKNOWN where INVALID_ARGUMENT is due: a known limitation, see
-                    // docs/reliability.md.)
+                    // Bytes that are not a message: INVALID_ARGUMENT from the guarded request marshaller
+                    // (Lcr.ServiceDefaults.RequestParsing), never UNKNOWN.
                     unparsable++;
-                    Assert.NotEqual(StatusCode.OK, status.StatusCode);
+                    Assert.True(status.StatusCode == StatusCode.InvalidArgument, $"{method.Name}: {status.StatusCode} ({status.Detail}) for {hex}");
                 }
             }
 
@@ -580,13 +598,17 @@ public class HostileInputTests(PlatformFixture platform, Xunit.Abstractions.ITes
         Assert.Equal(Describe(none.GetRpcStatus()), Describe(noRelationship.GetRpcStatus()));
         AssertNotEchoed(none, unknown);
 
-        // An IG officer's (system) consent read of an unknown patient looks like one with no consent recorded.
+        // A system's consent read of an unknown patient looks like one of a real patient its
+        // organisation (B86001) is not linked to: both ORGANISATION_NOT_LINKED, word for word.
         var feed = tokens.Headers(CallerKind.SystemFeedWithScopes);
         var consent = new ConsentService.ConsentServiceClient(Gateway);
-        var unknownConsent = await consent.GetConsentAsync(new GetConsentRequest { NhsNumber = unknown }, feed);
-        var plainConsent = await consent.GetConsentAsync(new GetConsentRequest { NhsNumber = Nhs(30) }, feed);
-        Assert.Equal(plainConsent.Consent?.OptedOut, unknownConsent.Consent?.OptedOut);
-        Assert.Equal(plainConsent.Consent?.Restrictions.Count, unknownConsent.Consent?.Restrictions.Count);
+        var unknownConsent = await Fails(StatusCode.PermissionDenied, async () => await consent.GetConsentAsync(new GetConsentRequest { NhsNumber = unknown }, feed));
+        var unlinkedConsent = await Fails(StatusCode.PermissionDenied, async () => await consent.GetConsentAsync(new GetConsentRequest { NhsNumber = Nhs(31) }, feed));
+        Assert.Equal("ORGANISATION_NOT_LINKED", Reason(unknownConsent));
+        Assert.Equal(unknownConsent.Status.Detail, unlinkedConsent.Status.Detail);
+        Assert.Equal(Describe(unknownConsent.GetRpcStatus()), Describe(unlinkedConsent.GetRpcStatus()));
+        AssertNotEchoed(unknownConsent, unknown);
+        Assert.NotNull(await consent.GetConsentAsync(new GetConsentRequest { NhsNumber = Nhs(30) }, feed)); // registered at B86001
     }
 
     /// <summary>The error details with anything naming a request (trace ids) removed, for comparison.</summary>

@@ -317,7 +317,7 @@ public class SubjectAccessTests(PlatformFixture platform, FhirValidation validat
             async () => await ExportAsync(Gateway, (await AccessAsync(Gateway, "ig.b86001", nhs, PurposeOfUse.InformationGovernance)).AccessToken, nhs, Gp));
         // That organisation's IG officer with a subject access token for another patient.
         await Fails(StatusCode.PermissionDenied, "PATIENT_MISMATCH",
-            async () => await ExportAsync(Gateway, await SarTokenAsync("ig.b86001", Nhs(Patient + 1)), nhs, Gp));
+            async () => await ExportAsync(Gateway, await SarTokenAsync("ig.b86001", Nhs(Patient + 3)), nhs, Gp)); // also registered at B86001
         Assert.Equal(deniedBefore + 4, await AuditCountAsync(nhs, 2));
 
         // A session token, a system token, no token: not an access token at all.

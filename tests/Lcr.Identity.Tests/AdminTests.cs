@@ -102,7 +102,7 @@ public sealed class AdminTests(IdentityHost host)
         {
             Professional = new Professional { Id = pro.Id, Etag = read.Etag },
             UpdateMask = new FieldMask { Paths = { "user_name" } },
-        }, admin), "update_mask");
+        }, admin), "update_mask.paths[0]");
     }
 
     [Fact]

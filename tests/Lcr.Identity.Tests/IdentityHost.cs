@@ -29,6 +29,9 @@ public class IdentityHost : ServiceHost<IdentityGrpcService>, IAsyncLifetime
         new("Identity:KeyEncryptionKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))),
         new("Identity:SeedPassword", SeedPassword),
         new("Identity:SeedClientSecret", SeedSecret),
+        // Delays long enough that no test races them on a loaded machine (SignInThrottleTests moves time by hand).
+        new("Identity:SignInThrottle:FirstDelay", "00:01:00"),
+        new("Identity:SignInThrottle:MaxDelay", "01:00:00"),
     ];
 
     public new async Task InitializeAsync()
@@ -123,6 +126,13 @@ public class IdentityHost : ServiceHost<IdentityGrpcService>, IAsyncLifetime
         }, admin)).RoleAssignment;
         return (p.Id, ra.Id, userName);
     }
+
+    /// <summary>A further role assignment for an existing professional.</summary>
+    public async Task<string> AddRoleAsync(string professionalId, string roleCode, string ods) =>
+        (await Client.CreateRoleAssignmentAsync(new CreateRoleAssignmentRequest
+        {
+            RoleAssignment = new RoleAssignment { ProfessionalId = professionalId, Organisation = new OrganisationReference { OdsCode = ods }, RoleCode = roleCode },
+        }, await AdminAsync())).RoleAssignment.Id;
 }
 
 [CollectionDefinition(Name)]

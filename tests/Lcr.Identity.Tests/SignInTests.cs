@@ -13,32 +13,6 @@ public sealed class SignInTests(IdentityHost host)
     private IdentityService.IdentityServiceClient Client => host.Client;
 
     [Fact]
-    public async Task Repeated_bad_passwords_lock_the_account_even_against_the_right_password()
-    {
-        var pro = await host.NewProfessionalAsync(RoleCatalogue.ClinicalPractitioner, "B86001");
-        for (var i = 0; i < 4; i++)
-        {
-            await RpcAssert.Fails(StatusCode.Unauthenticated, "INVALID_CREDENTIALS", () => host.SignInAsync(pro.UserName, "wrong-password-" + i));
-        }
-
-        var locked = await RpcAssert.Fails(StatusCode.Unauthenticated, "ACCOUNT_LOCKED", () => host.SignInAsync(pro.UserName, "wrong-password-5"));
-        Assert.True(DateTimeOffset.Parse(locked.Metadata["locked_until"], System.Globalization.CultureInfo.InvariantCulture) > DateTimeOffset.UtcNow.AddMinutes(10));
-        await RpcAssert.Fails(StatusCode.Unauthenticated, "ACCOUNT_LOCKED", () => host.SignInAsync(pro.UserName));
-
-        var admin = await host.AdminAsync();
-        var shown = (await Client.GetProfessionalAsync(new GetProfessionalRequest { ProfessionalId = pro.Id }, admin)).Professional;
-        Assert.NotNull(shown.LockedUntilTime);
-
-        // A password reset clears the lockout.
-        await Client.UpdateProfessionalAsync(new UpdateProfessionalRequest
-        {
-            Professional = new Professional { Id = pro.Id, Etag = shown.Etag },
-            NewPassword = "A-Brand-New-Password-42",
-        }, admin);
-        await host.SignInAsync(pro.UserName, "A-Brand-New-Password-42");
-    }
-
-    [Fact]
     public async Task A_success_resets_the_failure_count()
     {
         var pro = await host.NewProfessionalAsync(RoleCatalogue.ClinicalPractitioner, "B86001");

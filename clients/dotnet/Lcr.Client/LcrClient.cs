@@ -66,9 +66,10 @@ public sealed class LcrClient : IDisposable
     public IdentityService.IdentityServiceClient Identity { get; }
 
     /// <summary>
-    /// Signs a professional in. Never retried (every failure counts towards the account's
-    /// lockout). Throws <see cref="RpcException"/>: UNAUTHENTICATED with reason
-    /// INVALID_CREDENTIALS or ACCOUNT_LOCKED, INVALID_ARGUMENT for empty fields.
+    /// Signs a professional in. Never retried (every failure counts towards the sign-in
+    /// throttle's delays). Throws <see cref="RpcException"/>: UNAUTHENTICATED with reason
+    /// INVALID_CREDENTIALS, RESOURCE_EXHAUSTED with reason SIGN_IN_THROTTLED and a RetryInfo
+    /// delay after repeated failures, INVALID_ARGUMENT for empty fields.
     /// </summary>
     public async Task<LcrSession> SignInAsync(string userName, string password, CancellationToken cancellationToken = default)
     {

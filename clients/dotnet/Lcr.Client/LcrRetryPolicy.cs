@@ -7,7 +7,7 @@ namespace Lcr.Client;
 /// <summary>
 /// Which calls may be retried: the platform's reads (Get*, List*, Search* and the few calls
 /// its protos document as safe to retry), on UNAVAILABLE only, through gRPC's own
-/// ServiceConfig retry policy. Never SignIn (each failure counts towards lockout), never
+/// ServiceConfig retry policy. Never SignIn (each failure counts towards the sign-in throttle's delays), never
 /// emergency (break-glass) tokens, never a write.
 /// </summary>
 public static class LcrRetryPolicy

@@ -50,7 +50,7 @@ const records = createClient(GatewayService, transport);
 const category = (c: RecordCategory) => RecordCategory[c];
 
 async function main(): Promise<void> {
-  // SignIn is never retried: every failure counts towards the account's lockout.
+  // SignIn is never retried: every failure counts towards the sign-in throttle's delays.
   // ExchangeFederatedToken may be retried while the ID token is valid; the session acts in the chosen role only.
   const session =
     idToken !== ""

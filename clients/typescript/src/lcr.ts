@@ -21,7 +21,7 @@ export function bearer(token: string): Record<string, string> {
 }
 
 // Reads (and the token calls documented "safe to retry") may be retried on UNAVAILABLE.
-// Never retried: SignIn (every failure counts towards lockout), emergency (break-glass)
+// Never retried: SignIn (every failure counts towards the sign-in throttle), emergency (break-glass)
 // tokens, and every write.
 const READ_VERB = /^(Get|List|Search)[A-Z]/;
 const ALSO_SAFE = new Set([

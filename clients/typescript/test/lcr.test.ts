@@ -109,7 +109,7 @@ describe("the gateway transport", () => {
     assert.equal(calls.get("IssueAccessToken"), 2);
   });
 
-  it("never retries SignIn (failures count towards lockout) or emergency access", async () => {
+  it("never retries SignIn (failures count towards throttling) or emergency access", async () => {
     const identity = createClient(IdentityService, transport());
     await assert.rejects(identity.signIn({ userName: "gp.b86001", password: "x" }));
     await assert.rejects(identity.issueEmergencyAccessToken({}));

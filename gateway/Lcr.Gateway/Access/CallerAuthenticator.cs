@@ -19,6 +19,26 @@ public sealed class CallerAuthenticator(AccessTokenVerifier access, SystemTokenV
     public ValueTask<CallCredential> CredentialAsync(ServerCallContext context) =>
         CallCredential.OfAsync(context, access, systems, tokens);
 
+    /// <summary>
+    /// Any bearer token that verifies (access, system or session); UNAUTHENTICATED with the
+    /// verifier's reason otherwise. Runs before anything looks at the request's fields
+    /// (<see cref="AuthenticatedCallInterceptor"/>), so a caller without a credential learns
+    /// nothing about them: gateway.proto's step 1 comes first.
+    /// </summary>
+    public async Task AuthenticateAsync(ServerCallContext context)
+    {
+        var credential = await CredentialAsync(context);
+        if (credential.VerifiedSubject is not null)
+        {
+            return;
+        }
+
+        // The refusal verification gave for the kind the token declares, or (no token, not a
+        // JWT, a kind the platform does not issue) the access-token verifier's own refusal.
+        _ = credential.As<object>(credential.DeclaredType ?? string.Empty);
+        await access.VerifyAsync(context.RequestHeaders, context.CancellationToken);
+    }
+
     /// <summary>The professional's patient-bound access token. UNAUTHENTICATED when missing or invalid.</summary>
     public async Task<VerifiedAccessToken> RequireAccessAsync(ServerCallContext context) =>
         (await CredentialAsync(context)).As<VerifiedAccessToken>(TokenTypes.Access)
@@ -61,11 +81,27 @@ public sealed class CallerAuthenticator(AccessTokenVerifier access, SystemTokenV
     /// governance or a subject access request (session tokens carry no role, so the role comes
     /// from the patient-bound token), or a system token with <paramref name="scope"/>.
     /// </summary>
+    /// <remarks>
+    /// The caller's organisation must be linked to the patient (<see cref="GovernancePolicy.RequireLinkedAsync"/>):
+    /// for a system this is the rule itself; for an IG officer it was checked when the token was
+    /// issued and is checked again here (defence in depth: links almost never go away, only a
+    /// re-registration moves the registered practice, so this mostly refuses a token issued
+    /// through a path that skipped the check).
+    /// </remarks>
     public async Task<Actor> RequireGovernanceAsync(ServerCallContext context, string nhsNumber, string scope, GovernancePolicy policy)
+    {
+        var (actor, purpose, tokenId) = await GovernanceCallerAsync(context, nhsNumber, scope, policy);
+        var attempt = policy.Attempt(actor, nhsNumber, scope, purpose);
+        attempt.AccessTokenId = tokenId;
+        await policy.RequireLinkedAsync(actor.Organisation?.OdsCode ?? string.Empty, attempt, context);
+        return actor;
+    }
+
+    private async Task<(Actor Actor, PurposeOfUse Purpose, string TokenId)> GovernanceCallerAsync(ServerCallContext context, string nhsNumber, string scope, GovernancePolicy policy)
     {
         if ((await CredentialAsync(context)).DeclaredType == TokenTypes.System)
         {
-            return (await RequireSystemAsync(context, scope)).ToActor();
+            return ((await RequireSystemAsync(context, scope)).ToActor(), PurposeOfUse.InformationGovernance, string.Empty);
         }
 
         var token = await RequireAccessAsync(context);
@@ -82,6 +118,6 @@ public sealed class CallerAuthenticator(AccessTokenVerifier access, SystemTokenV
 
         var actor = token.ToActor();
         policy.RequireInformationGovernance(actor);
-        return actor;
+        return (actor, token.Purpose, token.TokenId);
     }
 }

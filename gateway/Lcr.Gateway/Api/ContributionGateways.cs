@@ -95,9 +95,27 @@ public sealed class ClinicalGateway(CallerAuthenticator auth, Downstream.Downstr
 /// returned patient audited as a search and restricted patients' location withheld. A single
 /// patient's demographics are read with GatewayService.GetPatientRecord.
 /// </summary>
-public sealed class DemographicsGateway(CallerAuthenticator auth, Downstream.Downstream downstream, AuditTrail audit)
+public sealed class DemographicsGateway(CallerAuthenticator auth, GovernancePolicy policy, Downstream.Downstream downstream, AuditTrail audit)
     : DemographicsService.DemographicsServiceBase
 {
+    /// <summary>
+    /// A system changing a patient's details must be of an organisation linked to the patient
+    /// (docs/architecture.md, "Where trust stops"); a malformed NHS number is left to
+    /// demographics, which names the field.
+    /// </summary>
+    private async Task<Actor> LinkedWriterAsync(ServerCallContext context, string nhsNumber)
+    {
+        var system = await auth.RequireSystemAsync(context, Scopes.DemographicsWrite);
+        var actor = system.ToActor();
+        if (NhsNumber.IsValid(nhsNumber))
+        {
+            await policy.RequireLinkedAsync(system.OrganisationOdsCode,
+                policy.Attempt(actor, nhsNumber, Scopes.DemographicsWrite, PurposeOfUse.RecordContribution), context);
+        }
+
+        return actor;
+    }
+
     public override async Task<CreatePatientResponse> CreatePatient(CreatePatientRequest request, ServerCallContext context)
     {
         var system = await auth.RequireSystemAsync(context, Scopes.DemographicsWrite);
@@ -107,16 +125,16 @@ public sealed class DemographicsGateway(CallerAuthenticator auth, Downstream.Dow
 
     public override async Task<UpdatePatientResponse> UpdatePatient(UpdatePatientRequest request, ServerCallContext context)
     {
-        var system = await auth.RequireSystemAsync(context, Scopes.DemographicsWrite);
+        var actor = await LinkedWriterAsync(context, request.Patient?.NhsNumber ?? string.Empty);
         return await downstream.CallAsync(ServiceNames.Demographics,
-            () => downstream.Demographics.UpdatePatientAsync(request, downstream.Options(context, system.ToActor())), context.CancellationToken);
+            () => downstream.Demographics.UpdatePatientAsync(request, downstream.Options(context, actor)), context.CancellationToken);
     }
 
     public override async Task<UpdateContactDetailsResponse> UpdateContactDetails(UpdateContactDetailsRequest request, ServerCallContext context)
     {
-        var system = await auth.RequireSystemAsync(context, Scopes.DemographicsWrite);
+        var actor = await LinkedWriterAsync(context, request.NhsNumber);
         return await downstream.CallAsync(ServiceNames.Demographics,
-            () => downstream.Demographics.UpdateContactDetailsAsync(request, downstream.Options(context, system.ToActor())), context.CancellationToken);
+            () => downstream.Demographics.UpdateContactDetailsAsync(request, downstream.Options(context, actor)), context.CancellationToken);
     }
 
     public override async Task<SearchPatientsResponse> SearchPatients(SearchPatientsRequest request, ServerCallContext context)

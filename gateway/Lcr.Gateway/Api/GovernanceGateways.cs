@@ -19,10 +19,11 @@ namespace Lcr.Gateway.Api;
 public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy policy, Downstream.Downstream downstream, AuditTrail audit)
     : ConsentService.ConsentServiceBase
 {
-    private Task<Actor> Caller(ServerCallContext c, string nhsNumber, string scope)
+    private async Task<Actor> Caller(ServerCallContext c, string nhsNumber, string scope)
     {
+        await auth.AuthenticateAsync(c); // UNAUTHENTICATED before any field is looked at
         NhsNumber.Require(nhsNumber);
-        return auth.RequireGovernanceAsync(c, nhsNumber, scope, policy);
+        return await auth.RequireGovernanceAsync(c, nhsNumber, scope, policy);
     }
 
     private async Task<T> Change<T>(ServerCallContext c, string nhsNumber, Func<Actor, AsyncUnaryCall<T>> call)
@@ -83,6 +84,7 @@ public sealed class AuditGateway(CallerAuthenticator auth, GovernancePolicy poli
 
     public override async Task<ListEventsByPatientResponse> ListEventsByPatient(ListEventsByPatientRequest r, ServerCallContext c)
     {
+        await auth.AuthenticateAsync(c); // UNAUTHENTICATED before any field is looked at
         NhsNumber.Require(r.NhsNumber);
         var actor = await auth.RequireGovernanceAsync(c, r.NhsNumber, Scopes.AuditRead, policy);
         return await downstream.CallAsync(ServiceNames.Audit, () => downstream.Audit.ListEventsByPatientAsync(r, downstream.Options(c, actor)), c.CancellationToken);

@@ -17,10 +17,12 @@ namespace Lcr.Gateway.Api;
 /// token issued or refused in the audit log, since the attempt itself is a look at whether a
 /// professional may see a patient.
 /// </summary>
-public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail audit, CallerAuthenticator authenticator)
+public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail audit, CallerAuthenticator authenticator,
+    AccessTokenVerifier accessTokens, GovernancePolicy governance)
     : IdentityService.IdentityServiceBase
 {
-    private Task<T> Forward<T>(ServerCallContext c, Func<IdentityService.IdentityServiceClient, CallOptions, AsyncUnaryCall<T>> call)
+    private Task<T> Forward<T>(ServerCallContext c, Func<IdentityService.IdentityServiceClient, CallOptions, AsyncUnaryCall<T>> call,
+        bool withClientAddress = false)
     {
         var extra = new Metadata();
         var auth = c.RequestHeaders.GetValue(BearerToken.Header);
@@ -29,20 +31,30 @@ public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail
             extra.Add(BearerToken.Header, auth);
         }
 
+        if (withClientAddress)
+        {
+            // The address of this connection, for identity's sign-in throttling: never a header the caller sent
+            // (only the authorization header is passed on), so a caller cannot pose as another source.
+            extra.Add(ClientAddress.Header, ClientAddress.FromPeer(c.Peer));
+        }
+
         var options = downstream.Options(c, PlatformActor.Gateway, extra);
         return downstream.CallAsync(ServiceNames.Identity, () => call(downstream.Identity, options), c.CancellationToken);
     }
 
-    public override Task<SignInResponse> SignIn(SignInRequest r, ServerCallContext c) => Forward(c, (x, o) => x.SignInAsync(r, o));
+    public override Task<SignInResponse> SignIn(SignInRequest r, ServerCallContext c) => Forward(c, (x, o) => x.SignInAsync(r, o), withClientAddress: true);
     public override Task<IssueSystemTokenResponse> IssueSystemToken(IssueSystemTokenRequest r, ServerCallContext c) => Forward(c, (x, o) => x.IssueSystemTokenAsync(r, o));
     public override Task<ExchangeFederatedTokenResponse> ExchangeFederatedToken(ExchangeFederatedTokenRequest r, ServerCallContext c) => Forward(c, (x, o) => x.ExchangeFederatedTokenAsync(r, o));
 
     public override Task<IssueAccessTokenResponse> IssueAccessToken(IssueAccessTokenRequest r, ServerCallContext c) =>
-        AuditedIssue(c, r.NhsNumber, emergency: null, () => Forward(c, (x, o) => x.IssueAccessTokenAsync(r, o)));
+        AuditedIssue(c, r.NhsNumber, r.Purpose, emergency: null, () => Forward(c, (x, o) => x.IssueAccessTokenAsync(r, o)), t => t.AccessToken);
 
     public override Task<IssueEmergencyAccessTokenResponse> IssueEmergencyAccessToken(IssueEmergencyAccessTokenRequest r, ServerCallContext c) =>
-        AuditedIssue(c, r.NhsNumber, new EmergencyAccessDetail { ReasonCode = r.ReasonCode, ReasonText = r.ReasonText },
-            () => Forward(c, (x, o) => x.IssueEmergencyAccessTokenAsync(r, o)));
+        AuditedIssue(c, r.NhsNumber, PurposeOfUse.EmergencyCare, new EmergencyAccessDetail { ReasonCode = r.ReasonCode, ReasonText = r.ReasonText },
+            () => Forward(c, (x, o) => x.IssueEmergencyAccessTokenAsync(r, o)), t => t.AccessToken);
+
+    public override Task<CheckOrganisationLinkResponse> CheckOrganisationLink(CheckOrganisationLinkRequest r, ServerCallContext c) =>
+        throw new PermissionDeniedException("INTERNAL_ONLY", "Organisation links are checked inside the platform.");
 
     /// <summary>
     /// Records through identity (which keeps each feed within its own organisation), then commits
@@ -105,48 +117,87 @@ public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail
     public override Task<RotateSigningKeyResponse> RotateSigningKey(RotateSigningKeyRequest r, ServerCallContext c) => Forward(c, (x, o) => x.RotateSigningKeyAsync(r, o));
 
     /// <summary>
-    /// Issues through identity, and records the outcome against the patient: TOKEN_ISSUED (or
-    /// EMERGENCY_ACCESS) when granted, denied with the reason when identity refuses for lack of
-    /// a care relationship or role. The professional comes from the session token.
+    /// Issues through identity, and records every outcome against the patient.
+    /// Issued: the event is built from the issued access token itself, verified here as every
+    /// read verifies it (the professional, organisation, role, the token's real purpose, its id,
+    /// and its care relationship or break-glass reason), so it is recorded even when the gateway
+    /// could not verify the session that asked for it. A token for information governance or
+    /// subject access is then held to the organisation rule: unless the token's organisation is
+    /// linked to the patient (or is the platform's own IG team) it is recorded as denied
+    /// ORGANISATION_NOT_LINKED and never handed out (identity chooses the role assignment, and
+    /// so the organisation, and must not call the services that know the links). A token that
+    /// cannot be audited is not handed out either.
+    /// Refused by identity: recorded as denied, with the reason mapped from identity's
+    /// ErrorInfo, whenever the gateway knows the professional from their session.
     /// </summary>
-    private async Task<T> AuditedIssue<T>(ServerCallContext c, string nhsNumber, EmergencyAccessDetail? emergency, Func<Task<T>> issue)
+    private async Task<T> AuditedIssue<T>(ServerCallContext c, string nhsNumber, PurposeOfUse requested, EmergencyAccessDetail? emergency,
+        Func<Task<T>> issue, Func<T, string> accessToken)
     {
-        Actor? professional = null;
-        try
-        {
-            professional = await authenticator.RequireSessionAsync(c);
-        }
-        catch (UnauthenticatedException)
-        {
-            // Identity refuses it too, with the same reason; nothing to audit without a professional.
-        }
-
-        var e = audit.For(professional ?? PlatformActor.Gateway, nhsNumber,
-            emergency is null ? AuditAction.TokenIssued : AuditAction.EmergencyAccess,
-            emergency is null ? PurposeOfUse.DirectCare : PurposeOfUse.EmergencyCare);
-        if (emergency is not null)
-        {
-            e.EmergencyAccess = emergency;
-        }
-
+        var action = emergency is null ? AuditAction.TokenIssued : AuditAction.EmergencyAccess;
         T result;
         try
         {
             result = await issue();
         }
-        catch (RpcException ex) when (professional is not null && NhsNumber.IsValid(nhsNumber) && ex.StatusCode == StatusCode.PermissionDenied)
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.PermissionDenied && NhsNumber.IsValid(nhsNumber))
         {
-            var reason = emergency is null ? AuditDenialReason.NoCareRelationship : AuditDenialReason.EmergencyAccessNotPermitted;
-            await audit.RecordDenialAsync(e, reason, c);
+            if (await SessionProfessionalAsync(c) is { } professional)
+            {
+                var e = audit.For(professional, nhsNumber, action, requested);
+                if (emergency is not null && !string.IsNullOrWhiteSpace(emergency.ReasonText))
+                {
+                    e.EmergencyAccess = emergency;
+                }
+
+                await audit.RecordDenialAsync(e, DenialReason(ex), c);
+            }
+
             throw;
         }
 
-        if (professional is not null)
+        VerifiedAccessToken token;
+        try
         {
-            // A token that cannot be audited is not handed out.
-            await audit.CommitAsync(e, c);
+            token = await accessTokens.VerifyAsync(accessToken(result), c.CancellationToken);
+        }
+        catch (UnauthenticatedException ex)
+        {
+            throw new DependencyFailedException("IDENTITY_FAILED",
+                "The identity service issued an access token the gateway cannot verify; quote the trace id to the platform team.", ex);
         }
 
+        var issued = audit.For(token, nhsNumber, action);
+        if (token.Purpose is PurposeOfUse.InformationGovernance or PurposeOfUse.SubjectAccessRequest)
+        {
+            await governance.RequireLinkedAsync(token.OrganisationOdsCode, issued, c);
+        }
+
+        await audit.CommitAsync(issued, c);
         return result;
     }
+
+    /// <summary>The professional of the call's session token, when the gateway can verify it.</summary>
+    private async Task<Actor?> SessionProfessionalAsync(ServerCallContext c)
+    {
+        try
+        {
+            return await authenticator.RequireSessionAsync(c);
+        }
+        catch (Exception e) when (e is UnauthenticatedException or DependencyUnavailableException)
+        {
+            return null; // nobody to record the refusal against
+        }
+    }
+
+    /// <summary>The audit denial reason for identity's refusal, from its ErrorInfo reason.</summary>
+    internal static AuditDenialReason DenialReason(RpcException refusal) =>
+        refusal.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Reason switch
+        {
+            "NO_CARE_RELATIONSHIP" => AuditDenialReason.NoCareRelationship,
+            "PURPOSE_NOT_PERMITTED" => AuditDenialReason.PurposeNotPermitted,
+            "NO_ACTIVE_ROLE" => AuditDenialReason.NoActiveRole,
+            "EMERGENCY_ACCESS_NOT_PERMITTED" => AuditDenialReason.EmergencyAccessNotPermitted,
+            "ORGANISATION_NOT_LINKED" => AuditDenialReason.OrganisationNotLinked,
+            _ => AuditDenialReason.Other,
+        };
 }

@@ -83,7 +83,7 @@ public sealed class Downstream(
             throw new DependencyFailedException(service.ToUpperInvariant() + "_FAILED",
                 $"The {service.ToLowerInvariant()} service failed to process the call; quote the trace id to the platform team.", e);
         }
-        catch (RpcException e) when (IsFailure(e.StatusCode))
+        catch (RpcException e) when (IsFailure(e))
         {
             if (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
             {
@@ -95,8 +95,15 @@ public sealed class Downstream(
         }
     }
 
-    private static bool IsFailure(StatusCode code) =>
-        code is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled or StatusCode.ResourceExhausted;
+    /// <summary>
+    /// A failure to reach or hear from the service. A RESOURCE_EXHAUSTED the service itself
+    /// answered with the platform's ErrorInfo (e.g. identity's SIGN_IN_THROTTLED, with its
+    /// RetryInfo) is its answer to this caller: passed on as it is, and never counted against
+    /// the service's circuit, or one caller being held back would open it for everybody.
+    /// </summary>
+    private static bool IsFailure(RpcException e) =>
+        e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled ||
+        (e.StatusCode == StatusCode.ResourceExhausted && e.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Domain != ErrorDomain.Name);
 
     private ResiliencePipeline CreateBreaker(string service) => new ResiliencePipelineBuilder()
         .AddCircuitBreaker(new CircuitBreakerStrategyOptions
@@ -105,7 +112,7 @@ public sealed class Downstream(
             MinimumThroughput = options.Value.BreakerMinimumThroughput,
             SamplingDuration = TimeSpan.FromSeconds(10),
             BreakDuration = options.Value.BreakerBreakDuration,
-            ShouldHandle = new PredicateBuilder().Handle<RpcException>(e => IsFailure(e.StatusCode) && e.StatusCode != StatusCode.Cancelled),
+            ShouldHandle = new PredicateBuilder().Handle<RpcException>(e => IsFailure(e) && e.StatusCode != StatusCode.Cancelled),
         })
         .Build();
 }

@@ -1,7 +1,6 @@
 using System.Threading.RateLimiting;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using Grpc.Core.Interceptors;
 using Lcr.Gateway.Access;
 using Lcr.Gateway.Telemetry;
 using Lcr.ServiceDefaults;
@@ -27,7 +26,7 @@ public sealed class RateLimitOptions
 /// for its peer address, so forging subjects buys no extra budget and cannot drain a genuine
 /// caller's bucket.
 /// </summary>
-public sealed class CallerRateLimitInterceptor : Interceptor, IDisposable
+public sealed class CallerRateLimitInterceptor : AdmissionInterceptor, IDisposable
 {
     private readonly PartitionedRateLimiter<string> _limiter;
     private readonly GatewayMetrics _metrics;
@@ -49,27 +48,11 @@ public sealed class CallerRateLimitInterceptor : Interceptor, IDisposable
             }));
     }
 
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
-        UnaryServerMethod<TRequest, TResponse> continuation)
-    {
-        await AdmitAsync(context);
-        return await continuation(request, context);
-    }
+    /// <summary>Only health probes pass uncounted; reflection is charged like any call.</summary>
+    protected override bool IsOpen(string method) => method.StartsWith("/grpc.health.v1.Health/", StringComparison.Ordinal);
 
-    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream,
-        ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    protected override async ValueTask AdmitAsync(ServerCallContext context)
     {
-        await AdmitAsync(context);
-        await continuation(request, responseStream, context);
-    }
-
-    private async ValueTask AdmitAsync(ServerCallContext context)
-    {
-        if (context.Method.StartsWith("/grpc.health.v1.Health/", StringComparison.Ordinal))
-        {
-            return;
-        }
-
         var credential = await _authenticator.CredentialAsync(context);
         using var lease = _limiter.AttemptAcquire(PartitionKey(credential.VerifiedSubject, context.Peer));
         if (lease.IsAcquired)

@@ -5,39 +5,46 @@ using Lcr.Gateway.Downstream;
 using Lcr.Gateway.V1;
 using Lcr.ServiceDefaults;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 
 namespace Lcr.Gateway.Records;
 
 /// <summary>
 /// "Who has looked at my record": the patient-facing access log, from the audit service.
 /// Needs an access token for this patient issued for a subject access request or information
-/// governance; the audit service records the query itself.
+/// governance, held by an information-governance officer (<see cref="AccessLogPolicy"/>); a
+/// refusal is audited as a denied AUDIT_QUERY, and the audit service records a permitted query itself.
 /// </summary>
-public sealed class AccessLogReader(CallerAuthenticator authenticator, Downstream.Downstream downstream)
+public sealed class AccessLogReader(CallerAuthenticator authenticator, Downstream.Downstream downstream, AuditTrail audit,
+    IOptions<GovernanceOptions> governance)
 {
+    /// <summary>Looks at the record, listed whether permitted or refused.</summary>
     private static readonly AuditAction[] Looks =
     [
         AuditAction.ViewSummary, AuditAction.ViewCategory, AuditAction.ViewEntry, AuditAction.ViewDocument,
         AuditAction.ViewDemographics, AuditAction.EmergencyAccess, AuditAction.Search, AuditAction.SubjectAccessExport,
     ];
 
+    /// <summary>
+    /// Attempts listed only when refused: a refused access-token request is an attempt to see the
+    /// record; a granted one is not a look in itself (each view made with the token is listed).
+    /// </summary>
+    private static readonly AuditAction[] RefusedAttempts = [AuditAction.TokenIssued];
+
     public async Task<GetAccessLogResponse> GetAccessLogAsync(GetAccessLogRequest request, ServerCallContext context)
     {
+        var token = await authenticator.RequireAccessAsync(context); // authenticated before any field is looked at
         var v = new FieldViolations();
         NhsNumber.Validate(request.NhsNumber, v);
+        v.Period(request.Period, "period");
         Paging.ResolvePageSize(request.PageSize, v);
         v.ThrowIfAny();
 
-        var token = await authenticator.RequireAccessAsync(context);
-        if (!string.Equals(token.NhsNumber, request.NhsNumber, StringComparison.Ordinal))
+        if (AccessLogPolicy.Check(token, request.NhsNumber, governance.Value) is { } refusal)
         {
-            throw new PermissionDeniedException("PATIENT_MISMATCH", "The access token was issued for a different patient.");
-        }
-
-        if (token.Purpose is not (PurposeOfUse.SubjectAccessRequest or PurposeOfUse.InformationGovernance))
-        {
-            throw new PermissionDeniedException("PURPOSE_NOT_PERMITTED",
-                "The access log needs an access token issued for a subject access request or information governance.");
+            // Denials are audited too: the refused read of this patient's log, against this patient.
+            var e = audit.For(token, request.NhsNumber, AuditAction.AuditQuery);
+            throw await audit.DenyAsync(e, refusal.AuditReason, new PermissionDeniedException(refusal.Reason, refusal.Message), context);
         }
 
         var page = await downstream.CallAsync(ServiceNames.Audit,
@@ -46,28 +53,13 @@ public sealed class AccessLogReader(CallerAuthenticator authenticator, Downstrea
                 NhsNumber = request.NhsNumber,
                 Period = request.Period,
                 Actions = { Looks },
+                DeniedActions = { RefusedAttempts },
                 PageSize = request.PageSize,
                 PageToken = request.PageToken,
             }, downstream.Options(context, token.ToActor())), context.CancellationToken);
 
         var response = new GetAccessLogResponse { NextPageToken = page.NextPageToken };
-        foreach (var e in page.Events)
-        {
-            response.Entries.Add(new AccessLogEntry
-            {
-                AccessTime = e.RecordTime ?? e.OccurrenceTime,
-                ViewerName = e.Actor?.DisplayName ?? string.Empty,
-                ViewerRoleName = RoleNames.Describe(e.Actor?.RoleCode),
-                Organisation = e.Actor?.Organisation,
-                Action = e.Action,
-                Categories = { e.ReturnedCategories },
-                EntryCount = e.ReturnedEntryIds.Count,
-                Outcome = e.Outcome,
-                EmergencyAccess = e.AccessBasisCase == AuditEvent.AccessBasisOneofCase.EmergencyAccess,
-                EmergencyReason = e.EmergencyAccess?.ReasonCode ?? EmergencyAccessReason.Unspecified,
-            });
-        }
-
+        response.Entries.AddRange(page.Events.Select(AccessLogLine.From));
         return response;
     }
 }

@@ -6,18 +6,35 @@ using Lcr.Gateway.V1;
 namespace Lcr.Gateway.Records;
 
 /// <summary>
-/// Composes the viewer's record view from the unfiltered summary and demographics. Pure:
-/// everything that leaves the gateway passes <see cref="AccessScope.Allows"/>, and counts are
-/// recomputed from what the viewer may see so they never reveal that something was withheld.
+/// Composes the viewer's record view from the summary (which the clinical service returned with
+/// the patient's withheld organisations, categories and entries already left out) and
+/// demographics. Pure: everything that leaves the gateway passes <see cref="AccessScope.Allows"/>,
+/// and counts are taken only from what the viewer may see, so they never reveal that something
+/// was withheld.
 /// </summary>
 public static class RecordFilter
 {
-    /// <param name="summary">The unfiltered summary, or null when no clinical category is in scope.</param>
+    /// <summary>
+    /// The summary request for this viewer: every exclusion the scope implies, so the clinical
+    /// service applies them all (any number of withheld entries) to lists and counts in one call.
+    /// </summary>
+    public static GetRecordSummaryRequest SummaryRequest(string nhsNumber, AccessScope scope, IEnumerable<RecordCategory> clinicalCategories)
+    {
+        var request = new GetRecordSummaryRequest
+        {
+            NhsNumber = nhsNumber,
+            ExcludedEntryIds = { scope.WithheldEntryIds.Order(StringComparer.Ordinal) },
+            ExcludedSourceOrganisationOdsCodes = { scope.WithheldOrganisations.Order(StringComparer.OrdinalIgnoreCase) },
+            ExcludedCategories = { clinicalCategories.Where(c => !scope.Categories.Contains(c)).Order() },
+            ExcludeSensitive = !scope.SensitiveReleased,
+        };
+        return request;
+    }
+
+    /// <param name="summary">The summary with the scope's exclusions applied, or null when no clinical category is in scope.</param>
     /// <param name="patient">Demographics, or null when not in scope or not held.</param>
     /// <param name="scope">What this viewer may see.</param>
-    /// <param name="withheldEntries">The individually withheld entries (looked up), so counts can exclude them.</param>
-    public static GetPatientRecordResponse Compose(RecordSummary? summary, Patient? patient, AccessScope scope,
-        IReadOnlyCollection<Entry> withheldEntries)
+    public static GetPatientRecordResponse Compose(RecordSummary? summary, Patient? patient, AccessScope scope)
     {
         var response = new GetPatientRecordResponse { PatientRestrictionsApply = scope.RestrictionsApply };
         if (patient is not null && scope.Categories.Contains(RecordCategory.Demographics))
@@ -45,17 +62,6 @@ public static class RecordFilter
             if (scope.Counts(c.Category, c.SourceOrganisationOdsCode, c.Sensitivity))
             {
                 counts[c.Category] = counts.GetValueOrDefault(c.Category) + c.Count;
-            }
-        }
-
-        foreach (var e in withheldEntries)
-        {
-            // Counted above (visible category, source and sensitivity) but withheld on its own.
-            if (!e.EnteredInError && scope.WithheldEntryIds.Contains(e.Id) &&
-                scope.Counts(e.Category, e.Provenance?.SourceOrganisation?.OdsCode ?? string.Empty, e.Sensitivity) &&
-                counts.TryGetValue(e.Category, out var n) && n > 0)
-            {
-                counts[e.Category] = n - 1;
             }
         }
 
@@ -87,8 +93,7 @@ public static class RecordFilter
         return view;
     }
 
-    /// <summary>The ids of every entry in a composed view, for the audit event.</summary>
-    public static IEnumerable<string> EntryIds(GetPatientRecordResponse view) =>
-        view.ActiveProblems.Concat(view.CurrentMedications).Concat(view.Allergies).Concat(view.LatestResults)
-            .Concat(view.RecentDocuments).Select(e => e.Id);
+    /// <summary>Every entry in a composed view.</summary>
+    public static IEnumerable<Entry> Entries(GetPatientRecordResponse view) =>
+        view.ActiveProblems.Concat(view.CurrentMedications).Concat(view.Allergies).Concat(view.LatestResults).Concat(view.RecentDocuments);
 }

@@ -32,12 +32,10 @@ public sealed class RecordReader(
         RecordCategory.Problems, RecordCategory.Medications, RecordCategory.Allergies, RecordCategory.TestResults, RecordCategory.Documents,
     ];
 
-    /// <summary>At most this many individually withheld entries are looked up to correct counts.</summary>
-    private const int MaxWithheldLookups = 50;
-
     public async Task<GetPatientRecordResponse> GetPatientRecordAsync(GetPatientRecordRequest request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
+        var token = await authenticator.RequireAccessAsync(context); // step 1 before any field is looked at
         var v = new FieldViolations();
         NhsNumber.Validate(request.NhsNumber, v);
         for (var i = 0; i < request.Categories.Count; i++)
@@ -46,28 +44,27 @@ public sealed class RecordReader(
         }
 
         v.ThrowIfAny();
-        var token = await authenticator.RequireAccessAsync(context);
         var e = audit.For(token, request.NhsNumber, AuditAction.ViewSummary);
         var categories = await AuthoriseCategoriesAsync(token, request.NhsNumber, request.Categories, e, context);
         var (scope, decision) = await EvaluateConsentAsync(token, request.NhsNumber, categories, e, context);
 
         var wantsClinical = scope.Categories.Any(c => c != RecordCategory.Demographics);
+        // One call however many entries the patient withholds: the clinical service applies every
+        // exclusion to the summary's lists and counts.
+        var summaryRequest = RecordFilter.SummaryRequest(request.NhsNumber, scope, ClinicalCategories);
         var summaryTask = wantsClinical
             ? downstream.CallAsync(ServiceNames.Clinical,
-                () => downstream.Clinical.GetRecordSummaryAsync(new GetRecordSummaryRequest { NhsNumber = request.NhsNumber },
-                    downstream.Options(context, token.ToActor())), context.CancellationToken)
+                () => downstream.Clinical.GetRecordSummaryAsync(summaryRequest, downstream.Options(context, token.ToActor())), context.CancellationToken)
             : Task.FromResult<GetRecordSummaryResponse?>(null)!;
         var patientTask = scope.Categories.Contains(RecordCategory.Demographics)
             ? GetPatientOrNullAsync(request.NhsNumber, token, context)
             : Task.FromResult<Patient?>(null);
-        var withheldTask = wantsClinical ? LookUpWithheldAsync(request.NhsNumber, scope, token, context) : Task.FromResult<IReadOnlyCollection<Entry>>([]);
-        await Task.WhenAll(summaryTask, patientTask, withheldTask);
+        await Task.WhenAll(summaryTask, patientTask);
 
-        var view = RecordFilter.Compose((await summaryTask)?.Summary, await patientTask, scope, await withheldTask);
+        var view = RecordFilter.Compose((await summaryTask)?.Summary, await patientTask, scope);
         view.EmergencyAccess = token.IsEmergency;
         e.ConsentVersion = decision.ConsentVersion;
-        e.ReturnedCategories.AddRange(view.ReturnedCategories);
-        e.ReturnedEntryIds.AddRange(RecordFilter.EntryIds(view));
+        ReleasedContent.Describe(e, view);
         await audit.CommitAsync(e, context);
         view.AuditEventId = e.EventId;
         Record(started, "summary");
@@ -77,6 +74,7 @@ public sealed class RecordReader(
     public async Task<ListRecordEntriesResponse> ListRecordEntriesAsync(ListRecordEntriesRequest request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
+        var token = await authenticator.RequireAccessAsync(context); // step 1 before any field is looked at
         var v = new FieldViolations();
         NhsNumber.Validate(request.NhsNumber, v);
         if (v.RequireEnum(request.Category, "category"))
@@ -89,10 +87,10 @@ public sealed class RecordReader(
             v.RequireEnum(request.Statuses[i], $"statuses[{i}]");
         }
 
+        v.Period(request.ClinicalPeriod, "clinical_period");
         Paging.ResolvePageSize(request.PageSize, v);
         v.ThrowIfAny();
 
-        var token = await authenticator.RequireAccessAsync(context);
         var e = audit.For(token, request.NhsNumber, AuditAction.ViewCategory);
         await AuthoriseCategoriesAsync(token, request.NhsNumber, [request.Category], e, context);
         var (scope, decision) = await EvaluateConsentAsync(token, request.NhsNumber, [request.Category], e, context);
@@ -120,8 +118,7 @@ public sealed class RecordReader(
         }
 
         e.ConsentVersion = decision.ConsentVersion;
-        e.ReturnedCategories.Add(request.Category);
-        e.ReturnedEntryIds.AddRange(response.Entries.Select(x => x.Id));
+        ReleasedContent.Describe(e, response.Entries);
         await audit.CommitAsync(e, context);
         response.AuditEventId = e.EventId;
         Record(started, "list");
@@ -157,12 +154,12 @@ public sealed class RecordReader(
     /// <summary>Steps 1-3 for one entry, then the entry itself; NOT_FOUND for anything withheld, as for anything absent.</summary>
     private async Task<(VerifiedAccessToken Token, Entry Entry, AuditEvent Event)> ReadEntryAsync(string nhsNumber, string entryId, AuditAction action, ServerCallContext context)
     {
+        var token = await authenticator.RequireAccessAsync(context); // step 1 before any field is looked at
         var v = new FieldViolations();
         NhsNumber.Validate(nhsNumber, v);
         v.RequireText(entryId, "entry_id", 100);
         v.ThrowIfAny();
 
-        var token = await authenticator.RequireAccessAsync(context);
         var e = audit.For(token, nhsNumber, action);
         var categories = await AuthoriseCategoriesAsync(token, nhsNumber, [], e, context);
         var (scope, decision) = await EvaluateConsentAsync(token, nhsNumber, categories, e, context);
@@ -176,8 +173,7 @@ public sealed class RecordReader(
         }
 
         e.ConsentVersion = decision.ConsentVersion;
-        e.ReturnedCategories.Add(entry.Category);
-        e.ReturnedEntryIds.Add(entry.Id);
+        ReleasedContent.Describe(e, [entry]);
         return (token, entry, e);
     }
 
@@ -264,30 +260,6 @@ public sealed class RecordReader(
         {
             return null;
         }
-    }
-
-    /// <summary>Individually withheld entries, looked up so that counts can leave them out without a trace.</summary>
-    private async Task<IReadOnlyCollection<Entry>> LookUpWithheldAsync(string nhsNumber, AccessScope scope, VerifiedAccessToken token, ServerCallContext context)
-    {
-        if (scope.WithheldEntryIds.Count == 0)
-        {
-            return [];
-        }
-
-        var lookups = scope.WithheldEntryIds.Take(MaxWithheldLookups).Select(async id =>
-        {
-            try
-            {
-                return (await downstream.CallAsync(ServiceNames.Clinical,
-                    () => downstream.Clinical.GetEntryAsync(new GetEntryRequest { NhsNumber = nhsNumber, EntryId = id },
-                        downstream.Options(context, token.ToActor())), context.CancellationToken)).Entry;
-            }
-            catch (RpcException ex) when (ex.StatusCode is StatusCode.NotFound or StatusCode.InvalidArgument)
-            {
-                return null;
-            }
-        });
-        return (await Task.WhenAll(lookups)).OfType<Entry>().ToList();
     }
 
     private void Record(long started, string kind)

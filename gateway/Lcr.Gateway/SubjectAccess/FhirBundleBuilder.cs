@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using Google.Protobuf.WellKnownTypes;
@@ -240,7 +241,7 @@ public static class FhirBundleBuilder
                     Entry.DetailOneofCase.Medication => MedicationStatement(version),
                     Entry.DetailOneofCase.Allergy => AllergyIntolerance(version),
                     Entry.DetailOneofCase.TestResult => Observation(version),
-                    Entry.DetailOneofCase.Document => DocumentReference(version, isCurrent, isCurrent ? item.Content : null),
+                    Entry.DetailOneofCase.Document => DocumentReference(version, isCurrent),
                     _ => null,
                 };
                 if (resource is null)
@@ -491,7 +492,7 @@ public static class FhirBundleBuilder
             return o;
         }
 
-        private R4.DocumentReference DocumentReference(Entry e, bool isCurrent, DocumentContent? content)
+        private R4.DocumentReference DocumentReference(Entry e, bool isCurrent)
         {
             var d = e.Document;
             var r = new R4.DocumentReference
@@ -526,19 +527,15 @@ public static class FhirBundleBuilder
 
             var attachment = new R4.Attachment
             {
-                ContentType = content?.ContentType is { Length: > 0 } ct ? ct : Blank(d.ContentType) ?? "application/octet-stream",
+                ContentType = Blank(d.ContentType) ?? "application/octet-stream",
                 Title = Blank(d.Title),
                 Creation = d.AuthoredTime is { } authored ? new R4.FhirDateTime(authored.ToDateTimeOffset()).Value : null,
             };
-            if (content is not null)
+            if (isCurrent && !e.EnteredInError)
             {
-                var bytes = content.Data.ToByteArray();
-                attachment.Data = bytes;
-                // Attachment.size is left out: Hl7.Fhir.R4 6.8.0 serializes it as a JSON string
-                // (R5's integer64) that its own R4 parser then rejects as an unsignedInt.
-#pragma warning disable CA5350 // FHIR R4 defines Attachment.hash as SHA-1: an integrity checksum the format requires, not a security control.
-                attachment.Hash = SHA1.HashData(bytes);
-#pragma warning restore CA5350
+                // The content is fetched and attached only while this resource is written out
+                // (SubjectAccessBundleWriter), so an export holds one document at a time.
+                r.AddAnnotation(new PendingDocumentContent(e.Id));
             }
 
             r.Content.Add(new R4.DocumentReference.ContentComponent { Attachment = attachment });
@@ -732,6 +729,38 @@ public static class FhirBundleBuilder
             new R4.FhirDateTime(e.Provenance?.RecordedTime?.ToDateTimeOffset() ?? data.CreatedAt).Value!;
 
         private static string VersionId(Entry e) => StableId("entry", e.Id + "|" + e.Version.ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// Puts a document's current content into its DocumentReference: <c>data</c>, its SHA-1
+    /// <c>hash</c>, and the content type the clinical service holds for it.
+    /// </summary>
+    public static void AttachContent(R4.DocumentReference document, DocumentContent content)
+    {
+        var attachment = document.Content[0].Attachment;
+        if (content.ContentType is { Length: > 0 } contentType)
+        {
+            attachment.ContentType = contentType;
+        }
+
+        // The received message's own array where it has one (it is never written to), so a document is not copied again.
+        var bytes = MemoryMarshal.TryGetArray(content.Data.Memory, out var whole) && whole is { Offset: 0, Array: { } array } && whole.Count == array.Length
+            ? array
+            : content.Data.ToByteArray();
+        attachment.Data = bytes;
+        // Attachment.size is left out: Hl7.Fhir.R4 6.8.0 serializes it as a JSON string
+        // (R5's integer64) that its own R4 parser then rejects as an unsignedInt.
+#pragma warning disable CA5350 // FHIR R4 defines Attachment.hash as SHA-1: an integrity checksum the format requires, not a security control.
+        attachment.Hash = SHA1.HashData(bytes);
+#pragma warning restore CA5350
+    }
+
+    /// <summary>Drops the content again once the resource is written, so it is not kept for the rest of the export.</summary>
+    public static void DetachContent(R4.DocumentReference document)
+    {
+        var attachment = document.Content[0].Attachment;
+        attachment.Data = null;
+        attachment.Hash = null;
     }
 
     private static R4.CodeableConcept Concept(CodedConcept c)

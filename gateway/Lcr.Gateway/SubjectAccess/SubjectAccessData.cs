@@ -21,5 +21,8 @@ public sealed record SubjectAccessData(
     IReadOnlyList<EntryWithHistory> Entries,
     IReadOnlyList<AuditEvent> AccessLog);
 
-/// <summary>One entry: its current version, every version (newest first, the current one included) and a document's current content.</summary>
-public sealed record EntryWithHistory(Entry Current, IReadOnlyList<Entry> Versions, DocumentContent? Content);
+/// <summary>
+/// One entry: its current version and every version (newest first, the current one included).
+/// A document's content is not held here: it is fetched while the Bundle is written.
+/// </summary>
+public sealed record EntryWithHistory(Entry Current, IReadOnlyList<Entry> Versions);

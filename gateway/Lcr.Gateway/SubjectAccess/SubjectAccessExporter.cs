@@ -16,15 +16,15 @@ using R4 = Hl7.Fhir.Model;
 
 namespace Lcr.Gateway.SubjectAccess;
 
-/// <summary>A finished export: the header to send first and the Bundle's UTF-8 JSON.</summary>
-public sealed record SubjectAccessExport(SubjectAccessExportHeader Header, byte[] Bundle);
-
 /// <summary>
 /// A subject access export, in order: validate; verify the access token and apply
-/// <see cref="SubjectAccessPolicy"/> (refusals audited); collect every entry in scope with all
-/// its versions and the current document content, and the demographics as held; commit the
-/// audit event listing exactly what is exported (fail closed: no commit, no data); then read
-/// the patient's access log (which now includes this export) and build the FHIR Bundle.
+/// <see cref="SubjectAccessPolicy"/> (refusals audited); collect the index of what will be
+/// exported (every entry in scope with all its versions, metadata only, and the demographics
+/// as held); commit the audit event listing exactly those entries (fail closed: no commit, no
+/// data); read the patient's access log (which now includes this export) and build the FHIR
+/// Bundle without document contents (<see cref="PrepareAsync"/>). Then
+/// <see cref="WriteBundleAsync"/> writes the Bundle's JSON as it goes, fetching each current
+/// document's content only when its DocumentReference is written.
 /// </summary>
 public sealed partial class SubjectAccessExporter(
     CallerAuthenticator authenticator,
@@ -41,7 +41,7 @@ public sealed partial class SubjectAccessExporter(
     private const int EntryPageSize = 200;
     private const int AuditPageSize = 500;
 
-    /// <summary>Entries whose history and content are fetched at once.</summary>
+    /// <summary>Entries whose history is fetched at once.</summary>
     private const int Concurrency = 4;
 
     private static readonly Regex OdsCode = new("^[A-Za-z0-9]{3,12}$", RegexOptions.CultureInvariant);
@@ -49,8 +49,9 @@ public sealed partial class SubjectAccessExporter(
     /// <summary>The SDK's own System.Text.Json serializer for R4 (never hand-written JSON).</summary>
     public static readonly JsonSerializerOptions Json = new JsonSerializerOptions().ForFhir(R4.ModelInfo.ModelInspector).Pretty();
 
-    public async Task<SubjectAccessExport> ExportAsync(ExportSubjectAccessRequest request, ServerCallContext context)
+    public async Task<SubjectAccessExport> PrepareAsync(ExportSubjectAccessRequest request, ServerCallContext context)
     {
+        var token = await authenticator.RequireAccessAsync(context); // authenticated before any field is looked at
         var v = new FieldViolations();
         NhsNumber.Validate(request.NhsNumber, v);
         string? ods = null;
@@ -73,7 +74,6 @@ public sealed partial class SubjectAccessExporter(
 
         v.ThrowIfAny();
 
-        var token = await authenticator.RequireAccessAsync(context);
         var e = audit.For(token, request.NhsNumber, AuditAction.SubjectAccessExport);
         if (SubjectAccessPolicy.Check(token, request.NhsNumber, ods, governance.Value, options.Value) is { } refusal)
         {
@@ -85,6 +85,8 @@ public sealed partial class SubjectAccessExporter(
         var entries = await CollectEntriesAsync(request.NhsNumber, ods, actor, context);
         var patient = await patientTask;
 
+        // The index is complete before anything is sent, so the event names every entry the
+        // stream will carry; document contents are fetched later, while the Bundle is written.
         e.ReturnedCategories.AddRange(entries.Select(x => x.Current.Category)
             .Concat(patient is null ? [] : [RecordCategory.Demographics]).Distinct().Order());
         e.ReturnedEntryIds.AddRange(entries.Select(x => x.Current.Id));
@@ -93,7 +95,6 @@ public sealed partial class SubjectAccessExporter(
         var log = await CollectAccessLogAsync(request.NhsNumber, actor, context);
         var data = new SubjectAccessData(Guid.CreateVersion7().ToString(), clock.GetUtcNow(), request.NhsNumber, ods, patient, entries, log);
         var bundle = FhirBundleBuilder.Build(data);
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(bundle, Json);
 
         var header = new SubjectAccessExportHeader
         {
@@ -107,11 +108,30 @@ public sealed partial class SubjectAccessExporter(
         };
         header.ResourceCounts.AddRange(bundle.Entry.GroupBy(x => x.Resource!.TypeName).OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => new SubjectAccessResourceCount { ResourceType = g.Key, Count = g.Count() }));
-        LogExported(logger, e.EventId, ods is null ? "whole-record" : "organisation", header.EntryCount, header.EntryVersionCount, log.Count, bytes.Length);
-        return new SubjectAccessExport(header, bytes);
+        return new SubjectAccessExport(header, bundle, request.NhsNumber, actor, log.Count);
     }
 
-    /// <summary>Every entry in scope, retracted ones included, each with every version and a document's current content.</summary>
+    /// <summary>
+    /// Writes the prepared Bundle's UTF-8 JSON to <paramref name="output"/> entry by entry,
+    /// fetching each current document's content (one at a time) as its DocumentReference is
+    /// written and dropping it straight after.
+    /// </summary>
+    public async Task WriteBundleAsync(SubjectAccessExport export, BundleChunkStream output, ServerCallContext context)
+    {
+        await SubjectAccessBundleWriter.WriteAsync(export.Bundle, output,
+            (entryId, _) => GetDocumentContentAsync(export.NhsNumber, entryId, export.Actor, context), context.CancellationToken);
+        LogExported(logger, export.Header.AuditEventId, export.Header.OrganisationOdsCode.Length == 0 ? "whole-record" : "organisation",
+            export.Header.EntryCount, export.Header.EntryVersionCount, export.AccessLogEvents, output.BytesWritten);
+    }
+
+    private async Task<DocumentContent> GetDocumentContentAsync(string nhsNumber, string entryId, Actor actor, ServerCallContext context)
+    {
+        var request = new Clinical.V1.GetDocumentContentRequest { NhsNumber = nhsNumber, EntryId = entryId };
+        return (await downstream.CallAsync(ServiceNames.Clinical,
+            () => downstream.Clinical.GetDocumentContentAsync(request, downstream.Options(context, actor)), context.CancellationToken)).Content;
+    }
+
+    /// <summary>Every entry in scope, retracted ones included, each with every version (metadata only).</summary>
     private async Task<IReadOnlyList<EntryWithHistory>> CollectEntriesAsync(string nhsNumber, string? ods, Actor actor, ServerCallContext context)
     {
         var current = new List<Entry>();
@@ -166,15 +186,7 @@ public sealed partial class SubjectAccessExporter(
             versions.Insert(0, entry);
         }
 
-        DocumentContent? content = null;
-        if (entry.Category == RecordCategory.Documents && !entry.EnteredInError)
-        {
-            var request = new Clinical.V1.GetDocumentContentRequest { NhsNumber = entry.NhsNumber, EntryId = entry.Id };
-            content = (await downstream.CallAsync(ServiceNames.Clinical,
-                () => downstream.Clinical.GetDocumentContentAsync(request, downstream.Options(context, actor)), context.CancellationToken)).Content;
-        }
-
-        return new EntryWithHistory(entry, versions, content);
+        return new EntryWithHistory(entry, versions);
     }
 
     private async Task<Patient?> GetPatientOrNullAsync(string nhsNumber, Actor actor, ServerCallContext context)
@@ -210,6 +222,6 @@ public sealed partial class SubjectAccessExporter(
     }
 
     [LoggerMessage(Level = LogLevel.Information,
-        Message = "Subject access export {AuditEventId} ({Scope}): {Entries} entries, {Versions} versions, {Events} access log events, {Bytes} bytes")]
-    private static partial void LogExported(ILogger logger, string auditEventId, string scope, int entries, int versions, int events, int bytes);
+        Message = "Subject access export {AuditEventId} ({Scope}): {Entries} entries, {Versions} versions, {Events} access log events, {Bytes} bytes streamed")]
+    private static partial void LogExported(ILogger logger, string auditEventId, string scope, int entries, int versions, int events, long bytes);
 }

@@ -5,16 +5,14 @@ using Lcr.Security;
 
 namespace Lcr.Gateway.SubjectAccess;
 
-/// <summary>Who may export a subject access request, beyond the IG roles in <see cref="GovernanceOptions"/>.</summary>
+/// <summary>
+/// Settings of subject access exports. The organisations whose IG officers are the platform's
+/// own IG team (who may export a whole record) are <see cref="GovernanceOptions.PlatformGovernanceOrganisations"/>,
+/// shared with the organisation-link rule (configuration <c>Gateway:PlatformGovernanceOrganisations</c>;
+/// the older key <c>Gateway:SubjectAccess:PlatformGovernanceOrganisations</c> is still read).
+/// </summary>
 public sealed class SubjectAccessOptions
 {
-    /// <summary>
-    /// ODS codes of the organisations whose IG officers are the platform's own IG team and so
-    /// may export a whole record across every organisation (configuration
-    /// <c>Gateway:SubjectAccess:PlatformGovernanceOrganisations</c>; default the seeded
-    /// platform operator, LCR01).
-    /// </summary>
-    public List<string> PlatformGovernanceOrganisations { get; } = [];
 }
 
 /// <summary>A refusal of an export: what the audit log records and what the caller is told.</summary>
@@ -55,7 +53,7 @@ public static class SubjectAccessPolicy
         var own = token.OrganisationOdsCode;
         if (organisationOdsCode is null)
         {
-            if (!options.PlatformGovernanceOrganisations.Contains(own, StringComparer.OrdinalIgnoreCase))
+            if (!governance.PlatformGovernanceOrganisations.Contains(own, StringComparer.OrdinalIgnoreCase))
             {
                 return new(AuditDenialReason.RoleNotPermitted, "ORGANISATION_NOT_PERMITTED",
                     "Only the platform's own information-governance team may export a whole record; export your organisation's part instead.");

@@ -41,7 +41,7 @@ public sealed class AuditLog(AuditDbContext db, AuditWriter writer, AuditDataSou
         var v = new FieldViolations();
         NhsNumber.Validate(request.NhsNumber, v);
         var page = await ListAsync("patient|" + request.NhsNumber, db.Events.Where(e => e.NhsNumber == request.NhsNumber),
-            request.Period, request.Actions, request.Outcomes, request.PageSize, request.PageToken, v, ct);
+            request.Period, request.Actions, request.Outcomes, request.DeniedActions, request.PageSize, request.PageToken, v, ct);
 
         // The patient's log has been read: recorded before the answer leaves.
         await RecordQueryAsync(caller, request.NhsNumber, ct);
@@ -55,7 +55,7 @@ public sealed class AuditLog(AuditDbContext db, AuditWriter writer, AuditDataSou
         var v = new FieldViolations();
         v.RequireText(request.ActorId, "actor_id", 100);
         var page = await ListAsync("actor|" + request.ActorId, db.Events.Where(e => e.ActorId == request.ActorId),
-            request.Period, request.Actions, request.Outcomes, request.PageSize, request.PageToken, v, ct);
+            request.Period, request.Actions, request.Outcomes, [], request.PageSize, request.PageToken, v, ct);
         await RecordQueryAsync(caller, null, ct);
         var response = new ListEventsByActorResponse { NextPageToken = page.Next };
         response.Events.AddRange(page.Events);
@@ -63,8 +63,8 @@ public sealed class AuditLog(AuditDbContext db, AuditWriter writer, AuditDataSou
     }
 
     private async Task<(List<AuditEvent> Events, string Next)> ListAsync(string subject, IQueryable<AuditEventRow> query,
-        Period? period, IList<AuditAction> actions, IList<AuditOutcome> outcomes, int pageSize, string pageToken,
-        FieldViolations v, CancellationToken ct)
+        Period? period, IList<AuditAction> actions, IList<AuditOutcome> outcomes, IList<AuditAction> deniedActions, int pageSize,
+        string pageToken, FieldViolations v, CancellationToken ct)
     {
         var (from, to) = ValidatePeriod(period, "period", v);
         for (var i = 0; i < actions.Count; i++)
@@ -77,10 +77,17 @@ public sealed class AuditLog(AuditDbContext db, AuditWriter writer, AuditDataSou
             v.RequireEnum(outcomes[i], $"outcomes[{i}]");
         }
 
+        for (var i = 0; i < deniedActions.Count; i++)
+        {
+            v.RequireEnum(deniedActions[i], $"denied_actions[{i}]");
+        }
+
         var size = Paging.ResolvePageSize(pageSize, v, defaultSize: DefaultPageSize, max: MaxPageSize);
         var actionSet = actions.Select(a => (int)a).Distinct().Order().ToArray();
         var outcomeSet = outcomes.Select(o => (int)o).Distinct().Order().ToArray();
-        var fingerprint = string.Join('|', subject, from?.UtcTicks, to?.UtcTicks, string.Join(',', actionSet), string.Join(',', outcomeSet));
+        var deniedSet = deniedActions.Select(a => (int)a).Distinct().Order().ToArray();
+        var fingerprint = string.Join('|', subject, from?.UtcTicks, to?.UtcTicks, string.Join(',', actionSet), string.Join(',', outcomeSet))
+            + (deniedSet.Length > 0 ? "|denied:" + string.Join(',', deniedSet) : string.Empty);
         var after = Paging.DecodeToken<EventPosition>(pageToken, fingerprint, v);
         v.ThrowIfAny();
 
@@ -95,15 +102,7 @@ public sealed class AuditLog(AuditDbContext db, AuditWriter writer, AuditDataSou
             query = query.Where(e => e.RecordTime < t);
         }
 
-        if (actionSet.Length > 0)
-        {
-            query = query.Where(e => actionSet.Contains(e.Action));
-        }
-
-        if (outcomeSet.Length > 0)
-        {
-            query = query.Where(e => outcomeSet.Contains(e.Outcome));
-        }
+        query = FilterActions(query, actionSet, outcomeSet, deniedSet);
 
         if (after is not null)
         {
@@ -121,6 +120,26 @@ public sealed class AuditLog(AuditDbContext db, AuditWriter writer, AuditDataSou
         }
 
         return (rows.Take(size).Select(EventMapping.ToProto).ToList(), next);
+    }
+
+    /// <summary>
+    /// Events matching <paramref name="actionSet"/> and <paramref name="outcomeSet"/> (empty: any),
+    /// or denied events of <paramref name="deniedSet"/>.
+    /// </summary>
+    private static IQueryable<AuditEventRow> FilterActions(IQueryable<AuditEventRow> query, int[] actionSet, int[] outcomeSet, int[] deniedSet)
+    {
+        var denied = (int)AuditOutcome.Denied;
+        return (actionSet.Length > 0, outcomeSet.Length > 0, deniedSet.Length > 0) switch
+        {
+            (false, false, _) => query,
+            (true, false, false) => query.Where(e => actionSet.Contains(e.Action)),
+            (false, true, false) => query.Where(e => outcomeSet.Contains(e.Outcome)),
+            (true, true, false) => query.Where(e => actionSet.Contains(e.Action) && outcomeSet.Contains(e.Outcome)),
+            (true, false, true) => query.Where(e => actionSet.Contains(e.Action) || (deniedSet.Contains(e.Action) && e.Outcome == denied)),
+            (false, true, true) => query.Where(e => outcomeSet.Contains(e.Outcome) || (deniedSet.Contains(e.Action) && e.Outcome == denied)),
+            (true, true, true) => query.Where(e =>
+                (actionSet.Contains(e.Action) && outcomeSet.Contains(e.Outcome)) || (deniedSet.Contains(e.Action) && e.Outcome == denied)),
+        };
     }
 
     private async Task RecordQueryAsync(Actor caller, string? nhsNumber, CancellationToken ct)
@@ -181,13 +200,7 @@ public sealed class AuditLog(AuditDbContext db, AuditWriter writer, AuditDataSou
 
     internal static (DateTimeOffset? From, DateTimeOffset? To) ValidatePeriod(Period? period, string field, FieldViolations v)
     {
-        if (period is null)
-        {
-            return (null, null);
-        }
-
-        var from = period.StartTime?.ToDateTimeOffset();
-        var to = period.EndTime?.ToDateTimeOffset();
+        var (from, to) = v.Period(period, field);
         v.Check(from is null || to is null || to > from, field + ".end_time", "must be after start_time");
         return (from, to);
     }

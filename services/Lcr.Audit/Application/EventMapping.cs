@@ -92,10 +92,9 @@ public static partial class EventMapping
         {
             v.Add(prefix + "occurrence_time", "is required");
         }
-        else if (v.Check(e.OccurrenceTime.Seconds is >= -62135596800 and <= 253402300799 && e.OccurrenceTime.Nanos is >= 0 and < 1_000_000_000,
-                     prefix + "occurrence_time", "is not a valid timestamp"))
+        else if (v.Time(e.OccurrenceTime, prefix + "occurrence_time") is { } time)
         {
-            occurred = Canonical.ToStoredPrecision(e.OccurrenceTime.ToDateTimeOffset());
+            occurred = Canonical.ToStoredPrecision(time);
             v.Check(occurred <= now + MaxClockSkew, prefix + "occurrence_time", "must not be more than 5 minutes in the future");
             v.Check(occurred >= Earliest, prefix + "occurrence_time", "must not be before the year 2000");
         }

@@ -24,6 +24,9 @@ public sealed class PrivacyReview(AuditDbContext db, TimeProvider clock, IOption
     public static readonly TimeSpan MaxPeriod = TimeSpan.FromDays(31);
     public static readonly TimeSpan BaselineWindow = TimeSpan.FromDays(30);
 
+    /// <summary>The update_mask paths UpdatePrivacyReviewCase accepts.</summary>
+    private static readonly HashSet<string> UpdatablePaths = new(StringComparer.Ordinal) { "status", "resolution_note" };
+
     private readonly TimeZoneInfo _zone = TimeZoneInfo.FindSystemTimeZoneById(options.Value.LocalTimeZone);
     private readonly string _zoneId = options.Value.LocalTimeZone;
 
@@ -37,11 +40,14 @@ public sealed class PrivacyReview(AuditDbContext db, TimeProvider clock, IOption
         }
         else
         {
-            from = request.Period.StartTime.ToDateTimeOffset();
-            to = request.Period.EndTime.ToDateTimeOffset();
-            if (v.Check(to > from, "period.end_time", "must be after start_time"))
+            var (start, end) = v.Period(request.Period, "period");
+            if (start is { } periodStart && end is { } periodEnd)
             {
-                v.Check(to - from <= MaxPeriod, "period", "must be at most 31 days");
+                (from, to) = (periodStart, periodEnd);
+                if (v.Check(to > from, "period.end_time", "must be after start_time"))
+                {
+                    v.Check(to - from <= MaxPeriod, "period", "must be at most 31 days");
+                }
             }
         }
 
@@ -396,17 +402,12 @@ public sealed class PrivacyReview(AuditDbContext db, TimeProvider clock, IOption
             v.Check(expected is not null, "review_case.etag", "is not an etag issued by this service");
         }
 
-        var paths = request.UpdateMask?.Paths ?? [];
-        if (paths.Count == 0)
+        if (request.UpdateMask is not { Paths.Count: > 0 })
         {
             v.Add("update_mask", "is required: name \"status\" and/or \"resolution_note\"");
         }
 
-        foreach (var path in paths)
-        {
-            v.Check(path is "status" or "resolution_note", "update_mask",
-                $"names a field that cannot be updated: '{(path.Length <= 40 ? path : path[..40])}'; allowed: status, resolution_note");
-        }
+        var paths = v.UpdateMask(request.UpdateMask?.Paths, UpdatablePaths);
 
         var setStatus = paths.Contains("status");
         var setNote = paths.Contains("resolution_note");

@@ -18,7 +18,7 @@ public sealed class ClinicalGrpcService(
         new() { Entry = await contributions.RetractAsync(request, CallerHeaders.RequireActor(context), context.CancellationToken) };
 
     public override async Task<GetRecordSummaryResponse> GetRecordSummary(GetRecordSummaryRequest request, ServerCallContext context) =>
-        new() { Summary = await summaries.GetAsync(request.NhsNumber, context.CancellationToken) };
+        new() { Summary = await summaries.GetAsync(request, context.CancellationToken) };
 
     public override Task<ListEntriesResponse> ListEntries(ListEntriesRequest request, ServerCallContext context) =>
         reader.ListAsync(request, context.CancellationToken);

@@ -49,8 +49,8 @@ public sealed class RecordReader(ClinicalDbContext db)
         DateTimeOffset? start = null, end = null;
         if (request.ClinicalPeriod is { } period)
         {
-            start = EntryFacts.Instant(period.StartTime);
-            end = EntryFacts.Instant(period.EndTime);
+            start = v.Time(period.StartTime, "clinical_period.start_time") is { } from ? EntryFacts.Truncate(from) : null;
+            end = v.Time(period.EndTime, "clinical_period.end_time") is { } to ? EntryFacts.Truncate(to) : null;
             v.Check(start is null || end is null || end >= start, "clinical_period.end_time", "must not be before start_time");
         }
 
@@ -79,8 +79,8 @@ public sealed class RecordReader(ClinicalDbContext db)
         }
 
         var excludedIds = new SortedSet<Guid>();
-        v.Check(request.ExcludedEntryIds.Count <= Limits.MaxExclusions, "excluded_entry_ids", $"must have at most {Limits.MaxExclusions} ids");
-        for (var i = 0; i < request.ExcludedEntryIds.Count && i < Limits.MaxExclusions; i++)
+        v.Check(request.ExcludedEntryIds.Count <= Limits.MaxExcludedEntries, "excluded_entry_ids", $"must have at most {Limits.MaxExcludedEntries} ids");
+        for (var i = 0; i < request.ExcludedEntryIds.Count && i < Limits.MaxExcludedEntries; i++)
         {
             var id = ParseEntryId(request.ExcludedEntryIds[i], $"excluded_entry_ids[{i}]", v);
             if (id != Guid.Empty)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Google.Protobuf;
 using Lcr.Clinical.Caching;
+using Lcr.Clinical.Domain;
 using Lcr.Clinical.Persistence;
 using Lcr.Clinical.V1;
 using Lcr.ServiceDefaults;
@@ -26,6 +27,15 @@ namespace Lcr.Clinical.Application;
 /// Because a hit must match PostgreSQL's record version, a summary is never older than the last
 /// committed contribution, even when an invalidation could not reach Redis (Redis down or
 /// partitioned during a contribution and restored later with its old data).
+/// <para>
+/// With exclusions (<see cref="SummaryExclusions"/>), the unfiltered summary comes from those
+/// tiers and the exclusions are applied to it: lists filtered, counts by group dropped, and the
+/// individually excluded entries subtracted after one indexed count taken in the same snapshot
+/// as a check that the record is still at the summary's version (if it moved on, the summary is
+/// fetched again). When a list may now be missing entries it should show (a full list lost some,
+/// or a latest result was excluded), the filtered summary is computed from PostgreSQL instead.
+/// The result is kept in this replica's memory under (patient, exclusions, record version).
+/// </para>
 /// </summary>
 public sealed class SummaryService(
     ClinicalDbContext db,
@@ -33,8 +43,67 @@ public sealed class SummaryService(
     SummaryMemory memory,
     ClinicalMetrics metrics,
     SummaryFlights flights,
+    SummaryBuilder builder,
     IServiceScopeFactory scopes)
 {
+    /// <summary>How often a filtered read fetches the summary again when the record moves on under it.</summary>
+    private const int MaxVersionRetries = 3;
+
+    /// <summary>GetRecordSummary: validated, unfiltered or with the request's exclusions applied.</summary>
+    public async Task<RecordSummary> GetAsync(GetRecordSummaryRequest request, CancellationToken ct)
+    {
+        var v = new FieldViolations();
+        NhsNumber.Validate(request.NhsNumber, v);
+        var exclusions = SummaryExclusions.From(request, v);
+        v.ThrowIfAny();
+        var summary = await GetAsync(request.NhsNumber, ct);
+        return exclusions.IsEmpty ? summary : await ApplyAsync(request.NhsNumber, summary, exclusions, ct);
+    }
+
+    private async Task<RecordSummary> ApplyAsync(string nhsNumber, RecordSummary summary, SummaryExclusions exclusions, CancellationToken ct)
+    {
+        var key = nhsNumber + "|" + exclusions.Fingerprint();
+        for (var attempt = 0; attempt < MaxVersionRetries; attempt++)
+        {
+            if (memory.Filtered.Get(key, summary.RecordVersion) is { } remembered)
+            {
+                metrics.Hit("memory-filtered");
+                return remembered;
+            }
+
+            var excluded = exclusions.EntryIds.Count == 0 || summary.RecordVersion == 0
+                ? []
+                : await builder.CountExcludedAsync(nhsNumber, summary.RecordVersion, exclusions.EntryIds, ct);
+            if (excluded is null)
+            {
+                // A contribution landed between the summary and the count: take the newer summary.
+                summary = await GetAsync(nhsNumber, ct);
+                continue;
+            }
+
+            var (filtered, complete) = exclusions.Apply(summary, excluded);
+            if (!complete)
+            {
+                filtered = await ComputeFilteredAsync(nhsNumber, exclusions, ct);
+            }
+
+            memory.Filtered.Set(key, filtered.RecordVersion, filtered);
+            return filtered;
+        }
+
+        // The record keeps changing under us: compute the filtered summary in one snapshot.
+        return await ComputeFilteredAsync(nhsNumber, exclusions, ct);
+    }
+
+    private async Task<RecordSummary> ComputeFilteredAsync(string nhsNumber, SummaryExclusions exclusions, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var summary = await builder.ComputeAsync(nhsNumber, exclusions, ct);
+        metrics.Computed(Stopwatch.GetElapsedTime(started));
+        return summary;
+    }
+
+    /// <summary>The unfiltered summary at the current record version, from the cheapest tier that has it.</summary>
     public async Task<RecordSummary> GetAsync(string nhsNumber, CancellationToken ct)
     {
         NhsNumber.Require(nhsNumber);
@@ -89,7 +158,14 @@ public sealed class SummaryMemory(IOptions<SummaryCacheOptions> options) : IDisp
 {
     public VersionedLocalCache<RecordSummary> Summaries { get; } = new(options.Value.LocalEntries, options.Value.TimeToLive);
 
-    public void Dispose() => Summaries.Dispose();
+    /// <summary>Summaries with exclusions applied, keyed by patient and a fingerprint of the exclusions.</summary>
+    public VersionedLocalCache<RecordSummary> Filtered { get; } = new(options.Value.LocalEntries, options.Value.TimeToLive);
+
+    public void Dispose()
+    {
+        Summaries.Dispose();
+        Filtered.Dispose();
+    }
 }
 
 /// <summary>The process-wide single-flight table for summary computations, keyed by (patient, record version).</summary>

@@ -24,7 +24,7 @@ public sealed class ClinicalMetrics
     public ClinicalMetrics(IMeterFactory meters)
     {
         Meter = meters.Create(MeterName);
-        _hits = Meter.CreateCounter<long>("lcr.clinical.summary_cache.hits", "{read}", "Record summaries served from a cache (tier: memory of this replica, or redis).");
+        _hits = Meter.CreateCounter<long>("lcr.clinical.summary_cache.hits", "{read}", "Record summaries served from a cache (tier: memory of this replica, redis, or memory-filtered for a summary with exclusions applied).");
         _misses = Meter.CreateCounter<long>("lcr.clinical.summary_cache.misses", "{read}",
             "Record summaries not served from cache (reason: absent, stale or unavailable).");
         _errors = Meter.CreateCounter<long>("lcr.clinical.summary_cache.errors", "{operation}",

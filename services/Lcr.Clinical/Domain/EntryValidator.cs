@@ -20,6 +20,12 @@ public static class Limits
     public const int MaxSummaryDocuments = 20;
     public const int MaxExclusions = 1000;
 
+    /// <summary>
+    /// Entry ids one call may exclude (a patient may withhold entries one by one without
+    /// limit; 10,000 ids are about 400 KB, well inside a gRPC message).
+    /// </summary>
+    public const int MaxExcludedEntries = 10_000;
+
     public static readonly IReadOnlySet<string> ContentTypes =
         new HashSet<string>(StringComparer.Ordinal) { "text/plain", "text/html", "application/pdf" };
 }
@@ -388,13 +394,12 @@ public static class EntryValidator
             return;
         }
 
-        if (t.Seconds < Timestamp.FromDateTime(new DateTime(1900, 1, 1, 0, 0, 0, DateTimeKind.Utc)).Seconds ||
-            t.Seconds > 253402300799L || t.Nanos is < 0 or > 999_999_999)
+        if (v.Time(t, field) is not { } time ||
+            !v.Check(time >= new DateTimeOffset(1900, 1, 1, 0, 0, 0, TimeSpan.Zero), field, "must be a time from 1900 on"))
         {
-            v.Add(field, "must be a time from 1900 on");
             return;
         }
 
-        v.Check(t.ToDateTimeOffset() <= now.AddDays(1), field, "must not be in the future");
+        v.Check(time <= now.AddDays(1), field, "must not be in the future");
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Google.Protobuf.WellKnownTypes;
 using Lcr.Common.V1;
 using Lcr.Consent.Domain;
 using Lcr.Consent.V1;
@@ -133,7 +132,7 @@ internal static partial class ConsentRules
         DateTimeOffset? end = null;
         if (r.EndTime is not null)
         {
-            end = Time(r.EndTime, "restriction.end_time", v);
+            end = v.Time(r.EndTime, "restriction.end_time");
             if (end is { } e && !v.Check(e > now, "restriction.end_time", "must be in the future"))
             {
                 end = null;
@@ -141,19 +140,6 @@ internal static partial class ConsentRules
         }
 
         return (target, end);
-    }
-
-    private static DateTimeOffset? Time(Timestamp ts, string field, FieldViolations v)
-    {
-        try
-        {
-            return ts.ToDateTimeOffset();
-        }
-        catch (Exception e) when (e is ArgumentOutOfRangeException or InvalidOperationException)
-        {
-            v.Add(field, "is not a valid timestamp");
-            return null;
-        }
     }
 
     [GeneratedRegex("^[A-Z0-9]{3,10}$", RegexOptions.CultureInvariant)]

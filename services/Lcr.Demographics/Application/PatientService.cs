@@ -140,15 +140,7 @@ public sealed class PatientService(DemographicsDbContext db, TimeProvider clock)
         IReadOnlySet<string> fields = PatientRules.UpdatableFields;
         if (request.UpdateMask is { Paths.Count: > 0 } mask)
         {
-            var set = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var path in mask.Paths)
-            {
-                if (v.Check(PatientRules.UpdatableFields.Contains(path), "update_mask",
-                        $"names a field that cannot be updated: '{Truncate(path)}'; allowed: {string.Join(", ", PatientRules.UpdatableFields)}"))
-                {
-                    set.Add(path);
-                }
-            }
+            var set = v.UpdateMask(mask.Paths, PatientRules.UpdatableFields);
 
             fields = set;
         }
@@ -313,8 +305,6 @@ public sealed class PatientService(DemographicsDbContext db, TimeProvider clock)
 
     private static ConcurrencyConflictException Stale() =>
         new("The patient changed since the etag was read; read it again and reapply the change.");
-
-    private static string Truncate(string s) => s.Length <= 40 ? s : s[..40];
 
     private sealed record SearchPosition(string Given, string Nhs);
 }

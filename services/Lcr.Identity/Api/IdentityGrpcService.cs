@@ -19,6 +19,7 @@ public sealed class IdentityGrpcService(
     FederatedSignInService federated,
     AccessService access,
     RelationshipService relationships,
+    OrganisationLinkService links,
     DirectoryService directory,
     SystemClientService clients,
     SigningKeyRing keys,
@@ -26,7 +27,7 @@ public sealed class IdentityGrpcService(
     IOptions<IdentityTokenOptions> tokenOptions) : IdentityService.IdentityServiceBase
 {
     public override Task<SignInResponse> SignIn(SignInRequest request, ServerCallContext context) =>
-        signIn.SignInAsync(request, context.CancellationToken);
+        signIn.SignInAsync(request, ClientAddress.Read(context), context.CancellationToken);
 
     public override Task<ExchangeFederatedTokenResponse> ExchangeFederatedToken(ExchangeFederatedTokenRequest request, ServerCallContext context) =>
         federated.ExchangeAsync(request, context.CancellationToken);
@@ -153,4 +154,8 @@ public sealed class IdentityGrpcService(
         localKeyCache.Invalidate();
         return new RotateSigningKeyResponse { CurrentKey = Mapping.ToProto(current), PreviousKid = previous };
     }
+
+    /// <summary>Internal: only the gateway reaches identity, and it refuses this from outside.</summary>
+    public override Task<CheckOrganisationLinkResponse> CheckOrganisationLink(CheckOrganisationLinkRequest request, ServerCallContext context) =>
+        links.CheckAsync(request, context.CancellationToken);
 }

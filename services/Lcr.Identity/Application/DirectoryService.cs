@@ -13,6 +13,7 @@ public sealed partial class DirectoryService(
     IPasswordHasher<ProfessionalRow> passwords,
     RoleCatalogue roles,
     TimeProvider clock,
+    SignInThrottle throttle,
     ILogger<DirectoryService> logger)
 {
     public const int MinPasswordLength = 12;
@@ -237,13 +238,8 @@ public sealed partial class DirectoryService(
 
         v.Check(Identifiers.TryGuid(p!.Id, out var id), "professional.id", "must be a platform id (UUID)");
         v.Check(!string.IsNullOrEmpty(p.Etag), "professional.etag", "is required: send the etag you read");
-        var paths = request.UpdateMask?.Paths.ToList() ?? [];
-        v.Check(paths.Count > 0 || !string.IsNullOrEmpty(request.NewPassword), "update_mask", "is required: name the fields to change");
-        foreach (var path in paths)
-        {
-            v.Check(UpdatableProfessionalFields.Contains(path), "update_mask",
-                $"'{(path.Length > 40 ? path[..40] : path)}' cannot be updated; updatable fields: {string.Join(", ", UpdatableProfessionalFields)}");
-        }
+        v.Check(request.UpdateMask is { Paths.Count: > 0 } || !string.IsNullOrEmpty(request.NewPassword), "update_mask", "is required: name the fields to change");
+        var paths = v.UpdateMask(request.UpdateMask?.Paths, UpdatableProfessionalFields);
 
         if (!string.IsNullOrEmpty(request.NewPassword))
         {
@@ -288,6 +284,12 @@ public sealed partial class DirectoryService(
         catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
         {
             throw new AlreadyExistsException("professional", "This federated subject is in use.");
+        }
+
+        if (!string.IsNullOrEmpty(request.NewPassword))
+        {
+            // A reset by an administrator also lifts any sign-in delay on the account (docs/services/identity.md).
+            await throttle.ResetAccountAsync(SignInThrottle.AccountKey(row.UserName), ct);
         }
 
         LogProfessionalUpdated(logger, row.Id, string.Join(',', paths), !string.IsNullOrEmpty(request.NewPassword));

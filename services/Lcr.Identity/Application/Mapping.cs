@@ -47,11 +47,7 @@ public static class Mapping
             p.Registration = new ProfessionalRegistration { Body = (RegulatoryBody)body, Number = row.RegistrationNumber ?? string.Empty };
         }
 
-        if (row.LockedUntil is { } locked && locked > now)
-        {
-            p.LockedUntilTime = Timestamp.FromDateTimeOffset(locked);
-        }
-
+        // locked_until_time is no longer set: sign-in is throttled per route, not by locking the account.
         p.RoleAssignments.AddRange(row.RoleAssignments.OrderBy(r => r.StartTime).Select(r => ToProto(r, roles, orgNames)));
         return p;
     }

@@ -61,9 +61,9 @@ public sealed partial class RelationshipService(
                 break;
         }
 
-        var start = c.StartTime is null ? now : Clock.Micros(c.StartTime.ToDateTimeOffset());
+        var start = v.Time(c.StartTime, p + "start_time") is { } startTime ? Clock.Micros(startTime) : now;
         v.Check(start <= now + FutureTolerance, p + "start_time", "must not be more than 5 minutes in the future");
-        DateTimeOffset? end = c.EndTime is null ? null : Clock.Micros(c.EndTime.ToDateTimeOffset());
+        DateTimeOffset? end = v.Time(c.EndTime, p + "end_time") is { } endTime ? Clock.Micros(endTime) : null;
         if (end is { } e)
         {
             v.Check(e > start, p + "end_time", "must be after start_time");
@@ -173,7 +173,7 @@ public sealed partial class RelationshipService(
         }
 
         var now = clock.UtcNowMicros();
-        var end = request.EndTime is null ? now : Clock.Micros(request.EndTime.ToDateTimeOffset());
+        var end = v.Time(request.EndTime, "end_time") is { } endTime ? Clock.Micros(endTime) : now;
         v.Check(end <= now + FutureTolerance, "end_time", "must not be more than 5 minutes in the future");
         v.ThrowIfAny();
 

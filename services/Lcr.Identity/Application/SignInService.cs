@@ -10,9 +10,10 @@ using Microsoft.Extensions.Options;
 namespace Lcr.Identity.Application;
 
 /// <summary>
-/// SignIn (user name + password, with lockout) and IssueSystemToken (client credentials).
-/// Passwords and secrets are only ever compared through the slow salted hasher and never
-/// logged; failures do not say whether the user name exists.
+/// SignIn (user name + password, throttled by <see cref="SignInThrottle"/>) and
+/// IssueSystemToken (client credentials). Passwords and secrets are only ever compared
+/// through the slow salted hasher and never logged; failures do not say whether the user
+/// name exists, and an unknown user name is throttled exactly like a real one.
 /// </summary>
 public sealed partial class SignInService(
     IdentityDbContext db,
@@ -20,7 +21,7 @@ public sealed partial class SignInService(
     IPasswordHasher<SystemClientRow> secrets,
     TokenIssuer tokens,
     RoleCatalogue roles,
-    IOptions<SignInLockoutOptions> lockout,
+    SignInThrottle throttle,
     IOptions<PasswordSignInOptions> passwordSignIn,
     IHostEnvironment environment,
     TimeProvider clock,
@@ -33,7 +34,13 @@ public sealed partial class SignInService(
     private static readonly Lazy<string> DummyHash = new(() =>
         new PasswordHasher<ProfessionalRow>().HashPassword(null!, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24))));
 
-    public async Task<SignInResponse> SignInAsync(SignInRequest request, CancellationToken ct)
+    /// <summary>
+    /// Signs a professional in from <paramref name="source"/> (the caller's address as the
+    /// gateway saw it). A route, source or attacked account that must wait is refused
+    /// RESOURCE_EXHAUSTED with RetryInfo before the password is looked at, so waiting is not
+    /// guessing; the answer is the same whether the user name exists or not.
+    /// </summary>
+    public async Task<SignInResponse> SignInAsync(SignInRequest request, string source, CancellationToken ct)
     {
         var v = new FieldViolations();
         v.RequireText(request.UserName, "user_name", 64);
@@ -56,38 +63,29 @@ public sealed partial class SignInService(
         }
 
         var userName = Identifiers.NormaliseUserName(request.UserName);
+        var account = SignInThrottle.AccountKey(userName);
+        if (await throttle.RetryAfterAsync(account, source, ct) is { } wait)
+        {
+            LogThrottled(logger);
+            throw new ResourceExhaustedException("SIGN_IN_THROTTLED",
+                "Too many failed sign-ins; wait for the delay given, then try again. An administrator can reset the password.", wait);
+        }
+
         var now = clock.GetUtcNow();
         var row = await db.Professionals.AsNoTracking().Include(p => p.RoleAssignments).SingleOrDefaultAsync(p => p.UserName == userName, ct);
         if (row is null)
         {
             passwords.VerifyHashedPassword(null!, DummyHash.Value, request.Password);
+            await throttle.RecordFailureAsync(account, source, ct);
             LogUnknownUser(logger);
             throw InvalidCredentials();
-        }
-
-        if (row.LockedUntil is { } locked && locked > now)
-        {
-            LogLocked(logger, row.Id);
-            throw Locked(locked);
         }
 
         var result = passwords.VerifyHashedPassword(row, row.PasswordHash, request.Password);
         if (result == PasswordVerificationResult.Failed)
         {
-            var max = lockout.Value.MaxFailedAttempts;
-            var until = now + lockout.Value.Duration;
-            // Atomic: concurrent failures each count.
-            await db.Professionals.Where(p => p.Id == row.Id).ExecuteUpdateAsync(s => s
-                .SetProperty(p => p.LockedUntil, p => p.FailedSignIns + 1 >= max ? until : p.LockedUntil)
-                .SetProperty(p => p.FailedSignIns, p => p.FailedSignIns + 1 >= max ? 0 : p.FailedSignIns + 1), ct);
-            var nowLocked = await db.Professionals.AsNoTracking().Where(p => p.Id == row.Id).Select(p => p.LockedUntil).SingleAsync(ct);
+            await throttle.RecordFailureAsync(account, source, ct);
             LogFailed(logger, row.Id);
-            if (nowLocked is { } l && l > now)
-            {
-                LogLockedOut(logger, row.Id);
-                throw Locked(l);
-            }
-
             throw InvalidCredentials();
         }
 
@@ -97,15 +95,11 @@ public sealed partial class SignInService(
             throw InvalidCredentials();
         }
 
-        var hash = result == PasswordVerificationResult.SuccessRehashNeeded ? passwords.HashPassword(row, request.Password) : row.PasswordHash;
-        if (row.FailedSignIns != 0 || row.LockedUntil is not null || hash != row.PasswordHash)
+        await throttle.RecordSuccessAsync(account, source, ct);
+        if (result == PasswordVerificationResult.SuccessRehashNeeded)
         {
-            await db.Professionals.Where(p => p.Id == row.Id).ExecuteUpdateAsync(s => s
-                .SetProperty(p => p.FailedSignIns, 0)
-                .SetProperty(p => p.LockedUntil, (DateTimeOffset?)null)
-                .SetProperty(p => p.PasswordHash, hash), ct);
-            row.FailedSignIns = 0;
-            row.LockedUntil = null;
+            var hash = passwords.HashPassword(row, request.Password);
+            await db.Professionals.Where(p => p.Id == row.Id).ExecuteUpdateAsync(s => s.SetProperty(p => p.PasswordHash, hash), ct);
         }
 
         var name = Mapping.DisplayName(row);
@@ -182,13 +176,6 @@ public sealed partial class SignInService(
     private static UnauthenticatedException InvalidClient() =>
         new("INVALID_CLIENT", "The client id or secret is wrong, or the client is not active.");
 
-    private static UnauthenticatedException Locked(DateTimeOffset until)
-    {
-        var e = new UnauthenticatedException("ACCOUNT_LOCKED", "The account is locked after repeated failed sign-ins; try again later or ask for a password reset.");
-        e.Metadata["locked_until"] = until.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
-        return e;
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Sign-in refused: password sign-in is switched off")]
     private static partial void LogPasswordSignInOff(ILogger logger);
 
@@ -198,11 +185,8 @@ public sealed partial class SignInService(
     [LoggerMessage(Level = LogLevel.Information, Message = "Sign-in refused for professional {ProfessionalId}: wrong password")]
     private static partial void LogFailed(ILogger logger, Guid professionalId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Professional {ProfessionalId} locked out after repeated failed sign-ins")]
-    private static partial void LogLockedOut(ILogger logger, Guid professionalId);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sign-in refused for professional {ProfessionalId}: account locked")]
-    private static partial void LogLocked(ILogger logger, Guid professionalId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sign-in refused before the password check: throttled after repeated failures")]
+    private static partial void LogThrottled(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sign-in refused for professional {ProfessionalId}: inactive")]
     private static partial void LogInactive(ILogger logger, Guid professionalId);

@@ -130,13 +130,8 @@ public sealed partial class SystemClientService(
 
         v.Check(Identifiers.IsClientId(c!.ClientId), "system_client.client_id", "must be 3 to 64 lower-case letters, digits and '-'");
         v.Check(!string.IsNullOrEmpty(c.Etag), "system_client.etag", "is required: send the etag you read");
-        var paths = request.UpdateMask?.Paths.ToHashSet() ?? [];
-        v.Check(paths.Count > 0, "update_mask", "is required: name the fields to change");
-        foreach (var path in paths)
-        {
-            v.Check(UpdatableFields.Contains(path), "update_mask",
-                $"'{(path.Length > 40 ? path[..40] : path)}' cannot be updated; updatable fields: display_name, scopes, active");
-        }
+        v.Check(request.UpdateMask is { Paths.Count: > 0 }, "update_mask", "is required: name the fields to change");
+        var paths = v.UpdateMask(request.UpdateMask?.Paths, UpdatableFields);
 
         if (paths.Contains("display_name"))
         {

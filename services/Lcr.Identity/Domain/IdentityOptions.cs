@@ -31,16 +31,6 @@ public sealed class IdentityTokenOptions
         new[] { SessionLifetime, SystemLifetime, AccessLifetime, EmergencyAccessLifetime }.Max();
 }
 
-/// <summary>Sign-in lockout: section <c>Identity:Lockout</c>.</summary>
-public sealed class SignInLockoutOptions
-{
-    /// <summary>Consecutive failures that lock the account.</summary>
-    public int MaxFailedAttempts { get; set; } = 5;
-
-    /// <summary>How long the account stays locked.</summary>
-    public TimeSpan Duration { get; set; } = TimeSpan.FromMinutes(15);
-}
-
 /// <summary>
 /// The key-encryption key protecting signing private keys at rest: configuration
 /// <c>Identity:KeyEncryptionKey</c>, base64 of exactly 32 random bytes (AES-256-GCM). Required

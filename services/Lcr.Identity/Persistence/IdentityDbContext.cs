@@ -11,6 +11,7 @@ public sealed class IdentityDbContext(DbContextOptions<IdentityDbContext> option
     public DbSet<CareRelationshipRow> CareRelationships => Set<CareRelationshipRow>();
     public DbSet<SystemClientRow> SystemClients => Set<SystemClientRow>();
     public DbSet<SigningKeyRow> SigningKeys => Set<SigningKeyRow>();
+    public DbSet<SignInThrottleRow> SignInThrottles => Set<SignInThrottleRow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -79,6 +80,15 @@ public sealed class IdentityDbContext(DbContextOptions<IdentityDbContext> option
         key.HasIndex(k => k.IsCurrent).IsUnique().HasFilter("is_current").HasDatabaseName("ux_signing_keys_one_current");
         key.HasIndex(k => k.IsNext).IsUnique().HasFilter("is_next").HasDatabaseName("ux_signing_keys_one_next");
         key.HasIndex(k => k.RotationRequestId).IsUnique().HasFilter("rotation_request_id IS NOT NULL");
+
+        var throttle = modelBuilder.Entity<SignInThrottleRow>();
+        throttle.ToTable("sign_in_throttles");
+        // (scope, account) is the key's prefix: an account's failing routes are one index range.
+        throttle.HasKey(t => new { t.Scope, t.Account, t.Source });
+        throttle.Property(t => t.Scope).HasMaxLength(8);
+        throttle.Property(t => t.Account).HasMaxLength(64);
+        throttle.Property(t => t.Source).HasMaxLength(64);
+        throttle.HasIndex(t => t.LastFailureAt);
     }
 }
 

@@ -192,43 +192,15 @@ public sealed class InternalCredentials
 /// (health and reflection stay open for probes and tools), and records the verified actor
 /// for <see cref="CallerHeaders.RequireActor"/>.
 /// </summary>
-public sealed class InternalCallerInterceptor(InternalCredentialsHolder holder) : Interceptor
+public sealed class InternalCallerInterceptor(InternalCredentialsHolder holder) : AdmissionInterceptor
 {
     private readonly InternalCredentials? credentials = holder.Value;
 
     internal const string ActorKey = "lcr.actor";
 
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context,
-        UnaryServerMethod<TRequest, TResponse> continuation)
+    protected override async ValueTask AdmitAsync(ServerCallContext context)
     {
-        await AuthenticateAsync(context);
-        return await continuation(request, context);
-    }
-
-    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream,
-        ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        await AuthenticateAsync(context);
-        await continuation(request, responseStream, context);
-    }
-
-    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream,
-        ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        await AuthenticateAsync(context);
-        return await continuation(requestStream, context);
-    }
-
-    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream,
-        IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
-    {
-        await AuthenticateAsync(context);
-        await continuation(requestStream, responseStream, context);
-    }
-
-    private async Task AuthenticateAsync(ServerCallContext context)
-    {
-        if (credentials is null || IsOpen(context.Method))
+        if (credentials is null)
         {
             return;
         }
@@ -236,10 +208,6 @@ public sealed class InternalCallerInterceptor(InternalCredentialsHolder holder) 
         var (_, actor) = await credentials.VerifyAsync(context.RequestHeaders.GetValue(InternalCredentials.Header));
         context.UserState[ActorKey] = actor;
     }
-
-    private static bool IsOpen(string method) =>
-        method.StartsWith("/grpc.health.v1.Health/", StringComparison.Ordinal) ||
-        method.StartsWith("/grpc.reflection.", StringComparison.Ordinal);
 }
 
 /// <summary>The service's internal credentials, or null where none are configured (Development/Test only).</summary>

@@ -1,3 +1,4 @@
+using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -57,7 +58,6 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorMappingInterceptor>();
-            o.Interceptors.Add<RequestTextGuardInterceptor>();
             if (!publicFacing)
             {
                 o.Interceptors.Add<InternalCallerInterceptor>();
@@ -66,6 +66,12 @@ public static class ServiceDefaultsExtensions
             o.EnableDetailedErrors = false;
             o.MaxReceiveMessageSize = builder.Configuration.GetValue("Lcr:MaxReceiveMessageBytes", 16 * 1024 * 1024);
         });
+        // The request text is looked at only once the caller is known: the text guard is the
+        // innermost interceptor, after the internal credential check here and after the
+        // gateway's own caller checks (added by the gateway's Configure, which runs before this).
+        builder.Services.PostConfigure<GrpcServiceOptions>(o => o.Interceptors.Add<RequestTextGuardInterceptor>());
+        // A body that does not parse: INVALID_ARGUMENT (RequestParsing), not UNKNOWN.
+        builder.Services.AddGuardedServiceBinding();
         builder.Services.AddGrpcReflection();
         builder.Services
             .AddGrpcHealthChecks(o =>

@@ -148,11 +148,13 @@ internal static class Hints
             (StatusCode.Unauthenticated, "SESSION_REVOKED") => $"your session was ended: run `{signIn}` again",
             (StatusCode.Unauthenticated, "INVALID_CREDENTIALS") => "check the user name (--user) and the password ($LCR_PASSWORD or --password)",
             (StatusCode.Unauthenticated, "INVALID_CLIENT") => "check the client id (--client) and its secret ($LCR_CLIENT_SECRET or --secret-file)",
-            (StatusCode.Unauthenticated, "ACCOUNT_LOCKED") => "wait for the lock to expire or ask the service desk to reset the password",
             (StatusCode.Unauthenticated, _) => $"sign in again: run `{(c.Credential == CredentialKind.System ? systemSignIn : signIn)}`",
             (StatusCode.PermissionDenied, "NO_CARE_RELATIONSHIP") =>
                 "no care relationship links you to this patient; if this is an emergency and your role allows it, break glass with " +
                 $"`lcr token {nhs} --emergency-reason \"<why>\"` (recorded and reviewed)",
+            (StatusCode.PermissionDenied, "ORGANISATION_NOT_LINKED") =>
+                "your organisation holds no data about this patient and has no care relationship with them, so you may not act for them: " +
+                "pass the request to an organisation that does, or to the platform's own IG team",
             (StatusCode.PermissionDenied, "PATIENT_OPTED_OUT") =>
                 "the patient has opted out of the shared care record: nobody can see it through the platform, emergency access included",
             (StatusCode.PermissionDenied, "VIEWER_BLOCKED") => "the patient has asked that you do not see their record",
@@ -175,6 +177,9 @@ internal static class Hints
                 $"the platform at {c.Address ?? "the address"} did not answer: check it is running (`lcr health`; `make run` starts it) and --address/$LCR_ADDRESS; safe to retry",
             (StatusCode.DeadlineExceeded, _) =>
                 $"no answer within {c.TimeoutSeconds}s: retry, or allow longer with --timeout <seconds>",
+            (StatusCode.ResourceExhausted, "SIGN_IN_THROTTLED") =>
+                $"too many failed sign-ins for this user name from here: check the user name and password, and try again after " +
+                $"{Math.Max(1, Math.Ceiling((retryAfter ?? TimeSpan.FromSeconds(1)).TotalSeconds))}s, or ask the service desk to reset the password",
             (StatusCode.ResourceExhausted, _) => retryAfter is { } a
                 ? $"rate limited: retry after {Math.Max(1, Math.Ceiling(a.TotalSeconds))}s"
                 : "rate limited: back off and retry",

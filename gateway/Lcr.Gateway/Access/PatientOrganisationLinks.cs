@@ -1,0 +1,91 @@
+using Grpc.Core;
+using Lcr.Clinical.V1;
+using Lcr.Demographics.V1;
+using Lcr.Gateway.Downstream;
+using Lcr.Identity.V1;
+using Lcr.ServiceDefaults;
+
+namespace Lcr.Gateway.Access;
+
+/// <summary>
+/// Whether an organisation is linked to a patient (<see cref="OrganisationLinkRule"/>), asked
+/// of the services that hold the facts, with internal calls made as the platform and in
+/// parallel: demographics (the patient's registered practice and who recorded each version of
+/// their details), clinical (any entry the organisation contributed, retracted ones included:
+/// one entry is enough, so one page of one) and identity (care relationships, current or
+/// ended). The services never call each other: only the gateway composes. A service that
+/// cannot answer makes the whole check UNAVAILABLE, never a guess.
+/// </summary>
+public sealed class PatientOrganisationLinks(Downstream.Downstream downstream)
+{
+    private const int HistoryPageSize = 200;
+
+    public async Task<bool> IsLinkedAsync(string organisationOds, string nhsNumber, ServerCallContext context)
+    {
+        var relationship = RelationshipAsync(organisationOds, nhsNumber, context);
+        var contributed = ContributedAsync(organisationOds, nhsNumber, context);
+        var demographics = DemographicsAsync(organisationOds, nhsNumber, context);
+        await Task.WhenAll(relationship, contributed, demographics);
+        return await relationship || await contributed || await demographics;
+    }
+
+    private async Task<bool> RelationshipAsync(string ods, string nhsNumber, ServerCallContext c)
+    {
+        var request = new CheckOrganisationLinkRequest { NhsNumber = nhsNumber, OrganisationOdsCode = ods };
+        var response = await downstream.CallAsync(ServiceNames.Identity,
+            () => downstream.Identity.CheckOrganisationLinkAsync(request, downstream.Options(c, PlatformActor.Gateway)), c.CancellationToken);
+        return response.Linked;
+    }
+
+    private async Task<bool> ContributedAsync(string ods, string nhsNumber, ServerCallContext c)
+    {
+        var request = new ListEntriesRequest
+        {
+            NhsNumber = nhsNumber,
+            SourceOrganisationOdsCodes = { ods },
+            IncludeEnteredInError = true,
+            IncludeSensitive = true,
+            PageSize = 1,
+        };
+        var response = await downstream.CallAsync(ServiceNames.Clinical,
+            () => downstream.Clinical.ListEntriesAsync(request, downstream.Options(c, PlatformActor.Gateway)), c.CancellationToken);
+        return response.Entries.Count > 0;
+    }
+
+    private async Task<bool> DemographicsAsync(string ods, string nhsNumber, ServerCallContext c)
+    {
+        Patient? patient;
+        try
+        {
+            patient = (await downstream.CallAsync(ServiceNames.Demographics,
+                () => downstream.Demographics.GetPatientAsync(new GetPatientRequest { NhsNumber = nhsNumber }, downstream.Options(c, PlatformActor.Gateway)),
+                c.CancellationToken)).Patient;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            return false; // no demographics, so no version either
+        }
+
+        if (OrganisationLinkRule.IsLinked(ods, patient, [], false, false))
+        {
+            return true;
+        }
+
+        var page = string.Empty;
+        do
+        {
+            var request = new ListPatientHistoryRequest { NhsNumber = nhsNumber, PageSize = HistoryPageSize, PageToken = page };
+            var history = await downstream.CallAsync(ServiceNames.Demographics,
+                () => downstream.Demographics.ListPatientHistoryAsync(request, downstream.Options(c, PlatformActor.Gateway)), c.CancellationToken);
+            if (OrganisationLinkRule.IsLinked(ods, null, history.Versions, false, false))
+            {
+                return true;
+            }
+
+            page = history.NextPageToken;
+        }
+        while (!string.IsNullOrEmpty(page));
+
+        return false;
+    }
+}
