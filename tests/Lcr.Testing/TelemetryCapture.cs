@@ -54,11 +54,30 @@ public sealed class LogCapture : ILoggerProvider, ISupportExternalScope
 /// <summary>Flattens captured spans to searchable text: names, every attribute, status, events.</summary>
 public static class SpanText
 {
+    /// <summary>
+    /// The searchable text of the spans, from a snapshot: activity sources are process-wide, so
+    /// another host's requests may still be exported into the list while a test reads it (a copy
+    /// that races an append is simply taken again).
+    /// </summary>
     public static IEnumerable<string> Of(IEnumerable<Activity> activities) =>
-        activities.SelectMany(a =>
+        Snapshot(activities).SelectMany(a =>
             new[] { a.DisplayName, a.StatusDescription ?? string.Empty }
                 .Concat(a.TagObjects.Select(t => $"{t.Key}={t.Value}"))
                 .Concat(a.Events.SelectMany(e => e.Tags.Select(t => $"{e.Name}:{t.Key}={t.Value}"))));
+
+    private static Activity[] Snapshot(IEnumerable<Activity> activities)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return activities.ToArray();
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException && attempt < 100)
+            {
+            }
+        }
+    }
 }
 
 /// <summary>
