@@ -112,6 +112,27 @@ public sealed class NetworkPolicyTests
 
     [Theory]
     [MemberData(nameof(Overlays))]
+    public void Identity_reaches_the_identity_providers_only_over_https_and_never_a_private_address(string overlay)
+    {
+        var rules = Manifests.Render(overlay).OfKind("NetworkPolicy")
+            .Where(p => p.Json["metadata"]!["name"]!.GetValue<string>() == "lcr-identity-egress-oidc-providers")
+            .SelectMany(p => p.Json["spec"]!["egress"]!.AsArray().OfType<JsonObject>())
+            .ToList();
+        var rule = Assert.Single(rules);
+        Assert.Equal([443], rule["ports"]!.AsArray().Select(p => p!["port"]!.GetValue<int>()));
+        foreach (var peer in rule["to"]!.AsArray().OfType<JsonObject>())
+        {
+            var block = peer["ipBlock"]!.AsObject();
+            if (block["cidr"]!.GetValue<string>() == "0.0.0.0/0")
+            {
+                var except = block["except"]!.AsArray().Select(e => e!.GetValue<string>()).ToHashSet();
+                Assert.Superset(new HashSet<string> { "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16" }, except);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Overlays))]
     public void A_default_deny_policy_isolates_every_pod_in_both_directions(string overlay)
     {
         var r = Manifests.Render(overlay);
@@ -172,7 +193,7 @@ public sealed class NetworkPolicyTests
 
     [Theory]
     [MemberData(nameof(Overlays))]
-    public void Egress_goes_only_to_dns_postgres_redis_the_collector_and_from_the_gateway_to_the_services(string overlay)
+    public void Egress_goes_only_to_dns_postgres_redis_the_collector_identity_providers_and_from_the_gateway_to_the_services(string overlay)
     {
         var r = Manifests.Render(overlay);
         var pods = Pods(r);
@@ -203,6 +224,11 @@ public sealed class NetworkPolicyTests
                 if (deployable.Name == "gateway")
                 {
                     expected.UnionWith(Platform.All.Where(d => d.Name != "gateway").Select(d => $"{d.App}:{Platform.GrpcPort}"));
+                }
+
+                if (deployable.Name == "identity" && component == "server")
+                {
+                    expected.Add($"{External}:443"); // the trusted OpenID Connect providers' discovery and keys
                 }
             }
 
