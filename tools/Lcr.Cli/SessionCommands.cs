@@ -67,16 +67,7 @@ internal static class SessionCommands
             }
 
             var reply = await i.Identity.SignInAsync(new SignInRequest { UserName = name, Password = secret }, i.Options());
-            var record = i.Cache.Load(i.Address);
-            record.Session = new CachedSession
-            {
-                Token = reply.SessionToken,
-                ExpireTime = reply.ExpireTime?.ToDateTimeOffset(),
-                UserName = name,
-                ProfessionalId = reply.Professional?.Id ?? string.Empty,
-                DisplayName = reply.Professional?.DisplayName ?? string.Empty,
-            };
-            i.Cache.Save(record);
+            CacheSession(i, reply.SessionToken, reply.ExpireTime, name, reply.Professional);
             if (i.Json)
             {
                 i.WriteJson(reply);
@@ -101,6 +92,21 @@ internal static class SessionCommands
             }
         }));
         return command;
+    }
+
+    /// <summary>Keeps a new session in the profile's cache, whichever way it was obtained.</summary>
+    private static void CacheSession(Invocation i, string token, Timestamp? expire, string name, Professional? professional)
+    {
+        var record = i.Cache.Load(i.Address);
+        record.Session = new CachedSession
+        {
+            Token = token,
+            ExpireTime = expire?.ToDateTimeOffset(),
+            UserName = name,
+            ProfessionalId = professional?.Id ?? string.Empty,
+            DisplayName = professional?.DisplayName ?? string.Empty,
+        };
+        i.Cache.Save(record);
     }
 
     /// <summary>ExchangeFederatedToken: the provider's ID token and the chosen role profile become a platform session.</summary>
@@ -133,16 +139,7 @@ internal static class SessionCommands
         }, i.Options());
         var name = reply.Professional?.UserName ?? string.Empty;
         i.Hint = i.Hint with { User = name };
-        var record = i.Cache.Load(i.Address);
-        record.Session = new CachedSession
-        {
-            Token = reply.SessionToken,
-            ExpireTime = reply.ExpireTime?.ToDateTimeOffset(),
-            UserName = name,
-            ProfessionalId = reply.Professional?.Id ?? string.Empty,
-            DisplayName = reply.Professional?.DisplayName ?? string.Empty,
-        };
-        i.Cache.Save(record);
+        CacheSession(i, reply.SessionToken, reply.ExpireTime, name, reply.Professional);
         if (i.Json)
         {
             i.WriteJson(reply);
