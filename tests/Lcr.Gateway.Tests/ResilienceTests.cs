@@ -328,11 +328,12 @@ public class RateLimitPartitionTests
 {
     [Theory]
     [InlineData("prof-123", "ipv4:10.0.0.5:51234", "sub:prof-123")]
-    [InlineData(null, "ipv4:10.0.0.5:51234", "peer:ipv4:10.0.0.5")]
-    [InlineData(null, "ipv4:10.0.0.5:51300", "peer:ipv4:10.0.0.5")]
-    [InlineData("", "ipv6:[2001:db8::7]:443", "peer:ipv6:[2001:db8::7]")]
+    [InlineData(null, "ipv4:10.0.0.5:51234", "peer:10.0.0.5")]
+    [InlineData(null, "ipv4:10.0.0.5:51300", "peer:10.0.0.5")]
+    [InlineData("", "ipv6:[2001:db8::7]:443", "peer:2001:db8::/64")]
+    [InlineData("", "ipv6:[2001:db8::8:9]:443", "peer:2001:db8::/64")]
     [InlineData(null, "unknown", "peer:unknown")]
-    [InlineData(null, null, "peer:")]
+    [InlineData(null, null, "peer:unknown")]
     public void Only_a_verified_subject_names_a_bucket_otherwise_the_peer_without_its_port(string? subject, string? peer, string expected) =>
         Assert.Equal(expected, Lcr.Gateway.RateLimiting.CallerRateLimitInterceptor.PartitionKey(subject, peer));
 }

@@ -76,20 +76,12 @@ public sealed class CallerRateLimitInterceptor : AdmissionInterceptor, IDisposab
 
     /// <summary>
     /// <c>sub:&lt;subject&gt;</c> for a verified caller; otherwise <c>peer:&lt;address&gt;</c>, the
-    /// peer without its port (<c>ipv4:10.0.0.5:51234</c> and <c>ipv4:10.0.0.5:51300</c> are one peer).
+    /// peer's address as sign-in throttling sees it (<see cref="ClientAddress.FromPeer"/>): without
+    /// its port (<c>ipv4:10.0.0.5:51234</c> and <c>ipv4:10.0.0.5:51300</c> are one peer) and IPv6 per
+    /// /64, so a caller holding a /64 cannot mint a fresh bucket per address.
     /// </summary>
-    internal static string PartitionKey(string? verifiedSubject, string? peer)
-    {
-        if (!string.IsNullOrEmpty(verifiedSubject))
-        {
-            return "sub:" + verifiedSubject;
-        }
-
-        peer ??= string.Empty;
-        var lastColon = peer.LastIndexOf(':');
-        var firstColon = peer.IndexOf(':', StringComparison.Ordinal);
-        return "peer:" + (lastColon > firstColon ? peer[..lastColon] : peer);
-    }
+    internal static string PartitionKey(string? verifiedSubject, string? peer) =>
+        !string.IsNullOrEmpty(verifiedSubject) ? "sub:" + verifiedSubject : "peer:" + ClientAddress.FromPeer(peer);
 
     public void Dispose() => _limiter.Dispose();
 }
