@@ -9,9 +9,24 @@
 #      waited for with `kubectl rollout status`.
 # Objects carry the label lcr.nhs.uk/phase; tests/Lcr.Deployment.Tests checks every object has
 # one and that nothing depends on a later phase.
-# Usage: k8s/deploy.sh k8s/overlays/dev|k8s/overlays/production   (kubectl's current context)
+# Before anything is applied the overlay is rendered and refused while it still holds a value
+# marked REPLACE-ME (a placeholder an operator must set, e.g. the CIS2 client ids): a placeholder
+# applied unchanged fails silently at run time. `--check` renders and checks only.
+# Usage: k8s/deploy.sh [--check] k8s/overlays/dev|k8s/overlays/production   (kubectl's current context)
 set -euo pipefail
-overlay="${1:?usage: k8s/deploy.sh k8s/overlays/<name>}"
+check_only=false
+if [ "${1:-}" = "--check" ]; then check_only=true; shift; fi
+overlay="${1:?usage: k8s/deploy.sh [--check] k8s/overlays/<name>}"
+
+rendered="$(kubectl kustomize "$overlay")"
+# Names the keys (the text before the colon), never the values around them.
+placeholders="$(grep -n 'REPLACE-ME' <<<"$rendered" | sed -E 's/^([0-9]+):[[:space:]]*-?[[:space:]]*([^:]*).*/  line \1: \2/' || true)"
+if [ -n "$placeholders" ]; then
+  echo "k8s/deploy.sh: $overlay still holds placeholders (REPLACE-ME); set them before deploying:" >&2
+  echo "$placeholders" >&2
+  exit 3
+fi
+if $check_only; then echo "$overlay: no placeholders left"; exit 0; fi
 ns="${LCR_NAMESPACE:-lcr}"
 timeout="${LCR_DEPLOY_TIMEOUT:-600s}"
 
