@@ -177,17 +177,38 @@ public sealed class SubjectAccessHtmlRendererTests
     }
 
     [Fact]
+    public async Task An_organisation_the_bundle_names_only_by_code_is_named_from_elsewhere_in_the_bundle()
+    {
+        var doc = await new TestBundle()
+            .Patient(edit: p => p.GeneralPractitioner.Add(new R4.ResourceReference
+            {
+                Identifier = new R4.Identifier(SubjectAccessRecord.OdsSystem, "B86001"), Display = "Beckett Street Surgery",
+            }))
+            .Organisation(Gp, "B86001", "B86001")
+            .Organisation(Hospital, "RR8", null)
+            .Version(Asthma(), "e1", 1, Gp, March)
+            .Version(Salbutamol(), "e3", 1, Hospital, March)
+            .DocumentAsync();
+
+        Assert.Equal(["From Beckett Street Surgery (B86001)", "From Organisation RR8"], doc.QuerySelectorAll("section.organisation h2").Select(h => h.TextContent));
+    }
+
+    [Fact]
     public async Task Access_log_rows_say_who_with_role_and_organisation_when_what_why_and_whether_allowed()
     {
         var doc = await Base()
             .Version(Asthma(), "e1", 1, Gp, March)
             .Audit("a1", "ViewSummary", March, "Dr Priya Shah", "GP (R8000)", "B86001", "Beckett Street Surgery", categories: "Problems, Medications", entries: 3)
             .Audit("a2", "ViewSummary", July, "Nurse Kim Lee", "Nurse (R8001)", "RR8", "Leeds Teaching Hospitals", refused: true, reason: "No care relationship")
-            .Audit("a3", "SubjectAccessExport", July.AddMinutes(5), "Ian Officer", null, null, null, purposeCode: "PATRQT")
+            .Audit("a3", "SubjectAccessExport", July.AddMinutes(5), "Ian Officer", null, null, null, purposeCode: "PATRQT", purposeText: "patient requested")
+            .Audit("a4", "EmergencyAccess", March.AddMinutes(-5), "Dr Sam Cole", "Doctor", "RR8", null, purposeCode: "ETREAT",
+                purposeText: "Emergency (break-glass) access: unconscious patient")
             .DocumentAsync();
 
         var rows = doc.QuerySelectorAll("#access tbody tr").Select(r => r.QuerySelectorAll("td").Select(c => c.TextContent).ToList()).ToList();
-        Assert.Equal(3, rows.Count);
+        Assert.Equal(4, rows.Count);
+        Assert.Equal(["4 March 2026 at 10:17", "Dr Sam Cole", "Doctor", "RR8", "Used emergency access to your record",
+            "Emergency care: Emergency (break-glass) access: unconscious patient", "Allowed"], rows[3]);
         Assert.Equal(["1 July 2026 at 13:10", "Ian Officer", "-", "-", "Made a copy of your record (a subject access request)", "Your request for a copy of your record", "Allowed"], rows[0]);
         Assert.Equal(["1 July 2026 at 13:05", "Nurse Kim Lee", "Nurse (R8001)", "Leeds Teaching Hospitals (RR8)", "Looked at your record summary", "Your care", "Refused: No care relationship"], rows[1]);
         Assert.Equal("4 March 2026 at 10:22", rows[2][0]);

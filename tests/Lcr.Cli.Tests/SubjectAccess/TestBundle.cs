@@ -95,7 +95,7 @@ internal sealed class TestBundle
 
     /// <summary>An access log event as the gateway maps it: the person (name, role), their organisation, purpose, outcome, what was shown.</summary>
     public TestBundle Audit(string id, string action, DateTimeOffset at, string? who, string? role, string? orgOds, string? orgName,
-        string purposeCode = "TREAT", bool refused = false, string? reason = null, string? categories = null, int entries = 0)
+        string purposeCode = "TREAT", string? purposeText = null, bool refused = false, string? reason = null, string? categories = null, int entries = 0)
     {
         var a = new R4.AuditEvent
         {
@@ -107,7 +107,7 @@ internal sealed class TestBundle
             Period = new R4.Period { Start = new R4.FhirDateTime(at).Value },
         };
         a.Subtype.Add(new R4.Coding("https://leeds-care-record.nhs.uk/CodeSystem/audit-action", action));
-        a.PurposeOfEvent.Add(new R4.CodeableConcept("http://terminology.hl7.org/CodeSystem/v3-ActReason", purposeCode));
+        a.PurposeOfEvent.Add(new R4.CodeableConcept("http://terminology.hl7.org/CodeSystem/v3-ActReason", purposeCode) { Text = purposeText });
         var agent = new R4.AuditEvent.AgentComponent { Requestor = true, Name = who, Who = new R4.ResourceReference { Display = who } };
         if (role is not null)
         {

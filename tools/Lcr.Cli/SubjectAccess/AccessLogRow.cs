@@ -65,6 +65,11 @@ internal sealed record AccessLogRow(DateTimeOffset? When, string Who, string? Ro
         _ => display is { Length: > 0 } ? display : "Used your record",
     };
 
+    private static readonly HashSet<string> StandardDisplays = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "treatment", "Emergency Treatment", "patient requested", "healthcare operations",
+    };
+
     private static string? PurposeWords(R4.CodeableConcept? purpose)
     {
         if (purpose is null)
@@ -80,7 +85,10 @@ internal sealed record AccessLogRow(DateTimeOffset? When, string Who, string? Ro
             "HOPERAT" => "Managing the record (information governance)",
             _ => EntryWords.Concept(purpose),
         };
-        return purpose.Text is { Length: > 0 } text && text != words ? $"{words}: {text}" : words;
+        // The text adds something only when it is more than the code's standard display (a break-glass reason, "Contribution to the record").
+        var text = purpose.Text;
+        var standard = text is null || StandardDisplays.Contains(text) || purpose.Coding.Any(c => string.Equals(c.Display, text, StringComparison.OrdinalIgnoreCase));
+        return standard || text == words ? words : $"{words}: {text}";
     }
 
     /// <summary>The refusal reason as the platform wrote it ("Refused: No care relationship"), without the prefix.</summary>

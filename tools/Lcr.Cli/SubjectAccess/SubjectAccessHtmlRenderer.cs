@@ -64,7 +64,10 @@ internal static class SubjectAccessHtmlRenderer
         }
 
         var ods = org.Identifier.FirstOrDefault(i => i.System == SubjectAccessRecord.OdsSystem)?.Value;
-        return org.Name is { Length: > 0 } name && name != ods ? (ods is null ? name : $"{name} ({ods})") : ods ?? "An unnamed organisation";
+        var name = org.Name is { Length: > 0 } n && n != ods ? n
+            : ods is not null && record.OrganisationNames.TryGetValue(ods, out var known) ? known
+            : null;
+        return name is not null ? (ods is null ? name : $"{name} ({ods})") : ods is not null ? $"Organisation {ods}" : "An unnamed organisation";
     }
 
     private static async Task WriteExportFacts(HtmlOut html, SubjectAccessRecord record)

@@ -43,6 +43,13 @@ internal sealed class SubjectAccessRecord
     /// <summary>Every entry, in the Bundle's order of first appearance.</summary>
     public List<RecordEntry> Entries { get; } = [];
 
+    /// <summary>
+    /// Organisation names by ODS code, as found anywhere in the Bundle (Organization.name, the
+    /// registered practice, the organisations of people in the access log): an Organization the
+    /// gateway knew only by its code is still named for the patient when the Bundle names it elsewhere.
+    /// </summary>
+    public Dictionary<string, string> OrganisationNames { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>The AuditEvents: who looked at or changed the record, and when.</summary>
     public List<R4.AuditEvent> AccessLog { get; } = [];
 
@@ -99,6 +106,7 @@ internal sealed class SubjectAccessRecord
         }
 
         record.Group(versions, provenance);
+        record.CollectOrganisationNames();
         return record;
     }
 
@@ -142,6 +150,28 @@ internal sealed class SubjectAccessRecord
         R4.DocumentReference d => d.Identifier,
         _ => [],
     };
+
+    private void CollectOrganisationNames()
+    {
+        void Name(string? ods, string? name)
+        {
+            if (!string.IsNullOrEmpty(ods) && !string.IsNullOrWhiteSpace(name) && !string.Equals(ods, name, StringComparison.OrdinalIgnoreCase))
+            {
+                OrganisationNames.TryAdd(ods, name);
+            }
+        }
+
+        foreach (var o in Organisations.Values)
+        {
+            Name(o.Identifier.FirstOrDefault(i => i.System == OdsSystem)?.Value, o.Name);
+        }
+
+        var references = (Patient?.GeneralPractitioner ?? []).Concat(AccessLog.SelectMany(a => a.Agent).Select(a => a.Who).OfType<R4.ResourceReference>());
+        foreach (var r in references.Where(r => r.Identifier?.System == OdsSystem))
+        {
+            Name(r.Identifier?.Value, r.Display);
+        }
+    }
 
     private void ReadEnvelope(string name, string? value)
     {
