@@ -142,6 +142,12 @@ internal static class ExportCommands
 
             File.Move(partial, html.FullName, overwrite: true);
         }
+        catch (Exception e) when (e is IOException or System.Text.Json.JsonException or InvalidDataException or FormatException or ArgumentException)
+        {
+            // The exception's kind only: a parser's message may quote the record.
+            throw new CliException(ExitCodes.Failure,
+                $"the Bundle was written to {bundle.FullName}, but the readable copy could not be made ({e.GetType().Name}); nothing was written to {html.FullName}");
+        }
         finally
         {
             File.Delete(partial);
