@@ -212,7 +212,7 @@ public sealed class SubjectAccessHtmlRendererTests
         Assert.Equal(["1 July 2026 at 13:10", "Ian Officer", "-", "-", "Made a copy of your record (a subject access request)", "Your request for a copy of your record", "Allowed"], rows[0]);
         Assert.Equal(["1 July 2026 at 13:05", "Nurse Kim Lee", "Nurse (R8001)", "Leeds Teaching Hospitals (RR8)", "Looked at your record summary", "Your care", "Refused: No care relationship"], rows[1]);
         Assert.Equal("4 March 2026 at 10:22", rows[2][0]);
-        Assert.Equal("Looked at your record summaryShown: Problems, Medications (3 entries)", rows[2][4]);
+        Assert.Equal("Looked at your record summaryShown: health problems, medicines (3 entries)", rows[2][4]);
         Assert.Single(doc.QuerySelectorAll("#access tr.refused"));
         Assert.Equal(["When", "Who", "Their role", "Organisation", "What they did", "Why", "Allowed or refused"], doc.QuerySelectorAll("#access thead th").Select(h => h.TextContent));
     }

@@ -20,7 +20,7 @@ internal sealed record AccessLogRow(DateTimeOffset? When, string Who, string? Ro
         var categories = patient?.Detail.FirstOrDefault(d => d.Type == "Record categories shown")?.Value as R4.FhirString;
         var entries = e.Entity.Count(x => x.Type?.Code == "2");
         var shown = categories?.Value is { Length: > 0 } c
-            ? c + (entries > 0 ? $" ({entries} {(entries == 1 ? "entry" : "entries")})" : string.Empty)
+            ? CategoryWords(c) + (entries > 0 ? $" ({entries} {(entries == 1 ? "entry" : "entries")})" : string.Empty)
             : entries > 0 ? $"{entries} {(entries == 1 ? "entry" : "entries")}" : null;
         var refused = e.Outcome is not (null or R4.AuditEvent.AuditEventOutcome.N0);
         return new AccessLogRow(
@@ -45,6 +45,18 @@ internal sealed record AccessLogRow(DateTimeOffset? When, string Who, string? Ro
         var ods = org.Identifier?.Value;
         return org.Display is { Length: > 0 } name ? (ods is null || name == ods ? name : $"{name} ({ods})") : ods;
     }
+
+    /// <summary>The platform's category names ("Demographics, Problems") as the copy's headings call them.</summary>
+    private static string CategoryWords(string categories) => string.Join(", ", categories.Split(", ").Select(c => c switch
+    {
+        "Demographics" => "personal details",
+        "Problems" => "health problems",
+        "Medications" => "medicines",
+        "Allergies" => "allergies",
+        "Test results" => "test results",
+        "Documents" => "letters and documents",
+        _ => c,
+    }));
 
     /// <summary>The platform's audit action (AuditEvent.subtype code) in words.</summary>
     public static string ActionWords(string? code, string? display) => code switch
