@@ -317,6 +317,53 @@ public sealed class EndToEndTests(LcrPlatformFixture fixture) : IClassFixture<Lc
     }
 
     [Fact]
+    public async Task Ig_officer_exports_a_readable_copy_for_the_patient_beside_the_bundle()
+    {
+        // The GP looks at the record first, so the patient's copy has someone to show in "who has looked".
+        Ok(await Lcr("signin", "--user", "gp.b86001"));
+        Ok(await Lcr("record", Example));
+        Ok(await Lcr("--profile", "ig", "signin", "--user", "ig.b86001"));
+        var file = Path.Combine(_home, "sar-readable.json");
+
+        var export = await Lcr("--profile", "ig", "export", Example, "--organisation", "B86001", "--output", file, "--format", "html", "--json");
+
+        Ok(export);
+        var htmlFile = Path.Combine(_home, "sar-readable.html");
+        Assert.Equal(htmlFile, export.Json.GetProperty("html").GetString());
+        Assert.False(File.Exists(htmlFile + ".partial"));
+        using var bundle = JsonDocument.Parse(await File.ReadAllBytesAsync(file));
+        var resources = bundle.RootElement.GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("resource")).ToList();
+        var clinical = new[] { "Condition", "MedicationStatement", "AllergyIntolerance", "Observation", "DocumentReference" };
+        var entryIds = resources.Where(r => clinical.Contains(r.GetProperty("resourceType").GetString()))
+            .Select(r => r.GetProperty("identifier").EnumerateArray().First(i => i.GetProperty("system").GetString() == global::Lcr.Cli.SubjectAccess.SubjectAccessRecord.EntryIdSystem)
+                .GetProperty("value").GetString())
+            .Distinct().Count();
+        var auditEvents = resources.Count(r => r.GetProperty("resourceType").GetString() == "AuditEvent");
+
+        // Well-formed HTML (AngleSharp's strict mode throws on any parse error), saying what the Bundle holds.
+        var doc = new AngleSharp.Html.Parser.HtmlParser(new AngleSharp.Html.Parser.HtmlParserOptions { IsStrictMode = true })
+            .ParseDocument(await File.ReadAllTextAsync(htmlFile));
+        Assert.Contains("999 000 0018", doc.QuerySelector("#patient")!.TextContent, StringComparison.Ordinal);
+        Assert.Contains(bundle.RootElement.GetProperty("id").GetString()!, doc.QuerySelector(".facts")!.TextContent, StringComparison.Ordinal);
+        // The gateway's Bundle names this organisation by its ODS code only (Organization.name = the code), so that is what the copy can say.
+        Assert.Contains("B86001", Assert.Single(doc.QuerySelectorAll("section.organisation h2")).TextContent, StringComparison.Ordinal);
+        Assert.True(entryIds > 0);
+        Assert.Equal(entryIds, doc.QuerySelectorAll("article.entry").Length);
+        Assert.Equal(entryIds, doc.QuerySelectorAll(".version.current, .version.withdrawn").Length);
+        var rows = doc.QuerySelectorAll("#access tbody tr").Select(r => r.TextContent).ToList();
+        Assert.Equal(auditEvents, rows.Count);
+        Assert.Contains(rows, r => r.Contains("Dr Priya Shah", StringComparison.Ordinal) && r.Contains("Looked at your record summary", StringComparison.Ordinal) &&
+            r.Contains("B86001", StringComparison.Ordinal) && r.Contains("Your care", StringComparison.Ordinal) && r.EndsWith("Allowed", StringComparison.Ordinal));
+        Assert.Contains(rows, r => r.Contains("Made a copy of your record", StringComparison.Ordinal)); // the export lists itself
+        Assert.Empty(doc.QuerySelectorAll("script, link"));
+
+        // The readable copy is named after the Bundle file: an --output ending .html would overwrite the Bundle, so it is refused.
+        var clash = await Lcr("--profile", "ig", "export", Example, "--organisation", "B86001", "--output", Path.Combine(_home, "sar.html"), "--format", "html");
+        Assert.Equal(ExitCodes.Usage, clash.ExitCode);
+        Assert.False(File.Exists(Path.Combine(_home, "sar.html")));
+    }
+
+    [Fact]
     public async Task Bad_nhs_number_exits_2_naming_the_field()
     {
         Ok(await Lcr("signin", "--user", "gp.b86001"));

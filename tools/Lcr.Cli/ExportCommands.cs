@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Grpc.Core;
+using Lcr.Cli.SubjectAccess;
 using Lcr.Common.V1;
 using Lcr.Gateway.V1;
 using Lcr.Security;
@@ -16,6 +17,8 @@ namespace Lcr.Cli;
 /// its size and SHA-256 against the trailer, and only then renames it into place, so a failed or
 /// cut-off export never leaves a partial file that looks complete. Exit codes as every command
 /// (docs/cli.md); a stream cut short or not matching its checksum is 6 (nothing written: run it again).
+/// <c>--format html</c> also renders the written Bundle as a printable document for the patient
+/// (<see cref="SubjectAccessHtmlRenderer"/>), beside it with the extension .html.
 /// </summary>
 internal static class ExportCommands
 {
@@ -32,11 +35,17 @@ internal static class ExportCommands
         var organisation = new Option<string>("--organisation") { Description = "Export this contributing organisation's part (its ODS code, e.g. B86001): your own organisation." };
         var whole = new Option<bool>("--whole-record") { Description = "Export the whole record across every organisation (the platform's IG team only)." };
         var output = new Option<FileInfo>("--output", "-o") { Description = "The file to write the FHIR Bundle (JSON) to.", Required = true };
+        var format = new Option<string>("--format")
+        {
+            Description = "json: the FHIR Bundle only (default). html: the Bundle and, beside it (same name, .html), a printable document the patient can read.",
+            DefaultValueFactory = _ => "json",
+        };
+        format.AcceptOnlyFromAmong("json", "html");
         var command = new Command("export",
             "Exports a subject access request as a FHIR R4 Bundle file (SubjectAccessService.ExportSubjectAccess): an organisation's part, " +
             "or the whole record for the platform's IG team. Needs an IG officer (purpose subject-access). The export is audited.")
         {
-            nhs, token, organisation, whole, output,
+            nhs, token, organisation, whole, output, format,
         };
         command.Validators.Add(result =>
         {
@@ -65,11 +74,23 @@ internal static class ExportCommands
                 throw new CliException(ExitCodes.Usage, $"--output: the directory {target.DirectoryName} does not exist");
             }
 
+            var readable = parse.GetValue(format) == "html" ? ReadableCopyOf(target) : null;
             var bearer = await i.AccessTokenAsync(patient, parse.GetValue(token), PurposeOfUse.SubjectAccessRequest);
             var written = await ExportWithRetriesAsync(i, request, bearer, target);
+            if (readable is not null)
+            {
+                await WriteReadableCopyAsync(target, readable, i.CancellationToken);
+            }
+
             if (i.Json)
             {
-                i.WriteLine(written.ToJson(target).ToJsonString(JsonOut.Indented));
+                var json = written.ToJson(target);
+                if (readable is not null)
+                {
+                    json["html"] = readable.FullName;
+                }
+
+                i.WriteLine(json.ToJsonString(JsonOut.Indented));
                 return;
             }
 
@@ -80,9 +101,57 @@ internal static class ExportCommands
                 i.WriteLine($"  {count.ResourceType,-20} {count.Count,6}");
             }
 
+            if (readable is not null)
+            {
+                i.WriteLine($"Wrote {readable.FullName}: the same record as a printable document for the patient (review it with the Bundle before release).");
+            }
+
             i.WriteLine($"Audit event {header.AuditEventId}: record it in the subject access case file.");
         }));
         return command;
+    }
+
+    /// <summary>The readable copy's file: the Bundle's name with .html (sar.json: sar.html).</summary>
+    private static FileInfo ReadableCopyOf(FileInfo bundle)
+    {
+        var html = Path.ChangeExtension(bundle.FullName, ".html");
+        if (string.Equals(html, bundle.FullName, StringComparison.Ordinal))
+        {
+            throw new CliException(ExitCodes.Usage, "--output: name the Bundle file (e.g. sar.json); with --format html the readable copy is written beside it as .html");
+        }
+
+        return new FileInfo(html);
+    }
+
+    /// <summary>
+    /// Renders the written Bundle as the patient's readable copy (SubjectAccess/), into
+    /// <c>&lt;file&gt;.partial</c> then renamed, as the Bundle is: a failure leaves no partial copy.
+    /// </summary>
+    private static async Task WriteReadableCopyAsync(FileInfo bundle, FileInfo html, CancellationToken cancellationToken)
+    {
+        var partial = html.FullName + ".partial";
+        try
+        {
+            await using (var source = new FileStream(bundle.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, useAsync: true))
+            {
+                var record = await SubjectAccessRecord.ReadAsync(source, cancellationToken);
+                await using var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true);
+                await using var writer = new StreamWriter(file, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+                await SubjectAccessHtmlRenderer.RenderAsync(record, writer, cancellationToken);
+            }
+
+            File.Move(partial, html.FullName, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or System.Text.Json.JsonException or InvalidDataException or FormatException or ArgumentException)
+        {
+            // The exception's kind only: a parser's message may quote the record.
+            throw new CliException(ExitCodes.Failure,
+                $"the Bundle was written to {bundle.FullName}, but the readable copy could not be made ({e.GetType().Name}); nothing was written to {html.FullName}");
+        }
+        finally
+        {
+            File.Delete(partial);
+        }
     }
 
     private sealed record Written(SubjectAccessExportHeader Header, long Bytes, byte[] Sha256)
