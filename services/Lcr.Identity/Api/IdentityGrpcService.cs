@@ -17,6 +17,7 @@ public sealed class IdentityGrpcService(
     CallerAuthenticator callers,
     SignInService signIn,
     FederatedSignInService federated,
+    JoinerService joiners,
     AccessService access,
     RelationshipService relationships,
     OrganisationLinkService links,
@@ -158,4 +159,13 @@ public sealed class IdentityGrpcService(
     /// <summary>Internal: only the gateway reaches identity, and it refuses this from outside.</summary>
     public override Task<CheckOrganisationLinkResponse> CheckOrganisationLink(CheckOrganisationLinkRequest request, ServerCallContext context) =>
         links.CheckAsync(request, context.CancellationToken);
+
+    public override async Task<ListFederatedJoinersResponse> ListFederatedJoiners(ListFederatedJoinersRequest request, ServerCallContext context) =>
+        await joiners.ListAsync(request, await callers.RequireScopeAsync(context, Scopes.IdentityAdmin), context.CancellationToken);
+
+    public override async Task<LinkFederatedJoinerResponse> LinkFederatedJoiner(LinkFederatedJoinerRequest request, ServerCallContext context) =>
+        new() { Joiner = await joiners.LinkAsync(request, await callers.RequireScopeAsync(context, Scopes.IdentityAdmin), context.CancellationToken) };
+
+    public override async Task<DismissFederatedJoinerResponse> DismissFederatedJoiner(DismissFederatedJoinerRequest request, ServerCallContext context) =>
+        new() { Joiner = await joiners.DismissAsync(request, await callers.RequireScopeAsync(context, Scopes.IdentityAdmin), context.CancellationToken) };
 }
