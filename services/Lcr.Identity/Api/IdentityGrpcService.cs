@@ -37,10 +37,10 @@ public sealed class IdentityGrpcService(
         signIn.IssueSystemTokenAsync(request, context.CancellationToken);
 
     public override async Task<IssueAccessTokenResponse> IssueAccessToken(IssueAccessTokenRequest request, ServerCallContext context) =>
-        await access.IssueAsync(await callers.RequireProfessionalAsync(context), request, context.CancellationToken);
+        await access.IssueAsync(await callers.RequireProfessionalAsync(context), request, context.CancellationToken, SessionActivities.Of(context));
 
     public override async Task<IssueEmergencyAccessTokenResponse> IssueEmergencyAccessToken(IssueEmergencyAccessTokenRequest request, ServerCallContext context) =>
-        await access.IssueEmergencyAsync(await callers.RequireProfessionalAsync(context), request, context.CancellationToken);
+        await access.IssueEmergencyAsync(await callers.RequireProfessionalAsync(context), request, context.CancellationToken, SessionActivities.Of(context));
 
     public override async Task<RecordCareRelationshipResponse> RecordCareRelationship(RecordCareRelationshipRequest request, ServerCallContext context) =>
         await relationships.RecordAsync(request, await callers.RequireScopeAsync(context, Scopes.RelationshipsWrite), context.CancellationToken);

@@ -145,6 +145,7 @@ public sealed partial class FederatedSignInService(
         {
             [SessionClaims.RoleAssignment] = assignmentId.ToString(),
             [SessionClaims.Provider] = provider.Name,
+            [SessionClaims.Activities] = NationalRoleMap.SessionActivities(identity.Roles.First(r => r.PersonRoleId == roleProfileId)).ToArray(),
         }, identity.SessionNotAfter);
         record.SessionId = session.TokenId;
         await log.AppendAsync(record, async c =>
