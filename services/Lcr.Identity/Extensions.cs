@@ -64,6 +64,7 @@ public static class Extensions
         services.AddScoped<JoinerRegister>();
         services.AddScoped<RoleProfileLeavers>();
         services.AddScoped<JoinerService>();
+        services.AddScoped<SignInRecordService>();
         services.AddSingleton<IPasswordHasher<ProfessionalRow>, PasswordHasher<ProfessionalRow>>();
         services.AddSingleton<IPasswordHasher<SystemClientRow>, PasswordHasher<SystemClientRow>>();
         services.AddSingleton<TokenIssuer>();

@@ -18,6 +18,7 @@ public sealed class IdentityGrpcService(
     SignInService signIn,
     FederatedSignInService federated,
     JoinerService joiners,
+    SignInRecordService signInRecord,
     AccessService access,
     RelationshipService relationships,
     OrganisationLinkService links,
@@ -168,4 +169,10 @@ public sealed class IdentityGrpcService(
 
     public override async Task<DismissFederatedJoinerResponse> DismissFederatedJoiner(DismissFederatedJoinerRequest request, ServerCallContext context) =>
         new() { Joiner = await joiners.DismissAsync(request, await callers.RequireScopeAsync(context, Scopes.IdentityAdmin), context.CancellationToken) };
+
+    public override async Task<ListFederatedSignInEventsResponse> ListFederatedSignInEvents(ListFederatedSignInEventsRequest request, ServerCallContext context) =>
+        await signInRecord.ListAsync(request, await callers.RequireScopeAsync(context, Scopes.IdentityAdmin), context.CancellationToken);
+
+    public override async Task<VerifyFederatedSignInEventsResponse> VerifyFederatedSignInEvents(VerifyFederatedSignInEventsRequest request, ServerCallContext context) =>
+        await signInRecord.VerifyAsync(await callers.RequireScopeAsync(context, Scopes.IdentityAdmin), context.CancellationToken);
 }

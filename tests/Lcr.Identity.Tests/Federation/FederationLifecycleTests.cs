@@ -133,6 +133,37 @@ public sealed class FederationLifecycleTests(ProviderPeopleFixture fixture)
         Assert.Null(e.Subject);
     }
 
+    [Fact]
+    public async Task The_platform_team_reads_and_verifies_the_sign_in_record_and_no_other_organisation_may()
+    {
+        var refused = await fixture.IdTokenAsync("ed.rr8");
+        await RpcAssert.Fails(StatusCode.PermissionDenied, NationalRoleMap.RoleNotMapped, () => ExchangeAsync(refused, ProviderPeopleFixture.UnmappedProfile));
+        var signedIn = await ExchangeAsync(refused, "417261605125");
+
+        var admin = await Host.AdminAsync();
+        var events = (await Client.ListFederatedSignInEventsAsync(new ListFederatedSignInEventsRequest { ProfessionalId = signedIn.Professional.Id, PageSize = 1 }, admin));
+        var last = Assert.Single(events.Events);
+        Assert.Equal(FederatedSignInLog.SignedIn, last.Outcome);
+        Assert.Equal(signedIn.RoleAssignmentId, last.RoleAssignmentId);
+        var earlier = await Client.ListFederatedSignInEventsAsync(new ListFederatedSignInEventsRequest
+        {
+            ProfessionalId = signedIn.Professional.Id, PageSize = 1, PageToken = events.NextPageToken,
+        }, admin);
+        Assert.Equal(NationalRoleMap.RoleNotMapped, Assert.Single(earlier.Events).Outcome);
+        var mapped = await Client.ListFederatedSignInEventsAsync(new ListFederatedSignInEventsRequest { Outcome = NationalRoleMap.RoleNotMapped }, admin);
+        Assert.All(mapped.Events, e => Assert.Equal(NationalRoleMap.RoleNotMapped, e.Outcome));
+
+        var verified = await Client.VerifyFederatedSignInEventsAsync(new VerifyFederatedSignInEventsRequest(), admin);
+        Assert.True(verified.Intact);
+        Assert.True(verified.EventsVerified >= 2);
+
+        var rr8 = await AdminOfAsync("RR8");
+        await RpcAssert.Fails(StatusCode.PermissionDenied, "PLATFORM_OPERATOR_ONLY",
+            () => Client.ListFederatedSignInEventsAsync(new ListFederatedSignInEventsRequest(), rr8).ResponseAsync);
+        await RpcAssert.InvalidFields(() => Client.ListFederatedSignInEventsAsync(
+            new ListFederatedSignInEventsRequest { ProfessionalId = "nobody", PageSize = -1 }, admin).ResponseAsync, "professional_id", "page_size");
+    }
+
     private async Task<Metadata> AdminOfAsync(string ods)
     {
         var created = await Client.CreateSystemClientAsync(new CreateSystemClientRequest
