@@ -60,6 +60,11 @@ public static class Extensions
         services.AddSingleton<FederatedTokenValidator>();
         services.AddSingleton(sp => new NationalRoleMap(sp.GetRequiredService<IOptions<FederationOptions>>().Value.RoleMappings));
         services.AddScoped<FederatedSignInService>();
+        services.AddScoped<FederatedSignInLog>();
+        services.AddScoped<JoinerRegister>();
+        services.AddScoped<RoleProfileLeavers>();
+        services.AddScoped<JoinerService>();
+        services.AddScoped<SignInRecordService>();
         services.AddSingleton<IPasswordHasher<ProfessionalRow>, PasswordHasher<ProfessionalRow>>();
         services.AddSingleton<IPasswordHasher<SystemClientRow>, PasswordHasher<SystemClientRow>>();
         services.AddSingleton<TokenIssuer>();

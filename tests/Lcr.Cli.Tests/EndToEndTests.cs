@@ -418,4 +418,43 @@ public sealed class EndToEndTests(LcrPlatformFixture fixture) : IClassFixture<Lc
         Ok(record);
         Assert.Equal(Example, record.Json.GetProperty("patient").GetProperty("nhsNumber").GetString());
     }
+
+    [Fact]
+    public async Task The_platform_team_lists_a_person_the_provider_signed_in_but_the_platform_does_not_know_and_links_them()
+    {
+        // ig.b86001's account is not (yet) linked to their subject at the provider.
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(fixture.Platform.GatewayAddress);
+        var identity = new global::Lcr.Identity.V1.IdentityService.IdentityServiceClient(channel);
+        var system = await identity.IssueSystemTokenAsync(new global::Lcr.Identity.V1.IssueSystemTokenRequest
+        {
+            ClientId = "platform-admin", ClientSecret = fixture.Platform.SeedClientSecret,
+        });
+        var admin = global::Lcr.Security.BearerToken.Metadata(system.SystemToken);
+        var ig = (await identity.ListProfessionalsAsync(new global::Lcr.Identity.V1.ListProfessionalsRequest { OrganisationOdsCode = "B86001", PageSize = 200 }, admin))
+            .Professionals.Single(p => p.UserName == "ig.b86001");
+        await identity.UpdateProfessionalAsync(new global::Lcr.Identity.V1.UpdateProfessionalRequest
+        {
+            Professional = new global::Lcr.Identity.V1.Professional { Id = ig.Id, Etag = ig.Etag, FederatedSubject = "" },
+            UpdateMask = new Google.Protobuf.WellKnownTypes.FieldMask { Paths = { "federated_subject" } },
+        }, admin);
+
+        var file = Path.Combine(_home, "id-token");
+        await File.WriteAllTextAsync(file, await DevOidcProvider.IdTokenAsync("ig.b86001", "lcr-cli"));
+        Assert.Equal(ExitCodes.Unauthenticated, (await Lcr("signin", "--id-token-file", file, "--role-profile", "582351388882")).ExitCode);
+
+        Ok(await Lcr("signin", "--client", "platform-admin"));
+        var list = await Lcr("joiners", "list", "--status", "open", "--org", "B86001", "--json");
+        Ok(list);
+        var joiner = list.Json.GetProperty("joiners").EnumerateArray().Single(j => j.GetProperty("subject").GetString() == ig.FederatedSubject);
+        var id = joiner.GetProperty("id").GetString()!;
+        var table = await Lcr("joiners", "list", "--status", "open");
+        Ok(table);
+        Assert.Contains("Joiners (", table.Out);
+        Assert.Contains("lcr joiners link", table.Out);
+
+        var link = await Lcr("joiners", "link", id, "ig.b86001", "--json");
+        Ok(link);
+        Assert.Equal("FEDERATED_JOINER_STATUS_LINKED", link.Json.GetProperty("joiner").GetProperty("status").GetString());
+        Ok(await Lcr("signin", "--id-token-file", file, "--role-profile", "582351388882"));
+    }
 }

@@ -166,4 +166,33 @@ public sealed class OutputFormattingTests
         Assert.DoesNotContain(seeded, cohort.Contains);
         Assert.Equal(SyntheticFeed.Patient(7, "B86001").ToString(), SyntheticFeed.Patient(7, "B86001").ToString());
     }
+
+    [Fact]
+    public void A_joiner_shows_as_a_row_with_the_markup_in_their_name_escaped()
+    {
+        var console = new TestConsole().Width(260);
+        console.Write(JoinerView.Joiners("Joiners (1)",
+        [
+            new Lcr.Identity.V1.FederatedJoiner
+            {
+                Id = "7f0c", Provider = "cis2", Subject = "5a6b-uuid", GivenName = "[red]Nadia", FamilyName = "Starter",
+                RoleProfiles = { new Lcr.Identity.V1.FederatedJoinerRoleProfile { RoleProfileId = "700000000001", OrgCode = "RR8", RoleCode = "S8000:G8000:R8000" } },
+                LastReason = "UNKNOWN_FEDERATED_SUBJECT", Attempts = 2, Status = Lcr.Identity.V1.FederatedJoinerStatus.Open,
+                LastSeenTime = Timestamp.FromDateTime(new DateTime(2026, 12, 7, 9, 0, 0, DateTimeKind.Utc)),
+            },
+        ]));
+        Assert.Contains("[red]Nadia Starter", console.Output);
+        Assert.Contains("700000000001 S8000:G8000:R8000 at RR8", console.Output);
+        Assert.Contains("open", console.Output);
+        Assert.Contains("2026-12-07 09:00:00Z", console.Output);
+    }
+
+    [Fact]
+    public async Task An_unknown_joiner_status_is_a_usage_error_before_any_call()
+    {
+        using var cli = new CliRunner();
+        var r = await cli.RunAsync("joiners", "list", "--status", "pending");
+        Assert.Equal(ExitCodes.Usage, r.ExitCode);
+        Assert.Contains("open, linked, dismissed", r.Error);
+    }
 }

@@ -10,10 +10,13 @@
 //
 // Environment: LCR_DEV_OIDC_PORT (default 7190), LCR_DEV_OIDC_DATA (where the signing keys live,
 // default <repo>/.data/dev-oidc), LCR_DEV_OIDC_ID_TOKEN_TTL (seconds, default 600),
-// LCR_DEV_OIDC_PID_FILE (written once listening, removed on exit; scripts/dev-oidc.sh uses it).
+// LCR_DEV_OIDC_PID_FILE (written once listening, removed on exit; scripts/dev-oidc.sh uses it),
+// LCR_DEV_OIDC_PEOPLE (the people file, default people.json beside this script). The people file is
+// read again whenever it changes, so a test running its own instance with its own people file can
+// end or add role profiles (a leaver, a joiner) without restarting it.
 import { createServer } from 'node:http';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Provider from 'oidc-provider';
@@ -25,9 +28,29 @@ const idTokenTtl = Number(process.env.LCR_DEV_OIDC_ID_TOKEN_TTL || 600);
 const issuer = `http://127.0.0.1:${port}`;
 
 // ---------------------------------------------------------------- people ----
-const { people } = JSON.parse(readFileSync(join(here, 'people.json'), 'utf8'));
-const bySub = new Map(people.map((p) => [p.sub, p]));
-const byUserName = new Map(people.map((p) => [p.user_name, p]));
+const peopleFile = process.env.LCR_DEV_OIDC_PEOPLE || join(here, 'people.json');
+let people = [];
+let bySub = new Map();
+let byUserName = new Map();
+let peopleStamp = '';
+
+// Re-reads the people file when its size or modification time changed; a file caught half-written
+// keeps the previous people until the next look.
+function refreshPeople() {
+  const st = statSync(peopleFile);
+  const stamp = `${st.mtimeMs}:${st.size}`;
+  if (stamp === peopleStamp) return;
+  try {
+    const parsed = JSON.parse(readFileSync(peopleFile, 'utf8')).people;
+    people = parsed;
+    bySub = new Map(people.map((p) => [p.sub, p]));
+    byUserName = new Map(people.map((p) => [p.user_name, p]));
+    peopleStamp = stamp;
+  } catch (e) {
+    if (peopleStamp === '') throw e;
+  }
+}
+refreshPeople();
 
 // CIS2 authentication assurance: the acr value asked for at login and the level it gives.
 const assurance = { AAL3_ANY: '3', AAL2_OR_ABOVE: '2', AAL1_USERPASS: '1' };
@@ -98,6 +121,7 @@ const configuration = {
     devInteractions: { enabled: false },
   },
   async findAccount(ctx, sub, token) {
+    refreshPeople();
     const person = bySub.get(sub);
     if (!person) return undefined;
     return {
@@ -149,6 +173,7 @@ async function interaction(req, res) {
   const form = await readForm(req);
   let result;
   if (prompt.name === 'login') {
+    refreshPeople();
     const person = byUserName.get((form.get('login') || '').trim().toLowerCase());
     if (!person) {
       result = { error: 'access_denied', error_description: 'unknown user' };

@@ -115,6 +115,11 @@ public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail
     public override Task<RotateSystemClientSecretResponse> RotateSystemClientSecret(RotateSystemClientSecretRequest r, ServerCallContext c) => Forward(c, (x, o) => x.RotateSystemClientSecretAsync(r, o));
     public override Task<ListSigningKeysResponse> ListSigningKeys(ListSigningKeysRequest r, ServerCallContext c) => Forward(c, (x, o) => x.ListSigningKeysAsync(r, o));
     public override Task<RotateSigningKeyResponse> RotateSigningKey(RotateSigningKeyRequest r, ServerCallContext c) => Forward(c, (x, o) => x.RotateSigningKeyAsync(r, o));
+    public override Task<ListFederatedJoinersResponse> ListFederatedJoiners(ListFederatedJoinersRequest r, ServerCallContext c) => Forward(c, (x, o) => x.ListFederatedJoinersAsync(r, o));
+    public override Task<LinkFederatedJoinerResponse> LinkFederatedJoiner(LinkFederatedJoinerRequest r, ServerCallContext c) => Forward(c, (x, o) => x.LinkFederatedJoinerAsync(r, o));
+    public override Task<DismissFederatedJoinerResponse> DismissFederatedJoiner(DismissFederatedJoinerRequest r, ServerCallContext c) => Forward(c, (x, o) => x.DismissFederatedJoinerAsync(r, o));
+    public override Task<ListFederatedSignInEventsResponse> ListFederatedSignInEvents(ListFederatedSignInEventsRequest r, ServerCallContext c) => Forward(c, (x, o) => x.ListFederatedSignInEventsAsync(r, o));
+    public override Task<VerifyFederatedSignInEventsResponse> VerifyFederatedSignInEvents(VerifyFederatedSignInEventsRequest r, ServerCallContext c) => Forward(c, (x, o) => x.VerifyFederatedSignInEventsAsync(r, o));
 
     /// <summary>
     /// Issues through identity, and records every outcome against the patient.

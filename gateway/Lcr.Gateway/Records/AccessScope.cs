@@ -11,13 +11,19 @@ namespace Lcr.Gateway.Records;
 /// </summary>
 public sealed class AccessScope
 {
-    public AccessScope(IEnumerable<RecordCategory> categories, EvaluateAccessResponse decision)
+    /// <param name="categories">The categories the token's role allows and the caller asked for.</param>
+    /// <param name="decision">The patient's consent decision.</param>
+    /// <param name="sensitiveWithheldByRole">
+    /// The access token says the professional's role profile at the identity provider lacks B1611
+    /// (<see cref="Lcr.Security.VerifiedAccessToken.SensitiveRecordsWithheld"/>): no sensitive entry, released or not.
+    /// </param>
+    public AccessScope(IEnumerable<RecordCategory> categories, EvaluateAccessResponse decision, bool sensitiveWithheldByRole = false)
     {
         var withheldCategories = decision.WithheldCategories.ToHashSet();
         Categories = categories.Where(c => !withheldCategories.Contains(c)).ToHashSet();
         WithheldOrganisations = decision.WithheldOrganisationOdsCodes.ToHashSet(StringComparer.OrdinalIgnoreCase);
         WithheldEntryIds = decision.WithheldEntryIds.ToHashSet(StringComparer.Ordinal);
-        SensitiveReleased = decision.SensitiveEntriesReleased;
+        SensitiveReleased = decision.SensitiveEntriesReleased && !sensitiveWithheldByRole;
         ConsentVersion = decision.ConsentVersion;
         RestrictionsApply = WithheldOrganisations.Count > 0 || WithheldEntryIds.Count > 0 || withheldCategories.Count > 0;
     }
@@ -29,7 +35,7 @@ public sealed class AccessScope
 
     public IReadOnlySet<string> WithheldEntryIds { get; }
 
-    /// <summary>The patient has explicitly released their sensitive entries.</summary>
+    /// <summary>The patient has explicitly released their sensitive entries, and the viewer's role profile may see them.</summary>
     public bool SensitiveReleased { get; }
 
     public long ConsentVersion { get; }

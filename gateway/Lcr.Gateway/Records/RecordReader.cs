@@ -245,7 +245,7 @@ public sealed class RecordReader(
             throw await audit.DenyAsync(e, auditReason, new PermissionDeniedException(reason, message), context);
         }
 
-        return (new AccessScope(categories, decision), decision);
+        return (new AccessScope(categories, decision, token.SensitiveRecordsWithheld), decision);
     }
 
     private async Task<Patient?> GetPatientOrNullAsync(string nhsNumber, VerifiedAccessToken token, ServerCallContext context)

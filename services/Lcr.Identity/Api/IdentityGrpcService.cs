@@ -17,6 +17,8 @@ public sealed class IdentityGrpcService(
     CallerAuthenticator callers,
     SignInService signIn,
     FederatedSignInService federated,
+    JoinerService joiners,
+    SignInRecordService signInRecord,
     AccessService access,
     RelationshipService relationships,
     OrganisationLinkService links,
@@ -36,10 +38,10 @@ public sealed class IdentityGrpcService(
         signIn.IssueSystemTokenAsync(request, context.CancellationToken);
 
     public override async Task<IssueAccessTokenResponse> IssueAccessToken(IssueAccessTokenRequest request, ServerCallContext context) =>
-        await access.IssueAsync(await callers.RequireProfessionalAsync(context), request, context.CancellationToken);
+        await access.IssueAsync(await callers.RequireProfessionalAsync(context), request, context.CancellationToken, SessionActivities.Of(context));
 
     public override async Task<IssueEmergencyAccessTokenResponse> IssueEmergencyAccessToken(IssueEmergencyAccessTokenRequest request, ServerCallContext context) =>
-        await access.IssueEmergencyAsync(await callers.RequireProfessionalAsync(context), request, context.CancellationToken);
+        await access.IssueEmergencyAsync(await callers.RequireProfessionalAsync(context), request, context.CancellationToken, SessionActivities.Of(context));
 
     public override async Task<RecordCareRelationshipResponse> RecordCareRelationship(RecordCareRelationshipRequest request, ServerCallContext context) =>
         await relationships.RecordAsync(request, await callers.RequireScopeAsync(context, Scopes.RelationshipsWrite), context.CancellationToken);
@@ -158,4 +160,19 @@ public sealed class IdentityGrpcService(
     /// <summary>Internal: only the gateway reaches identity, and it refuses this from outside.</summary>
     public override Task<CheckOrganisationLinkResponse> CheckOrganisationLink(CheckOrganisationLinkRequest request, ServerCallContext context) =>
         links.CheckAsync(request, context.CancellationToken);
+
+    public override async Task<ListFederatedJoinersResponse> ListFederatedJoiners(ListFederatedJoinersRequest request, ServerCallContext context) =>
+        await joiners.ListAsync(request, await callers.RequireScopeAsync(context, Scopes.IdentityAdmin), context.CancellationToken);
+
+    public override async Task<LinkFederatedJoinerResponse> LinkFederatedJoiner(LinkFederatedJoinerRequest request, ServerCallContext context) =>
+        new() { Joiner = await joiners.LinkAsync(request, await callers.RequireScopeAsync(context, Scopes.IdentityAdmin), context.CancellationToken) };
+
+    public override async Task<DismissFederatedJoinerResponse> DismissFederatedJoiner(DismissFederatedJoinerRequest request, ServerCallContext context) =>
+        new() { Joiner = await joiners.DismissAsync(request, await callers.RequireScopeAsync(context, Scopes.IdentityAdmin), context.CancellationToken) };
+
+    public override async Task<ListFederatedSignInEventsResponse> ListFederatedSignInEvents(ListFederatedSignInEventsRequest request, ServerCallContext context) =>
+        await signInRecord.ListAsync(request, await callers.RequireScopeAsync(context, Scopes.IdentityAdmin), context.CancellationToken);
+
+    public override async Task<VerifyFederatedSignInEventsResponse> VerifyFederatedSignInEvents(VerifyFederatedSignInEventsRequest request, ServerCallContext context) =>
+        await signInRecord.VerifyAsync(await callers.RequireScopeAsync(context, Scopes.IdentityAdmin), context.CancellationToken);
 }

@@ -23,7 +23,9 @@ public sealed partial class AccessService(
     public const int MinReasonText = 10;
     public const int MaxReasonText = 1000;
 
-    public async Task<IssueAccessTokenResponse> IssueAsync(ProfessionalRow professional, IssueAccessTokenRequest request, CancellationToken ct)
+    /// <param name="sessionActivities">A federated session's national RBAC activities (<see cref="SessionClaims.Activities"/>); null for a password session.</param>
+    public async Task<IssueAccessTokenResponse> IssueAsync(ProfessionalRow professional, IssueAccessTokenRequest request, CancellationToken ct,
+        IReadOnlyCollection<string>? sessionActivities = null)
     {
         var v = new FieldViolations();
         NhsNumber.Validate(request.NhsNumber, v);
@@ -67,6 +69,7 @@ public sealed partial class AccessService(
             professional.Id.ToString(), Mapping.DisplayName(professional), assignment.OrganisationOds, assignment.RoleCode,
             assignment.Id.ToString(), request.NhsNumber, request.Purpose, categories, relationship?.Id.ToString(), null, null)
         {
+            SensitiveRecordsWithheld = !Domain.Federation.NationalRoleMap.MaySeeSensitiveRecords(sessionActivities),
             FamilyName = professional.FamilyName,
             PersonalNhsNumber = professional.PersonalNhsNumber,
         }, ct);
@@ -83,8 +86,10 @@ public sealed partial class AccessService(
         };
     }
 
+    /// <param name="sessionActivities">A federated session's national RBAC activities; null for a password session.</param>
     public async Task<IssueEmergencyAccessTokenResponse> IssueEmergencyAsync(
-        ProfessionalRow professional, IssueEmergencyAccessTokenRequest request, CancellationToken ct)
+        ProfessionalRow professional, IssueEmergencyAccessTokenRequest request, CancellationToken ct,
+        IReadOnlyCollection<string>? sessionActivities = null)
     {
         var v = new FieldViolations();
         NhsNumber.Validate(request.NhsNumber, v);
@@ -112,11 +117,21 @@ public sealed partial class AccessService(
             throw denied;
         }
 
+        if (!Domain.Federation.NationalRoleMap.MayBreakGlass(sessionActivities))
+        {
+            LogRefused(logger, professional.Id, "EMERGENCY_ACCESS_NOT_PERMITTED", pseudonyms.Pseudonym(request.NhsNumber));
+            var denied = new PermissionDeniedException("EMERGENCY_ACCESS_NOT_PERMITTED",
+                "The role profile you signed in with at the identity provider does not carry the national activity for overriding patient consent (B0082).");
+            denied.Metadata["required_activity"] = Domain.Federation.NationalRoleMap.OverridePatientConsent;
+            throw denied;
+        }
+
         var categories = RoleCatalogue.CategoriesFor(role, PurposeOfUse.EmergencyCare);
         var token = await tokens.AccessAsync(new AccessGrant(
             professional.Id.ToString(), Mapping.DisplayName(professional), assignment.OrganisationOds, assignment.RoleCode,
             assignment.Id.ToString(), request.NhsNumber, PurposeOfUse.EmergencyCare, categories, null, request.ReasonCode, text)
         {
+            SensitiveRecordsWithheld = !Domain.Federation.NationalRoleMap.MaySeeSensitiveRecords(sessionActivities),
             FamilyName = professional.FamilyName,
             PersonalNhsNumber = professional.PersonalNhsNumber,
         }, ct);

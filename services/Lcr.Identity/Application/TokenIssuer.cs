@@ -27,6 +27,9 @@ public sealed record AccessGrant(
     /// <summary>The professional's family name, for privacy review (claim <c>family_name</c>).</summary>
     public string? FamilyName { get; init; }
 
+    /// <summary>A federated session whose role profile lacks B1611: the token says so (claim <c>lcr_no_sensitive</c>).</summary>
+    public bool SensitiveRecordsWithheld { get; init; }
+
     /// <summary>The professional's own NHS number, when known (claim <c>lcr_personal_nhs_number</c>).</summary>
     public string? PersonalNhsNumber { get; init; }
 }
@@ -89,6 +92,11 @@ public sealed class TokenIssuer(SigningKeyRing keys, IOptions<IdentityTokenOptio
         if (!string.IsNullOrEmpty(grant.PersonalNhsNumber))
         {
             claims[TokenClaims.PersonalNhsNumber] = grant.PersonalNhsNumber;
+        }
+
+        if (grant.SensitiveRecordsWithheld)
+        {
+            claims[TokenClaims.SensitiveRecordsWithheld] = true;
         }
 
         if (grant.CareRelationshipId is not null)

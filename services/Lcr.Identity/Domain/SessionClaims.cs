@@ -8,4 +8,10 @@ public static class SessionClaims
 
     /// <summary>The configured name of the provider that vouched for a federated session.</summary>
     public const string Provider = "lcr_idp";
+
+    /// <summary>
+    /// A federated session's national RBAC activity codes (JSON array) of the role profile it was
+    /// exchanged with; absent on password sessions. Read by IssueAccessToken and IssueEmergencyAccessToken.
+    /// </summary>
+    public const string Activities = "lcr_session_activities";
 }

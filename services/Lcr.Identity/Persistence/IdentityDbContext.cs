@@ -12,6 +12,8 @@ public sealed class IdentityDbContext(DbContextOptions<IdentityDbContext> option
     public DbSet<SystemClientRow> SystemClients => Set<SystemClientRow>();
     public DbSet<SigningKeyRow> SigningKeys => Set<SigningKeyRow>();
     public DbSet<SignInThrottleRow> SignInThrottles => Set<SignInThrottleRow>();
+    public DbSet<FederatedSignInEventRow> FederatedSignInEvents => Set<FederatedSignInEventRow>();
+    public DbSet<FederatedJoinerRow> FederatedJoiners => Set<FederatedJoinerRow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -46,6 +48,8 @@ public sealed class IdentityDbContext(DbContextOptions<IdentityDbContext> option
         role.Property(r => r.RoleCode).HasMaxLength(20);
         role.HasOne<OrganisationRow>().WithMany().HasForeignKey(r => r.OrganisationOds).OnDelete(DeleteBehavior.Restrict);
         role.HasIndex(r => new { r.OrganisationOds, r.ProfessionalId });
+        role.Property(r => r.FederatedProvider).HasMaxLength(64);
+        role.Property(r => r.FederatedRoleProfileId).HasMaxLength(64);
 
         var rel = modelBuilder.Entity<CareRelationshipRow>();
         rel.ToTable("care_relationships");
@@ -89,6 +93,36 @@ public sealed class IdentityDbContext(DbContextOptions<IdentityDbContext> option
         throttle.Property(t => t.Account).HasMaxLength(64);
         throttle.Property(t => t.Source).HasMaxLength(64);
         throttle.HasIndex(t => t.LastFailureAt);
+
+        // Append-only and hash-chained; the migration adds the trigger refusing UPDATE, DELETE and TRUNCATE.
+        var signIn = modelBuilder.Entity<FederatedSignInEventRow>();
+        signIn.ToTable("federated_sign_in_events");
+        signIn.HasKey(e => e.Sequence);
+        signIn.Property(e => e.Sequence).ValueGeneratedNever();
+        signIn.HasIndex(e => e.Id).IsUnique();
+        signIn.Property(e => e.Provider).HasMaxLength(64);
+        signIn.Property(e => e.Outcome).HasMaxLength(64);
+        signIn.Property(e => e.FailedCheck).HasMaxLength(32);
+        signIn.Property(e => e.Subject).HasMaxLength(200);
+        signIn.Property(e => e.RoleProfileId).HasMaxLength(64);
+        signIn.Property(e => e.SessionId).HasMaxLength(64);
+        signIn.HasIndex(e => new { e.Subject, e.Sequence });
+        signIn.HasIndex(e => new { e.ProfessionalId, e.Sequence });
+
+        var joiner = modelBuilder.Entity<FederatedJoinerRow>();
+        joiner.ToTable("federated_joiners");
+        joiner.HasKey(j => j.Id);
+        joiner.Property(j => j.Provider).HasMaxLength(64);
+        joiner.Property(j => j.Subject).HasMaxLength(200);
+        joiner.HasIndex(j => new { j.Provider, j.Subject }).IsUnique();
+        joiner.Property(j => j.GivenName).HasMaxLength(100);
+        joiner.Property(j => j.FamilyName).HasMaxLength(100);
+        joiner.Property(j => j.RoleProfilesJson).HasColumnType("jsonb");
+        joiner.Property(j => j.LastReason).HasMaxLength(64);
+        joiner.Property(j => j.ResolvedBy).HasMaxLength(64);
+        joiner.Property(j => j.Version).IsConcurrencyToken();
+        joiner.HasIndex(j => new { j.Status, j.LastSeen });
+        joiner.HasIndex(j => j.OrganisationOds).HasMethod("gin");
     }
 }
 

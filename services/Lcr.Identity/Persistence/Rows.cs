@@ -51,6 +51,15 @@ public sealed class RoleAssignmentRow
     public required string RoleCode { get; set; }
     public DateTimeOffset StartTime { get; set; }
     public DateTimeOffset? EndTime { get; set; }
+
+    /// <summary>The provider whose role profile this assignment was first exchanged through (leavers: see <see cref="FederatedRoleProfileId"/>).</summary>
+    public string? FederatedProvider { get; set; }
+
+    /// <summary>
+    /// The provider's role profile (<c>person_roleid</c>) this assignment was first exchanged through;
+    /// an exchange through that provider whose token no longer carries it ends the assignment.
+    /// </summary>
+    public string? FederatedRoleProfileId { get; set; }
 }
 
 /// <summary>Who a care relationship is with.</summary>

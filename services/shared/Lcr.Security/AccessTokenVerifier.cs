@@ -91,6 +91,7 @@ public sealed class AccessTokenVerifier(PlatformTokenVerifier verifier)
         {
             ViewerFamilyName = Text(jwt, TokenClaims.FamilyName),
             ViewerNhsNumber = NhsNumber.IsValid(Text(jwt, TokenClaims.PersonalNhsNumber)) ? Text(jwt, TokenClaims.PersonalNhsNumber) : null,
+            SensitiveRecordsWithheld = jwt.TryGetPayloadValue<bool>(TokenClaims.SensitiveRecordsWithheld, out var withheld) && withheld,
         };
     }
 
@@ -134,6 +135,9 @@ public sealed record VerifiedAccessToken(
 
     /// <summary>The professional's own NHS number (<c>lcr_personal_nhs_number</c>) when identity knows it; never logged.</summary>
     public string? ViewerNhsNumber { get; init; }
+
+    /// <summary>The professional's role profile at the identity provider lacks B1611 (<c>lcr_no_sensitive</c>): no entry marked sensitive may be shown.</summary>
+    public bool SensitiveRecordsWithheld { get; init; }
 
     /// <summary>True for break-glass tokens: every use must be flagged in audit.</summary>
     public bool IsEmergency => Emergency is not null;

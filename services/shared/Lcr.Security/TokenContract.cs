@@ -76,6 +76,13 @@ public static class TokenClaims
     /// </summary>
     public const string PersonalNhsNumber = "lcr_personal_nhs_number";
 
+    /// <summary>
+    /// Access tokens: JSON true when the professional signed in through an identity provider with a
+    /// role profile lacking national RBAC activity B1611 ("access sensitive records"): the gateway
+    /// shows no entry marked sensitive, even when the patient's consent releases them. Absent otherwise.
+    /// </summary>
+    public const string SensitiveRecordsWithheld = "lcr_no_sensitive";
+
     /// <summary>Session tokens only: the professional's security stamp; a password reset or deactivation invalidates older sessions.</summary>
     public const string SecurityStamp = "lcr_stamp";
 }

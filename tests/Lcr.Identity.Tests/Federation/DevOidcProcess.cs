@@ -7,10 +7,14 @@ namespace Lcr.Identity.Tests.Federation;
 /// <summary>
 /// A second, private instance of the real development provider (tools/dev-oidc/server.js), started by
 /// a test on a free loopback port with its own key directory: a second trusted provider, whose keys
-/// a test can rotate by restarting it with new ones.
+/// a test can rotate by restarting it with new ones; optionally with its own people file, which the
+/// provider reads again when it changes (<see cref="PeopleFile"/>).
 /// </summary>
-public sealed class DevOidcProcess : IAsyncDisposable
+public sealed class DevOidcProcess(string? peopleFile = null) : IAsyncDisposable
 {
+    /// <summary>The people file this instance serves (tools/dev-oidc/people.json unless given).</summary>
+    public string? PeopleFile { get; } = peopleFile;
+
     private readonly string _dataDir = Directory.CreateTempSubdirectory("lcr-dev-oidc-").FullName;
     private readonly int _port = FreePort();
     private Process? _process;
@@ -30,6 +34,10 @@ public sealed class DevOidcProcess : IAsyncDisposable
         };
         start.Environment["LCR_DEV_OIDC_PORT"] = _port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["LCR_DEV_OIDC_DATA"] = _dataDir;
+        if (PeopleFile is not null)
+        {
+            start.Environment["LCR_DEV_OIDC_PEOPLE"] = PeopleFile;
+        }
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };

@@ -55,6 +55,7 @@ public sealed class TwoProviderTests(TwoProviderFixture fixture)
         // A person it knows, with a role profile at B86001: it may not vouch for that organisation.
         await RpcAssert.Fails(StatusCode.PermissionDenied, NationalRoleMap.OrganisationNotTrusted,
             async () => await ExchangeAsync(await SecondProviderTokenAsync("ig.b86001"), IgOfficerAtB86001));
+        await SignInEvents.AssertRefusedAsync(fixture.Host, TwoProviderFixture.SecondProvider, NationalRoleMap.OrganisationNotTrusted);
 
         // Its subjects never match the first provider's: the GP is linked to dev-oidc only.
         await RpcAssert.Fails(StatusCode.Unauthenticated, FederatedSignInService.UnknownSubject,
@@ -82,6 +83,7 @@ public sealed class TwoProviderTests(TwoProviderFixture fixture)
         // The old key is no longer published: its tokens are refused, whatever their lifetime.
         var e = await RpcAssert.Fails(StatusCode.Unauthenticated, FederatedTokenValidator.Invalid, () => ExchangeAsync(before, SocialWorkerAt00da));
         Assert.Equal("signing_key", e.Metadata["failed_check"]);
+        await SignInEvents.AssertRefusedAsync(fixture.Host, TwoProviderFixture.SecondProvider, FederatedTokenValidator.Invalid, "signing_key");
     }
 
     [Fact]

@@ -135,7 +135,8 @@ public sealed partial class FederatedTokenValidator : IDisposable
         var authenticatedAt = payload.RootElement.TryGetProperty("auth_time", out var at) && at.TryGetInt64(out var seconds)
             ? DateTimeOffset.FromUnixTimeSeconds(seconds)
             : new DateTimeOffset(jwt.IssuedAt == DateTime.MinValue ? jwt.ValidTo : jwt.IssuedAt, TimeSpan.Zero);
-        var identity = new FederatedIdentity(provider, jwt.Subject, Roles(payload.RootElement), level, authenticatedAt);
+        var identity = new FederatedIdentity(provider, jwt.Subject, Roles(payload.RootElement), level, authenticatedAt,
+            Name(payload.RootElement, "given_name"), Name(payload.RootElement, "family_name"));
         if (identity.SessionNotAfter <= _clock.GetUtcNow())
         {
             throw Refuse(provider.Name, AuthenticationTooOld, "auth_time", "The sign-in at the identity provider is too old for a new session; sign in there again.");
@@ -194,6 +195,10 @@ public sealed partial class FederatedTokenValidator : IDisposable
 
         return roles;
     }
+
+    /// <summary>A name claim for the joiners list (kept in identity's database, never logged), or null.</summary>
+    private static string? Name(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } s ? s[..Math.Min(s.Length, 100)] : null;
 
     private static string? Text(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 and <= 64 } s ? s : null;

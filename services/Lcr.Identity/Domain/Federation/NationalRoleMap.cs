@@ -15,6 +15,35 @@ public sealed class NationalRoleMap
     /// <summary>B0264: "Access health records" (national RBAC activity).</summary>
     public const string AccessHealthRecords = "B0264";
 
+    /// <summary>B1611: "Access sensitive records". Without it a federated session sees no entry marked sensitive.</summary>
+    public const string AccessSensitiveRecords = "B1611";
+
+    /// <summary>B0082: "Override patient consent" (legal duties). Without it a federated session may not break glass.</summary>
+    public const string OverridePatientConsent = "B0082";
+
+    /// <summary>The most activity codes a session records (a role profile carries a handful).</summary>
+    public const int MaxSessionActivities = 50;
+
+    /// <summary>
+    /// Whether a session may be shown entries marked sensitive (when the patient's consent releases
+    /// them): a federated session only when its role profile carries B1611; a session without
+    /// recorded activities (password sign-in, development only) as its platform role allows.
+    /// </summary>
+    public static bool MaySeeSensitiveRecords(IReadOnlyCollection<string>? sessionActivities) =>
+        sessionActivities is null || sessionActivities.Contains(AccessSensitiveRecords);
+
+    /// <summary>
+    /// Whether a session may request emergency (break-glass) access, beyond its platform role
+    /// allowing it: a federated session only when its role profile carries B0082. An opt-out is
+    /// never overridden, whoever breaks glass (consent's rule at the gateway).
+    /// </summary>
+    public static bool MayBreakGlass(IReadOnlyCollection<string>? sessionActivities) =>
+        sessionActivities is null || sessionActivities.Contains(OverridePatientConsent);
+
+    /// <summary>The activity codes a session exchanged through <paramref name="profile"/> records.</summary>
+    public static IReadOnlyList<string> SessionActivities(NrbacRole profile) =>
+        profile.ActivityCodes.Where(a => a.Length is > 0 and <= 16).Distinct(StringComparer.Ordinal).Take(MaxSessionActivities).ToList();
+
     /// <summary>
     /// The defaults. National job roles map to the platform role of the same code when the profile
     /// may access health records. The platform's local roles (social care practitioner, IG officer)

@@ -103,6 +103,188 @@ namespace Lcr.Identity.Persistence.Migrations
                     b.ToTable("care_relationships", (string)null);
                 });
 
+            modelBuilder.Entity("Lcr.Identity.Persistence.FederatedJoinerRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<string>("FamilyName")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("family_name");
+
+                    b.Property<DateTimeOffset>("FirstSeen")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_seen");
+
+                    b.Property<string>("GivenName")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("given_name");
+
+                    b.Property<string>("LastReason")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("last_reason");
+
+                    b.Property<DateTimeOffset>("LastSeen")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_seen");
+
+                    b.Property<Guid?>("LinkedProfessionalId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("linked_professional_id");
+
+                    b.PrimitiveCollection<List<string>>("OrganisationOds")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("organisation_ods");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("provider");
+
+                    b.Property<DateTimeOffset?>("ResolvedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("resolved_at");
+
+                    b.Property<string>("ResolvedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("resolved_by");
+
+                    b.Property<string>("RoleProfilesJson")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("role_profiles_json");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Subject")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("subject");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id")
+                        .HasName("pk_federated_joiners");
+
+                    b.HasIndex("OrganisationOds")
+                        .HasDatabaseName("ix_federated_joiners_organisation_ods");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("OrganisationOds"), "gin");
+
+                    b.HasIndex("Provider", "Subject")
+                        .IsUnique()
+                        .HasDatabaseName("ix_federated_joiners_provider_subject");
+
+                    b.HasIndex("Status", "LastSeen")
+                        .HasDatabaseName("ix_federated_joiners_status_last_seen");
+
+                    b.ToTable("federated_joiners", (string)null);
+                });
+
+            modelBuilder.Entity("Lcr.Identity.Persistence.FederatedSignInEventRow", b =>
+                {
+                    b.Property<long>("Sequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sequence");
+
+                    b.PrimitiveCollection<List<Guid>>("EndedRoleAssignmentIds")
+                        .IsRequired()
+                        .HasColumnType("uuid[]")
+                        .HasColumnName("ended_role_assignment_ids");
+
+                    b.Property<string>("FailedCheck")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("failed_check");
+
+                    b.Property<byte[]>("Hash")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("hash");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("OccurredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("occurred_at");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("outcome");
+
+                    b.Property<byte[]>("PreviousHash")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("previous_hash");
+
+                    b.Property<Guid?>("ProfessionalId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("professional_id");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("provider");
+
+                    b.Property<Guid?>("RoleAssignmentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("role_assignment_id");
+
+                    b.Property<string>("RoleProfileId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("role_profile_id");
+
+                    b.Property<string>("SessionId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("session_id");
+
+                    b.Property<string>("Subject")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("subject");
+
+                    b.HasKey("Sequence")
+                        .HasName("pk_federated_sign_in_events");
+
+                    b.HasIndex("Id")
+                        .IsUnique()
+                        .HasDatabaseName("ix_federated_sign_in_events_id");
+
+                    b.HasIndex("ProfessionalId", "Sequence")
+                        .HasDatabaseName("ix_federated_sign_in_events_professional_id_sequence");
+
+                    b.HasIndex("Subject", "Sequence")
+                        .HasDatabaseName("ix_federated_sign_in_events_subject_sequence");
+
+                    b.ToTable("federated_sign_in_events", (string)null);
+                });
+
             modelBuilder.Entity("Lcr.Identity.Persistence.OrganisationRow", b =>
                 {
                     b.Property<string>("OdsCode")
@@ -264,6 +446,16 @@ namespace Lcr.Identity.Persistence.Migrations
                     b.Property<DateTimeOffset?>("EndTime")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("end_time");
+
+                    b.Property<string>("FederatedProvider")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("federated_provider");
+
+                    b.Property<string>("FederatedRoleProfileId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("federated_role_profile_id");
 
                     b.Property<string>("OrganisationOds")
                         .IsRequired()
