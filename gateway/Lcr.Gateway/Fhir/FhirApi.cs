@@ -38,7 +38,7 @@ public sealed class FhirApi(FhirAuthentication authentication, RecordReader reco
         var token = await authentication.AuthenticateAsync(http);
         Only(http, FormatOnly);
         RequireOwnPatient(token, id);
-        var context = new FhirCallContext(http);
+        var context = FhirCallContext.For(http);
         var view = await records.GetPatientRecordAsync(token,
             new GetPatientRecordRequest { NhsNumber = token.NhsNumber, Categories = { RecordCategory.Demographics } }, context);
         Audited(http, view.AuditEventId);
@@ -72,7 +72,7 @@ public sealed class FhirApi(FhirAuthentication authentication, RecordReader reco
             // Another patient's NHS number is refused by the read path (and the refusal audited);
             // here it answers as an unknown patient does: an empty searchset.
             var view = await records.GetPatientRecordAsync(token,
-                new GetPatientRecordRequest { NhsNumber = nhs!, Categories = { RecordCategory.Demographics } }, new FhirCallContext(http));
+                new GetPatientRecordRequest { NhsNumber = nhs!, Categories = { RecordCategory.Demographics } }, FhirCallContext.For(http));
             Audited(http, view.AuditEventId);
             if (view.Patient is not null)
             {
@@ -109,7 +109,7 @@ public sealed class FhirApi(FhirAuthentication authentication, RecordReader reco
             ClinicalPeriod = search.Period,
             PageSize = search.PageSize,
             PageToken = search.PageToken,
-        }, new FhirCallContext(http));
+        }, FhirCallContext.For(http));
         Audited(http, page.AuditEventId);
 
         var mapping = Mapping(token);
@@ -154,7 +154,7 @@ public sealed class FhirApi(FhirAuthentication authentication, RecordReader reco
         var token = await authentication.AuthenticateAsync(http);
         Only(http, FormatOnly);
         RequireOwnPatient(token, id);
-        var view = await records.GetPatientRecordAsync(token, new GetPatientRecordRequest { NhsNumber = token.NhsNumber }, new FhirCallContext(http));
+        var view = await records.GetPatientRecordAsync(token, new GetPatientRecordRequest { NhsNumber = token.NhsNumber }, FhirCallContext.For(http));
         Audited(http, view.AuditEventId);
         var mapping = Mapping(token);
         var bundle = new FhirBundles(BaseUrl(http), clock.GetUtcNow()).Link("self", $"{BaseUrl(http)}/Patient/{mapping.PatientId}/$everything");
@@ -192,7 +192,7 @@ public sealed class FhirApi(FhirAuthentication authentication, RecordReader reco
         }
 
         var content = await records.GetDocumentContentAsync(token,
-            new V1.GetDocumentContentRequest { NhsNumber = token.NhsNumber, EntryId = id }, new FhirCallContext(http));
+            new V1.GetDocumentContentRequest { NhsNumber = token.NhsNumber, EntryId = id }, FhirCallContext.For(http));
         Audited(http, content.AuditEventId);
         return new R4.Binary
         {

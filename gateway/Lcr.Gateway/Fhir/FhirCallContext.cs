@@ -7,25 +7,50 @@ namespace Lcr.Gateway.Fhir;
 /// <summary>
 /// An HTTP request of the FHIR API seen as the call context the read path takes: its
 /// cancellation (the client going away), no deadline of its own (each downstream call still
-/// gets the gateway's default timeout), and the peer address in gRPC's form. This is what
-/// gRPC JSON transcoding does for its HTTP requests too; no headers are passed on: the caller
-/// is already authenticated (<see cref="FhirAuthentication"/>).
+/// gets the gateway's default timeout), the peer address in gRPC's form, and the bearer token
+/// (the only header passed on), so the rate limiter and the authenticator see the caller as
+/// for a gRPC call and verify its token once. This is what gRPC JSON transcoding does for its
+/// HTTP requests too. One per request (<see cref="For"/>).
 /// </summary>
-public sealed class FhirCallContext(HttpContext http) : ServerCallContext
+public sealed class FhirCallContext : ServerCallContext
 {
-    private readonly Dictionary<object, object> _userState = new() { ["__HttpContext"] = http };
+    private readonly HttpContext _http;
+    private readonly Dictionary<object, object> _userState;
 
-    protected override string MethodCore => "FHIR " + http.Request.Method + " " + http.Request.Path.Value;
+    private FhirCallContext(HttpContext http)
+    {
+        _http = http;
+        _userState = new() { ["__HttpContext"] = http };
+        if (http.Request.Headers.Authorization is { Count: 1 } authorization && authorization[0] is { } value)
+        {
+            RequestHeadersCore.Add("authorization", value);
+        }
+    }
 
-    protected override string HostCore => http.Request.Host.Value ?? string.Empty;
+    /// <summary>The request's context, created once and kept with the request.</summary>
+    public static FhirCallContext For(HttpContext http)
+    {
+        if (http.Items.TryGetValue(typeof(FhirCallContext), out var known) && known is FhirCallContext context)
+        {
+            return context;
+        }
 
-    protected override string PeerCore => PeerOf(http.Connection.RemoteIpAddress, http.Connection.RemotePort);
+        context = new FhirCallContext(http);
+        http.Items[typeof(FhirCallContext)] = context;
+        return context;
+    }
+
+    protected override string MethodCore => "FHIR " + _http.Request.Method + " " + _http.Request.Path.Value;
+
+    protected override string HostCore => _http.Request.Host.Value ?? string.Empty;
+
+    protected override string PeerCore => PeerOf(_http.Connection.RemoteIpAddress, _http.Connection.RemotePort);
 
     protected override DateTime DeadlineCore => DateTime.MaxValue;
 
     protected override Metadata RequestHeadersCore { get; } = [];
 
-    protected override CancellationToken CancellationTokenCore => http.RequestAborted;
+    protected override CancellationToken CancellationTokenCore => _http.RequestAborted;
 
     protected override Metadata ResponseTrailersCore { get; } = [];
 

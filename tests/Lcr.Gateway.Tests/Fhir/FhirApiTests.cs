@@ -1,5 +1,6 @@
 using System.Net;
 using Hl7.Fhir.Rest;
+using Microsoft.Extensions.DependencyInjection;
 using Lcr.Common.V1;
 using Lcr.Gateway.Fhir;
 using static Lcr.Gateway.Tests.Callers;
@@ -248,5 +249,41 @@ public class FhirApiTests(PlatformFixture platform, FhirValidation validation) :
         Assert.Equal(R4.OperationOutcome.IssueType.NotFound, Assert.IsType<R4.OperationOutcome>(e.Outcome).Issue[0].Code);
         var capabilities = await client.CapabilityStatementAsync();
         Assert.Equal(R4.FHIRVersion.N4_0_1, capabilities!.FhirVersion);
+    }
+
+    [Fact]
+    public async Task A_caller_over_its_rate_gets_429_as_on_grpc()
+    {
+        await using var strict = platform.CreateGateway(s => s.Configure<Lcr.Gateway.RateLimiting.RateLimitOptions>(o =>
+        {
+            o.PermitsPerSecond = 1;
+            o.Burst = 2;
+        }));
+        var (_, token, _, id) = await GpAsync(Scenario.ExamplePatient);
+        var http = Client(strict, token);
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 5; i++)
+        {
+            var answer = await GetAsync(http, $"Patient/{id}");
+            AssertValid(validation, answer.Resource);
+            statuses.Add(answer.Status);
+        }
+
+        Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
+    }
+
+    [Fact]
+    public async Task No_patient_data_reaches_logs_or_spans_from_fhir_requests()
+    {
+        var (http, _, nhs, id) = await GpAsync(Scenario.ExamplePatient);
+        await ValidAsync(http, $"Patient?identifier={Uri.EscapeDataString(FhirSystems.NhsNumber + "|" + nhs)}");
+        await ValidAsync(http, $"Patient/{id}/$everything");
+        await ValidAsync(http, $"Condition?patient={id}&code={nhs}", HttpStatusCode.BadRequest);
+        var telemetry = platform.Telemetry().Select(t => (t.Source, Lines: t.Lines.ToList())).ToList();
+        Assert.Contains(telemetry.Single(t => t.Source == "gateway spans").Lines, l => l.Contains("/fhir", StringComparison.Ordinal)); // FHIR requests are traced
+        foreach (var (source, lines) in telemetry)
+        {
+            PatientDataScan.AssertNone(source, lines);
+        }
     }
 }
