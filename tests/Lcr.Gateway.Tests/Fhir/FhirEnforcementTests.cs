@@ -175,6 +175,21 @@ public class FhirEnforcementTests(PlatformFixture platform, FhirValidation valid
     }
 
     [Theory]
+    [MemberData(nameof(SearchTypes))]
+    public async Task The_audit_event_of_each_search_names_exactly_the_entries_returned(string type)
+    {
+        var nhs = Nhs(Patient);
+        await ContributeStoryAsync(Gateway, nhs);
+        var (http, _) = await GpAsync(Patient);
+        var answer = await ValidAsync(http, Url(type, FhirValues.PatientId(nhs)) + "&_count=100", HttpStatusCode.OK);
+        var returned = answer.Bundle.Entry.Select(e => EntryId(e.Resource!)).OfType<string>().ToList();
+        Assert.NotEmpty(returned);
+        var audited = (string[])(await platform.Audit.Database.ScalarAsync(
+            "select returned_entry_ids from audit_events where event_id = @id and outcome = 1", ("id", Guid.Parse(answer.AuditEventId!))))!;
+        Assert.Equal(returned.Order(), audited.Order());
+    }
+
+    [Theory]
     [InlineData("Patient")]
     [InlineData("$everything")]
     [InlineData("Identifier")]
