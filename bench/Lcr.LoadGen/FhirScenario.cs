@@ -21,33 +21,23 @@ internal sealed class FhirScenario(Uri address, int callers, TimeSpan deadline) 
     private readonly Dictionary<string, (string Id, string Token)> _patients = [];
 
     /// <summary>
-    /// The HTTP endpoint as the gateway is configured: <c>Kestrel__Endpoints__Http__Url</c>, else
-    /// the gateway's appsettings.json <c>Kestrel:Endpoints:Http:Url</c>, else the gRPC port + 10.
+    /// The HTTP endpoint: <c>Kestrel__Endpoints__Http__Url</c> (the variable that configures the
+    /// gateway's endpoint), else the gRPC port + 10 (7100 gives the development 7110, a bench on
+    /// base 7200 gives 7210), so a bench never loads another platform's endpoint by accident.
     /// </summary>
-    public static string DefaultAddress(Uri grpcGateway)
-    {
-        if (Environment.GetEnvironmentVariable("Kestrel__Endpoints__Http__Url") is { Length: > 0 } fromEnv)
-        {
-            return fromEnv;
-        }
-
-        var settings = Path.Combine("gateway", "Lcr.Gateway", "appsettings.json");
-        if (File.Exists(settings))
-        {
-            using var json = JsonDocument.Parse(File.ReadAllText(settings), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
-            if (json.RootElement.TryGetProperty("Kestrel", out var k) && k.TryGetProperty("Endpoints", out var e) && e.TryGetProperty("Http", out var h) &&
-                h.TryGetProperty("Url", out var url) && url.GetString() is { Length: > 0 } configured)
-            {
-                return configured;
-            }
-        }
-
-        return new UriBuilder(grpcGateway) { Port = grpcGateway.Port + 10 }.Uri.ToString();
-    }
+    public static string DefaultAddress(Uri grpcGateway) =>
+        Environment.GetEnvironmentVariable("Kestrel__Endpoints__Http__Url") is { Length: > 0 } fromEnv
+            ? fromEnv
+            : new UriBuilder(grpcGateway) { Port = grpcGateway.Port + 10 }.Uri.ToString();
 
     /// <summary>Finds each patient's FHIR id (identifier search); the reason to skip when the endpoint does not answer FHIR.</summary>
     public async Task<string?> PrepareAsync(IEnumerable<string> nhsNumbers, IReadOnlyDictionary<string, string> tokens)
     {
+        if (_http.BaseAddress is not { IsLoopback: true })
+        {
+            throw new InvalidOperationException("refusing a non-loopback HTTP gateway");
+        }
+
         foreach (var nhs in nhsNumbers)
         {
             try

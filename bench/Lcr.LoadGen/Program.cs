@@ -20,7 +20,7 @@ using StackExchange.Redis;
 // Platform load benchmark (issue 9). Usage (all optional):
 //   --gateway http://127.0.0.1:7100  --connections 4  --callers 32  --warmup 10  --seconds 15
 //   --max-requests 2000000  --warm-patients 4  --platform-warmup 30  --scenarios floor,token,warm,warm-half,cold,cold-half,list,fhir-everything,upsert,audit
-//   --gateway-http http://127.0.0.1:7110   (fhir-everything: the gateway's HTTP/1.1 endpoint; default from Kestrel__Endpoints__Http__Url or the gateway's appsettings.json)
+//   --gateway-http http://127.0.0.1:7110   (fhir-everything: the gateway's HTTP/1.1 endpoint; default Kestrel__Endpoints__Http__Url, else the gRPC port + 10)
 //   --user gp.b86001  --password-file .data/secrets/dev-password
 //   --feed b86001-gp-feed  --client-secret-file .data/secrets/dev-client-secret  --batch 10   (upsert)
 //   --audit http://127.0.0.1:7105  --internal-key-file .data/secrets/internal-signing-key   (audit)
