@@ -65,6 +65,21 @@ public class FhirApiTests(PlatformFixture platform, FhirValidation validation) :
     }
 
     [Fact]
+    public async Task Another_patients_nhs_number_finds_nobody_and_the_attempt_is_audited_as_refused()
+    {
+        var (http, _, _, _) = await GpAsync(Scenario.ExamplePatient);
+        var other = Nhs(Patient);
+        var before = (long)(await platform.Audit.Database.ScalarAsync(
+            "select count(*) from audit_events where nhs_number = @n and outcome = 2 and denial_reason = 6", ("n", other)))!;
+        var answer = await ValidAsync(http, $"Patient?identifier={Uri.EscapeDataString(FhirSystems.NhsNumber + "|" + other)}");
+        Assert.Equal(0, answer.Bundle.Total);
+        Assert.Empty(answer.Bundle.Entry);
+        var after = (long)(await platform.Audit.Database.ScalarAsync(
+            "select count(*) from audit_events where nhs_number = @n and outcome = 2 and denial_reason = 6", ("n", other)))!;
+        Assert.Equal(before + 1, after);
+    }
+
+    [Fact]
     public async Task Searches_page_through_next_links_and_every_page_is_audited_with_exactly_its_entries()
     {
         var (http, token, nhs, id) = await GpAsync();
