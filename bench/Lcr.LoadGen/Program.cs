@@ -19,7 +19,8 @@ using StackExchange.Redis;
 
 // Platform load benchmark (issue 9). Usage (all optional):
 //   --gateway http://127.0.0.1:7100  --connections 4  --callers 32  --warmup 10  --seconds 15
-//   --max-requests 2000000  --warm-patients 4  --platform-warmup 30  --scenarios floor,token,warm,warm-half,cold,cold-half,list,upsert,audit
+//   --max-requests 2000000  --warm-patients 4  --platform-warmup 30  --scenarios floor,token,warm,warm-half,cold,cold-half,list,fhir-everything,upsert,audit
+//   --gateway-http http://127.0.0.1:7110   (fhir-everything: the gateway's HTTP/1.1 endpoint; default Kestrel__Endpoints__Http__Url, else the gRPC port + 10)
 //   --user gp.b86001  --password-file .data/secrets/dev-password
 //   --feed b86001-gp-feed  --client-secret-file .data/secrets/dev-client-secret  --batch 10   (upsert)
 //   --audit http://127.0.0.1:7105  --internal-key-file .data/secrets/internal-signing-key   (audit)
@@ -28,7 +29,7 @@ var options = Options.Parse(args);
 var settings = new LoadSettings(options.Int("connections", 4), options.Int("callers", 32),
     TimeSpan.FromSeconds(options.Int("warmup", 10)), TimeSpan.FromSeconds(options.Int("seconds", 15)),
     options.Long("max-requests", 2_000_000));
-var wanted = options.Str("scenarios", "floor,token,warm,warm-half,cold,cold-half,list").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+var wanted = options.Str("scenarios", "floor,token,warm,warm-half,cold,cold-half,list,fhir-everything").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 var gateway = new Uri(options.Str("gateway", "http://127.0.0.1:7100"));
 var outFile = options.Str("out", "bench/results/loadgen.json");
 var deadline = TimeSpan.FromSeconds(10);
@@ -75,11 +76,13 @@ if (platformScenarios.Length > 0)
 
     // One access token per patient, issued before any measurement (10 minutes' lifetime).
     var tokens = new Dictionary<string, Metadata>();
+    var rawTokens = new Dictionary<string, string>();
     foreach (var nhs in patients)
     {
         var t = await SetUpAsync(() => identity.IssueAccessTokenAsync(new IssueAccessTokenRequest { NhsNumber = nhs, Purpose = PurposeOfUse.DirectCare },
             sessionHeaders, DateTime.UtcNow + deadline).ResponseAsync);
         tokens[nhs] = BearerToken.Metadata(t.AccessToken);
+        rawTokens[nhs] = t.AccessToken;
     }
 
     // Check the path once before loading it, so a misconfigured platform fails loudly, not as a table of errors.
@@ -272,6 +275,17 @@ if (platformScenarios.Length > 0)
             case "upsert":
                 await Run("upsert", $"UpsertEntries through the gateway as the feed client, {batch} new test results per batch ({feedPatients.Length} patients of other practices in rotation; committed, summary cache invalidated)", gateway,
                     (inv, n) => inv.AsyncUnaryCall(upsert, null, new CallOptions(feedHeaders, DateTime.UtcNow + deadline), Batch(n)).ResponseAsync);
+                break;
+            case "fhir-everything":
+                var fhir = new FhirScenario(new Uri(options.Str("gateway-http", FhirScenario.DefaultAddress(gateway))), settings.Callers, deadline);
+                if (await fhir.PrepareAsync(warmPatients, rawTokens) is { } skipped)
+                {
+                    Console.Error.WriteLine($"loadgen: skipping fhir-everything: {skipped}");
+                    break;
+                }
+
+                await Run("fhir-everything", $"FHIR GET Patient/{{id}}/$everything over HTTP/1.1 JSON (the GetPatientRecord read path), warm cache ({warmPatients.Length} patients repeatedly)", gateway,
+                    (_, n) => fhir.EverythingAsync(warmPatients[n % warmPatients.Length]));
                 break;
             case "audit":
                 // Not a platform scenario: measured below, straight to the audit service.

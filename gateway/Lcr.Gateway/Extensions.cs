@@ -2,6 +2,7 @@ using Grpc.AspNetCore.Server;
 using Lcr.Gateway.Access;
 using Lcr.Gateway.Api;
 using Lcr.Gateway.Downstream;
+using Lcr.Gateway.Fhir;
 using Lcr.Gateway.RateLimiting;
 using Lcr.Gateway.Records;
 using Lcr.Gateway.SubjectAccess;
@@ -57,6 +58,8 @@ public static class Extensions
         builder.Services.AddSingleton<AccessLogReader>();
         builder.Services.AddOptions<SubjectAccessOptions>();
         builder.Services.AddSingleton<SubjectAccessExporter>();
+        builder.Services.AddSingleton<FhirAuthentication>(); // the FHIR API (/fhir): one authentication seam, RecordReader's core
+        builder.Services.AddSingleton<FhirApi>();
         builder.Services.AddSingleton<CallerRateLimitInterceptor>();
         builder.Services.AddSingleton<AuthenticatedCallInterceptor>();
         builder.Services.Configure<GrpcServiceOptions>(o =>
@@ -76,6 +79,7 @@ public static class Extensions
         app.MapGrpcService<ConsentGateway>();
         app.MapGrpcService<AuditGateway>();
         app.MapGrpcService<SubjectAccessGrpcService>();
+        app.MapFhirApi();
         return app;
     }
 }

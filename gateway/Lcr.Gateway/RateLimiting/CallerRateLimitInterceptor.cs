@@ -74,6 +74,9 @@ public sealed class CallerRateLimitInterceptor : AdmissionInterceptor, IDisposab
         throw status.ToRpcException();
     }
 
+    /// <summary>The same admission for a request of another door (the FHIR API's <c>Fhir.FhirCallContext</c>).</summary>
+    public ValueTask AdmitRequestAsync(ServerCallContext context) => AdmitAsync(context);
+
     /// <summary>
     /// <c>sub:&lt;subject&gt;</c> for a verified caller; otherwise <c>peer:&lt;address&gt;</c>, the
     /// peer's address as sign-in throttling sees it (<see cref="ClientAddress.FromPeer"/>): without

@@ -32,10 +32,17 @@ public sealed class RecordReader(
         RecordCategory.Problems, RecordCategory.Medications, RecordCategory.Allergies, RecordCategory.TestResults, RecordCategory.Documents,
     ];
 
-    public async Task<GetPatientRecordResponse> GetPatientRecordAsync(GetPatientRecordRequest request, ServerCallContext context)
+    public async Task<GetPatientRecordResponse> GetPatientRecordAsync(GetPatientRecordRequest request, ServerCallContext context) =>
+        await GetPatientRecordAsync(await authenticator.RequireAccessAsync(context), request, context); // step 1 before any field is looked at
+
+    /// <summary>
+    /// Steps 2-6 for a caller whose access token is already verified (step 1): the core every
+    /// door calls (gRPC above, the FHIR API with its own bearer-token seam). The context gives
+    /// the deadline, cancellation and peer (<see cref="Fhir.FhirCallContext"/> for HTTP).
+    /// </summary>
+    public async Task<GetPatientRecordResponse> GetPatientRecordAsync(VerifiedAccessToken token, GetPatientRecordRequest request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        var token = await authenticator.RequireAccessAsync(context); // step 1 before any field is looked at
         var v = new FieldViolations();
         NhsNumber.Validate(request.NhsNumber, v);
         for (var i = 0; i < request.Categories.Count; i++)
@@ -71,10 +78,13 @@ public sealed class RecordReader(
         return view;
     }
 
-    public async Task<ListRecordEntriesResponse> ListRecordEntriesAsync(ListRecordEntriesRequest request, ServerCallContext context)
+    public async Task<ListRecordEntriesResponse> ListRecordEntriesAsync(ListRecordEntriesRequest request, ServerCallContext context) =>
+        await ListRecordEntriesAsync(await authenticator.RequireAccessAsync(context), request, context); // step 1 before any field is looked at
+
+    /// <summary>Steps 2-6 of a category listing for a verified access token (the core every door calls).</summary>
+    public async Task<ListRecordEntriesResponse> ListRecordEntriesAsync(VerifiedAccessToken token, ListRecordEntriesRequest request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        var token = await authenticator.RequireAccessAsync(context); // step 1 before any field is looked at
         var v = new FieldViolations();
         NhsNumber.Validate(request.NhsNumber, v);
         if (v.RequireEnum(request.Category, "category"))
@@ -128,16 +138,21 @@ public sealed class RecordReader(
     public async Task<GetRecordEntryResponse> GetRecordEntryAsync(GetRecordEntryRequest request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        var (_, entry, e) = await ReadEntryAsync(request.NhsNumber, request.EntryId, AuditAction.ViewEntry, context);
+        var token = await authenticator.RequireAccessAsync(context); // step 1 before any field is looked at
+        var (entry, e) = await ReadEntryAsync(token, request.NhsNumber, request.EntryId, AuditAction.ViewEntry, context);
         await audit.CommitAsync(e, context);
         Record(started, "entry");
         return new GetRecordEntryResponse { Entry = entry, AuditEventId = e.EventId };
     }
 
-    public async Task<V1.GetDocumentContentResponse> GetDocumentContentAsync(V1.GetDocumentContentRequest request, ServerCallContext context)
+    public async Task<V1.GetDocumentContentResponse> GetDocumentContentAsync(V1.GetDocumentContentRequest request, ServerCallContext context) =>
+        await GetDocumentContentAsync(await authenticator.RequireAccessAsync(context), request, context); // step 1 before any field is looked at
+
+    /// <summary>A document's content for a verified access token (the core every door calls).</summary>
+    public async Task<V1.GetDocumentContentResponse> GetDocumentContentAsync(VerifiedAccessToken token, V1.GetDocumentContentRequest request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        var (token, entry, e) = await ReadEntryAsync(request.NhsNumber, request.EntryId, AuditAction.ViewDocument, context);
+        var (entry, e) = await ReadEntryAsync(token, request.NhsNumber, request.EntryId, AuditAction.ViewDocument, context);
         if (entry.Category != RecordCategory.Documents)
         {
             throw new FailedPreconditionException("NOT_A_DOCUMENT", "The entry is not a document; use GetRecordEntry.");
@@ -151,10 +166,10 @@ public sealed class RecordReader(
         return new V1.GetDocumentContentResponse { Content = content.Content, EntryVersion = content.EntryVersion, AuditEventId = e.EventId };
     }
 
-    /// <summary>Steps 1-3 for one entry, then the entry itself; NOT_FOUND for anything withheld, as for anything absent.</summary>
-    private async Task<(VerifiedAccessToken Token, Entry Entry, AuditEvent Event)> ReadEntryAsync(string nhsNumber, string entryId, AuditAction action, ServerCallContext context)
+    /// <summary>Steps 2-3 for one entry, then the entry itself; NOT_FOUND for anything withheld, as for anything absent.</summary>
+    private async Task<(Entry Entry, AuditEvent Event)> ReadEntryAsync(VerifiedAccessToken token, string nhsNumber, string entryId, AuditAction action,
+        ServerCallContext context)
     {
-        var token = await authenticator.RequireAccessAsync(context); // step 1 before any field is looked at
         var v = new FieldViolations();
         NhsNumber.Validate(nhsNumber, v);
         v.RequireText(entryId, "entry_id", 100);
@@ -174,7 +189,7 @@ public sealed class RecordReader(
 
         e.ConsentVersion = decision.ConsentVersion;
         ReleasedContent.Describe(e, [entry]);
-        return (token, entry, e);
+        return (entry, e);
     }
 
     /// <summary>Step 2: the token's patient must be this patient, and its role must allow what is asked.</summary>
