@@ -6,6 +6,7 @@ using Lcr.Demographics.V1;
 using Lcr.Gateway.Access;
 using Lcr.Gateway.Downstream;
 using Lcr.Gateway.Records;
+using Lcr.Security;
 using Lcr.ServiceDefaults;
 
 namespace Lcr.Gateway.Api;
