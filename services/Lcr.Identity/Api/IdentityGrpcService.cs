@@ -13,6 +13,7 @@ namespace Lcr.Identity.Api;
 /// The gRPC face of the identity service: authenticates the caller as each call's group
 /// requires (see identity.proto), then hands over to the use case. No other logic.
 /// </summary>
+[InternalCaller]
 public sealed class IdentityGrpcService(
     CallerAuthenticator callers,
     SignInService signIn,
