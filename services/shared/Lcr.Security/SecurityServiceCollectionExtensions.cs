@@ -43,7 +43,8 @@ public static class SecurityServiceCollectionExtensions
     public static IServiceCollection AddPlatformTokenAuthentication<THandler>(this IServiceCollection services, params string[] tokenTypes)
         where THandler : PlatformTokenAuthenticationHandler
     {
-        services.AddAuthentication(PlatformTokenAuthenticationOptions.Scheme)
+        // The default scheme unless the service has one (internal services: the internal credential).
+        services.AddAuthentication(o => o.DefaultScheme ??= PlatformTokenAuthenticationOptions.Scheme)
             .AddScheme<PlatformTokenAuthenticationOptions, THandler>(PlatformTokenAuthenticationOptions.Scheme,
                 o => o.TokenTypes.UnionWith(tokenTypes));
         services.AddAuthorization();

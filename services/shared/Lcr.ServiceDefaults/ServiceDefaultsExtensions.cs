@@ -70,7 +70,9 @@ public static class ServiceDefaultsExtensions
                 .AddScheme<AuthenticationSchemeOptions, InternalCredentialAuthenticationHandler>(InternalCredentialAuthenticationHandler.SchemeName, null);
             builder.Services.AddAuthorization();
             builder.Services.AddOptions<AuthorizationOptions>().Configure<InternalCredentialsHolder>((o, holder) =>
-                o.AddPolicy(InternalCallerAttribute.PolicyName, p => p.AddRequirements(new InternalCallerRequirement(holder))));
+                o.AddPolicy(InternalCallerAttribute.PolicyName, p => p
+                    .AddAuthenticationSchemes(InternalCredentialAuthenticationHandler.SchemeName)
+                    .AddRequirements(new InternalCallerRequirement(holder))));
         }
 
         builder.Services.AddGrpc(o =>
@@ -103,6 +105,15 @@ public static class ServiceDefaultsExtensions
         builder.Logging.ClearProviders();
         builder.Logging.Configure(o => o.ActivityTrackingOptions =
             ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        // Authentication handlers log every request they do not authenticate (each health probe,
+        // each sign-in) at Information; a refusal is logged once, by the error mapping, when a
+        // protected call is refused.
+        foreach (var handler in new[] { "Lcr.ServiceDefaults.InternalCredentialAuthenticationHandler",
+                     "Lcr.Security.PlatformTokenAuthenticationHandler", "Lcr.Identity.Application.IdentityCallerAuthenticationHandler" })
+        {
+            builder.Logging.AddFilter(handler, LogLevel.Warning);
+        }
+
         builder.Logging.AddConsole(o => o.FormatterName = RedactingJsonConsoleFormatter.FormatterName)
             .AddConsoleFormatter<RedactingJsonConsoleFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
     }

@@ -20,7 +20,7 @@ public sealed class CallerPolicyProvider(IOptions<AuthorizationOptions> options,
     {
         var kinds = schemes.Get(PlatformTokenAuthenticationOptions.Scheme).TokenTypes;
         return CallerPolicies.RequirementOf(name, kinds) is { } requirement
-            ? new AuthorizationPolicyBuilder().RequireAuthenticatedUser().AddRequirements(requirement).Build()
+            ? new AuthorizationPolicyBuilder(PlatformTokenAuthenticationOptions.Scheme).RequireAuthenticatedUser().AddRequirements(requirement).Build()
             : null;
     }
 }

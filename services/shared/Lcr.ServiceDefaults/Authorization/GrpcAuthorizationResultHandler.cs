@@ -25,10 +25,31 @@ public sealed class GrpcAuthorizationResultHandler(ErrorMappingInterceptor error
             return;
         }
 
-        // The default scheme's result is cached for the request: this reads it, it does not verify again.
-        var authentication = authorizeResult.Challenged ? await context.AuthenticateAsync() : null;
-        var refusal = RefusalOf(authorizeResult, authentication?.Failure);
+        var refusal = RefusalOf(authorizeResult, authorizeResult.Challenged ? await AuthenticationFailureAsync(context, policy) : null);
         await GrpcStatusResponse.WriteAsync(context, errors.StatusFor(refusal, context.Request.Path.Value ?? string.Empty));
+    }
+
+    /// <summary>
+    /// Why the policy's schemes (in order: the internal credential before a bearer token), or the
+    /// default scheme, did not authenticate the call. Each result is cached for the request: this
+    /// reads it, it does not verify again.
+    /// </summary>
+    private static async Task<Exception?> AuthenticationFailureAsync(HttpContext context, AuthorizationPolicy policy)
+    {
+        if (policy.AuthenticationSchemes.Count == 0)
+        {
+            return (await context.AuthenticateAsync()).Failure;
+        }
+
+        foreach (var scheme in policy.AuthenticationSchemes)
+        {
+            if ((await context.AuthenticateAsync(scheme)).Failure is { } failure)
+            {
+                return failure;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

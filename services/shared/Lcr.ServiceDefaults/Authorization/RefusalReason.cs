@@ -8,8 +8,8 @@ namespace Lcr.ServiceDefaults;
 /// <c>required_scope</c>): <see cref="GrpcAuthorizationResultHandler"/> maps it through the
 /// one error mapping.
 /// </summary>
-public sealed class RefusalReason(IAuthorizationHandler handler, LcrException refusal) : AuthorizationFailureReason(handler, refusal.Message)
+public sealed class RefusalReason(IAuthorizationHandler handler, Exception refusal) : AuthorizationFailureReason(handler, refusal.Message)
 {
     /// <summary>The refusal to answer with.</summary>
-    public LcrException Refusal { get; } = refusal;
+    public Exception Refusal { get; } = refusal;
 }
