@@ -85,4 +85,22 @@ public class OpenMethodsTests(PlatformFixture platform)
         await RpcAssert.Fails(StatusCode.Unauthenticated, TokenRefusal.WrongType,
             async () => await export.ResponseStream.MoveNext(CancellationToken.None));
     }
+
+    private sealed class KeysDown : ISigningKeySource
+    {
+        public Task<SigningKeySet> FetchAsync(CancellationToken cancellationToken) =>
+            throw new Lcr.ServiceDefaults.DependencyUnavailableException("SIGNING_KEYS_UNAVAILABLE", "Identity's signing keys cannot be fetched.");
+    }
+
+    [Fact]
+    public async Task A_token_that_cannot_be_verified_for_want_of_keys_is_unavailable_not_unauthenticated()
+    {
+        // A gateway that cannot fetch identity's keys (and has none cached): the caller may retry,
+        // so the authentication handler's failure is answered UNAVAILABLE, as the verifier said.
+        var tokens = await MatrixTokens.GetAsync(platform);
+        await using var keyless = platform.CreateGateway(s => s.AddSingleton<ISigningKeySource>(new KeysDown()));
+        var records = new GatewayService.GatewayServiceClient(keyless.Channel);
+        await RpcAssert.Fails(StatusCode.Unavailable, "SIGNING_KEYS_UNAVAILABLE", async () => await records.GetPatientRecordAsync(
+            new GetPatientRecordRequest { NhsNumber = "9434765919" }, tokens.Headers(CallerKind.GpDirectCare)));
+    }
 }
