@@ -1,4 +1,3 @@
-using Grpc.AspNetCore.Server;
 using Lcr.Gateway.Access;
 using Lcr.Gateway.Api;
 using Lcr.Gateway.Downstream;
@@ -48,6 +47,7 @@ public static class Extensions
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddSingleton<ISigningKeySource, DownstreamSigningKeySource>();
         builder.Services.AddPlatformTokenVerification(config.GetSection("Tokens"));
+        builder.Services.AddPlatformTokenAuthentication(TokenTypes.Access, TokenTypes.System, TokenTypes.Session);
         builder.Services.AddSingleton<CallerAuthenticator>();
         builder.Services.AddSingleton<PatientOrganisationLinks>();
         builder.Services.AddSingleton<GovernancePolicy>();
@@ -60,18 +60,18 @@ public static class Extensions
         builder.Services.AddSingleton<SubjectAccessExporter>();
         builder.Services.AddSingleton<FhirAuthentication>(); // the FHIR API (/fhir): one authentication seam, RecordReader's core
         builder.Services.AddSingleton<FhirApi>();
-        builder.Services.AddSingleton<CallerRateLimitInterceptor>();
-        builder.Services.AddSingleton<AuthenticatedCallInterceptor>();
-        builder.Services.Configure<GrpcServiceOptions>(o =>
-        {
-            o.Interceptors.Add<CallerRateLimitInterceptor>();
-            o.Interceptors.Add<AuthenticatedCallInterceptor>(); // before the request text guard (AddServiceDefaults)
-        });
+        builder.Services.AddSingleton<CallerRateLimitMiddleware>();
         return builder;
     }
 
     public static WebApplication MapGatewayEndpoints(this WebApplication app)
     {
+        // Who is calling, before any gRPC handler, interceptor or body parsing: the bearer token
+        // is verified once (authentication), the caller charged to its bucket (verified subject,
+        // else its peer), then the method's policy admits it or the call is refused with a gRPC status.
+        app.UseAuthentication();
+        app.UseMiddleware<CallerRateLimitMiddleware>();
+        app.UseAuthorization();
         app.MapGrpcService<GatewayGrpcService>();
         app.MapGrpcService<IdentityGateway>();
         app.MapGrpcService<ClinicalGateway>();

@@ -49,6 +49,11 @@ public static class Extensions
         services.AddSingleton<ISigningKeySource>(sp => sp.GetRequiredService<SigningKeyRing>());
         services.AddSingleton<SigningKeyCache>();
         services.AddSingleton<PlatformTokenVerifier>();
+        services.AddSingleton<AccessTokenVerifier>();
+        services.AddSingleton<SystemTokenVerifier>();
+        // Its own callers' session and system tokens: ASP.NET Core authentication with a database
+        // re-check, and the caller policies named on IdentityGrpcService.
+        services.AddPlatformTokenAuthentication<IdentityCallerAuthenticationHandler>(TokenTypes.Session, TokenTypes.System);
 
         services.AddSingleton(sp => new RoleCatalogue(
             sp.GetRequiredService<IConfiguration>().GetSection("Identity:Roles").Get<Dictionary<string, RoleDefinition>>()));

@@ -6,6 +6,7 @@ using Lcr.Demographics.Api;
 using Lcr.Demographics.V1;
 using Lcr.ServiceDefaults;
 using Lcr.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Lcr.Demographics.Tests;
 
@@ -38,6 +39,30 @@ public class InternalCredentialTests(CredentialedDemographicsHost host) : IClass
         var e = await RpcAssert.Fails(StatusCode.Unauthenticated, async () =>
             await host.Client.GetPatientAsync(new GetPatientRequest { NhsNumber = "9434765919" }));
         Assert.Contains("gateway", e.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_refusal_is_a_grpc_status_with_its_reason_and_probes_stay_open()
+    {
+        // Refused by the "internal" authentication scheme and the [InternalCaller] policy, before
+        // any gRPC code runs: still a gRPC status with the credential's ErrorInfo reason.
+        await RpcAssert.Fails(StatusCode.Unauthenticated, "INTERNAL_CREDENTIAL_MISSING", async () =>
+            await host.Client.GetPatientAsync(new GetPatientRequest { NhsNumber = "9434765919" }));
+        await RpcAssert.Fails(StatusCode.Unauthenticated, "INTERNAL_CREDENTIAL_INVALID", async () =>
+            await host.Client.GetPatientAsync(new GetPatientRequest { NhsNumber = "9434765919" }, Signer("clinical").For(Feed)));
+        await new Health.HealthClient(host.Channel).CheckAsync(new HealthCheckRequest());
+    }
+
+    [Fact]
+    public void Every_method_of_the_service_requires_the_internal_caller_policy()
+    {
+        var methods = host.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints
+            .Select(e => (Grpc: e.Metadata.GetMetadata<Grpc.AspNetCore.Server.GrpcMethodMetadata>(), e.Metadata))
+            .Where(e => e.Grpc?.Method.ServiceName == "lcr.demographics.v1.DemographicsService")
+            .ToList();
+        Assert.NotEmpty(methods);
+        Assert.All(methods, m => Assert.Contains(m.Metadata.GetOrderedMetadata<Microsoft.AspNetCore.Authorization.IAuthorizeData>(),
+            a => a.Policy == InternalCallerAttribute.PolicyName));
     }
 
     [Fact]

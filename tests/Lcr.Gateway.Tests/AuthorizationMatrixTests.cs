@@ -67,7 +67,7 @@ public class AuthorizationMatrixTests(PlatformFixture platform)
         ("GatewayService.GetAccessLog",             [U,   U,   U,   U,   U,   PD,  U,   U,   U,   PD,  PD,  OK,  PD]),
         ("ClinicalRecordService.UpsertEntries",     [U,   U,   U,   U,   U,   U,   PD,  OK,  PD,  U,   U,   U,   U]),
         // Reads of the clinical service are never exposed: consent and audit are enforced only by GatewayService.
-        // A call without a token that verifies is UNAUTHENTICATED first, internal-only or not (AuthenticatedCallInterceptor).
+        // A call without a token that verifies is UNAUTHENTICATED first, internal-only or not (the authentication middleware and every method's policy).
         ("ClinicalRecordService.GetRecordSummary",  [U,   U,   U,   U,   PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD]),
         ("ClinicalRecordService.GetEntry",          [U,   U,   U,   U,   PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD]),
         ("DemographicsService.CreatePatient",       [U,   U,   U,   U,   U,   U,   PD,  OK,  PD,  U,   U,   U,   U]),

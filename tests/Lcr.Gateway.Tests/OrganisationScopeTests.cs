@@ -148,14 +148,13 @@ public class OrganisationScopeTests(PlatformFixture platform)
     [Fact]
     public async Task A_session_the_gateway_cannot_verify_gets_no_token_so_no_token_leaves_unaudited()
     {
-        // A gateway whose own session check refuses every session (wrong audience), as when it
+        // A gateway whose own token check refuses every session (wrong audience), as when it
         // cannot verify a session identity would still accept: it authenticates before anything
-        // else (AuthenticatedCallInterceptor), so identity is never asked and no token exists
-        // that the audit log does not know about.
-        await using var blind = platform.CreateGateway(s => s.AddSingleton(sp => new Lcr.Gateway.Access.CallerAuthenticator(
-            sp.GetRequiredService<Lcr.Security.AccessTokenVerifier>(), sp.GetRequiredService<Lcr.Security.SystemTokenVerifier>(),
+        // else (the authentication middleware and the method's policy), so identity is never
+        // asked and no token exists that the audit log does not know about.
+        await using var blind = platform.CreateGateway(s => s.AddSingleton(sp =>
             new Lcr.Security.PlatformTokenVerifier(sp.GetRequiredService<Lcr.Security.SigningKeyCache>(),
-                Microsoft.Extensions.Options.Options.Create(new Lcr.Security.TokenVerificationOptions { Audience = "somewhere-else" }), TimeProvider.System))));
+                Microsoft.Extensions.Options.Options.Create(new Lcr.Security.TokenVerificationOptions { Audience = "somewhere-else" }), TimeProvider.System)));
         var nhs = Nhs(Scenario.ExamplePatient);
         var before = await EventsAsync(nhs, "action = 7 and actor_ods = 'B86001'");
         await Fails(StatusCode.Unauthenticated, async () => await AccessAsync(blind.Channel, "ig.b86001", nhs, PurposeOfUse.SubjectAccessRequest));

@@ -335,5 +335,5 @@ public class RateLimitPartitionTests
     [InlineData(null, "unknown", "peer:unknown")]
     [InlineData(null, null, "peer:unknown")]
     public void Only_a_verified_subject_names_a_bucket_otherwise_the_peer_without_its_port(string? subject, string? peer, string expected) =>
-        Assert.Equal(expected, Lcr.Gateway.RateLimiting.CallerRateLimitInterceptor.PartitionKey(subject, peer));
+        Assert.Equal(expected, Lcr.Gateway.RateLimiting.CallerRateLimitMiddleware.PartitionKey(subject, peer));
 }

@@ -9,7 +9,7 @@ using Lcr.Security;
 using Lcr.ServiceDefaults;
 using Lcr.ServiceDefaults.DevData;
 using static Lcr.Gateway.Tests.Callers;
-using Scopes = Lcr.Identity.Domain.Scopes;
+using Scopes = Lcr.Security.Scopes;
 
 namespace Lcr.Gateway.Tests;
 

@@ -6,63 +6,47 @@ using Lcr.ServiceDefaults;
 namespace Lcr.Gateway.Access;
 
 /// <summary>
-/// Verifies the bearer token of an external call locally, with identity's published keys
-/// (cached; no call to identity per request), and checks its kind: access tokens for record
-/// reads, system tokens with a named scope for contributions and administration.
+/// The caller of an external call, as ASP.NET Core authentication verified it
+/// (<see cref="PlatformTokenAuthenticationHandler"/>: once per call, locally with identity's
+/// published keys, no call to identity per request) and the method's policy admitted it
+/// (<c>[AccessTokenCaller]</c>, <c>[SystemScope(...)]</c>, <c>[SessionCaller]</c>,
+/// <c>[GovernanceCaller(...)]</c> on the gRPC services). Each Require* reads the verified token
+/// from <c>HttpContext.User</c>; should a method lack its policy, the same check refuses here
+/// with the same status (defence in depth), so a handler never sees the wrong kind of caller.
 /// </summary>
-public sealed class CallerAuthenticator(AccessTokenVerifier access, SystemTokenVerifier systems, PlatformTokenVerifier tokens)
+public sealed class CallerAuthenticator
 {
-    /// <summary>
-    /// The call's bearer token, verified once per call as the kind it declares (the rate limiter
-    /// asks first, to key the caller's bucket; each Require* below reuses the outcome).
-    /// </summary>
-    public ValueTask<CallCredential> CredentialAsync(ServerCallContext context) =>
-        CallCredential.OfAsync(context, access, systems, tokens);
+    private static readonly CallerRequirement Access = Require(CallerPolicies.AccessToken);
+    private static readonly CallerRequirement Session = Require(CallerPolicies.Session);
 
-    /// <summary>
-    /// Any bearer token that verifies (access, system or session); UNAUTHENTICATED with the
-    /// verifier's reason otherwise. Runs before anything looks at the request's fields
-    /// (<see cref="AuthenticatedCallInterceptor"/>), so a caller without a credential learns
-    /// nothing about them: gateway.proto's step 1 comes first.
-    /// </summary>
-    public async Task AuthenticateAsync(ServerCallContext context)
-    {
-        var credential = await CredentialAsync(context);
-        if (credential.VerifiedSubject is not null)
-        {
-            return;
-        }
+    private static CallerRequirement Require(string policy) =>
+        CallerPolicies.RequirementOf(policy, new HashSet<string>(StringComparer.Ordinal))!;
 
-        // The refusal verification gave for the kind the token declares, or (no token, not a
-        // JWT, a kind the platform does not issue) the access-token verifier's own refusal.
-        _ = credential.As<object>(credential.DeclaredType ?? string.Empty);
-        await access.VerifyAsync(context.RequestHeaders, context.CancellationToken);
-    }
+    private static System.Security.Claims.ClaimsPrincipal Principal(ServerCallContext context) => context.GetHttpContext().User;
+
+    private static CallerIdentity Checked(ServerCallContext context, CallerRequirement requirement) =>
+        requirement.Check(Principal(context)) is { } refusal ? throw refusal : Principal(context).Caller()!;
 
     /// <summary>The professional's patient-bound access token. UNAUTHENTICATED when missing or invalid.</summary>
-    public async Task<VerifiedAccessToken> RequireAccessAsync(ServerCallContext context) =>
-        (await CredentialAsync(context)).As<VerifiedAccessToken>(TokenTypes.Access)
-        ?? await access.VerifyAsync(context.RequestHeaders, context.CancellationToken);
+    public Task<VerifiedAccessToken> RequireAccessAsync(ServerCallContext context) =>
+        Task.FromResult(RequireAccess(Principal(context)));
+
+    /// <summary>
+    /// The same check for a request of another door on the gateway (the FHIR API): the access
+    /// token the authentication handler verified for this request, or its refusal.
+    /// </summary>
+    public VerifiedAccessToken RequireAccess(System.Security.Claims.ClaimsPrincipal user) =>
+        Access.Check(user) is { } refusal ? throw refusal : (VerifiedAccessToken)user.Caller()!.Verified;
 
     /// <summary>A system client's token carrying <paramref name="scope"/>; PERMISSION_DENIED without the scope.</summary>
-    public async Task<VerifiedSystemToken> RequireSystemAsync(ServerCallContext context, string scope)
-    {
-        var token = (await CredentialAsync(context)).As<VerifiedSystemToken>(TokenTypes.System)
-            ?? await systems.VerifyAsync(context.RequestHeaders, context.CancellationToken);
-        if (!token.HasScope(scope))
-        {
-            throw new PermissionDeniedException("SCOPE_NOT_PERMITTED", $"This call needs a system token with the '{scope}' scope.");
-        }
-
-        return token;
-    }
+    public Task<VerifiedSystemToken> RequireSystemAsync(ServerCallContext context, string scope) =>
+        Task.FromResult((VerifiedSystemToken)Checked(context, Require(CallerPolicies.SystemScope(scope))).Verified);
 
     /// <summary>A signed-in professional's session token (not patient-bound).</summary>
-    public async Task<Actor> RequireSessionAsync(ServerCallContext context)
+    public Task<Actor> RequireSessionAsync(ServerCallContext context)
     {
-        var jwt = (await CredentialAsync(context)).As<Microsoft.IdentityModel.JsonWebTokens.JsonWebToken>(TokenTypes.Session)
-            ?? await tokens.VerifyAsync(BearerToken.From(context.RequestHeaders), TokenTypes.Session, context.CancellationToken);
-        return new Actor
+        var jwt = (Microsoft.IdentityModel.JsonWebTokens.JsonWebToken)Checked(context, Session).Verified;
+        return Task.FromResult(new Actor
         {
             Kind = ActorKind.Professional,
             Id = jwt.Subject,
@@ -72,7 +56,7 @@ public sealed class CallerAuthenticator(AccessTokenVerifier access, SystemTokenV
                 OdsCode = jwt.TryGetPayloadValue<string>(TokenClaims.Organisation, out var org) ? org : string.Empty,
             },
             RoleCode = jwt.TryGetPayloadValue<string>(TokenClaims.Role, out var role) ? role : string.Empty,
-        };
+        });
     }
 
     /// <summary>
@@ -99,7 +83,7 @@ public sealed class CallerAuthenticator(AccessTokenVerifier access, SystemTokenV
 
     private async Task<(Actor Actor, PurposeOfUse Purpose, string TokenId)> GovernanceCallerAsync(ServerCallContext context, string nhsNumber, string scope, GovernancePolicy policy)
     {
-        if ((await CredentialAsync(context)).DeclaredType == TokenTypes.System)
+        if (Principal(context).Caller()?.TokenType == TokenTypes.System)
         {
             return ((await RequireSystemAsync(context, scope)).ToActor(), PurposeOfUse.InformationGovernance, string.Empty);
         }

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Lcr.Audit.V1;
 using Lcr.Common.V1;
 using Lcr.Gateway.Records;
+using Lcr.Security;
 using Lcr.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
@@ -72,16 +73,4 @@ public sealed class GovernancePolicy(IOptions<GovernanceOptions> options, Patien
                 "Only information-governance officers (or systems with the right scope) may make this call.");
         }
     }
-}
-
-/// <summary>System scopes the gateway checks, as identity issues them.</summary>
-public static class Scopes
-{
-    public const string RecordContribute = "record.contribute";
-    public const string DemographicsWrite = "demographics.write";
-    public const string ConsentWrite = "consent.write";
-    public const string ConsentRead = "consent.read";
-    public const string AuditRead = "audit.read";
-    public const string AuditReview = "audit.review";
-    public const string RelationshipsWrite = "relationships.write";
 }

@@ -6,6 +6,7 @@ using Lcr.Demographics.V1;
 using Lcr.Gateway.Access;
 using Lcr.Gateway.Downstream;
 using Lcr.Gateway.Records;
+using Lcr.Security;
 using Lcr.ServiceDefaults;
 
 namespace Lcr.Gateway.Api;
@@ -21,8 +22,10 @@ namespace Lcr.Gateway.Api;
 /// docs/services/audit.md "Known limits". Record reads are not exposed here: they go through
 /// GatewayService, where consent and audit are enforced.
 /// </summary>
+[AuthenticatedCaller]
 public sealed class ClinicalGateway(CallerAuthenticator auth, Downstream.Downstream downstream, AuditTrail audit) : ClinicalRecordService.ClinicalRecordServiceBase
 {
+    [SystemScope(Scopes.RecordContribute)]
     public override async Task<UpsertEntriesResponse> UpsertEntries(UpsertEntriesRequest request, ServerCallContext context)
     {
         var system = await auth.RequireSystemAsync(context, Scopes.RecordContribute);
@@ -62,6 +65,7 @@ public sealed class ClinicalGateway(CallerAuthenticator auth, Downstream.Downstr
         return response;
     }
 
+    [SystemScope(Scopes.RecordContribute)]
     public override async Task<RetractEntryResponse> RetractEntry(RetractEntryRequest request, ServerCallContext context)
     {
         var system = await auth.RequireSystemAsync(context, Scopes.RecordContribute);
@@ -95,6 +99,7 @@ public sealed class ClinicalGateway(CallerAuthenticator auth, Downstream.Downstr
 /// returned patient audited as a search and restricted patients' location withheld. A single
 /// patient's demographics are read with GatewayService.GetPatientRecord.
 /// </summary>
+[AuthenticatedCaller]
 public sealed class DemographicsGateway(CallerAuthenticator auth, GovernancePolicy policy, Downstream.Downstream downstream, AuditTrail audit)
     : DemographicsService.DemographicsServiceBase
 {
@@ -116,6 +121,7 @@ public sealed class DemographicsGateway(CallerAuthenticator auth, GovernancePoli
         return actor;
     }
 
+    [SystemScope(Scopes.DemographicsWrite)]
     public override async Task<CreatePatientResponse> CreatePatient(CreatePatientRequest request, ServerCallContext context)
     {
         var system = await auth.RequireSystemAsync(context, Scopes.DemographicsWrite);
@@ -123,6 +129,7 @@ public sealed class DemographicsGateway(CallerAuthenticator auth, GovernancePoli
             () => downstream.Demographics.CreatePatientAsync(request, downstream.Options(context, system.ToActor())), context.CancellationToken);
     }
 
+    [SystemScope(Scopes.DemographicsWrite)]
     public override async Task<UpdatePatientResponse> UpdatePatient(UpdatePatientRequest request, ServerCallContext context)
     {
         var actor = await LinkedWriterAsync(context, request.Patient?.NhsNumber ?? string.Empty);
@@ -130,6 +137,7 @@ public sealed class DemographicsGateway(CallerAuthenticator auth, GovernancePoli
             () => downstream.Demographics.UpdatePatientAsync(request, downstream.Options(context, actor)), context.CancellationToken);
     }
 
+    [SystemScope(Scopes.DemographicsWrite)]
     public override async Task<UpdateContactDetailsResponse> UpdateContactDetails(UpdateContactDetailsRequest request, ServerCallContext context)
     {
         var actor = await LinkedWriterAsync(context, request.NhsNumber);
@@ -137,6 +145,7 @@ public sealed class DemographicsGateway(CallerAuthenticator auth, GovernancePoli
             () => downstream.Demographics.UpdateContactDetailsAsync(request, downstream.Options(context, actor)), context.CancellationToken);
     }
 
+    [SessionCaller]
     public override async Task<SearchPatientsResponse> SearchPatients(SearchPatientsRequest request, ServerCallContext context)
     {
         var professional = await auth.RequireSessionAsync(context);

@@ -1,10 +1,12 @@
 using Grpc.Core;
 using Lcr.Gateway.Records;
 using Lcr.Gateway.V1;
+using Lcr.Security;
 
 namespace Lcr.Gateway.Api;
 
 /// <summary>The record-read calls of the front door; the logic is in <see cref="RecordReader"/> and <see cref="AccessLogReader"/>.</summary>
+[AccessTokenCaller]
 public sealed class GatewayGrpcService(RecordReader records, AccessLogReader accessLog) : GatewayService.GatewayServiceBase
 {
     public override Task<GetPatientRecordResponse> GetPatientRecord(GetPatientRecordRequest request, ServerCallContext context) =>

@@ -5,6 +5,7 @@ using Lcr.Consent.V1;
 using Lcr.Gateway.Access;
 using Lcr.Gateway.Downstream;
 using Lcr.Gateway.Records;
+using Lcr.Security;
 using Lcr.ServiceDefaults;
 
 namespace Lcr.Gateway.Api;
@@ -16,12 +17,12 @@ namespace Lcr.Gateway.Api;
 /// <c>consent.write</c>/<c>consent.read</c>. Every change is audited against the patient.
 /// EvaluateAccess is internal to the read path and not exposed.
 /// </summary>
+[AuthenticatedCaller]
 public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy policy, Downstream.Downstream downstream, AuditTrail audit)
     : ConsentService.ConsentServiceBase
 {
     private async Task<Actor> Caller(ServerCallContext c, string nhsNumber, string scope)
     {
-        await auth.AuthenticateAsync(c); // UNAUTHENTICATED before any field is looked at
         NhsNumber.Require(nhsNumber);
         return await auth.RequireGovernanceAsync(c, nhsNumber, scope, policy);
     }
@@ -34,27 +35,33 @@ public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy po
         return result;
     }
 
+    [GovernanceCaller(Scopes.ConsentRead)]
     public override async Task<GetConsentResponse> GetConsent(GetConsentRequest r, ServerCallContext c)
     {
         var actor = await Caller(c, r.NhsNumber, Scopes.ConsentRead);
         return await downstream.CallAsync(ServiceNames.Consent, () => downstream.Consent.GetConsentAsync(r, downstream.Options(c, actor)), c.CancellationToken);
     }
 
+    [GovernanceCaller(Scopes.ConsentRead)]
     public override async Task<ListConsentHistoryResponse> ListConsentHistory(ListConsentHistoryRequest r, ServerCallContext c)
     {
         var actor = await Caller(c, r.NhsNumber, Scopes.ConsentRead);
         return await downstream.CallAsync(ServiceNames.Consent, () => downstream.Consent.ListConsentHistoryAsync(r, downstream.Options(c, actor)), c.CancellationToken);
     }
 
+    [GovernanceCaller(Scopes.ConsentWrite)]
     public override Task<RecordOptOutResponse> RecordOptOut(RecordOptOutRequest r, ServerCallContext c) =>
         Change(c, r.NhsNumber, a => downstream.Consent.RecordOptOutAsync(r, downstream.Options(c, a)));
 
+    [GovernanceCaller(Scopes.ConsentWrite)]
     public override Task<WithdrawOptOutResponse> WithdrawOptOut(WithdrawOptOutRequest r, ServerCallContext c) =>
         Change(c, r.NhsNumber, a => downstream.Consent.WithdrawOptOutAsync(r, downstream.Options(c, a)));
 
+    [GovernanceCaller(Scopes.ConsentWrite)]
     public override Task<AddRestrictionResponse> AddRestriction(AddRestrictionRequest r, ServerCallContext c) =>
         Change(c, r.NhsNumber, a => downstream.Consent.AddRestrictionAsync(r, downstream.Options(c, a)));
 
+    [GovernanceCaller(Scopes.ConsentWrite)]
     public override Task<RemoveRestrictionResponse> RemoveRestriction(RemoveRestrictionRequest r, ServerCallContext c) =>
         Change(c, r.NhsNumber, a => downstream.Consent.RemoveRestrictionAsync(r, downstream.Options(c, a)));
 
@@ -70,6 +77,7 @@ public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy po
 /// carry no role to check. The audit service records every query against the log itself.
 /// RecordEvents is internal: only platform services write the audit log.
 /// </summary>
+[AuthenticatedCaller]
 public sealed class AuditGateway(CallerAuthenticator auth, GovernancePolicy policy, Downstream.Downstream downstream) : AuditService.AuditServiceBase
 {
     /// <summary>Calls across patients (by actor, chain verification, privacy review): system clients with the scope.</summary>
@@ -82,29 +90,35 @@ public sealed class AuditGateway(CallerAuthenticator auth, GovernancePolicy poli
     public override Task<RecordEventsResponse> RecordEvents(RecordEventsRequest r, ServerCallContext c) =>
         throw new PermissionDeniedException("INTERNAL_ONLY", "Only platform services write the audit log.");
 
+    [GovernanceCaller(Scopes.AuditRead)]
     public override async Task<ListEventsByPatientResponse> ListEventsByPatient(ListEventsByPatientRequest r, ServerCallContext c)
     {
-        await auth.AuthenticateAsync(c); // UNAUTHENTICATED before any field is looked at
         NhsNumber.Require(r.NhsNumber);
         var actor = await auth.RequireGovernanceAsync(c, r.NhsNumber, Scopes.AuditRead, policy);
         return await downstream.CallAsync(ServiceNames.Audit, () => downstream.Audit.ListEventsByPatientAsync(r, downstream.Options(c, actor)), c.CancellationToken);
     }
 
+    [SystemScope(Scopes.AuditRead)]
     public override Task<ListEventsByActorResponse> ListEventsByActor(ListEventsByActorRequest r, ServerCallContext c) =>
         Forward(c, Scopes.AuditRead, a => downstream.Audit.ListEventsByActorAsync(r, downstream.Options(c, a)));
 
+    [SystemScope(Scopes.AuditRead)]
     public override Task<VerifyChainResponse> VerifyChain(VerifyChainRequest r, ServerCallContext c) =>
         Forward(c, Scopes.AuditRead, a => downstream.Audit.VerifyChainAsync(r, downstream.Options(c, a)));
 
+    [SystemScope(Scopes.AuditReview)]
     public override Task<RunPrivacyReviewResponse> RunPrivacyReview(RunPrivacyReviewRequest r, ServerCallContext c) =>
         Forward(c, Scopes.AuditReview, a => downstream.Audit.RunPrivacyReviewAsync(r, downstream.Options(c, a)));
 
+    [SystemScope(Scopes.AuditReview)]
     public override Task<ListPrivacyReviewCasesResponse> ListPrivacyReviewCases(ListPrivacyReviewCasesRequest r, ServerCallContext c) =>
         Forward(c, Scopes.AuditReview, a => downstream.Audit.ListPrivacyReviewCasesAsync(r, downstream.Options(c, a)));
 
+    [SystemScope(Scopes.AuditReview)]
     public override Task<GetPrivacyReviewCaseResponse> GetPrivacyReviewCase(GetPrivacyReviewCaseRequest r, ServerCallContext c) =>
         Forward(c, Scopes.AuditReview, a => downstream.Audit.GetPrivacyReviewCaseAsync(r, downstream.Options(c, a)));
 
+    [SystemScope(Scopes.AuditReview)]
     public override Task<UpdatePrivacyReviewCaseResponse> UpdatePrivacyReviewCase(UpdatePrivacyReviewCaseRequest r, ServerCallContext c) =>
         Forward(c, Scopes.AuditReview, a => downstream.Audit.UpdatePrivacyReviewCaseAsync(r, downstream.Options(c, a)));
 }

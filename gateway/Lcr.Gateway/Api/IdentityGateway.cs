@@ -7,6 +7,7 @@ using Lcr.Gateway.Records;
 using Lcr.Identity.V1;
 using Lcr.Security;
 using Lcr.ServiceDefaults;
+using Microsoft.AspNetCore.Authorization;
 
 namespace Lcr.Gateway.Api;
 
@@ -17,6 +18,7 @@ namespace Lcr.Gateway.Api;
 /// token issued or refused in the audit log, since the attempt itself is a look at whether a
 /// professional may see a patient.
 /// </summary>
+[AuthenticatedCaller]
 public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail audit, CallerAuthenticator authenticator,
     AccessTokenVerifier accessTokens, GovernancePolicy governance)
     : IdentityService.IdentityServiceBase
@@ -42,8 +44,11 @@ public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail
         return downstream.CallAsync(ServiceNames.Identity, () => call(downstream.Identity, options), c.CancellationToken);
     }
 
+    [AllowAnonymous]
     public override Task<SignInResponse> SignIn(SignInRequest r, ServerCallContext c) => Forward(c, (x, o) => x.SignInAsync(r, o), withClientAddress: true);
+    [AllowAnonymous]
     public override Task<IssueSystemTokenResponse> IssueSystemToken(IssueSystemTokenRequest r, ServerCallContext c) => Forward(c, (x, o) => x.IssueSystemTokenAsync(r, o));
+    [AllowAnonymous]
     public override Task<ExchangeFederatedTokenResponse> ExchangeFederatedToken(ExchangeFederatedTokenRequest r, ServerCallContext c) => Forward(c, (x, o) => x.ExchangeFederatedTokenAsync(r, o));
 
     public override Task<IssueAccessTokenResponse> IssueAccessToken(IssueAccessTokenRequest r, ServerCallContext c) =>
@@ -62,6 +67,7 @@ public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail
     /// if it cannot be committed the feed gets UNAVAILABLE. A refusal for being outside the
     /// feed's organisation is recorded as a denied event for the patient.
     /// </summary>
+    [SystemScope(Scopes.RelationshipsWrite)]
     public override async Task<RecordCareRelationshipResponse> RecordCareRelationship(RecordCareRelationshipRequest r, ServerCallContext c)
     {
         var system = (await authenticator.RequireSystemAsync(c, Scopes.RelationshipsWrite)).ToActor();
@@ -85,6 +91,7 @@ public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail
     }
 
     /// <summary>Ends through identity; a call that ended the relationship is audited before the reply.</summary>
+    [SystemScope(Scopes.RelationshipsWrite)]
     public override async Task<EndCareRelationshipResponse> EndCareRelationship(EndCareRelationshipRequest r, ServerCallContext c)
     {
         var system = (await authenticator.RequireSystemAsync(c, Scopes.RelationshipsWrite)).ToActor();
@@ -113,6 +120,7 @@ public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail
     public override Task<ListSystemClientsResponse> ListSystemClients(ListSystemClientsRequest r, ServerCallContext c) => Forward(c, (x, o) => x.ListSystemClientsAsync(r, o));
     public override Task<UpdateSystemClientResponse> UpdateSystemClient(UpdateSystemClientRequest r, ServerCallContext c) => Forward(c, (x, o) => x.UpdateSystemClientAsync(r, o));
     public override Task<RotateSystemClientSecretResponse> RotateSystemClientSecret(RotateSystemClientSecretRequest r, ServerCallContext c) => Forward(c, (x, o) => x.RotateSystemClientSecretAsync(r, o));
+    [AllowAnonymous]
     public override Task<ListSigningKeysResponse> ListSigningKeys(ListSigningKeysRequest r, ServerCallContext c) => Forward(c, (x, o) => x.ListSigningKeysAsync(r, o));
     public override Task<RotateSigningKeyResponse> RotateSigningKey(RotateSigningKeyRequest r, ServerCallContext c) => Forward(c, (x, o) => x.RotateSigningKeyAsync(r, o));
     public override Task<ListFederatedJoinersResponse> ListFederatedJoiners(ListFederatedJoinersRequest r, ServerCallContext c) => Forward(c, (x, o) => x.ListFederatedJoinersAsync(r, o));

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Resource = Hl7.Fhir.Model.Resource;
-using Lcr.Gateway.RateLimiting;
 using Lcr.ServiceDefaults;
 
 namespace Lcr.Gateway.Fhir;
@@ -44,8 +43,6 @@ public static partial class FhirEndpoints
                 throw new FailedPreconditionException(FhirErrors.NotAcceptable, "This server answers in JSON only (application/fhir+json).");
             }
 
-            // Charged to the caller's bucket as a gRPC call is (token subject, else peer address).
-            await http.RequestServices.GetRequiredService<CallerRateLimitInterceptor>().AdmitRequestAsync(FhirCallContext.For(http));
             resource = await interaction();
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Grpc.Core;
 using Lcr.Gateway.V1;
+using Lcr.Security;
 
 namespace Lcr.Gateway.SubjectAccess;
 
@@ -12,6 +13,7 @@ namespace Lcr.Gateway.SubjectAccess;
 /// SHA-256, so no message comes near gRPC's size limit and the gateway never holds the whole
 /// Bundle.
 /// </summary>
+[AccessTokenCaller]
 public sealed class SubjectAccessGrpcService(SubjectAccessExporter exporter) : SubjectAccessService.SubjectAccessServiceBase
 {
     public const int ChunkBytes = 1024 * 1024;

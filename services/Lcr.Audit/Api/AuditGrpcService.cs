@@ -6,6 +6,7 @@ using Lcr.ServiceDefaults;
 namespace Lcr.Audit.Api;
 
 /// <summary>The gRPC face of <see cref="AuditLog"/> and <see cref="PrivacyReview"/>: no logic, just translation.</summary>
+[InternalCaller]
 public sealed class AuditGrpcService(AuditLog log, PrivacyReview review) : AuditService.AuditServiceBase
 {
     public override Task<RecordEventsResponse> RecordEvents(RecordEventsRequest request, ServerCallContext context) =>

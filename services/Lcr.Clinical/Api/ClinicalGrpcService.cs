@@ -6,6 +6,7 @@ using Lcr.ServiceDefaults;
 namespace Lcr.Clinical.Api;
 
 /// <summary>The gRPC face of the clinical record use cases: no logic, just translation.</summary>
+[InternalCaller]
 public sealed class ClinicalGrpcService(
     ContributionService contributions,
     SummaryService summaries,

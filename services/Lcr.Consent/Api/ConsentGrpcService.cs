@@ -7,6 +7,7 @@ using Lcr.ServiceDefaults;
 namespace Lcr.Consent.Api;
 
 /// <summary>The gRPC face of <see cref="ConsentUseCases"/>: no logic, just translation.</summary>
+[InternalCaller]
 public sealed class ConsentGrpcService(ConsentUseCases consent) : V1.ConsentService.ConsentServiceBase
 {
     public override async Task<GetConsentResponse> GetConsent(GetConsentRequest request, ServerCallContext context) =>

@@ -6,6 +6,7 @@ using Lcr.ServiceDefaults;
 namespace Lcr.Demographics.Api;
 
 /// <summary>The gRPC face of <see cref="PatientService"/>: no logic, just translation.</summary>
+[InternalCaller]
 public sealed class DemographicsGrpcService(PatientService patients) : DemographicsService.DemographicsServiceBase
 {
     public override async Task<GetPatientResponse> GetPatient(GetPatientRequest request, ServerCallContext context) =>

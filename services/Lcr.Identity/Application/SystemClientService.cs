@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Lcr.Identity.Domain;
 using Lcr.Identity.Persistence;
 using Lcr.Identity.V1;
+using Lcr.Security;
 using Lcr.ServiceDefaults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;

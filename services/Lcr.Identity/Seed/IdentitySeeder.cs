@@ -6,6 +6,7 @@ using Lcr.Identity.Application;
 using Lcr.Identity.Domain;
 using Lcr.Identity.Persistence;
 using Lcr.Identity.V1;
+using Lcr.Security;
 using Lcr.ServiceDefaults;
 using Lcr.ServiceDefaults.DevData;
 using Microsoft.AspNetCore.Identity;

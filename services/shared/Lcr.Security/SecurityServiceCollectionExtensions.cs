@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -31,4 +32,28 @@ public static class SecurityServiceCollectionExtensions
         services.TryAddSingleton<SystemTokenVerifier>();
         return services;
     }
+
+    /// <summary>
+    /// ASP.NET Core authentication of the callers' platform tokens of <paramref name="tokenTypes"/>
+    /// (<see cref="PlatformTokenAuthenticationHandler"/>, or <typeparamref name="THandler"/> when
+    /// a service re-checks its callers) and authorization by the caller policies
+    /// (<see cref="CallerPolicies"/>, named by the attributes on the gRPC services). Refusals of
+    /// gRPC calls are answered as gRPC statuses by ServiceDefaults' result handler.
+    /// </summary>
+    public static IServiceCollection AddPlatformTokenAuthentication<THandler>(this IServiceCollection services, params string[] tokenTypes)
+        where THandler : PlatformTokenAuthenticationHandler
+    {
+        // The default scheme unless the service has one (internal services: the internal credential).
+        services.AddAuthentication(o => o.DefaultScheme ??= PlatformTokenAuthenticationOptions.Scheme)
+            .AddScheme<PlatformTokenAuthenticationOptions, THandler>(PlatformTokenAuthenticationOptions.Scheme,
+                o => o.TokenTypes.UnionWith(tokenTypes));
+        services.AddAuthorization();
+        services.AddSingleton<IAuthorizationPolicyProvider, CallerPolicyProvider>();
+        services.AddSingleton<IAuthorizationHandler, CallerRequirementHandler>();
+        return services;
+    }
+
+    /// <inheritdoc cref="AddPlatformTokenAuthentication{THandler}"/>
+    public static IServiceCollection AddPlatformTokenAuthentication(this IServiceCollection services, params string[] tokenTypes) =>
+        services.AddPlatformTokenAuthentication<PlatformTokenAuthenticationHandler>(tokenTypes);
 }

@@ -37,12 +37,21 @@ public static class CallerHeaders
     /// </summary>
     public static Actor RequireActor(ServerCallContext context)
     {
-        if (context.UserState.TryGetValue(InternalCallerInterceptor.ActorKey, out var verified) && verified is Actor fromCredential)
+        var http = context.GetHttpContext();
+        if (http.User.Identities.OfType<InternalCallerIdentity>().FirstOrDefault() is { } verified)
         {
             // Signed by the gateway: the only source of the actor when internal credentials are on.
-            return string.IsNullOrWhiteSpace(fromCredential.Id) || fromCredential.Kind == Lcr.Common.V1.ActorKind.Unspecified
+            return string.IsNullOrWhiteSpace(verified.CallingActor.Id) || verified.CallingActor.Kind == Lcr.Common.V1.ActorKind.Unspecified
                 ? throw new UnauthenticatedException("CALLER_NOT_IDENTIFIED", "The internal credential names no actor.")
-                : fromCredential;
+                : verified.CallingActor.Clone();
+        }
+
+        if (http.RequestServices.GetService(typeof(InternalCredentialsHolder)) is InternalCredentialsHolder { Value: not null })
+        {
+            // Credentials are on but this call was not authenticated by them (a method without
+            // [InternalCaller]): never fall back to headers the caller wrote.
+            throw new UnauthenticatedException("INTERNAL_CREDENTIAL_MISSING",
+                "Internal services accept calls only from the platform gateway (no internal credential).");
         }
 
         // No internal credentials configured (Development/Test): the x-lcr-actor-* headers.

@@ -67,35 +67,49 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
 
     internal RpcException Map(Exception e, ServerCallContext context)
     {
+        if (e is OperationCanceledException && context.CancellationToken.IsCancellationRequested)
+        {
+            var expired = context.Deadline <= DateTime.UtcNow;
+            return new RpcException(new Status(
+                expired ? StatusCode.DeadlineExceeded : StatusCode.Cancelled,
+                expired ? "The call's deadline passed before it completed." : "The call was cancelled by the caller."));
+        }
+
+        return StatusFor(e, context.Method).ToRpcException();
+    }
+
+    /// <summary>
+    /// The rich status a failure of <paramref name="method"/> is answered with, logged as the
+    /// interceptor logs it: a domain exception as its canonical status with ErrorInfo, a
+    /// dependency that is down as UNAVAILABLE, anything else as a bare INTERNAL with a trace id.
+    /// Also used where a call is refused before any interceptor runs (the authorization
+    /// middleware's refusals, <see cref="GrpcAuthorizationResultHandler"/>).
+    /// </summary>
+    public Google.Rpc.Status StatusFor(Exception e, string method)
+    {
         switch (e)
         {
             case LcrException domain:
                 if (domain.Code is StatusCode.Unavailable or StatusCode.Internal)
                 {
-                    LogDependencyFailure(logger, context.Method, domain.Reason, e);
+                    LogDependencyFailure(logger, method, domain.Reason, e);
                 }
                 else
                 {
-                    LogDomainFailure(logger, context.Method, domain.Code, domain.Reason);
+                    LogDomainFailure(logger, method, domain.Code, domain.Reason);
                 }
 
-                return domain.ToStatus().ToRpcException();
-
-            case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
-                var expired = context.Deadline <= DateTime.UtcNow;
-                return new RpcException(new Status(
-                    expired ? StatusCode.DeadlineExceeded : StatusCode.Cancelled,
-                    expired ? "The call's deadline passed before it completed." : "The call was cancelled by the caller."));
+                return domain.ToStatus();
 
             case var _ when IsTransient(e):
-                LogDependencyFailure(logger, context.Method, "DEPENDENCY_UNAVAILABLE", e);
+                LogDependencyFailure(logger, method, "DEPENDENCY_UNAVAILABLE", e);
                 return new DependencyUnavailableException("DEPENDENCY_UNAVAILABLE", "A dependency of the service is unavailable; retry later.")
-                    .ToStatus().ToRpcException();
+                    .ToStatus();
 
             default:
                 var traceId = Activity.Current?.TraceId.ToHexString() ?? "none";
-                LogUnexpected(logger, context.Method, traceId, e);
-                var status = new Google.Rpc.Status
+                LogUnexpected(logger, method, traceId, e);
+                return new Google.Rpc.Status
                 {
                     Code = (int)StatusCode.Internal,
                     Message = $"An internal error occurred. Quote trace id {traceId} to the platform team.",
@@ -107,7 +121,6 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
                         }),
                     },
                 };
-                return status.ToRpcException();
         }
     }
 

@@ -187,28 +187,5 @@ public sealed class InternalCredentials
     private sealed record Verified(string Caller, Actor Actor);
 }
 
-/// <summary>
-/// Refuses every call without a valid internal credential when the service has a signing key
-/// (health and reflection stay open for probes and tools), and records the verified actor
-/// for <see cref="CallerHeaders.RequireActor"/>.
-/// </summary>
-public sealed class InternalCallerInterceptor(InternalCredentialsHolder holder) : AdmissionInterceptor
-{
-    private readonly InternalCredentials? credentials = holder.Value;
-
-    internal const string ActorKey = "lcr.actor";
-
-    protected override async ValueTask AdmitAsync(ServerCallContext context)
-    {
-        if (credentials is null)
-        {
-            return;
-        }
-
-        var (_, actor) = await credentials.VerifyAsync(context.RequestHeaders.GetValue(InternalCredentials.Header));
-        context.UserState[ActorKey] = actor;
-    }
-}
-
 /// <summary>The service's internal credentials, or null where none are configured (Development/Test only).</summary>
 public sealed record InternalCredentialsHolder(InternalCredentials? Value);

@@ -1,4 +1,6 @@
 using Grpc.AspNetCore.Server;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -55,14 +57,27 @@ public static class ServiceDefaultsExtensions
 
         builder.Services.AddSingleton(sp => new InternalCredentialsHolder(InternalCredentials.FromConfiguration(
             sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<IHostEnvironment>(), serviceName)));
+        // One error mapping for handlers (the interceptor) and for the authorization middleware's
+        // refusals, which it answers as gRPC statuses (GrpcAuthorizationResultHandler).
+        builder.Services.AddSingleton<ErrorMappingInterceptor>();
+        builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, GrpcAuthorizationResultHandler>();
+        if (!publicFacing)
+        {
+            // Internal services: the gateway's signed internal credential is the "internal"
+            // authentication scheme; [InternalCaller] on each gRPC class requires it (the
+            // authentication and authorization middleware run before the body is read).
+            builder.Services.AddAuthentication(InternalCredentialAuthenticationHandler.SchemeName)
+                .AddScheme<AuthenticationSchemeOptions, InternalCredentialAuthenticationHandler>(InternalCredentialAuthenticationHandler.SchemeName, null);
+            builder.Services.AddAuthorization();
+            builder.Services.AddOptions<AuthorizationOptions>().Configure<InternalCredentialsHolder>((o, holder) =>
+                o.AddPolicy(InternalCallerAttribute.PolicyName, p => p
+                    .AddAuthenticationSchemes(InternalCredentialAuthenticationHandler.SchemeName)
+                    .AddRequirements(new InternalCallerRequirement(holder))));
+        }
+
         builder.Services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorMappingInterceptor>();
-            if (!publicFacing)
-            {
-                o.Interceptors.Add<InternalCallerInterceptor>();
-            }
-
             o.EnableDetailedErrors = false;
             o.MaxReceiveMessageSize = builder.Configuration.GetValue("Lcr:MaxReceiveMessageBytes", 16 * 1024 * 1024);
         });
@@ -90,6 +105,15 @@ public static class ServiceDefaultsExtensions
         builder.Logging.ClearProviders();
         builder.Logging.Configure(o => o.ActivityTrackingOptions =
             ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        // Authentication handlers log every request they do not authenticate (each health probe,
+        // each sign-in) at Information; a refusal is logged once, by the error mapping, when a
+        // protected call is refused.
+        foreach (var handler in new[] { "Lcr.ServiceDefaults.InternalCredentialAuthenticationHandler",
+                     "Lcr.Security.PlatformTokenAuthenticationHandler", "Lcr.Identity.Application.IdentityCallerAuthenticationHandler" })
+        {
+            builder.Logging.AddFilter(handler, LogLevel.Warning);
+        }
+
         builder.Logging.AddConsole(o => o.FormatterName = RedactingJsonConsoleFormatter.FormatterName)
             .AddConsoleFormatter<RedactingJsonConsoleFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
     }

@@ -1,6 +1,9 @@
-namespace Lcr.Identity.Domain;
+namespace Lcr.Security;
 
-/// <summary>The scopes a system client may hold.</summary>
+/// <summary>
+/// The scopes a system client may hold: the one definition identity validates client
+/// registrations against (<see cref="Known"/>) and every service's policies check.
+/// </summary>
 public static class Scopes
 {
     public const string RecordContribute = "record.contribute";
@@ -14,6 +17,7 @@ public static class Scopes
     public const string IdentityAdmin = "identity.admin";
     public const string KeysRotate = "identity.keys.rotate";
 
+    /// <summary>Every scope identity issues; a client registration naming any other is refused.</summary>
     public static readonly IReadOnlySet<string> Known = new HashSet<string>(StringComparer.Ordinal)
     {
         RecordContribute, DemographicsWrite, RelationshipsWrite, RelationshipsRead, ConsentWrite, ConsentRead,

@@ -1,8 +1,10 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using Lcr.Gateway.Access;
 using Lcr.Gateway.Telemetry;
+using Lcr.Security;
 using Lcr.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
@@ -20,22 +22,21 @@ public sealed class RateLimitOptions
 
 /// <summary>
 /// Refuses a caller that exceeds its budget with RESOURCE_EXHAUSTED and a RetryInfo detail.
-/// A caller is the subject of a bearer token that verifies (the verification the handler needs
-/// anyway, done here once and reused by <see cref="CallerAuthenticator"/>). Every call without
-/// such a token (none, not a JWT, forged, expired, wrong audience...) is charged to one bucket
-/// for its peer address, so forging subjects buys no extra budget and cannot drain a genuine
-/// caller's bucket.
+/// Runs between authentication and authorization: a caller is the subject of a bearer token
+/// that verified (<c>HttpContext.User</c>, verified once by the authentication handler; nothing
+/// here verifies again). Every call without such a token (none, not a JWT, forged, expired,
+/// wrong audience...) is charged to one bucket for its peer address, so forging subjects buys
+/// no extra budget and cannot drain a genuine caller's bucket; such a call is refused by
+/// authorization only after it has been charged.
 /// </summary>
-public sealed class CallerRateLimitInterceptor : AdmissionInterceptor, IDisposable
+public sealed class CallerRateLimitMiddleware : IMiddleware, IDisposable
 {
     private readonly PartitionedRateLimiter<string> _limiter;
     private readonly GatewayMetrics _metrics;
-    private readonly CallerAuthenticator _authenticator;
 
-    public CallerRateLimitInterceptor(IOptions<RateLimitOptions> options, GatewayMetrics metrics, CallerAuthenticator authenticator)
+    public CallerRateLimitMiddleware(IOptions<RateLimitOptions> options, GatewayMetrics metrics)
     {
         _metrics = metrics;
-        _authenticator = authenticator;
         var o = options.Value;
         _limiter = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetTokenBucketLimiter(key, _ =>
             new TokenBucketRateLimiterOptions
@@ -48,20 +49,33 @@ public sealed class CallerRateLimitInterceptor : AdmissionInterceptor, IDisposab
             }));
     }
 
-    /// <summary>Only health probes pass uncounted; reflection is charged like any call.</summary>
-    protected override bool IsOpen(string method) => method.StartsWith("/grpc.health.v1.Health/", StringComparison.Ordinal);
-
-    protected override async ValueTask AdmitAsync(ServerCallContext context)
+    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        var credential = await _authenticator.CredentialAsync(context);
-        using var lease = _limiter.AttemptAcquire(PartitionKey(credential.VerifiedSubject, context.Peer));
-        if (lease.IsAcquired)
+        // Only health probes pass uncounted; reflection is charged like any call.
+        if (!context.Request.Path.StartsWithSegments("/grpc.health.v1.Health", StringComparison.Ordinal))
         {
-            return;
+            using var lease = _limiter.AttemptAcquire(PartitionKey(context.User.VerifiedSubject(), PeerOf(context.Connection)));
+            if (!lease.IsAcquired)
+            {
+                _metrics.RateLimited.Add(1);
+                await RefuseAsync(context);
+                return;
+            }
         }
 
-        _metrics.RateLimited.Add(1);
-        var status = new Google.Rpc.Status
+        await next(context);
+    }
+
+    private static Task RefuseAsync(HttpContext context)
+    {
+        if (!GrpcStatusResponse.IsGrpc(context))
+        {
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            context.Response.Headers.RetryAfter = "1";
+            return Task.CompletedTask;
+        }
+
+        return GrpcStatusResponse.WriteAsync(context, new Google.Rpc.Status
         {
             Code = (int)StatusCode.ResourceExhausted,
             Message = "Too many calls from this caller; slow down and retry after the delay given.",
@@ -70,12 +84,17 @@ public sealed class CallerRateLimitInterceptor : AdmissionInterceptor, IDisposab
                 Any.Pack(new Google.Rpc.ErrorInfo { Reason = "RATE_LIMITED", Domain = ErrorDomain.Name }),
                 Any.Pack(new Google.Rpc.RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)) }),
             },
-        };
-        throw status.ToRpcException();
+        });
     }
 
-    /// <summary>The same admission for a request of another door (the FHIR API's <c>Fhir.FhirCallContext</c>).</summary>
-    public ValueTask AdmitRequestAsync(ServerCallContext context) => AdmitAsync(context);
+    /// <summary>The connection's peer in gRPC's form (<c>ipv4:10.0.0.5:51234</c>, <c>ipv6:[::1]:51234</c>), as ServerCallContext.Peer gives it.</summary>
+    internal static string? PeerOf(ConnectionInfo connection) => connection.RemoteIpAddress switch
+    {
+        { AddressFamily: AddressFamily.InterNetwork } ip => $"ipv4:{ip}:{connection.RemotePort}",
+        { AddressFamily: AddressFamily.InterNetworkV6 } ip => $"ipv6:[{ip}]:{connection.RemotePort}",
+        IPAddress ip => ip.ToString(),
+        null => null,
+    };
 
     /// <summary>
     /// <c>sub:&lt;subject&gt;</c> for a verified caller; otherwise <c>peer:&lt;address&gt;</c>, the
