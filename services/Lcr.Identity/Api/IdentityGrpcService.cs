@@ -182,18 +182,23 @@ public sealed class IdentityGrpcService(
     public override Task<CheckOrganisationLinkResponse> CheckOrganisationLink(CheckOrganisationLinkRequest request, ServerCallContext context) =>
         links.CheckAsync(request, context.CancellationToken);
 
+    [SystemScope(Scopes.IdentityAdmin)]
     public override async Task<ListFederatedJoinersResponse> ListFederatedJoiners(ListFederatedJoinersRequest request, ServerCallContext context) =>
         await joiners.ListAsync(request, await callers.RequireScopeAsync(context, Scopes.IdentityAdmin), context.CancellationToken);
 
+    [SystemScope(Scopes.IdentityAdmin)]
     public override async Task<LinkFederatedJoinerResponse> LinkFederatedJoiner(LinkFederatedJoinerRequest request, ServerCallContext context) =>
         new() { Joiner = await joiners.LinkAsync(request, await callers.RequireScopeAsync(context, Scopes.IdentityAdmin), context.CancellationToken) };
 
+    [SystemScope(Scopes.IdentityAdmin)]
     public override async Task<DismissFederatedJoinerResponse> DismissFederatedJoiner(DismissFederatedJoinerRequest request, ServerCallContext context) =>
         new() { Joiner = await joiners.DismissAsync(request, await callers.RequireScopeAsync(context, Scopes.IdentityAdmin), context.CancellationToken) };
 
+    [SystemScope(Scopes.IdentityAdmin)]
     public override async Task<ListFederatedSignInEventsResponse> ListFederatedSignInEvents(ListFederatedSignInEventsRequest request, ServerCallContext context) =>
         await signInRecord.ListAsync(request, await callers.RequireScopeAsync(context, Scopes.IdentityAdmin), context.CancellationToken);
 
+    [SystemScope(Scopes.IdentityAdmin)]
     public override async Task<VerifyFederatedSignInEventsResponse> VerifyFederatedSignInEvents(VerifyFederatedSignInEventsRequest request, ServerCallContext context) =>
         await signInRecord.VerifyAsync(await callers.RequireScopeAsync(context, Scopes.IdentityAdmin), context.CancellationToken);
 }
