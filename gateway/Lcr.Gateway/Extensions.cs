@@ -2,6 +2,7 @@ using Grpc.AspNetCore.Server;
 using Lcr.Gateway.Access;
 using Lcr.Gateway.Api;
 using Lcr.Gateway.Downstream;
+using Lcr.Gateway.Http;
 using Lcr.Gateway.RateLimiting;
 using Lcr.Gateway.Records;
 using Lcr.Gateway.SubjectAccess;
@@ -64,11 +65,17 @@ public static class Extensions
             o.Interceptors.Add<CallerRateLimitInterceptor>();
             o.Interceptors.Add<AuthenticatedCallInterceptor>(); // before the request text guard (AddServiceDefaults)
         });
+
+        // HTTP/JSON (transcoding), OpenAPI, gRPC-Web and CORS: Http/HttpApiExtensions.cs.
+        builder.AddGatewayHttpApi();
         return builder;
     }
 
     public static WebApplication MapGatewayEndpoints(this WebApplication app)
     {
+        // HTTP/JSON, OpenAPI, gRPC-Web and CORS: Http/HttpApiExtensions.cs.
+        app.UseGatewayHttpApi();
+
         app.MapGrpcService<GatewayGrpcService>();
         app.MapGrpcService<IdentityGateway>();
         app.MapGrpcService<ClinicalGateway>();
