@@ -21,8 +21,9 @@ public static class HttpApiExtensions
         var services = builder.Services;
         services.AddGrpc().AddJsonTranscoding(o =>
         {
-            // Field names as the proto3 JSON mapping gives them (lowerCamelCase); enums by name.
-            o.JsonSettings.WriteIndented = false;
+            // Errors carry the same google.rpc details as over gRPC (ErrorInfo, BadRequest, ...),
+            // which the JSON writer can only write as google.protobuf.Any if it knows their types.
+            o.TypeRegistry = Google.Protobuf.Reflection.TypeRegistry.FromFiles(Google.Rpc.ErrorDetailsReflection.Descriptor);
         });
         services.AddGrpcSwagger();
         services.AddSwaggerGen(o =>
@@ -49,6 +50,16 @@ public static class HttpApiExtensions
             services.Remove(builtIn);
         }
 
+        // Before the rate limiter and every other interceptor (TranscodingInputGuard).
+        services.AddSingleton<TranscodingInputGuard.Marker>();
+        services.Configure<Grpc.AspNetCore.Server.GrpcServiceOptions>(o =>
+        {
+            o.Interceptors.Add<TranscodingInputGuard.Marker>();
+            var marker = o.Interceptors[^1];
+            o.Interceptors.RemoveAt(o.Interceptors.Count - 1);
+            o.Interceptors.Insert(0, marker);
+        });
+
         var origins = BrowserCorsPolicy.Validate(
             builder.Configuration.GetSection(BrowserCorsPolicy.ConfigurationKey).Get<string[]>() ?? [],
             builder.Environment.IsProduction());
@@ -61,6 +72,7 @@ public static class HttpApiExtensions
     {
         app.UseCors(BrowserCorsPolicy.Name);
         app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
+        app.UseMiddleware<TranscodingInputGuard>();
         app.UseSwagger(o => o.RouteTemplate = "openapi/{documentName}.json");
         return app;
     }
