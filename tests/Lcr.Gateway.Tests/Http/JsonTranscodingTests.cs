@@ -171,6 +171,38 @@ public class JsonTranscodingTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task The_server_streaming_subject_access_export_streams_json_messages_header_chunks_trailer()
+    {
+        using var http = Http();
+        var nhs = Nhs(Scenario.ExamplePatient);
+        var token = await AccessTokenAsync(http, "ig.b86001", nhs, "PURPOSE_OF_USE_SUBJECT_ACCESS_REQUEST");
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/patients/{nhs}:exportSubjectAccess")
+        {
+            Content = new StringContent("""{"organisationOdsCode":"B86001"}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {text[^Math.Min(600, text.Length)..]}");
+
+        // One JSON message per stream message, in order.
+        var parts = new List<JsonElement>();
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { AllowMultipleValues = true });
+        while (reader.Read())
+        {
+            parts.Add(JsonElement.ParseValue(ref reader));
+        }
+
+        Assert.True(parts[0].TryGetProperty("header", out _), parts[0].ToString());
+        Assert.True(parts[^1].TryGetProperty("trailer", out _), parts[^1].ToString());
+        var bundle = string.Concat(parts.Where(p => p.TryGetProperty("bundleChunk", out _))
+            .Select(p => System.Text.Encoding.UTF8.GetString(p.GetProperty("bundleChunk").GetBytesFromBase64())));
+        using var fhir = JsonDocument.Parse(bundle);
+        Assert.Equal("Bundle", fhir.RootElement.GetProperty("resourceType").GetString());
+    }
+
+    [Fact]
     public async Task An_internal_only_method_has_no_http_route()
     {
         using var http = Http();
