@@ -36,6 +36,10 @@ public static class HttpApiExtensions
                     "protos (gRPC JSON transcoding). Send `authorization: Bearer <token>` as on gRPC; errors are google.rpc.Status " +
                     "JSON with the same ErrorInfo reasons and BadRequest field violations. See docs/clients.md.",
             });
+            // The document is the protos' routes only: other HTTP endpoints of the gateway (FHIR's own
+            // CapabilityStatement describes /fhir) are not part of it.
+            o.DocInclusionPredicate((_, api) =>
+                api.ActionDescriptor.EndpointMetadata.OfType<Microsoft.AspNetCore.Grpc.JsonTranscoding.GrpcJsonTranscodingMetadata>().Any());
             var comments = Path.Combine(AppContext.BaseDirectory, "Lcr.Contracts.xml");
             if (File.Exists(comments))
             {
