@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Google.Protobuf;
+using Microsoft.Extensions.DependencyInjection;
 using Lcr.ServiceDefaults.DevData;
 using static Lcr.Gateway.Tests.Callers;
 using static Lcr.Gateway.Tests.Http.JsonHttp;
@@ -200,6 +201,30 @@ public class JsonTranscodingTests(PlatformFixture platform)
             .Select(p => System.Text.Encoding.UTF8.GetString(p.GetProperty("bundleChunk").GetBytesFromBase64())));
         using var fhir = JsonDocument.Parse(bundle);
         Assert.Equal("Bundle", fhir.RootElement.GetProperty("resourceType").GetString());
+    }
+
+    [Fact]
+    public async Task A_json_caller_over_its_rate_gets_429_with_retry_info_from_the_same_rate_limiter()
+    {
+        await using var strict = platform.CreateGateway(s => s.Configure<Lcr.Gateway.RateLimiting.RateLimitOptions>(o =>
+        {
+            o.PermitsPerSecond = 1;
+            o.Burst = 2;
+        }));
+        using var http = strict.CreateHttpClient();
+        var nhs = Nhs(Scenario.ExamplePatient);
+        var token = await AccessAsync(platform.Gateway.Channel, "gp.b86001", nhs);
+        var replies = new List<(HttpStatusCode Status, JsonElement Body)>();
+        for (var i = 0; i < 5; i++)
+        {
+            replies.Add(await GetAsync(http, $"/v1/patients/{nhs}/record", token.AccessToken));
+        }
+
+        Assert.Equal(HttpStatusCode.OK, replies[0].Status);
+        var limited = replies.First(r => r.Status == HttpStatusCode.TooManyRequests);
+        Assert.Equal(8, Status(limited.Body).Code); // RESOURCE_EXHAUSTED
+        Assert.Contains(limited.Body.GetProperty("details").EnumerateArray(),
+            d => d.GetProperty("@type").GetString() == "type.googleapis.com/google.rpc.RetryInfo");
     }
 
     [Fact]
