@@ -16,9 +16,15 @@ namespace Lcr.Gateway.Http;
 /// transcoder's own refusal, and is replaced by a fixed INVALID_ARGUMENT with ErrorInfo
 /// <see cref="RequestParsing.Reason"/> naming the method only, as a protobuf body that does not
 /// parse is answered over gRPC. Calls that reach the pipeline stream through untouched.
+/// The transcoder does not apply gRPC's <c>MaxReceiveMessageSize</c> to a JSON body either, so
+/// the same limit is applied here: a larger declared body is 413 RESOURCE_EXHAUSTED (reason
+/// <see cref="TooLargeReason"/>) before it is read, and a chunked one stops being read there.
 /// </summary>
-public sealed class TranscodingInputGuard(RequestDelegate next)
+public sealed class TranscodingInputGuard(RequestDelegate next, Microsoft.Extensions.Options.IOptions<GrpcServiceOptions> grpcOptions)
 {
+    /// <summary>ErrorInfo reason of a JSON body larger than the gateway accepts.</summary>
+    public const string TooLargeReason = "REQUEST_TOO_LARGE";
+
     private static readonly object Reached = new();
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default
         .WithTypeRegistry(Google.Protobuf.Reflection.TypeRegistry.FromFiles(Google.Rpc.ErrorDetailsReflection.Descriptor)));
@@ -29,6 +35,23 @@ public sealed class TranscodingInputGuard(RequestDelegate next)
         {
             await next(context);
             return;
+        }
+
+        if (grpcOptions.Value.MaxReceiveMessageSize is int max)
+        {
+            if (context.Request.ContentLength > max)
+            {
+                var method = transcoded.MethodDescriptor.FullName;
+                context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                await WriteStatusAsync(context, StatusCode.ResourceExhausted,
+                    $"The request body is larger than the {max} bytes the gateway accepts for {method}; nothing was done.", TooLargeReason, method);
+                return;
+            }
+
+            if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            {
+                size.MaxRequestBodySize = max;
+            }
         }
 
         var original = context.Response.Body;
@@ -51,27 +74,33 @@ public sealed class TranscodingInputGuard(RequestDelegate next)
         if (context.Response.StatusCode == StatusCodes.Status400BadRequest && !context.Response.HasStarted)
         {
             var method = transcoded.MethodDescriptor.FullName;
-            var status = new Google.Rpc.Status
-            {
-                Code = (int)StatusCode.InvalidArgument,
-                Message = $"The request is not a valid request for {method}: malformed JSON, a value of the wrong type, an unknown " +
-                    "enum name or field, or a path or query parameter that does not convert; nothing was done.",
-                Details =
-                {
-                    Google.Protobuf.WellKnownTypes.Any.Pack(new Google.Rpc.ErrorInfo
-                    {
-                        Reason = RequestParsing.Reason, Domain = ErrorDomain.Name, Metadata = { ["method"] = method },
-                    }),
-                },
-            };
-            context.Response.ContentType = "application/json; charset=utf-8";
-            context.Response.ContentLength = null;
-            await context.Response.WriteAsync(Formatter.Format(status), context.RequestAborted);
+            await WriteStatusAsync(context, StatusCode.InvalidArgument,
+                $"The request is not a valid request for {method}: malformed JSON, a value of the wrong type, an unknown " +
+                "enum name or field, or a path or query parameter that does not convert; nothing was done.", RequestParsing.Reason, method);
         }
         else
         {
             await held.CopyHeldToAsync(original, context.RequestAborted);
         }
+    }
+
+    private static Task WriteStatusAsync(HttpContext context, StatusCode code, string message, string reason, string method)
+    {
+        var status = new Google.Rpc.Status
+        {
+            Code = (int)code,
+            Message = message,
+            Details =
+            {
+                Google.Protobuf.WellKnownTypes.Any.Pack(new Google.Rpc.ErrorInfo
+                {
+                    Reason = reason, Domain = ErrorDomain.Name, Metadata = { ["method"] = method },
+                }),
+            },
+        };
+        context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.ContentLength = null;
+        return context.Response.WriteAsync(Formatter.Format(status), context.RequestAborted);
     }
 
     /// <summary>The first interceptor of the gateway: marks that a transcoded call reached the gRPC pipeline.</summary>

@@ -228,6 +228,17 @@ public class JsonTranscodingTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task A_json_body_over_the_message_size_limit_is_refused_without_quoting_it()
+    {
+        using var http = Http();
+        var huge = "ZQX" + new string('a', 17 * 1024 * 1024);
+        var (status, body) = await PostAsync(http, "/v1/sessions:signIn", JsonSerializer.Serialize(new { userName = huge, password = "x" }));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        Assert.Equal((8, "REQUEST_TOO_LARGE"), (Status(body).Code, Status(body).Reason)); // RESOURCE_EXHAUSTED, as over gRPC
+        Assert.DoesNotContain("ZQX", body.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_internal_only_method_has_no_http_route()
     {
         using var http = Http();
