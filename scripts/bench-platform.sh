@@ -7,7 +7,8 @@
 #   WARMUP=10 SECONDS_PER_SCENARIO=15 CALLERS=32 CONNECTIONS=4   generator settings
 #   WARM_PATIENTS=4            how many patients the warm scenarios read over and over
 #   PLATFORM_WARMUP=30         seconds of unmeasured mixed reads before the first scenario (JIT warm-up)
-#   SCENARIOS=floor,token,warm,warm-half,cold,cold-half,list,fhir-everything,upsert,audit   which scenarios, in order
+#   SCENARIOS=floor,token,warm,warm-json,warm-half,cold,cold-half,list,fhir-everything,upsert,audit   which scenarios, in order
+#                              (warm-json: the warm read as JSON over HTTP/1.1 on the gateway's HTTP port, base+10)
 #   LCR_BENCH_PORT_BASE=7100   ports base..base+5 (gateway, demographics, identity, consent,
 #                              clinical, audit); use e.g. 7200 beside a running `make run`
 #   LCR_BENCH_USE_RUNNING=1    start nothing: load the platform already at the gateway port
@@ -41,6 +42,7 @@ ALL=(
   "gateway:gateway/Lcr.Gateway:0"
 )
 GATEWAY="http://127.0.0.1:$BASE"
+GATEWAY_HTTP="http://127.0.0.1:$((BASE + 10))" # the gateway's HTTP endpoint (JSON over HTTP): 7110 beside 7100, as make run
 CLI=(dotnet tools/Lcr.Cli/bin/Release/net10.0/lcr.dll)
 LOGS="$REPO/.data/logs"
 mkdir -p "$LOGS" bench/results
@@ -101,7 +103,9 @@ else
     Services__Audit="http://127.0.0.1:$((BASE + 5))"
   for entry in "${ALL[@]}"; do
     IFS=: read -r name dir offset <<<"$entry"
-    (cd "$dir" && Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$((BASE + offset))" \
+    http_url=""; [ "$name" = gateway ] && http_url="$GATEWAY_HTTP"
+    (cd "$dir" && if [ -n "$http_url" ]; then export Kestrel__Endpoints__Http__Url="$http_url"; fi
+      Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$((BASE + offset))" \
       exec dotnet "bin/Release/net10.0/$(basename "$dir").dll") > "$LOGS/bench-$name.log" 2>&1 &
     PIDS+=("$!")
     NAMES+=("$name")
@@ -130,7 +134,7 @@ done
 dotnet bench/Lcr.LoadGen/bin/Release/net10.0/Lcr.LoadGen.dll \
   --gateway "$GATEWAY" --connections "${CONNECTIONS:-4}" --callers "${CALLERS:-32}" \
   --warmup "${WARMUP:-10}" --seconds "${SECONDS_PER_SCENARIO:-15}" ${WARM_PATIENTS:+--warm-patients "$WARM_PATIENTS"} --platform-warmup "${PLATFORM_WARMUP:-30}" \
-  --scenarios "${SCENARIOS:-floor,token,warm,warm-half,cold,cold-half,list,fhir-everything,upsert,audit}" \
+  --scenarios "${SCENARIOS:-floor,token,warm,warm-json,warm-half,cold,cold-half,list,fhir-everything,upsert,audit}" --gateway-http "$GATEWAY_HTTP" \
   --audit "http://127.0.0.1:$((BASE + 5))" --client-secret-file "$SECRETS/dev-client-secret" --internal-key-file "$SECRETS/internal-signing-key" \
   --password-file "$SECRETS/dev-password" --pseudonym-key-file "$SECRETS/pseudonym-key" --redis "$BENCH_REDIS" \
   ${PID_ARG:+--pids "$PID_ARG"} --out bench/results/loadgen.json | tee bench/results/loadgen.md || [ "${LCR_BENCH_KEEP:-0}" = 1 ]

@@ -25,6 +25,11 @@ i=0; for aud in b86001-gp-system rr8-ppm-epr rgd-care-epr 00da-social-care-syste
 i=0; for ods in B86001 B86002 B86003 RR8 RGD RY6 00DA LCR01; do
   export "Identity__Federation__Providers__0__AllowedOrganisations__$i=$ods"; i=$((i + 1)); done
 
+# The gateway's HTTP endpoint (JSON over HTTP, gRPC-Web, FHIR; appsettings.json: 127.0.0.1:7110) and the
+# origin of a browser application on a local dev server, allowed to call it from the browser (CORS).
+GATEWAY_HTTP=http://127.0.0.1:7110
+export Gateway__Cors__AllowedOrigins__0="${LCR_BROWSER_ORIGIN:-http://localhost:5173}"
+
 # Development secrets (scripts/dev-secrets.sh): generated once, git-ignored, never printed.
 # shellcheck source=scripts/dev-secrets.sh
 source "$REPO/scripts/dev-secrets.sh"
@@ -105,6 +110,7 @@ for entry in "${SERVICES[@]}"; do
   IFS=: read -r name dir port <<<"$entry"
   printf '  %-13s http://127.0.0.1:%s   (gRPC, reflection on)\n' "$name" "$port"
 done
+printf '  %-13s %s   (HTTP/1.1: JSON over HTTP, gRPC-Web; OpenAPI at %s/openapi/v1.json)\n' "gateway" "$GATEWAY_HTTP" "$GATEWAY_HTTP"
 cat <<EXAMPLE
 
 Seeded users (password in .data/secrets/dev-password): gp.b86001, clinician.rr8, ed.rr8, clerk.rr8,
@@ -132,6 +138,11 @@ every command takes --json for scripts, exit codes 0 ok / 2 bad argument / 3 not
   lcr review run --days 7                      # privacy review: the flagged cases
   lcr audit verify                             # the audit hash chains are intact
   lcr seed --patients 20                       # 20 more synthetic patients through the feed APIs (idempotent)
+
+JSON over HTTP (docs/clients.md "HTTP/JSON"; every call is in $GATEWAY_HTTP/openapi/v1.json), after lcr signin above:
+
+  TOKEN="\$(lcr token $EXAMPLE_NHS)"            # an access token for the example patient, from your lcr session
+  curl -s -H "authorization: Bearer \$TOKEN" $GATEWAY_HTTP/v1/patients/$EXAMPLE_NHS/record
 
 Federated sign-in (docs/services/identity.md): a development OpenID Connect provider with CIS2-shaped claims runs at
 $LCR_DEV_OIDC_ISSUER for the same seeded people (no password: its dev login form takes the user name). A clinical

@@ -19,8 +19,8 @@ using StackExchange.Redis;
 
 // Platform load benchmark (issue 9). Usage (all optional):
 //   --gateway http://127.0.0.1:7100  --connections 4  --callers 32  --warmup 10  --seconds 15
-//   --max-requests 2000000  --warm-patients 4  --platform-warmup 30  --scenarios floor,token,warm,warm-half,cold,cold-half,list,fhir-everything,upsert,audit
-//   --gateway-http http://127.0.0.1:7110   (fhir-everything: the gateway's HTTP/1.1 endpoint; default Kestrel__Endpoints__Http__Url, else the gRPC port + 10)
+//   --max-requests 2000000  --warm-patients 4  --platform-warmup 30  --scenarios floor,token,warm,warm-json,warm-half,cold,cold-half,list,fhir-everything,upsert,audit
+//   --gateway-http http://127.0.0.1:7110   (warm-json and fhir-everything: the gateway's HTTP/1.1 endpoint; default Kestrel__Endpoints__Http__Url, else the gRPC port + 10)
 //   --user gp.b86001  --password-file .data/secrets/dev-password
 //   --feed b86001-gp-feed  --client-secret-file .data/secrets/dev-client-secret  --batch 10   (upsert)
 //   --audit http://127.0.0.1:7105  --internal-key-file .data/secrets/internal-signing-key   (audit)
@@ -29,8 +29,9 @@ var options = Options.Parse(args);
 var settings = new LoadSettings(options.Int("connections", 4), options.Int("callers", 32),
     TimeSpan.FromSeconds(options.Int("warmup", 10)), TimeSpan.FromSeconds(options.Int("seconds", 15)),
     options.Long("max-requests", 2_000_000));
-var wanted = options.Str("scenarios", "floor,token,warm,warm-half,cold,cold-half,list,fhir-everything").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+var wanted = options.Str("scenarios", "floor,token,warm,warm-json,warm-half,cold,cold-half,list,fhir-everything").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 var gateway = new Uri(options.Str("gateway", "http://127.0.0.1:7100"));
+var gatewayHttp = new Uri(options.Str("gateway-http", FhirScenario.DefaultAddress(gateway)));
 var outFile = options.Str("out", "bench/results/loadgen.json");
 var deadline = TimeSpan.FromSeconds(10);
 var platformWarmUp = TimeSpan.FromSeconds(options.Int("platform-warmup", 30));
@@ -76,13 +77,13 @@ if (platformScenarios.Length > 0)
 
     // One access token per patient, issued before any measurement (10 minutes' lifetime).
     var tokens = new Dictionary<string, Metadata>();
-    var rawTokens = new Dictionary<string, string>();
+    var bearerTokens = new Dictionary<string, string>();
     foreach (var nhs in patients)
     {
         var t = await SetUpAsync(() => identity.IssueAccessTokenAsync(new IssueAccessTokenRequest { NhsNumber = nhs, Purpose = PurposeOfUse.DirectCare },
             sessionHeaders, DateTime.UtcNow + deadline).ResponseAsync);
         tokens[nhs] = BearerToken.Metadata(t.AccessToken);
-        rawTokens[nhs] = t.AccessToken;
+        bearerTokens[nhs] = t.AccessToken;
     }
 
     // Check the path once before loading it, so a misconfigured platform fails loudly, not as a table of errors.
@@ -220,6 +221,23 @@ if (platformScenarios.Length > 0)
         return request;
     }
 
+    // JSON over HTTP/1.1 (no multiplexing: one connection per concurrent caller, as a pool of HTTP/1.1 clients has).
+    using var json = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = settings.Callers, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+    {
+        BaseAddress = gatewayHttp, DefaultRequestVersion = System.Net.HttpVersion.Version11, Timeout = deadline,
+    };
+
+    async Task ReadJson(string nhs)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/patients/{nhs}/record");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearerTokens[nhs]);
+        using var response = await json.SendAsync(request, HttpCompletionOption.ResponseContentRead);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"HTTP {(int)response.StatusCode}", null, response.StatusCode);
+        }
+    }
+
     Task List(CallInvoker inv, string nhs) => inv.AsyncUnaryCall(list, null, new CallOptions(tokens[nhs], DateTime.UtcNow + deadline),
         new ListRecordEntriesRequest { NhsNumber = nhs, Category = RecordCategory.Medications, PageSize = 20 }).ResponseAsync;
 
@@ -256,6 +274,10 @@ if (platformScenarios.Length > 0)
                 warm = await Run("warm", $"GetPatientRecord, warm cache ({warmPatients.Length} patients repeatedly)", gateway,
                     (inv, n) => Read(inv, warmPatients[n % warmPatients.Length]));
                 break;
+            case "warm-json":
+                await Run("warm-json", $"GetPatientRecord as JSON over HTTP/1.1 (GET /v1/patients/{{nhs}}/record, gRPC JSON transcoding; {settings.Callers} connections), warm cache ({warmPatients.Length} patients repeatedly)", gatewayHttp,
+                    (_, n) => ReadJson(warmPatients[n % warmPatients.Length]));
+                break;
             case "warm-half" when warm is not null:
                 await Run("warm-half", "GetPatientRecord, warm cache, paced at half the warm rate (latency from scheduled start)", gateway,
                     (inv, n) => Read(inv, warmPatients[n % warmPatients.Length]), pacedRate: Math.Max(1, warm.RequestsPerSecond / 2));
@@ -277,8 +299,8 @@ if (platformScenarios.Length > 0)
                     (inv, n) => inv.AsyncUnaryCall(upsert, null, new CallOptions(feedHeaders, DateTime.UtcNow + deadline), Batch(n)).ResponseAsync);
                 break;
             case "fhir-everything":
-                var fhir = new FhirScenario(new Uri(options.Str("gateway-http", FhirScenario.DefaultAddress(gateway))), settings.Callers, deadline);
-                if (await fhir.PrepareAsync(warmPatients, rawTokens) is { } skipped)
+                var fhir = new FhirScenario(gatewayHttp, settings.Callers, deadline);
+                if (await fhir.PrepareAsync(warmPatients, bearerTokens) is { } skipped)
                 {
                     Console.Error.WriteLine($"loadgen: skipping fhir-everything: {skipped}");
                     break;

@@ -2,6 +2,7 @@ using Lcr.Gateway.Access;
 using Lcr.Gateway.Api;
 using Lcr.Gateway.Downstream;
 using Lcr.Gateway.Fhir;
+using Lcr.Gateway.Http;
 using Lcr.Gateway.RateLimiting;
 using Lcr.Gateway.Records;
 using Lcr.Gateway.SubjectAccess;
@@ -61,11 +62,18 @@ public static class Extensions
         builder.Services.AddSingleton<FhirAuthentication>(); // the FHIR API (/fhir): one authentication seam, RecordReader's core
         builder.Services.AddSingleton<FhirApi>();
         builder.Services.AddSingleton<CallerRateLimitMiddleware>();
+
+        // HTTP/JSON (transcoding), OpenAPI, gRPC-Web and CORS: Http/HttpApiExtensions.cs.
+        builder.AddGatewayHttpApi();
         return builder;
     }
 
     public static WebApplication MapGatewayEndpoints(this WebApplication app)
     {
+        // HTTP/JSON, OpenAPI, gRPC-Web and CORS: Http/HttpApiExtensions.cs (CORS answers a
+        // browser's preflight before anything asks for a credential).
+        app.UseGatewayHttpApi();
+
         // Who is calling, before any gRPC handler, interceptor or body parsing: the bearer token
         // is verified once (authentication), the caller charged to its bucket (verified subject,
         // else its peer), then the method's policy admits it or the call is refused with a gRPC status.

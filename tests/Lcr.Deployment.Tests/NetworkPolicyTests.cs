@@ -182,9 +182,16 @@ public sealed class NetworkPolicyTests
                 problems.Add($"{pod.Name}: accepts [{string.Join(", ", inNamespace.Order())}], designed [{string.Join(", ", expectedInNamespace.Order())}]");
             }
 
-            if (servers.Contains(pod.Name) && ports.Any(p => p != Platform.GrpcPort))
+            // The gateway alone also serves HTTP (JSON, gRPC-Web, FHIR), from outside only.
+            int[] designedPorts = pod.Name == "lcr-gateway" ? [Platform.GrpcPort, Platform.GatewayHttpPort] : [Platform.GrpcPort];
+            if (servers.Contains(pod.Name) && ports.Any(p => !designedPorts.Contains(p)))
             {
-                problems.Add($"{pod.Name}: ingress open on ports other than {Platform.GrpcPort}: {string.Join(", ", ports)}");
+                problems.Add($"{pod.Name}: ingress open on ports other than {string.Join(", ", designedPorts)}: {string.Join(", ", ports)}");
+            }
+
+            if (pod.Name == "lcr-gateway" && !ports.Contains(Platform.GatewayHttpPort))
+            {
+                problems.Add($"lcr-gateway: ingress closed on its HTTP port {Platform.GatewayHttpPort}");
             }
         }
 

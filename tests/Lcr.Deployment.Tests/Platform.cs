@@ -35,6 +35,9 @@ internal static class Platform
     /// <summary>The platform's gRPC port in every container (Kestrel__Endpoints__Grpc__Url).</summary>
     public const int GrpcPort = 8080;
 
+    /// <summary>The gateway's HTTP port (JSON over HTTP, gRPC-Web, FHIR: Kestrel__Endpoints__Http__Url).</summary>
+    public const int GatewayHttpPort = 8081;
+
     /// <summary>The uid the images run as (USER in each Dockerfile, runAsUser in the pods).</summary>
     public const int AppUid = 1654;
 }

@@ -176,6 +176,7 @@ public sealed class GatewayHost : IAsyncDisposable
             b.UseSetting("Gateway:RateLimit:PermitsPerSecond", "10000");
             b.UseSetting("Gateway:RateLimit:Burst", "10000");
             b.UseSetting("Gateway:DefaultCallTimeout", "00:00:10");
+            b.UseSetting("Gateway:Cors:AllowedOrigins:0", BrowserOrigin);
             b.ConfigureTestServices(s =>
             {
                 s.AddSingleton<IDownstreamHandlerFactory>(new InMemoryHandlers(platform, wrap));
@@ -187,7 +188,16 @@ public sealed class GatewayHost : IAsyncDisposable
         Channel = GrpcChannel.ForAddress(_factory.Server.BaseAddress, new GrpcChannelOptions { HttpHandler = _factory.Server.CreateHandler() });
     }
 
+    /// <summary>The one browser application origin the test gateway allows (CORS).</summary>
+    public const string BrowserOrigin = "https://care.example.test";
+
     public GrpcChannel Channel { get; }
+
+    /// <summary>Plain HTTP/1.1 to the gateway (JSON over HTTP, OpenAPI, CORS preflights).</summary>
+    public HttpClient CreateHttpClient() => _factory.CreateClient();
+
+    /// <summary>The in-memory server's handler, for clients that wrap it (gRPC-Web).</summary>
+    public HttpMessageHandler CreateHandler() => _factory.Server.CreateHandler();
 
     public LogCapture Logs { get; } = new();
 

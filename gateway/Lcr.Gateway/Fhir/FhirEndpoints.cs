@@ -82,6 +82,10 @@ public static partial class FhirEndpoints
         await FhirFormat.WriteAsync(http, resource, status);
     }
 
+    /// <summary>A refusal made before an interaction ran (the rate limiter), answered as every FHIR refusal is.</summary>
+    public static Task RefuseAsync(HttpContext http, Exception refusal) =>
+        RunAsync(http, () => Task.FromException<Resource>(refusal));
+
     [LoggerMessage(Level = LogLevel.Information, Message = "FHIR request refused with {Status} ({Reason})")]
     private static partial void LogRefused(ILogger logger, int status, string reason);
 

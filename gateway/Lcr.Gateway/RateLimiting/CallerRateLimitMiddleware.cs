@@ -68,23 +68,22 @@ public sealed class CallerRateLimitMiddleware : IMiddleware, IDisposable
 
     private static Task RefuseAsync(HttpContext context)
     {
-        if (!GrpcStatusResponse.IsGrpc(context))
+        var refusal = new ResourceExhaustedException("RATE_LIMITED",
+            "Too many calls from this caller; slow down and retry after the delay given.", TimeSpan.FromSeconds(1));
+        if (context.Request.Path.StartsWithSegments("/fhir", StringComparison.Ordinal))
         {
-            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-            context.Response.Headers.RetryAfter = "1";
-            return Task.CompletedTask;
+            return Fhir.FhirEndpoints.RefuseAsync(context, refusal); // an OperationOutcome, 429
         }
 
-        return GrpcStatusResponse.WriteAsync(context, new Google.Rpc.Status
+        var status = refusal.ToStatus();
+        if (GrpcStatusResponse.IsGrpc(context))
         {
-            Code = (int)StatusCode.ResourceExhausted,
-            Message = "Too many calls from this caller; slow down and retry after the delay given.",
-            Details =
-            {
-                Any.Pack(new Google.Rpc.ErrorInfo { Reason = "RATE_LIMITED", Domain = ErrorDomain.Name }),
-                Any.Pack(new Google.Rpc.RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)) }),
-            },
-        });
+            return GrpcStatusResponse.WriteAsync(context, status);
+        }
+
+        // JSON over HTTP and anything else on the HTTP endpoint: google.rpc.Status as JSON, 429.
+        context.Response.Headers.RetryAfter = "1";
+        return GrpcStatusResponse.WriteJsonAsync(context, status);
     }
 
     /// <summary>The connection's peer in gRPC's form (<c>ipv4:10.0.0.5:51234</c>, <c>ipv6:[::1]:51234</c>), as ServerCallContext.Peer gives it.</summary>

@@ -87,6 +87,7 @@ public sealed class RealPlatform : IAsyncDisposable
     private readonly string _workDir;
     private readonly string _pidFile;
     private readonly Dictionary<PlatformService, int> _ports = [];
+    private readonly int _gatewayHttpPort = FreePort();
     private readonly ConcurrentDictionary<PlatformService, Process> _processes = new();
     private readonly Dictionary<string, string> _environment = new(StringComparer.Ordinal);
     private readonly List<string> _databases = [];
@@ -118,6 +119,9 @@ public sealed class RealPlatform : IAsyncDisposable
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
     public string GatewayAddress => AddressOf(PlatformService.Gateway);
+
+    /// <summary>The gateway's HTTP endpoint (HTTP/1.1: JSON over HTTP, gRPC-Web, FHIR), on its own free port.</summary>
+    public string GatewayHttpAddress => $"http://127.0.0.1:{_gatewayHttpPort}";
 
     /// <summary>Password of the seeded users (gp.b86001, ig.b86001, ...).</summary>
     public string SeedPassword { get; }
@@ -303,6 +307,10 @@ public sealed class RealPlatform : IAsyncDisposable
         psi.ArgumentList.Add(verb ?? "");
         psi.ArgumentList.Add(logFile);
         psi.Environment["Kestrel__Endpoints__Grpc__Url"] = AddressOf(service);
+        if (service == PlatformService.Gateway)
+        {
+            psi.Environment["Kestrel__Endpoints__Http__Url"] = GatewayHttpAddress;
+        }
         foreach (var (k, v) in _environment)
         {
             psi.Environment[k] = v;

@@ -10,8 +10,9 @@ namespace Lcr.ServiceDefaults;
 /// platform's ErrorInfo, through the same mapping as every handler's failures
 /// (<see cref="ErrorMappingInterceptor.StatusFor"/>): a challenge is answered with the reason
 /// authentication failed (the token verifier's refusal, or UNAVAILABLE when no signing keys can
-/// be had), a forbid with the failed requirement's <see cref="RefusalReason"/>. Other requests
-/// (not gRPC) get ASP.NET Core's default answer.
+/// be had), a forbid with the failed requirement's <see cref="RefusalReason"/>. A gRPC JSON
+/// transcoding call (HTTP/JSON) gets the same status as JSON with its HTTP code, as the
+/// transcoder answers a handler's failure; other requests get ASP.NET Core's default answer.
 /// </summary>
 public sealed class GrpcAuthorizationResultHandler(ErrorMappingInterceptor errors) : IAuthorizationMiddlewareResultHandler
 {
@@ -19,14 +20,16 @@ public sealed class GrpcAuthorizationResultHandler(ErrorMappingInterceptor error
 
     public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
-        if (authorizeResult.Succeeded || !GrpcStatusResponse.IsGrpc(context))
+        var transcoded = GrpcStatusResponse.IsTranscoded(context);
+        if (authorizeResult.Succeeded || !(transcoded || GrpcStatusResponse.IsGrpc(context)))
         {
             await _default.HandleAsync(next, context, policy, authorizeResult);
             return;
         }
 
         var refusal = RefusalOf(authorizeResult, authorizeResult.Challenged ? await AuthenticationFailureAsync(context, policy) : null);
-        await GrpcStatusResponse.WriteAsync(context, errors.StatusFor(refusal, context.Request.Path.Value ?? string.Empty));
+        var status = errors.StatusFor(refusal, context.Request.Path.Value ?? string.Empty);
+        await (transcoded ? GrpcStatusResponse.WriteJsonAsync(context, status) : GrpcStatusResponse.WriteAsync(context, status));
     }
 
     /// <summary>

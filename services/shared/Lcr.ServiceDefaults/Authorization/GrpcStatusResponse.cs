@@ -19,6 +19,47 @@ public static class GrpcStatusResponse
     public static bool IsGrpc(HttpContext context) =>
         context.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true;
 
+    /// <summary>
+    /// True for a request routed to a gRPC method that is not itself gRPC: a gRPC JSON transcoding
+    /// call (HTTP/JSON), which is answered with the status as JSON.
+    /// </summary>
+    public static bool IsTranscoded(HttpContext context) =>
+        !IsGrpc(context) && context.GetEndpoint()?.Metadata.GetMetadata<Grpc.AspNetCore.Server.GrpcMethodMetadata>() is not null;
+
+    private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default
+        .WithTypeRegistry(Google.Protobuf.Reflection.TypeRegistry.FromFiles(Google.Rpc.ErrorDetailsReflection.Descriptor)));
+
+    /// <summary>
+    /// Writes <paramref name="status"/> the way gRPC JSON transcoding answers a failed call: the HTTP
+    /// status its code maps to and the google.rpc.Status as JSON (ErrorInfo and the other details
+    /// included), so an HTTP caller refused before the handler (authorization, rate limit) reads the
+    /// same body as one refused by it.
+    /// </summary>
+    public static Task WriteJsonAsync(HttpContext context, Google.Rpc.Status status)
+    {
+        var response = context.Response;
+        response.StatusCode = HttpStatusFor((Grpc.Core.StatusCode)status.Code);
+        response.ContentType = "application/json; charset=utf-8";
+        return response.WriteAsync(Json.Format(status), context.RequestAborted);
+    }
+
+    /// <summary>The HTTP status gRPC JSON transcoding gives each gRPC code (google.rpc.Code's mapping).</summary>
+    public static int HttpStatusFor(Grpc.Core.StatusCode code) => code switch
+    {
+        Grpc.Core.StatusCode.OK => StatusCodes.Status200OK,
+        Grpc.Core.StatusCode.Cancelled => 499,
+        Grpc.Core.StatusCode.InvalidArgument or Grpc.Core.StatusCode.FailedPrecondition or Grpc.Core.StatusCode.OutOfRange => StatusCodes.Status400BadRequest,
+        Grpc.Core.StatusCode.DeadlineExceeded => StatusCodes.Status504GatewayTimeout,
+        Grpc.Core.StatusCode.NotFound => StatusCodes.Status404NotFound,
+        Grpc.Core.StatusCode.AlreadyExists or Grpc.Core.StatusCode.Aborted => StatusCodes.Status409Conflict,
+        Grpc.Core.StatusCode.PermissionDenied => StatusCodes.Status403Forbidden,
+        Grpc.Core.StatusCode.Unauthenticated => StatusCodes.Status401Unauthorized,
+        Grpc.Core.StatusCode.ResourceExhausted => StatusCodes.Status429TooManyRequests,
+        Grpc.Core.StatusCode.Unimplemented => StatusCodes.Status501NotImplemented,
+        Grpc.Core.StatusCode.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
     /// <summary>Writes <paramref name="status"/> as the whole response; nothing else may have been written.</summary>
     public static Task WriteAsync(HttpContext context, Google.Rpc.Status status)
     {
