@@ -148,37 +148,93 @@ public sealed class FhirApi(FhirAuthentication authentication, RecordReader reco
         return bundle.Build(page.NextPageToken.Length == 0 && search.PageToken.Length == 0 ? matches : null);
     }
 
-    /// <summary><c>GET Patient/{id}/$everything</c>: the record view GetPatientRecord returns, as one searchset.</summary>
+    /// <summary>The clinical categories <c>$everything</c> walks, in the order its pages give them.</summary>
+    /// <summary>Reads one <c>$everything</c> page may make before it hands the rest to its next link.</summary>
+    private const int MaxReadsPerEverythingPage = 12;
+
+    private static readonly RecordCategory[] EverythingCategories =
+    [
+        RecordCategory.Problems, RecordCategory.Medications, RecordCategory.Allergies, RecordCategory.TestResults, RecordCategory.Documents,
+    ];
+
+    /// <summary>
+    /// <c>GET Patient/{id}/$everything</c>: the whole record the caller may see, paged. The first
+    /// page starts with the Patient; then every entry (every status) of each clinical category the
+    /// role may see, category after category, <c>_count</c> entries a page (default and most 100),
+    /// the <c>next</c> link carrying where to go on. Each page is read through the same read path
+    /// as the searches (one ListRecordEntries per category it touches, each audited with exactly
+    /// what it returned; their event ids in <see cref="AuditEventHeader"/>), so nothing is returned
+    /// that was not audited, and withheld entries are neither returned nor counted.
+    /// </summary>
     public async Task<R4.Resource> EverythingAsync(HttpContext http, string id)
     {
         var token = await authentication.AuthenticateAsync(http);
-        Only(http, FormatOnly);
+        Only(http, ["_count", FhirSearch.PageTokenParameter, .. FormatOnly]);
         RequireOwnPatient(token, id);
-        var view = await records.GetPatientRecordAsync(token, new GetPatientRecordRequest { NhsNumber = token.NhsNumber }, FhirCallContext.For(http));
-        Audited(http, view.AuditEventId);
+        var count = FhirSearch.ParseCount(http.Request.Query["_count"]);
+        var categories = EverythingCategories.Where(token.Allows).ToList();
+        var page = EverythingPageToken.Parse(http.Request.Query[FhirSearch.PageTokenParameter], Math.Max(1, categories.Count));
+        var first = http.Request.Query[FhirSearch.PageTokenParameter].Count == 0;
         var mapping = Mapping(token);
-        var bundle = new FhirBundles(BaseUrl(http), clock.GetUtcNow()).Link("self", $"{BaseUrl(http)}/Patient/{mapping.PatientId}/$everything");
-        if (view.Patient is not null)
+        var self = $"{BaseUrl(http)}/Patient/{mapping.PatientId}/$everything";
+        var bundle = new FhirBundles(BaseUrl(http), clock.GetUtcNow());
+        var audited = new List<string>();
+        var (restricted, contactWithheld, matches) = (false, false, 0);
+
+        if (first)
         {
-            bundle.Add(PatientMapper.Map(view.Patient, mapping, view.ContactDetailsWithheld));
+            var view = await records.GetPatientRecordAsync(token, new GetPatientRecordRequest { NhsNumber = token.NhsNumber, Categories = { RecordCategory.Demographics } }, FhirCallContext.For(http));
+            audited.Add(view.AuditEventId);
+            (restricted, contactWithheld) = (view.PatientRestrictionsApply, view.ContactDetailsWithheld);
+            if (view.Patient is not null)
+            {
+                bundle.Add(PatientMapper.Map(view.Patient, mapping, view.ContactDetailsWithheld));
+                matches++;
+            }
         }
 
-        var entries = view.ActiveProblems.Concat(view.CurrentMedications).Concat(view.Allergies).Concat(view.LatestResults).Concat(view.RecentDocuments)
-            .DistinctBy(e => e.Id).ToList();
-        var count = view.Patient is null ? 0 : 1;
-        foreach (var entry in entries)
+        EverythingPageToken? next = null;
+        var (index, inner, room, calls) = (page.CategoryIndex, page.Inner, count, 0);
+        while (index < categories.Count && room > 0 && calls++ < MaxReadsPerEverythingPage)
         {
-            bundle.Add(EntryMapper.Map(entry, mapping, contentUrl: ContentUrl(http, entry))!);
-            count++;
+            var entries = await records.ListRecordEntriesAsync(token, new ListRecordEntriesRequest
+            {
+                NhsNumber = token.NhsNumber, Category = categories[index], PageSize = room, PageToken = inner,
+            }, FhirCallContext.For(http));
+            audited.Add(entries.AuditEventId);
+            restricted |= entries.PatientRestrictionsApply;
+            foreach (var entry in entries.Entries)
+            {
+                bundle.Add(EntryMapper.Map(entry, mapping, contentUrl: ContentUrl(http, entry))!);
+            }
+
+            if (categories[index] == RecordCategory.TestResults)
+            {
+                foreach (var report in DiagnosticReportMapper.Map(entries.Entries, mapping))
+                {
+                    bundle.Add(report);
+                }
+            }
+
+            matches += entries.Entries.Count;
+            room -= entries.Entries.Count;
+            (index, inner) = entries.NextPageToken.Length > 0 ? (index, entries.NextPageToken) : (index + 1, string.Empty);
         }
 
-        foreach (var report in DiagnosticReportMapper.Map(view.LatestResults, mapping))
+        if (index < categories.Count)
         {
-            bundle.Add(report);
-            count++;
+            next = new EverythingPageToken(index, inner);
         }
 
-        return bundle.Withheld(view.PatientRestrictionsApply, view.ContactDetailsWithheld).Build(count);
+        Audited(http, string.Join(',', audited));
+        bundle.Link("self", first ? self : $"{self}?{FhirSearch.PageTokenParameter}={page.Encode()}");
+        if (next is not null)
+        {
+            bundle.Link("next", $"{self}?_count={count.ToString(System.Globalization.CultureInfo.InvariantCulture)}&{FhirSearch.PageTokenParameter}={next.Encode()}");
+        }
+
+        // The total is known only when this one page is the whole visible record.
+        return bundle.Withheld(restricted, contactWithheld).Build(first && next is null ? matches : null);
     }
 
     /// <summary><c>GET Binary/{id}</c>: a current document's content (the DocumentReference's attachment.url).</summary>

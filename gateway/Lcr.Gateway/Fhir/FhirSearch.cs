@@ -33,6 +33,24 @@ public sealed partial record FhirSearch(
     public const string PageTokenParameter = "_page_token";
     public const int MaxCount = 100;
 
+    /// <summary>An interaction's <c>_count</c> (<see cref="MaxCount"/> when absent): once, a whole number from 1 to <see cref="MaxCount"/>.</summary>
+    public static int ParseCount(Microsoft.Extensions.Primitives.StringValues values)
+    {
+        if (values.Count == 0)
+        {
+            return MaxCount;
+        }
+
+        if (values.Count > 1 || !int.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count is < 1 or > MaxCount)
+        {
+            var v = new FieldViolations();
+            v.Add("_count", $"must be given once, a whole number from 1 to {MaxCount}");
+            v.ThrowIfAny();
+        }
+
+        return int.Parse(values[0]!, CultureInfo.InvariantCulture);
+    }
+
     /// <summary>The searchable types, their platform category and their own parameters.</summary>
     public static readonly IReadOnlyDictionary<string, (RecordCategory Category, string[] Parameters)> Types =
         new Dictionary<string, (RecordCategory, string[])>(StringComparer.Ordinal)

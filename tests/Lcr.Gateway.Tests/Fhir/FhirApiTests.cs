@@ -162,20 +162,24 @@ public class FhirApiTests(PlatformFixture platform, FhirValidation validation) :
     }
 
     [Fact]
-    public async Task Everything_returns_the_record_view_with_narratives_audited_exactly()
+    public async Task Everything_returns_the_whole_visible_record_with_narratives_audited_exactly()
     {
         var (http, token, nhs, id) = await GpAsync();
         var (gp, _) = await ContributeStoryAsync(Gateway, nhs);
         var everything = await ValidAsync(http, $"Patient/{id}/$everything");
         var resources = everything.Matches;
         Assert.IsType<R4.Patient>(resources[0]);
-        Assert.Equal(resources.Count, everything.Bundle.Total);
+        Assert.Equal(resources.Count(r => r is not R4.DiagnosticReport), everything.Bundle.Total);
+        Assert.DoesNotContain(everything.Bundle.Link, l => l.Relation == "next");
         var entryIds = resources.Select(EntryId).OfType<string>().ToList();
-        Assert.Contains(gp[RecordCategory.Medications], entryIds);
-        Assert.Contains(gp[RecordCategory.Allergies], entryIds);
-        var audited = (string[])(await platform.Audit.Database.ScalarAsync(
-            "select returned_entry_ids from audit_events where event_id = @id and outcome = 1", ("id", Guid.Parse(everything.AuditEventId!))))!;
-        Assert.Equal(entryIds.Order(), audited.Order());
+        foreach (var category in gp.Keys)
+        {
+            Assert.Contains(gp[category], entryIds); // every category the GP may see, not only the summary's
+        }
+
+        // One audit event for the Patient, one per category read; together exactly what was returned.
+        Assert.True(everything.AuditEventIds.Count >= 2);
+        Assert.Equal(entryIds.Order(), (await AuditedEntryIdsAsync(everything.AuditEventIds)).Order());
 
         // Caller-contributed text is escaped in the narrative, never markup.
         var condition = resources.OfType<R4.Condition>().Single(c => EntryId(c) == gp[RecordCategory.Problems]);
@@ -184,6 +188,59 @@ public class FhirApiTests(PlatformFixture platform, FhirValidation validation) :
         var viaClient = Assert.IsType<R4.Bundle>(await FhirClient(platform.Gateway, token)
             .InstanceOperationAsync(new Uri($"Patient/{id}", UriKind.Relative), "everything", useGet: true));
         Assert.Equal(everything.Bundle.Total, viaClient.Total);
+    }
+
+    [Fact]
+    public async Task Everything_pages_through_next_links_each_page_audited_and_a_forged_page_token_is_refused()
+    {
+        var (http, _, nhs, id) = await GpAsync();
+        await ContributeStoryAsync(Gateway, nhs);
+        var whole = (await ValidAsync(http, $"Patient/{id}/$everything")).Matches.Select(EntryId).OfType<string>().Order().ToList();
+
+        var seen = new List<string>();
+        var url = $"Patient/{id}/$everything?_count=2";
+        var pages = 0;
+        while (url is not null)
+        {
+            var page = await ValidAsync(http, url);
+            var ids = page.Matches.Select(EntryId).OfType<string>().ToList();
+            Assert.True(ids.Count <= 2);
+            Assert.Equal(ids.Order(), (await AuditedEntryIdsAsync(page.AuditEventIds)).Order());
+            seen.AddRange(ids);
+            pages++;
+            var next = page.Bundle.Link.FirstOrDefault(l => l.Relation == "next")?.Url;
+            if (next is not null)
+            {
+                Assert.Null(page.Bundle.Total); // never a total for part of the record
+            }
+
+            url = next is null ? null : next[(next.IndexOf("/fhir/", StringComparison.Ordinal) + "/fhir/".Length)..];
+        }
+
+        Assert.True(pages > 1);
+        Assert.Equal(whole, seen.Order().ToList());
+
+        foreach (var forged in new[] { "not-a-token", "ZTF8OTl8", Convert.ToBase64String("e1|-1|x"u8.ToArray()) })
+        {
+            var refused = await ValidAsync(http, $"Patient/{id}/$everything?_page_token={Uri.EscapeDataString(forged)}", HttpStatusCode.BadRequest);
+            Assert.DoesNotContain(forged, refused.Body, StringComparison.Ordinal);
+            Assert.Contains("_page_token", refused.Body, StringComparison.Ordinal);
+        }
+
+        var badCount = await ValidAsync(http, $"Patient/{id}/$everything?_count=0", HttpStatusCode.BadRequest);
+        Assert.Contains("_count", badCount.Body, StringComparison.Ordinal);
+    }
+
+    private async Task<IReadOnlyList<string>> AuditedEntryIdsAsync(IReadOnlyList<Guid> eventIds)
+    {
+        var audited = new List<string>();
+        foreach (var eventId in eventIds)
+        {
+            audited.AddRange((string[])(await platform.Audit.Database.ScalarAsync(
+                "select returned_entry_ids from audit_events where event_id = @id and outcome = 1", ("id", eventId)))!);
+        }
+
+        return audited;
     }
 
     [Fact]

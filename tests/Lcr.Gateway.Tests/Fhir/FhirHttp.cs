@@ -24,6 +24,9 @@ public sealed record FhirAnswer(HttpStatusCode Status, HttpResponseMessage Messa
 
     public string? AuditEventId => Message.Headers.TryGetValues(FhirApi.AuditEventHeader, out var v) ? v.Single() : null;
 
+    /// <summary>Every audit event the answer names (<c>$everything</c> reads once per category it touches).</summary>
+    public IReadOnlyList<Guid> AuditEventIds => AuditEventId is { } ids ? ids.Split(',').Select(Guid.Parse).ToList() : [];
+
     /// <summary>The resources of a Bundle that matched (not includes, not outcomes).</summary>
     public IReadOnlyList<R4.Resource> Matches => Bundle.Entry.Where(e => e.Search?.Mode == R4.Bundle.SearchEntryMode.Match).Select(e => e.Resource!).ToList();
 }
