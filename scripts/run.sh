@@ -144,6 +144,11 @@ JSON over HTTP (docs/clients.md "HTTP/JSON"; every call is in $GATEWAY_HTTP/open
   TOKEN="\$(lcr token $EXAMPLE_NHS)"            # an access token for the example patient, from your lcr session
   curl -s -H "authorization: Bearer \$TOKEN" $GATEWAY_HTTP/v1/patients/$EXAMPLE_NHS/record
 
+FHIR R4 (docs/clients.md "FHIR"; what is supported: $GATEWAY_HTTP/fhir/metadata), with the same token:
+
+  ID="\$(curl -s -H "authorization: Bearer \$TOKEN" "$GATEWAY_HTTP/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|$EXAMPLE_NHS" | grep -o '/fhir/Patient/[^"]*' | head -1 | cut -d/ -f4)"
+  curl -s -H "authorization: Bearer \$TOKEN" "$GATEWAY_HTTP/fhir/Patient/\$ID/\\\$everything"   # the whole visible record as a FHIR Bundle
+
 Federated sign-in (docs/services/identity.md): a development OpenID Connect provider with CIS2-shaped claims runs at
 $LCR_DEV_OIDC_ISSUER for the same seeded people (no password: its dev login form takes the user name). A clinical
 system exchanges the ID token it gets there, with the role profile the professional chose, for a platform session:
