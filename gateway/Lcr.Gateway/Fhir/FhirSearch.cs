@@ -41,15 +41,20 @@ public sealed partial record FhirSearch(
             return MaxCount;
         }
 
-        if (values.Count > 1 || !int.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count is < 1 or > MaxCount)
+        if (values.Count > 1 || !TryCount(values[0], out var count))
         {
             var v = new FieldViolations();
             v.Add("_count", $"must be given once, a whole number from 1 to {MaxCount}");
             v.ThrowIfAny();
+            return 0; // not reached
         }
 
-        return int.Parse(values[0]!, CultureInfo.InvariantCulture);
+        return count;
     }
+
+    /// <summary>The one rule for a <c>_count</c> value: a whole number from 1 to <see cref="MaxCount"/>.</summary>
+    private static bool TryCount(string? value, out int count) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out count) && count is >= 1 and <= MaxCount;
 
     /// <summary>The searchable types, their platform category and their own parameters.</summary>
     public static readonly IReadOnlyDictionary<string, (RecordCategory Category, string[] Parameters)> Types =
@@ -158,7 +163,7 @@ public sealed partial record FhirSearch(
 
                         break;
                     case "_count":
-                        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out count) || count is < 1 or > MaxCount)
+                        if (!TryCount(value, out count))
                         {
                             v.Add(name, $"must be a whole number from 1 to {MaxCount}");
                         }

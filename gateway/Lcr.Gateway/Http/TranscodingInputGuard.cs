@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Grpc.AspNetCore.Server;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
@@ -26,8 +25,6 @@ public sealed class TranscodingInputGuard(RequestDelegate next, Microsoft.Extens
     public const string TooLargeReason = "REQUEST_TOO_LARGE";
 
     private static readonly object Reached = new();
-    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default
-        .WithTypeRegistry(Google.Protobuf.Reflection.TypeRegistry.FromFiles(Google.Rpc.ErrorDetailsReflection.Descriptor)));
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -42,9 +39,9 @@ public sealed class TranscodingInputGuard(RequestDelegate next, Microsoft.Extens
             if (context.Request.ContentLength > max)
             {
                 var method = transcoded.MethodDescriptor.FullName;
-                context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
                 await WriteStatusAsync(context, StatusCode.ResourceExhausted,
-                    $"The request body is larger than the {max} bytes the gateway accepts for {method}; nothing was done.", TooLargeReason, method);
+                    $"The request body is larger than the {max} bytes the gateway accepts for {method}; nothing was done.", TooLargeReason, method,
+                    StatusCodes.Status413PayloadTooLarge);
                 return;
             }
 
@@ -84,7 +81,7 @@ public sealed class TranscodingInputGuard(RequestDelegate next, Microsoft.Extens
         }
     }
 
-    private static Task WriteStatusAsync(HttpContext context, StatusCode code, string message, string reason, string method)
+    private static Task WriteStatusAsync(HttpContext context, StatusCode code, string message, string reason, string method, int? httpStatus = null)
     {
         var status = new Google.Rpc.Status
         {
@@ -98,9 +95,7 @@ public sealed class TranscodingInputGuard(RequestDelegate next, Microsoft.Extens
                 }),
             },
         };
-        context.Response.ContentType = "application/json; charset=utf-8";
-        context.Response.ContentLength = null;
-        return context.Response.WriteAsync(Formatter.Format(status), context.RequestAborted);
+        return GrpcStatusResponse.WriteJsonAsync(context, status, httpStatus);
     }
 
     /// <summary>The first interceptor of the gateway: marks that a transcoded call reached the gRPC pipeline.</summary>

@@ -70,20 +70,15 @@ public sealed class CallerRateLimitMiddleware : IMiddleware, IDisposable
     {
         var refusal = new ResourceExhaustedException("RATE_LIMITED",
             "Too many calls from this caller; slow down and retry after the delay given.", TimeSpan.FromSeconds(1));
-        if (context.Request.Path.StartsWithSegments("/fhir", StringComparison.Ordinal))
-        {
-            return Fhir.FhirEndpoints.RefuseAsync(context, refusal); // an OperationOutcome, 429
-        }
-
-        var status = refusal.ToStatus();
         if (GrpcStatusResponse.IsGrpc(context))
         {
-            return GrpcStatusResponse.WriteAsync(context, status);
+            return GrpcStatusResponse.WriteAsync(context, refusal.ToStatus()); // RetryInfo in the status details
         }
 
-        // JSON over HTTP and anything else on the HTTP endpoint: google.rpc.Status as JSON, 429.
         context.Response.Headers.RetryAfter = "1";
-        return GrpcStatusResponse.WriteJsonAsync(context, status);
+        return context.Request.Path.StartsWithSegments("/fhir", StringComparison.Ordinal)
+            ? Fhir.FhirEndpoints.RefuseAsync(context, refusal) // an OperationOutcome, 429
+            : GrpcStatusResponse.WriteJsonAsync(context, refusal.ToStatus()); // JSON over HTTP and the rest: google.rpc.Status JSON, 429
     }
 
     /// <summary>The connection's peer in gRPC's form (<c>ipv4:10.0.0.5:51234</c>, <c>ipv6:[::1]:51234</c>), as ServerCallContext.Peer gives it.</summary>

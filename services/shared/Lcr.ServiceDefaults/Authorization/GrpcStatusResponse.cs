@@ -35,11 +35,13 @@ public static class GrpcStatusResponse
     /// included), so an HTTP caller refused before the handler (authorization, rate limit) reads the
     /// same body as one refused by it.
     /// </summary>
-    public static Task WriteJsonAsync(HttpContext context, Google.Rpc.Status status)
+    /// <param name="httpStatus">An HTTP status more precise than the code's (e.g. 413 for a body too large), if any.</param>
+    public static Task WriteJsonAsync(HttpContext context, Google.Rpc.Status status, int? httpStatus = null)
     {
         var response = context.Response;
-        response.StatusCode = HttpStatusFor((Grpc.Core.StatusCode)status.Code);
+        response.StatusCode = httpStatus ?? HttpStatusFor((Grpc.Core.StatusCode)status.Code);
         response.ContentType = "application/json; charset=utf-8";
+        response.ContentLength = null;
         return response.WriteAsync(Json.Format(status), context.RequestAborted);
     }
 
