@@ -115,6 +115,23 @@ public sealed class FederationLifecycleTests(ProviderPeopleFixture fixture)
         var atRr8 = seenByRr8.First(j => j.RoleProfiles.Any(p => p.RoleProfileId == ProviderPeopleFixture.UnmappedProfile));
         await RpcAssert.Fails(StatusCode.NotFound, () => Client.DismissFederatedJoinerAsync(new DismissFederatedJoinerRequest { JoinerId = atRr8.Id }, b86001).ResponseAsync);
 
+        // RR8 links only its own people: not a professional of another organisation (as if absent),
+        // and not one of its own already linked to another subject (only the operator relinks).
+        var (atB86001, _, _) = await Host.NewProfessionalAsync("R8000", "B86001");
+        await RpcAssert.Fails(StatusCode.NotFound, () => Client.LinkFederatedJoinerAsync(
+            new LinkFederatedJoinerRequest { JoinerId = atRr8.Id, ProfessionalId = atB86001 }, rr8).ResponseAsync);
+        var (ownButLinked, _, _) = await Host.NewProfessionalAsync("R8000", "RR8");
+        var current = (await Client.GetProfessionalAsync(new GetProfessionalRequest { ProfessionalId = ownButLinked }, await Host.AdminAsync())).Professional;
+        await Client.UpdateProfessionalAsync(new UpdateProfessionalRequest
+        {
+            Professional = new Professional { Id = ownButLinked, Etag = current.Etag, FederatedSubject = "someone-else-" + Guid.NewGuid().ToString("N") },
+            UpdateMask = new Google.Protobuf.WellKnownTypes.FieldMask { Paths = { "federated_subject" } },
+        }, await Host.AdminAsync());
+        await RpcAssert.Fails(StatusCode.FailedPrecondition, "PROFESSIONAL_ALREADY_LINKED", () => Client.LinkFederatedJoinerAsync(
+            new LinkFederatedJoinerRequest { JoinerId = atRr8.Id, ProfessionalId = ownButLinked }, rr8).ResponseAsync);
+        var afterRefusals = (await Client.GetProfessionalAsync(new GetProfessionalRequest { ProfessionalId = ownButLinked }, await Host.AdminAsync())).Professional;
+        Assert.StartsWith("someone-else-", afterRefusals.FederatedSubject, StringComparison.Ordinal);
+
         await RpcAssert.InvalidFields(() => Client.ListFederatedJoinersAsync(
             new ListFederatedJoinersRequest { PageSize = -1, OrganisationOdsCode = "not an ods code!", Status = (FederatedJoinerStatus)99 }, rr8).ResponseAsync,
             "page_size", "organisation_ods_code", "status");

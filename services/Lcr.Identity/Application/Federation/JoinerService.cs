@@ -77,18 +77,34 @@ public sealed class JoinerService(IdentityDbContext db, TimeProvider clock)
         v.ThrowIfAny();
 
         var joiner = await FindAsync(joinerId, caller, ct);
+        // Beyond the platform operator, an organisation links only its own people: a professional
+        // with a current role there (anyone else is NOT_FOUND, as if absent), not already linked to
+        // another subject (relinking an account is the operator's call: it changes who signs in as it).
+        var now = clock.UtcNowMicros();
+        var operatorCaller = await IsOperatorAsync(caller, ct);
+        var professional = await db.Professionals.Include(p => p.RoleAssignments).SingleOrDefaultAsync(p => p.Id == professionalId, ct);
+        if (professional is null || (!operatorCaller && !professional.RoleAssignments.Any(r =>
+                r.OrganisationOds == caller.OrganisationOds && r.StartTime <= now && (r.EndTime is null || r.EndTime > now))))
+        {
+            throw new NotFoundException("professional");
+        }
+
+        if (!operatorCaller && !string.IsNullOrEmpty(professional.FederatedSubject) && professional.FederatedSubject != joiner.Subject)
+        {
+            throw new FailedPreconditionException("PROFESSIONAL_ALREADY_LINKED",
+                "The professional is already linked to another identity at a provider; only the platform operator relinks an account.");
+        }
+
         if (joiner.Status == JoinerRegister.Dismissed)
         {
             throw new FailedPreconditionException("JOINER_DISMISSED", "The joiner was dismissed; it cannot be linked.");
         }
 
-        var professional = await db.Professionals.SingleOrDefaultAsync(p => p.Id == professionalId, ct) ?? throw new NotFoundException("professional");
         if (await db.Professionals.AnyAsync(p => p.FederatedSubject == joiner.Subject && p.Id != professionalId, ct))
         {
             throw new AlreadyExistsException("professional", "Another professional is already linked to this subject.");
         }
 
-        var now = clock.UtcNowMicros();
         if (professional.FederatedSubject != joiner.Subject)
         {
             professional.FederatedSubject = joiner.Subject;
@@ -151,9 +167,12 @@ public sealed class JoinerService(IdentityDbContext db, TimeProvider clock)
     {
         var q = tracking ? db.FederatedJoiners : db.FederatedJoiners.AsNoTracking();
         var ods = caller.OrganisationOds;
-        var operatorCaller = await db.Organisations.AnyAsync(o => o.OdsCode == ods && o.Active && o.Kind == (int)OrganisationKind.SharedCareRecordOperator, ct);
-        return operatorCaller ? q : q.Where(j => j.OrganisationOds.Contains(ods));
+        return await IsOperatorAsync(caller, ct) ? q : q.Where(j => j.OrganisationOds.Contains(ods));
     }
+
+    /// <summary>A client of the platform operator's organisation: it sees and resolves every joiner.</summary>
+    private Task<bool> IsOperatorAsync(SystemCaller caller, CancellationToken ct) =>
+        db.Organisations.AnyAsync(o => o.OdsCode == caller.OrganisationOds && o.Active && o.Kind == (int)OrganisationKind.SharedCareRecordOperator, ct);
 
     private static FederatedJoiner ToProto(FederatedJoinerRow row)
     {
