@@ -26,7 +26,8 @@ public partial class OpenApiTests(PlatformFixture platform)
     /// <summary>The methods the gateway refuses to external callers (internal to the platform): no HTTP route.</summary>
     private static readonly HashSet<string> InternalOnly =
     [
-        "lcr.identity.v1.IdentityService.CheckOrganisationLink", "lcr.consent.v1.ConsentService.EvaluateAccess",
+        "lcr.identity.v1.IdentityService.CheckOrganisationLink", "lcr.identity.v1.IdentityService.ListActiveRoleAssignments",
+        "lcr.consent.v1.ConsentService.EvaluateAccess", "lcr.consent.v1.ConsentService.SealRecordAutomatically",
         "lcr.audit.v1.AuditService.RecordEvents", "lcr.clinical.v1.ClinicalRecordService.GetRecordSummary",
         "lcr.clinical.v1.ClinicalRecordService.ListEntries", "lcr.clinical.v1.ClinicalRecordService.GetEntry",
         "lcr.clinical.v1.ClinicalRecordService.GetDocumentContent", "lcr.clinical.v1.ClinicalRecordService.ListEntryHistory",
