@@ -32,6 +32,18 @@ public sealed record AccessGrant(
 
     /// <summary>The professional's own NHS number, when known (claim <c>lcr_personal_nhs_number</c>).</summary>
     public string? PersonalNhsNumber { get; init; }
+
+    /// <summary>The kind of <see cref="CareRelationshipId"/> (claim <c>lcr_care_relationship_kind</c>); Unspecified without one.</summary>
+    public Lcr.Identity.V1.CareRelationshipKind CareRelationshipKind { get; init; }
+
+    /// <summary>A self-claimed relationship's reason (claims <c>lcr_self_claim_reason</c>, <c>lcr_self_claim_reason_text</c>).</summary>
+    public SelfClaimGrant? SelfClaim { get; init; }
+
+    /// <summary>The team the relationship is with, when it is with a team (claim <c>lcr_care_team</c>).</summary>
+    public string? CareTeamId { get; init; }
+
+    /// <summary>Emergency tokens only: a sealed-record justification (claim <c>lcr_sealed_record_justification</c>).</summary>
+    public string? SealedRecordJustification { get; init; }
 }
 
 /// <summary>Mints the platform's JWTs (ES256, JsonWebTokenHandler) with the current signing key.</summary>
@@ -102,6 +114,27 @@ public sealed class TokenIssuer(SigningKeyRing keys, IOptions<IdentityTokenOptio
         if (grant.CareRelationshipId is not null)
         {
             claims[TokenClaims.CareRelationship] = grant.CareRelationshipId;
+        }
+
+        if (grant.CareRelationshipKind != Lcr.Identity.V1.CareRelationshipKind.Unspecified)
+        {
+            claims[TokenClaims.CareRelationshipKind] = TokenClaimValues.Of(grant.CareRelationshipKind);
+        }
+
+        if (grant.SelfClaim is { } claim)
+        {
+            claims[TokenClaims.SelfClaimReason] = TokenClaimValues.Of(claim.ReasonCode);
+            claims[TokenClaims.SelfClaimReasonText] = claim.ReasonText;
+        }
+
+        if (!string.IsNullOrEmpty(grant.CareTeamId))
+        {
+            claims[TokenClaims.CareTeam] = grant.CareTeamId;
+        }
+
+        if (!string.IsNullOrEmpty(grant.SealedRecordJustification))
+        {
+            claims[TokenClaims.SealedRecordJustification] = grant.SealedRecordJustification;
         }
 
         if (grant.EmergencyReason is { } reason)

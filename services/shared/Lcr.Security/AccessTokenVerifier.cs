@@ -59,15 +59,37 @@ public sealed class AccessTokenVerifier(PlatformTokenVerifier verifier)
             emergency = new EmergencyAccessGrant(reason, text);
         }
 
+        var kind = Lcr.Identity.V1.CareRelationshipKind.Unspecified;
+        if (Text(jwt, TokenClaims.CareRelationshipKind) is { } kindText && !TokenClaimValues.TryParse(kindText, out kind))
+        {
+            throw Invalid();
+        }
+
+        SelfClaimGrant? selfClaim = null;
+        if (Text(jwt, TokenClaims.SelfClaimReason) is { } claimText)
+        {
+            if (!TokenClaimValues.TryParse(claimText, out SelfClaimReason claimReason))
+            {
+                throw Invalid();
+            }
+
+            selfClaim = new SelfClaimGrant(claimReason, Text(jwt, TokenClaims.SelfClaimReasonText) ?? string.Empty);
+        }
+
+        var sealedJustification = Text(jwt, TokenClaims.SealedRecordJustification);
+
         // The basis of access must agree with the purpose: emergency care only with an
-        // emergency grant, direct care only with a care relationship.
+        // emergency grant, direct care only with a care relationship; a self-claim only on a
+        // self-claimed relationship; a sealed-record justification only on emergency access.
         var consistent = purpose switch
         {
             PurposeOfUse.EmergencyCare => emergency is not null,
             PurposeOfUse.DirectCare => emergency is null && relationship is not null,
             PurposeOfUse.SubjectAccessRequest or PurposeOfUse.InformationGovernance => emergency is null,
             _ => false,
-        };
+        } && (selfClaim is not null) == (kind == Lcr.Identity.V1.CareRelationshipKind.SelfClaimed)
+          && (kind == Lcr.Identity.V1.CareRelationshipKind.Unspecified || relationship is not null)
+          && (sealedJustification is null || emergency is not null);
         if (!consistent)
         {
             throw Invalid();
@@ -92,6 +114,10 @@ public sealed class AccessTokenVerifier(PlatformTokenVerifier verifier)
             ViewerFamilyName = Text(jwt, TokenClaims.FamilyName),
             ViewerNhsNumber = NhsNumber.IsValid(Text(jwt, TokenClaims.PersonalNhsNumber)) ? Text(jwt, TokenClaims.PersonalNhsNumber) : null,
             SensitiveRecordsWithheld = jwt.TryGetPayloadValue<bool>(TokenClaims.SensitiveRecordsWithheld, out var withheld) && withheld,
+            CareRelationshipKind = kind,
+            SelfClaim = selfClaim,
+            CareTeamId = Text(jwt, TokenClaims.CareTeam),
+            SealedRecordJustification = sealedJustification,
         };
     }
 
@@ -139,6 +165,18 @@ public sealed record VerifiedAccessToken(
     /// <summary>The professional's role profile at the identity provider lacks B1611 (<c>lcr_no_sensitive</c>): no entry marked sensitive may be shown.</summary>
     public bool SensitiveRecordsWithheld { get; init; }
 
+    /// <summary>The kind of the justifying care relationship (<c>lcr_care_relationship_kind</c>); Unspecified without one or on older tokens.</summary>
+    public Lcr.Identity.V1.CareRelationshipKind CareRelationshipKind { get; init; }
+
+    /// <summary>The self-claim the token rests on (<c>lcr_self_claim_reason</c>); null unless the relationship was self-claimed.</summary>
+    public SelfClaimGrant? SelfClaim { get; init; }
+
+    /// <summary>The team the justifying relationship is with (<c>lcr_care_team</c>), compared with a seal's named teams; null otherwise.</summary>
+    public string? CareTeamId { get; init; }
+
+    /// <summary>Emergency tokens only: the sealed-record justification (<c>lcr_sealed_record_justification</c>); null otherwise.</summary>
+    public string? SealedRecordJustification { get; init; }
+
     /// <summary>True for break-glass tokens: every use must be flagged in audit.</summary>
     public bool IsEmergency => Emergency is not null;
 
@@ -158,3 +196,6 @@ public sealed record VerifiedAccessToken(
 
 /// <summary>The break-glass reason carried by an emergency access token.</summary>
 public sealed record EmergencyAccessGrant(EmergencyAccessReason ReasonCode, string ReasonText);
+
+/// <summary>The self-claim carried by an access token resting on a self-claimed care relationship.</summary>
+public sealed record SelfClaimGrant(SelfClaimReason ReasonCode, string ReasonText);

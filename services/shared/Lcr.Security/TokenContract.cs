@@ -83,6 +83,25 @@ public static class TokenClaims
     /// </summary>
     public const string SensitiveRecordsWithheld = "lcr_no_sensitive";
 
+    /// <summary>
+    /// Access tokens resting on a care relationship: its kind (identity's <c>CareRelationshipKind</c>
+    /// without prefix, lower case, e.g. "inpatient_episode", "self_claimed"), so audit and the
+    /// patient-facing access log can say why in words.
+    /// </summary>
+    public const string CareRelationshipKind = "lcr_care_relationship_kind";
+
+    /// <summary>Access tokens resting on a self-claimed relationship: the coded reason, e.g. "referral_received".</summary>
+    public const string SelfClaimReason = "lcr_self_claim_reason";
+
+    /// <summary>Access tokens resting on a self-claimed relationship: the professional's own explanation (may be empty).</summary>
+    public const string SelfClaimReasonText = "lcr_self_claim_reason_text";
+
+    /// <summary>Access tokens whose care relationship is with a team: the team ("&lt;ODS code&gt;:&lt;team code&gt;"), compared with a seal's named teams.</summary>
+    public const string CareTeam = "lcr_care_team";
+
+    /// <summary>Emergency access tokens only: the second, stronger justification for breaking the glass into a sealed record.</summary>
+    public const string SealedRecordJustification = "lcr_sealed_record_justification";
+
     /// <summary>Session tokens only: the professional's security stamp; a password reset or deactivation invalidates older sessions.</summary>
     public const string SecurityStamp = "lcr_stamp";
 }
@@ -121,7 +140,36 @@ public static class TokenClaimValues
         [EmergencyAccessReason.Other] = "other",
     };
 
+    private static readonly Dictionary<Lcr.Identity.V1.CareRelationshipKind, string> RelationshipKindNames = new()
+    {
+        [Lcr.Identity.V1.CareRelationshipKind.RegisteredGp] = "registered_gp",
+        [Lcr.Identity.V1.CareRelationshipKind.InpatientEpisode] = "inpatient_episode",
+        [Lcr.Identity.V1.CareRelationshipKind.OutpatientEpisode] = "outpatient_episode",
+        [Lcr.Identity.V1.CareRelationshipKind.Referral] = "referral",
+        [Lcr.Identity.V1.CareRelationshipKind.SocialCareCase] = "social_care_case",
+        [Lcr.Identity.V1.CareRelationshipKind.MentalHealthCareTeam] = "mental_health_care_team",
+        [Lcr.Identity.V1.CareRelationshipKind.CommunityCareEpisode] = "community_care_episode",
+        [Lcr.Identity.V1.CareRelationshipKind.SelfClaimed] = "self_claimed",
+    };
+
+    private static readonly Dictionary<SelfClaimReason, string> SelfClaimReasonNames = new()
+    {
+        [SelfClaimReason.ClinicAttendanceNotYetRecorded] = "clinic_attendance_not_yet_recorded",
+        [SelfClaimReason.ReferralReceived] = "referral_received",
+        [SelfClaimReason.PatientPresented] = "patient_presented",
+        [SelfClaimReason.Safeguarding] = "safeguarding",
+        [SelfClaimReason.Other] = "other",
+    };
+
     public static string Of(RecordCategory category) => CategoryNames[category];
+
+    public static string Of(Lcr.Identity.V1.CareRelationshipKind kind) => RelationshipKindNames[kind];
+
+    public static string Of(SelfClaimReason reason) => SelfClaimReasonNames[reason];
+
+    public static bool TryParse(string? value, out Lcr.Identity.V1.CareRelationshipKind kind) => TryFind(RelationshipKindNames, value, out kind);
+
+    public static bool TryParse(string? value, out SelfClaimReason reason) => TryFind(SelfClaimReasonNames, value, out reason);
 
     public static string Of(PurposeOfUse purpose) => PurposeNames[purpose];
 
