@@ -28,37 +28,16 @@ public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy po
         return await auth.RequireGovernanceAsync(c, nhsNumber, scope, policy);
     }
 
-    private Task<T> Change<T>(ServerCallContext c, string nhsNumber, Func<Actor, AsyncUnaryCall<T>> call) =>
-        Change(c, nhsNumber, call, (_, _) => Task.FromResult<(AuditAction, SealDetail?)>((AuditAction.ConsentChange, null)));
-
-    /// <summary>
-    /// A consent change: authorise, call the consent service, audit (the action and seal
-    /// detail chosen from the result by <paramref name="audited"/>) before replying.
-    /// </summary>
+    /// <summary>A consent change: authorise, call the consent service, audit (as <paramref name="action"/>) before replying.</summary>
     private async Task<T> Change<T>(ServerCallContext c, string nhsNumber, Func<Actor, AsyncUnaryCall<T>> call,
-        Func<Actor, T, Task<(AuditAction Action, SealDetail? Seal)>> audited)
+        AuditAction action = AuditAction.ConsentChange, SealDetail? seal = null)
     {
         var actor = await Caller(c, nhsNumber, Scopes.ConsentWrite);
         var result = await downstream.CallAsync(ServiceNames.Consent, () => call(actor), c.CancellationToken);
-        var (action, seal) = await audited(actor, result);
         var e = audit.For(actor, nhsNumber, action, PurposeOfUse.InformationGovernance);
         e.Seal = seal;
         await audit.CommitAsync(e, c);
         return result;
-    }
-
-    /// <summary>The seal an unsealing lifted: the newest history entry, when it is that unsealing.</summary>
-    private async Task<(AuditAction, SealDetail?)> UnsealedAsync(ServerCallContext c, Actor actor, string nhsNumber, UnsealRecordResponse result)
-    {
-        if (!result.Changed)
-        {
-            return (AuditAction.ConsentChange, null); // nothing was sealed: recorded as an attempted consent change
-        }
-
-        var history = await downstream.CallAsync(ServiceNames.Consent, () => downstream.Consent.ListConsentHistoryAsync(
-            new ListConsentHistoryRequest { NhsNumber = nhsNumber, PageSize = 1 }, downstream.Options(c, actor)), c.CancellationToken);
-        var lifted = history.Changes.FirstOrDefault(h => h.Kind == ConsentChangeKind.RecordUnsealed)?.Seal;
-        return (AuditAction.RecordUnsealed, new SealDetail { Reason = lifted?.Reason ?? SealReason.Unspecified, Automatic = lifted?.Automatic ?? false });
     }
 
     [GovernanceCaller(Scopes.ConsentRead)]
@@ -94,13 +73,30 @@ public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy po
     [GovernanceCaller(Scopes.ConsentWrite)]
     public override Task<SealRecordResponse> SealRecord(SealRecordRequest r, ServerCallContext c) =>
         Change(c, r.NhsNumber, a => downstream.Consent.SealRecordAsync(r, downstream.Options(c, a)),
-            (_, result) => Task.FromResult<(AuditAction, SealDetail?)>(
-                (AuditAction.RecordSealed, new SealDetail { Reason = result.State.Seal?.Reason ?? r.Seal.Reason, Automatic = false })));
+            AuditAction.RecordSealed, new SealDetail { Reason = r.Seal?.Reason ?? SealReason.Unspecified, Automatic = false });
 
+    /// <summary>
+    /// Reads the seal first (nothing has changed if that fails), so the audit event of the
+    /// unsealing names the seal lifted; an unseal of an unsealed record changed nothing and is
+    /// audited as a consent change.
+    /// </summary>
     [GovernanceCaller(Scopes.ConsentWrite)]
-    public override Task<UnsealRecordResponse> UnsealRecord(UnsealRecordRequest r, ServerCallContext c) =>
-        Change(c, r.NhsNumber, a => downstream.Consent.UnsealRecordAsync(r, downstream.Options(c, a)),
-            (a, result) => UnsealedAsync(c, a, r.NhsNumber, result));
+    public override async Task<UnsealRecordResponse> UnsealRecord(UnsealRecordRequest r, ServerCallContext c)
+    {
+        var actor = await Caller(c, r.NhsNumber, Scopes.ConsentWrite);
+        var before = await downstream.CallAsync(ServiceNames.Consent,
+            () => downstream.Consent.GetConsentAsync(new GetConsentRequest { NhsNumber = r.NhsNumber }, downstream.Options(c, actor)), c.CancellationToken);
+        var result = await downstream.CallAsync(ServiceNames.Consent, () => downstream.Consent.UnsealRecordAsync(r, downstream.Options(c, actor)), c.CancellationToken);
+        var e = audit.For(actor, r.NhsNumber, result.Changed ? AuditAction.RecordUnsealed : AuditAction.ConsentChange, PurposeOfUse.InformationGovernance);
+        if (result.Changed)
+        {
+            var lifted = before.Consent.Seal;
+            e.Seal = new SealDetail { Reason = lifted?.Reason ?? SealReason.Unspecified, Automatic = lifted?.Automatic ?? false };
+        }
+
+        await audit.CommitAsync(e, c);
+        return result;
+    }
 
     [GovernanceCaller(Scopes.ConsentWrite)]
     public override Task<StartAccessLogReviewResponse> StartAccessLogReview(StartAccessLogReviewRequest r, ServerCallContext c) =>
