@@ -173,16 +173,13 @@ public sealed class SelfClaimTests(IdentityHost host)
         var seeded = (await Client.GetOrganisationAsync(new GetOrganisationRequest { OdsCode = IdentitySeeder.SelfClaimsOffOrganisation }, admin)).Organisation;
         Assert.True(seeded.SelfClaimsDisabled);
 
-        // A fresh organisation, one of its clinicians, and its own administration client.
-        var ods = "ZS" + Random.Shared.Next(1000, 9999);
-        await Client.CreateOrganisationAsync(new CreateOrganisationRequest
-        {
-            Organisation = new Organisation { OdsCode = ods, DisplayName = "Self Claim Test Practice", Kind = OrganisationKind.GpPractice },
-        }, admin);
+        // Two fresh organisations (no seeded one is changed), a clinician of the first, and each one's own administration client.
+        var ods = await NewOrganisationAsync("Self Claim Test Service");
+        var otherOds = await NewOrganisationAsync("Another Test Service");
         var gp = await host.NewProfessionalAsync(RoleCatalogue.ClinicalPractitioner, ods);
         var session = await host.SessionAsync(gp.UserName);
         var own = await AdminClientAsync(ods);
-        var other = await AdminClientAsync("RY6");
+        var other = await AdminClientAsync(otherOds);
 
         var nhs = IdentityHost.NewNhsNumber();
         await Client.ClaimCareRelationshipAsync(Claim(nhs), session);
@@ -194,17 +191,19 @@ public sealed class SelfClaimTests(IdentityHost host)
         };
         // Another organisation's administration is told the organisation does not exist.
         await RpcAssert.Fails(StatusCode.NotFound, async () => await Client.UpdateOrganisationAsync(off, other));
-        Assert.False((await Client.UpdateOrganisationAsync(new UpdateOrganisationRequest
+        var renamed = (await Client.UpdateOrganisationAsync(new UpdateOrganisationRequest
         {
-            Organisation = new Organisation { OdsCode = "RY6", DisplayName = "Renamed by itself" },
+            Organisation = new Organisation { OdsCode = otherOds, DisplayName = "Renamed by itself", SelfClaimsDisabled = true },
             UpdateMask = new Google.Protobuf.WellKnownTypes.FieldMask { Paths = { "display_name" } },
-        }, other)).Organisation.SelfClaimsDisabled);
+        }, other)).Organisation;
+        Assert.Equal("Renamed by itself", renamed.DisplayName);
+        Assert.False(renamed.SelfClaimsDisabled); // not in the mask
         await RpcAssert.Fails(StatusCode.PermissionDenied, "SCOPE_NOT_PERMITTED",
             async () => await Client.UpdateOrganisationAsync(off, await host.SystemAsync("rr8-ppm-feed")));
 
         var updated = (await Client.UpdateOrganisationAsync(off, own)).Organisation;
         Assert.True(updated.SelfClaimsDisabled);
-        Assert.Equal("Self Claim Test Practice", updated.DisplayName); // only the masked field changed
+        Assert.Equal("Self Claim Test Service", updated.DisplayName); // only the masked field changed
         await RpcAssert.Fails(StatusCode.PermissionDenied, "SELF_CLAIMS_DISABLED",
             async () => await Client.ClaimCareRelationshipAsync(Claim(IdentityHost.NewNhsNumber()), session));
         // The claim already made runs to its end.
@@ -280,6 +279,17 @@ public sealed class SelfClaimTests(IdentityHost host)
         var ended = await Client.EndCareRelationshipAsync(new EndCareRelationshipRequest { CareRelationshipId = claim.Id }, feed);
         Assert.False(ended.CareRelationship.Active);
         Assert.Equal(CareRelationshipKind.SelfClaimed, ended.CareRelationship.Kind);
+    }
+
+    /// <summary>A new community services organisation (a kind no other test lists); its ODS code.</summary>
+    private async Task<string> NewOrganisationAsync(string name)
+    {
+        var ods = "ZS" + Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
+        await Client.CreateOrganisationAsync(new CreateOrganisationRequest
+        {
+            Organisation = new Organisation { OdsCode = ods, DisplayName = name, Kind = OrganisationKind.CommunityServices },
+        }, await host.AdminAsync());
+        return ods;
     }
 
     /// <summary>A new identity.admin client of <paramref name="ods"/>; its system token.</summary>
