@@ -57,6 +57,9 @@ public static class Extensions
 
         services.AddSingleton(sp => new RoleCatalogue(
             sp.GetRequiredService<IConfiguration>().GetSection("Identity:Roles").Get<Dictionary<string, RoleDefinition>>()));
+        services.AddOptions<SelfClaimOptions>().Bind(config.GetSection("Identity:SelfClaims"))
+            .Validate(o => o.IsValid(), "Identity:SelfClaims:MaximumDurations: each reason's longest duration must be positive and at most 366 days.")
+            .ValidateOnStart();
         services.AddOptions<PasswordSignInOptions>().Bind(config.GetSection("Identity:PasswordSignIn"));
         // Federated sign-in (ExchangeFederatedToken): the trusted OpenID Connect providers and the national role mapping table.
         services.AddOptions<FederationOptions>().Bind(config.GetSection("Identity:Federation"))
@@ -78,6 +81,7 @@ public static class Extensions
         services.AddScoped<SignInService>();
         services.AddScoped<AccessService>();
         services.AddScoped<RelationshipService>();
+        services.AddScoped<SelfClaimService>();
         services.AddScoped<OrganisationLinkService>();
         services.AddScoped<DirectoryService>();
         services.AddScoped<SystemClientService>();

@@ -417,6 +417,32 @@ public sealed class EndToEndTests(LcrPlatformFixture fixture) : IClassFixture<Lc
     }
 
     [Fact]
+    public async Task An_emergency_doctor_claims_a_relationship_then_reads_the_record_and_a_trust_that_switched_claims_off_is_refused()
+    {
+        var nhs = global::Lcr.ServiceDefaults.DevData.SyntheticCohort.Patients[193].NhsNumber; // no relationship with the hospital's ED
+        Ok(await Lcr("signin", "--user", "ed.rr8"));
+        var none = await Lcr("record", nhs);
+        Assert.Equal(ExitCodes.PermissionDenied, none.ExitCode);
+        Assert.Contains($"lcr claim {nhs}", none.Error);
+
+        var claim = await Lcr("claim", nhs, "--reason", "patient-presented", "--duration", "2h");
+        Ok(claim);
+        Assert.Contains("Claimed a care relationship", claim.Out);
+        Assert.Contains("privacy officer", claim.Out);
+        var again = await Lcr("claim", nhs, "--reason", "patient-presented", "--json");
+        Ok(again);
+        Assert.False(again.Json.TryGetProperty("created", out var created) && created.GetBoolean());
+        Assert.Equal("CARE_RELATIONSHIP_KIND_SELF_CLAIMED", again.Json.GetProperty("careRelationship").GetProperty("kind").GetString());
+        Ok(await Lcr("record", nhs));
+
+        Ok(await Lcr("--profile", "mh", "signin", "--user", "mhnurse.rgd"));
+        var off = await Lcr("--profile", "mh", "claim", nhs, "--reason", "referral-received");
+        Assert.Equal(ExitCodes.PermissionDenied, off.ExitCode);
+        Assert.Contains("SELF_CLAIMS_DISABLED", off.Error);
+        Assert.Contains("switched self-claimed relationships off", off.Error);
+    }
+
+    [Fact]
     public async Task Bad_nhs_number_exits_2_naming_the_field()
     {
         Ok(await Lcr("signin", "--user", "gp.b86001"));

@@ -209,6 +209,89 @@ public sealed class VerifierTests
     }
 
     [Fact]
+    public async Task Self_claimed_token_carries_the_kind_and_the_reason()
+    {
+        var claims = AccessClaims();
+        claims[TokenClaims.CareRelationshipKind] = "self_claimed";
+        claims[TokenClaims.SelfClaimReason] = "referral_received";
+        claims[TokenClaims.SelfClaimReasonText] = "Urgent referral faxed over this morning";
+        var t = await Build().Access.VerifyAsync(Token(claims: claims));
+        Assert.Equal(Lcr.Identity.V1.CareRelationshipKind.SelfClaimed, t.CareRelationshipKind);
+        Assert.Equal(new SelfClaimGrant(SelfClaimReason.ReferralReceived, "Urgent referral faxed over this morning"), t.SelfClaim);
+        Assert.False(t.IsEmergency);
+    }
+
+    [Fact]
+    public async Task Feed_relationship_kind_and_team_are_read_without_a_self_claim()
+    {
+        var claims = AccessClaims();
+        claims[TokenClaims.CareRelationshipKind] = "inpatient_episode";
+        claims[TokenClaims.CareTeam] = "RR8:WARD-12";
+        var t = await Build().Access.VerifyAsync(Token(claims: claims));
+        Assert.Equal(Lcr.Identity.V1.CareRelationshipKind.InpatientEpisode, t.CareRelationshipKind);
+        Assert.Equal("RR8:WARD-12", t.CareTeamId);
+        Assert.Null(t.SelfClaim);
+    }
+
+    [Fact]
+    public async Task Self_claim_reason_without_the_self_claimed_kind_is_refused_as_inconsistent()
+    {
+        var claims = AccessClaims();
+        claims[TokenClaims.SelfClaimReason] = "patient_presented";
+        Assert.Equal(TokenRefusal.ClaimsInvalid, await Refusal(Token(claims: claims)));
+        claims[TokenClaims.CareRelationshipKind] = "registered_gp";
+        Assert.Equal(TokenRefusal.ClaimsInvalid, await Refusal(Token(claims: claims)));
+    }
+
+    [Fact]
+    public async Task Self_claimed_kind_without_a_reason_or_a_relationship_is_refused_as_inconsistent()
+    {
+        var claims = AccessClaims();
+        claims[TokenClaims.CareRelationshipKind] = "self_claimed";
+        Assert.Equal(TokenRefusal.ClaimsInvalid, await Refusal(Token(claims: claims)));
+
+        // An emergency token names no relationship, so it cannot name a relationship's kind either.
+        var emergency = AccessClaims();
+        emergency.Remove(TokenClaims.CareRelationship);
+        emergency[TokenClaims.Purpose] = "emergency_care";
+        emergency[TokenClaims.Emergency] = true;
+        emergency[TokenClaims.EmergencyReasonCode] = "clinical_emergency";
+        emergency[TokenClaims.EmergencyReasonText] = "Unconscious in resus, no history available";
+        emergency[TokenClaims.CareRelationshipKind] = "self_claimed";
+        emergency[TokenClaims.SelfClaimReason] = "patient_presented";
+        Assert.Equal(TokenRefusal.ClaimsInvalid, await Refusal(Token(claims: emergency)));
+    }
+
+    [Fact]
+    public async Task Unknown_relationship_kind_or_self_claim_reason_is_refused()
+    {
+        var claims = AccessClaims();
+        claims[TokenClaims.CareRelationshipKind] = "best_friend";
+        Assert.Equal(TokenRefusal.ClaimsInvalid, await Refusal(Token(claims: claims)));
+        claims[TokenClaims.CareRelationshipKind] = "self_claimed";
+        claims[TokenClaims.SelfClaimReason] = "curiosity";
+        Assert.Equal(TokenRefusal.ClaimsInvalid, await Refusal(Token(claims: claims)));
+    }
+
+    [Fact]
+    public async Task Sealed_record_justification_on_a_non_emergency_token_is_refused_as_inconsistent()
+    {
+        var claims = AccessClaims();
+        claims[TokenClaims.SealedRecordJustification] = "Treating the patient in resus after a collapse";
+        Assert.Equal(TokenRefusal.ClaimsInvalid, await Refusal(Token(claims: claims)));
+
+        var emergency = AccessClaims();
+        emergency.Remove(TokenClaims.CareRelationship);
+        emergency[TokenClaims.Purpose] = "emergency_care";
+        emergency[TokenClaims.Emergency] = true;
+        emergency[TokenClaims.EmergencyReasonCode] = "clinical_emergency";
+        emergency[TokenClaims.EmergencyReasonText] = "Unconscious in resus, no history available";
+        emergency[TokenClaims.SealedRecordJustification] = "Treating the patient in resus after a collapse";
+        var t = await Build().Access.VerifyAsync(Token(claims: emergency));
+        Assert.Equal("Treating the patient in resus after a collapse", t.SealedRecordJustification);
+    }
+
+    [Fact]
     public async Task Retired_key_past_its_publication_window_is_refused()
     {
         _source.Clear();

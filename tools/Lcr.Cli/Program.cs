@@ -10,6 +10,7 @@ internal static class Program
         var root = CliApp.Root();
         root.Add(SessionCommands.Create(env));   // signin, signout, token
         root.Add(RecordCommands.Create(env));    // record, entries, access-log
+        root.Add(ClaimCommand.Create(env));      // claim (self-claimed care relationship)
         root.Add(ConsentCommands.Create(env));   // consent show|history|opt-out|withdraw-opt-out|restrict|unrestrict
         root.Add(AuditCommands.Create(env));     // audit patient|professional|verify
         root.Add(ReviewCommands.Create(env));    // review run|cases|case

@@ -90,6 +90,32 @@ public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail
         return response;
     }
 
+    /// <summary>
+    /// A professional claims a care relationship themselves, through identity with their session.
+    /// Every outcome is in the patient's trail before the reply: a claim as one permitted
+    /// SELF_CLAIMED_RELATIONSHIP event (the same event again when a retry gets the same claim
+    /// back, so it is recorded once); if it cannot be committed the caller gets UNAVAILABLE
+    /// (the claim stands; retrying records it). A refusal by identity is recorded as denied.
+    /// </summary>
+    [SessionCaller]
+    public override async Task<ClaimCareRelationshipResponse> ClaimCareRelationship(ClaimCareRelationshipRequest r, ServerCallContext c)
+    {
+        var professional = await authenticator.RequireSessionAsync(c);
+        ClaimCareRelationshipResponse response;
+        try
+        {
+            response = await Forward(c, (x, o) => x.ClaimCareRelationshipAsync(r, o));
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.PermissionDenied && NhsNumber.IsValid(r.NhsNumber))
+        {
+            await audit.RecordDenialAsync(SelfClaimEvents.Refused(audit, professional, r.NhsNumber, ex), DenialReason(ex), c);
+            throw;
+        }
+
+        await audit.CommitAsync(SelfClaimEvents.Claimed(audit, professional, response.CareRelationship), c);
+        return response;
+    }
+
     /// <summary>Ends through identity; a call that ended the relationship is audited before the reply.</summary>
     [SystemScope(Scopes.RelationshipsWrite)]
     public override async Task<EndCareRelationshipResponse> EndCareRelationship(EndCareRelationshipRequest r, ServerCallContext c)
@@ -108,6 +134,7 @@ public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail
     public override Task<ListCareRelationshipsResponse> ListCareRelationships(ListCareRelationshipsRequest r, ServerCallContext c) => Forward(c, (x, o) => x.ListCareRelationshipsAsync(r, o));
     public override Task<CreateOrganisationResponse> CreateOrganisation(CreateOrganisationRequest r, ServerCallContext c) => Forward(c, (x, o) => x.CreateOrganisationAsync(r, o));
     public override Task<GetOrganisationResponse> GetOrganisation(GetOrganisationRequest r, ServerCallContext c) => Forward(c, (x, o) => x.GetOrganisationAsync(r, o));
+    public override Task<UpdateOrganisationResponse> UpdateOrganisation(UpdateOrganisationRequest r, ServerCallContext c) => Forward(c, (x, o) => x.UpdateOrganisationAsync(r, o));
     public override Task<ListOrganisationsResponse> ListOrganisations(ListOrganisationsRequest r, ServerCallContext c) => Forward(c, (x, o) => x.ListOrganisationsAsync(r, o));
     public override Task<CreateProfessionalResponse> CreateProfessional(CreateProfessionalRequest r, ServerCallContext c) => Forward(c, (x, o) => x.CreateProfessionalAsync(r, o));
     public override Task<GetProfessionalResponse> GetProfessional(GetProfessionalRequest r, ServerCallContext c) => Forward(c, (x, o) => x.GetProfessionalAsync(r, o));
@@ -211,6 +238,8 @@ public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail
             "NO_ACTIVE_ROLE" => AuditDenialReason.NoActiveRole,
             "EMERGENCY_ACCESS_NOT_PERMITTED" => AuditDenialReason.EmergencyAccessNotPermitted,
             "ORGANISATION_NOT_LINKED" => AuditDenialReason.OrganisationNotLinked,
+            "SELF_CLAIM_NOT_PERMITTED" => AuditDenialReason.SelfClaimNotPermitted,
+            "SELF_CLAIMS_DISABLED" => AuditDenialReason.SelfClaimsDisabled,
             _ => AuditDenialReason.Other,
         };
 }

@@ -37,8 +37,9 @@ public sealed partial class AuditTrail(Downstream.Downstream downstream, TimePro
     };
 
     /// <summary>
-    /// Builds an event for a professional's access-token use, with its basis (relationship or
-    /// break glass); for a record view it also starts the viewer-patient comparison lookups
+    /// Builds an event for a professional's access-token use, with its basis (relationship,
+    /// self-claimed relationship with its reason, or break glass) and the relationship's kind;
+    /// for a record view it also starts the viewer-patient comparison lookups
     /// (<see cref="ViewerContextSource"/>), attached when the event is committed.
     /// </summary>
     public AuditEvent For(VerifiedAccessToken token, string nhsNumber, AuditAction action)
@@ -49,9 +50,18 @@ public sealed partial class AuditTrail(Downstream.Downstream downstream, TimePro
         {
             e.EmergencyAccess = new EmergencyAccessDetail { ReasonCode = emergency.ReasonCode, ReasonText = emergency.ReasonText };
         }
+        else if (token.SelfClaim is { } claim && !string.IsNullOrEmpty(token.CareRelationshipId))
+        {
+            e.SelfClaim = new SelfClaimDetail { CareRelationshipId = token.CareRelationshipId, ReasonCode = claim.ReasonCode, ReasonText = claim.ReasonText };
+        }
         else if (!string.IsNullOrEmpty(token.CareRelationshipId))
         {
             e.CareRelationshipId = token.CareRelationshipId;
+        }
+
+        if (token.CareRelationshipKind != Lcr.Identity.V1.CareRelationshipKind.Unspecified)
+        {
+            e.CareRelationshipKind = token.CareRelationshipKind;
         }
 
         viewers.Begin(e, token);

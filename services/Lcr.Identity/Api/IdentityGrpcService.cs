@@ -22,6 +22,7 @@ public sealed class IdentityGrpcService(
     SignInRecordService signInRecord,
     AccessService access,
     RelationshipService relationships,
+    SelfClaimService selfClaims,
     OrganisationLinkService links,
     DirectoryService directory,
     SystemClientService clients,
@@ -45,6 +46,10 @@ public sealed class IdentityGrpcService(
     [SessionCaller]
     public override async Task<IssueEmergencyAccessTokenResponse> IssueEmergencyAccessToken(IssueEmergencyAccessTokenRequest request, ServerCallContext context) =>
         await access.IssueEmergencyAsync(await callers.RequireProfessionalAsync(context), request, context.CancellationToken, SessionActivities.Of(context));
+
+    [SessionCaller]
+    public override async Task<ClaimCareRelationshipResponse> ClaimCareRelationship(ClaimCareRelationshipRequest request, ServerCallContext context) =>
+        await selfClaims.ClaimAsync(await callers.RequireProfessionalAsync(context), request, context.CancellationToken);
 
     [SystemScope(Scopes.RelationshipsWrite)]
     public override async Task<RecordCareRelationshipResponse> RecordCareRelationship(RecordCareRelationshipRequest request, ServerCallContext context) =>
@@ -78,6 +83,10 @@ public sealed class IdentityGrpcService(
         await callers.RequireAnyAsync(context);
         return await directory.ListOrganisationsAsync(request, context.CancellationToken);
     }
+
+    [SystemScope(Scopes.IdentityAdmin)]
+    public override async Task<UpdateOrganisationResponse> UpdateOrganisation(UpdateOrganisationRequest request, ServerCallContext context) =>
+        new() { Organisation = await directory.UpdateOrganisationAsync(request, await callers.RequireScopeAsync(context, Scopes.IdentityAdmin), context.CancellationToken) };
 
     [SystemScope(Scopes.IdentityAdmin)]
     public override async Task<CreateProfessionalResponse> CreateProfessional(CreateProfessionalRequest request, ServerCallContext context)

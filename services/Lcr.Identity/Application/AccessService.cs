@@ -72,6 +72,9 @@ public sealed partial class AccessService(
             SensitiveRecordsWithheld = !Domain.Federation.NationalRoleMap.MaySeeSensitiveRecords(sessionActivities),
             FamilyName = professional.FamilyName,
             PersonalNhsNumber = professional.PersonalNhsNumber,
+            CareRelationshipKind = (CareRelationshipKind)(relationship?.Kind ?? 0),
+            SelfClaim = SelfClaimOf(relationship),
+            CareTeamId = relationship?.SubjectKind == RelationshipSubject.Team ? relationship.SubjectValue : null,
         }, ct);
         LogIssued(logger, token.TokenId, professional.Id, assignment.RoleCode, assignment.OrganisationOds,
             relationship?.Id.ToString() ?? "none", pseudonyms.Pseudonym(request.NhsNumber));
@@ -83,6 +86,7 @@ public sealed partial class AccessService(
             TokenId = token.TokenId,
             CareRelationshipId = relationship?.Id.ToString() ?? string.Empty,
             AllowedCategories = { categories },
+            CareRelationshipKind = (CareRelationshipKind)(relationship?.Kind ?? 0),
         };
     }
 
@@ -151,7 +155,7 @@ public sealed partial class AccessService(
     /// The role assignment to act in: the one named, or the only active one. Active means
     /// started, not ended, at an active organisation, with a role code the catalogue knows.
     /// </summary>
-    private async Task<(RoleAssignmentRow Assignment, RoleDefinition Role)> ChooseRoleAsync(
+    internal async Task<(RoleAssignmentRow Assignment, RoleDefinition Role)> ChooseRoleAsync(
         ProfessionalRow professional, string? requestedId, DateTimeOffset now, FieldViolations v, CancellationToken ct)
     {
         var activeOrgs = await db.Organisations.AsNoTracking().Where(o => o.Active).Select(o => o.OdsCode).ToListAsync(ct);
@@ -196,7 +200,9 @@ public sealed partial class AccessService(
     /// The most specific active care relationship linking the patient to the professional
     /// directly, to one of their teams at the organisation they act for, or to that organisation.
     /// A relationship naming the professional counts only when the organisation they act for
-    /// recorded it: it vouches for their care there, not in a role held elsewhere.
+    /// recorded it: it vouches for their care there, not in a role held elsewhere. A self-claim
+    /// names its claimant and the organisation of the role they claimed in, so it counts only for
+    /// them acting at that organisation; a relationship a feed recorded is preferred to it.
     /// </summary>
     private async Task<CareRelationshipRow?> FindRelationshipAsync(
         ProfessionalRow professional, string organisationOds, string nhsNumber, DateTimeOffset now, CancellationToken ct)
@@ -209,8 +215,15 @@ public sealed partial class AccessService(
                         (r.SubjectKind == RelationshipSubject.Team && teams.Contains(r.SubjectValue)) ||
                         (r.SubjectKind == RelationshipSubject.Organisation && r.SubjectValue == organisationOds))
             .ToListAsync(ct);
-        return candidates.OrderBy(r => r.SubjectKind).ThenByDescending(r => r.StartTime).FirstOrDefault();
+        return candidates.OrderBy(r => r.Kind == (int)CareRelationshipKind.SelfClaimed)
+            .ThenBy(r => r.SubjectKind).ThenByDescending(r => r.StartTime).FirstOrDefault();
     }
+
+    /// <summary>The self-claim a token rests on: its reason and the professional's own words.</summary>
+    private static Lcr.Security.SelfClaimGrant? SelfClaimOf(CareRelationshipRow? relationship) =>
+        relationship is { Kind: (int)CareRelationshipKind.SelfClaimed }
+            ? new Lcr.Security.SelfClaimGrant((SelfClaimReason)(relationship.SelfClaimReason ?? 0), relationship.SelfClaimReasonText ?? string.Empty)
+            : null;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Access refused to professional {ProfessionalId}: {Reason} (patient ref {PatientRef})")]
     private static partial void LogRefused(ILogger logger, Guid professionalId, string reason, string patientRef);

@@ -18,6 +18,8 @@ public sealed partial class DirectoryService(
 {
     public const int MinPasswordLength = 12;
 
+    private static readonly HashSet<string> UpdatableOrganisationFields = ["display_name", "self_claims_disabled"];
+
     private static readonly HashSet<string> UpdatableProfessionalFields =
         ["given_name", "family_name", "title", "registration", "federated_subject", "personal_nhs_number", "team_ids", "active"];
 
@@ -97,6 +99,63 @@ public sealed partial class DirectoryService(
         }
 
         return response;
+    }
+
+    /// <summary>
+    /// UpdateOrganisation: the display name and the self-claims switch. The platform operator's
+    /// clients change any organisation; any other client only its own (another is NOT_FOUND,
+    /// as an unknown one is, so nobody learns what they may not change).
+    /// </summary>
+    public async Task<Organisation> UpdateOrganisationAsync(UpdateOrganisationRequest request, SystemCaller caller, CancellationToken ct)
+    {
+        var v = new FieldViolations();
+        var o = request.Organisation;
+        if (o is null)
+        {
+            v.Add("organisation", "is required");
+            v.ThrowIfAny();
+        }
+
+        var ods = Identifiers.NormaliseOds(o!.OdsCode);
+        v.Check(Identifiers.IsOdsCode(ods), "organisation.ods_code", "must be an ODS code: 3 to 10 letters and digits");
+        v.Check(request.UpdateMask is { Paths.Count: > 0 }, "update_mask", "is required: name the fields to change");
+        var paths = v.UpdateMask(request.UpdateMask?.Paths, UpdatableOrganisationFields);
+        if (paths.Contains("display_name"))
+        {
+            v.RequireText(o.DisplayName, "organisation.display_name", 200);
+        }
+
+        v.ThrowIfAny();
+
+        var own = caller.OrganisationOds;
+        var mayChangeAny = await db.Organisations.AnyAsync(x => x.OdsCode == own && x.Active && x.Kind == (int)OrganisationKind.SharedCareRecordOperator, ct);
+        var row = await db.Organisations.SingleOrDefaultAsync(x => x.OdsCode == ods, ct);
+        if (row is null || (!mayChangeAny && row.OdsCode != own))
+        {
+            throw new NotFoundException("organisation");
+        }
+
+        var changed = false;
+        if (paths.Contains("display_name") && row.DisplayName != o.DisplayName.Trim())
+        {
+            row.DisplayName = o.DisplayName.Trim();
+            changed = true;
+        }
+
+        if (paths.Contains("self_claims_disabled") && row.SelfClaimsDisabled != o.SelfClaimsDisabled)
+        {
+            row.SelfClaimsDisabled = o.SelfClaimsDisabled;
+            changed = true;
+        }
+
+        if (changed)
+        {
+            row.UpdatedAt = clock.UtcNowMicros();
+            await db.SaveChangesAsync(ct);
+            LogOrganisationUpdated(logger, ods, caller.ClientId, string.Join(',', paths.Order(StringComparer.Ordinal)), row.SelfClaimsDisabled);
+        }
+
+        return Mapping.ToProto(row);
     }
 
     // ---- professionals ----
@@ -481,6 +540,9 @@ public sealed partial class DirectoryService(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Organisation {OdsCode} registered")]
     private static partial void LogOrganisation(ILogger logger, string odsCode);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Organisation {OdsCode} updated by {ClientId} (fields {Fields}; self-claims disabled {SelfClaimsDisabled})")]
+    private static partial void LogOrganisationUpdated(ILogger logger, string odsCode, string clientId, string fields, bool selfClaimsDisabled);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Professional {ProfessionalId} created")]
     private static partial void LogProfessional(ILogger logger, Guid professionalId);

@@ -17,6 +17,7 @@ public static class Mapping
         Active = row.Active,
         CreateTime = Timestamp.FromDateTimeOffset(row.CreatedAt),
         UpdateTime = Timestamp.FromDateTimeOffset(row.UpdatedAt),
+        SelfClaimsDisabled = row.SelfClaimsDisabled,
     };
 
     public static string DisplayName(ProfessionalRow row) =>
@@ -67,6 +68,7 @@ public static class Mapping
             RoleCode = row.RoleCode,
             RoleName = role?.Name ?? string.Empty,
             EmergencyAccessAllowed = role?.EmergencyAccess ?? false,
+            SelfClaimAllowed = role?.SelfClaim ?? false,
             StartTime = Timestamp.FromDateTimeOffset(row.StartTime),
         };
         if (role is not null)
@@ -120,6 +122,17 @@ public static class Mapping
         if (row.EndTime is { } end)
         {
             c.EndTime = Timestamp.FromDateTimeOffset(end);
+        }
+
+        if (row.Kind == (int)CareRelationshipKind.SelfClaimed)
+        {
+            c.SelfClaim = new SelfClaim
+            {
+                ReasonCode = (SelfClaimReason)(row.SelfClaimReason ?? 0),
+                ReasonText = row.SelfClaimReasonText ?? string.Empty,
+                RoleAssignmentId = row.SelfClaimRoleAssignmentId?.ToString() ?? string.Empty,
+                RoleCode = row.SelfClaimRoleCode ?? string.Empty,
+            };
         }
 
         return c;

@@ -32,7 +32,11 @@ public sealed partial class RelationshipService(
         const string p = "care_relationship.";
         var now = clock.UtcNowMicros();
         NhsNumber.Validate(c!.NhsNumber, v, p + "nhs_number");
-        v.RequireEnum(c.Kind, p + "kind");
+        if (v.RequireEnum(c.Kind, p + "kind"))
+        {
+            // A self-claim is the professional's own statement (ClaimCareRelationship); no feed makes one.
+            v.Check(c.Kind != CareRelationshipKind.SelfClaimed, p + "kind", "must not be SELF_CLAIMED: only the professional claims one, with ClaimCareRelationship");
+        }
 
         RelationshipSubject subjectKind = default;
         var subject = string.Empty;
@@ -81,6 +85,12 @@ public sealed partial class RelationshipService(
             .SingleOrDefaultAsync(r => r.SourceOrganisation == caller.OrganisationOds && r.SourceEntryId == sourceEntryId, ct);
         if (existing is not null)
         {
+            if (existing.Kind == (int)CareRelationshipKind.SelfClaimed)
+            {
+                throw new AlreadyExistsException("care_relationship",
+                    "This source_entry_id is a self-claimed relationship's; a feed cannot change it.");
+            }
+
             if (existing.NhsNumber != c.NhsNumber)
             {
                 throw new AlreadyExistsException("care_relationship",

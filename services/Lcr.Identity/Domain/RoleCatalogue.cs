@@ -15,6 +15,9 @@ public sealed class RoleDefinition
 
     /// <summary>Whether the role may use emergency (break-glass) access.</summary>
     public bool EmergencyAccess { get; set; }
+
+    /// <summary>Whether the role may claim a care relationship itself (ClaimCareRelationship; national RBAC has it as an activity of its own).</summary>
+    public bool SelfClaim { get; set; }
 }
 
 /// <summary>
@@ -23,7 +26,8 @@ public sealed class RoleDefinition
 /// when present. Defaults follow the issue: clinicians every category; social care
 /// practitioners demographics, problems, medications, allergies and documents;
 /// admin/clerical demographics only; IG officers no record categories, but the
-/// information-governance and subject-access purposes.
+/// information-governance and subject-access purposes. Clinicians and social care
+/// practitioners may self-claim a care relationship; admin/clerical and IG roles may not.
 /// </summary>
 public sealed class RoleCatalogue
 {
@@ -65,6 +69,7 @@ public sealed class RoleCatalogue
             Name = "Social Care Practitioner",
             Categories = [RecordCategory.Demographics, RecordCategory.Problems, RecordCategory.Medications, RecordCategory.Allergies, RecordCategory.Documents],
             Purposes = [PurposeOfUse.DirectCare],
+            SelfClaim = true,
         },
         [InformationGovernanceOfficer] = new()
         {
@@ -103,5 +108,6 @@ public sealed class RoleCatalogue
         Categories = [.. Everything],
         Purposes = [PurposeOfUse.DirectCare],
         EmergencyAccess = true,
+        SelfClaim = true,
     };
 }

@@ -60,6 +60,8 @@ public sealed class IdentityDbContext(DbContextOptions<IdentityDbContext> option
         rel.Property(r => r.SourceSystem).HasMaxLength(100);
         rel.Property(r => r.SourceEntryId).HasMaxLength(100);
         rel.Property(r => r.RecordedBy).HasMaxLength(64);
+        rel.Property(r => r.SelfClaimReasonText).HasMaxLength(1000);
+        rel.Property(r => r.SelfClaimRoleCode).HasMaxLength(20);
         rel.HasIndex(r => new { r.SourceOrganisation, r.SourceEntryId }).IsUnique();
         // The access decision: one index range per (patient, subject).
         rel.HasIndex(r => new { r.NhsNumber, r.SubjectKind, r.SubjectValue }).HasDatabaseName("ix_care_relationships_access");

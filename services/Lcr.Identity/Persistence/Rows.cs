@@ -8,6 +8,9 @@ public sealed class OrganisationRow
     public bool Active { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>The organisation switched self-claimed care relationships off for its staff.</summary>
+    public bool SelfClaimsDisabled { get; set; }
 }
 
 public sealed class ProfessionalRow
@@ -85,10 +88,22 @@ public sealed class CareRelationshipRow
     public string? SourceSystem { get; set; }
     public required string SourceEntryId { get; set; }
 
-    /// <summary>The system client that recorded it (last).</summary>
+    /// <summary>The system client that recorded it (last); for a self-claim, <c>self-claim</c>.</summary>
     public required string RecordedBy { get; set; }
     public DateTimeOffset RecordedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>Self-claims only (kind SELF_CLAIMED): the coded reason.</summary>
+    public int? SelfClaimReason { get; set; }
+
+    /// <summary>Self-claims only: the professional's own explanation (for the privacy officer), when given.</summary>
+    public string? SelfClaimReasonText { get; set; }
+
+    /// <summary>Self-claims only: the role assignment the claim was made in.</summary>
+    public Guid? SelfClaimRoleAssignmentId { get; set; }
+
+    /// <summary>Self-claims only: that assignment's role code, as it was when claimed.</summary>
+    public string? SelfClaimRoleCode { get; set; }
 }
 
 public sealed class SystemClientRow

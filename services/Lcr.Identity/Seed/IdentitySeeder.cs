@@ -49,6 +49,9 @@ internal sealed partial class IdentitySeeder(IServiceScopeFactory scopes, IConfi
     public const string MentalHealthTeam = "RGD:CMHT-NORTH";
     public const string PlatformAdminClient = "platform-admin";
 
+    /// <summary>The seeded organisation that has switched self-claimed care relationships off for its staff.</summary>
+    public const string SelfClaimsOffOrganisation = SyntheticOrganisations.MentalHealthTrust;
+
     private static readonly string[] GpFeedScopes = [Scopes.RecordContribute, Scopes.DemographicsWrite, Scopes.RelationshipsWrite, Scopes.RelationshipsRead, Scopes.ConsentWrite, Scopes.ConsentRead];
     private static readonly string[] ProviderFeedScopes = [Scopes.RecordContribute, Scopes.RelationshipsWrite, Scopes.RelationshipsRead];
 
@@ -89,6 +92,10 @@ internal sealed partial class IdentitySeeder(IServiceScopeFactory scopes, IConfi
         {
             await directory.CreateOrganisationAsync(new Organisation { OdsCode = o.OdsCode, DisplayName = o.Name, Kind = KindOf(o.Kind) }, cancellationToken);
         }
+
+        // The mental health trust has switched self-claimed care relationships off (ClaimCareRelationship: SELF_CLAIMS_DISABLED).
+        await db.Organisations.Where(o => o.OdsCode == SelfClaimsOffOrganisation && !o.SelfClaimsDisabled)
+            .ExecuteUpdateAsync(u => u.SetProperty(o => o.SelfClaimsDisabled, true), cancellationToken);
 
         var ids = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var p in Professionals)

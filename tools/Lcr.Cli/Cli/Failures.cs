@@ -150,8 +150,13 @@ internal static class Hints
             (StatusCode.Unauthenticated, "INVALID_CLIENT") => "check the client id (--client) and its secret ($LCR_CLIENT_SECRET or --secret-file)",
             (StatusCode.Unauthenticated, _) => $"sign in again: run `{(c.Credential == CredentialKind.System ? systemSignIn : signIn)}`",
             (StatusCode.PermissionDenied, "NO_CARE_RELATIONSHIP") =>
-                "no care relationship links you to this patient; if this is an emergency and your role allows it, break glass with " +
+                "no care relationship links you to this patient; if you are caring for them and no system has recorded it yet, claim one with " +
+                $"`lcr claim {nhs} --reason <reason>` (alerted to your privacy officer); if this is an emergency and your role allows it, break glass with " +
                 $"`lcr token {nhs} --emergency-reason \"<why>\"` (recorded and reviewed)",
+            (StatusCode.PermissionDenied, "SELF_CLAIM_NOT_PERMITTED") =>
+                "your role may not claim a care relationship itself: ask for the relationship to be recorded by your organisation's system",
+            (StatusCode.PermissionDenied, "SELF_CLAIMS_DISABLED") =>
+                "your organisation has switched self-claimed relationships off: ask for the relationship to be recorded by its system",
             (StatusCode.PermissionDenied, "ORGANISATION_NOT_LINKED") =>
                 "your organisation holds no data about this patient and has no care relationship with them, so you may not act for them: " +
                 "pass the request to an organisation that does, or to the platform's own IG team",

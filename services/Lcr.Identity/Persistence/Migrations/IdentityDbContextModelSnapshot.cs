@@ -55,6 +55,24 @@ namespace Lcr.Identity.Persistence.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("recorded_by");
 
+                    b.Property<int?>("SelfClaimReason")
+                        .HasColumnType("integer")
+                        .HasColumnName("self_claim_reason");
+
+                    b.Property<string>("SelfClaimReasonText")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("self_claim_reason_text");
+
+                    b.Property<Guid?>("SelfClaimRoleAssignmentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("self_claim_role_assignment_id");
+
+                    b.Property<string>("SelfClaimRoleCode")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("self_claim_role_code");
+
                     b.Property<string>("SourceEntryId")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -309,6 +327,10 @@ namespace Lcr.Identity.Persistence.Migrations
                     b.Property<int>("Kind")
                         .HasColumnType("integer")
                         .HasColumnName("kind");
+
+                    b.Property<bool>("SelfClaimsDisabled")
+                        .HasColumnType("boolean")
+                        .HasColumnName("self_claims_disabled");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
