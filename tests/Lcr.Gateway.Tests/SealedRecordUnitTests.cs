@@ -1,7 +1,11 @@
+using System.Diagnostics.Metrics;
 using Lcr.Common.V1;
 using Lcr.Consent.V1;
 using Lcr.Gateway.Records;
+using Lcr.Gateway.Telemetry;
 using Lcr.Security;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Lcr.Gateway.Tests;
 
@@ -117,5 +121,42 @@ public class SealedRecordUnitTests
         Assert.Equal(30, defaults.DistinctViewers);
         Assert.Equal(TimeSpan.FromHours(1), defaults.Window);
         Assert.Equal(TimeSpan.FromDays(7), defaults.ReviewAfter);
+    }
+
+    [Fact]
+    public void A_full_queue_drops_the_view_and_counts_it_without_waiting_and_uncounted_views_are_never_queued()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var metrics = new GatewayMetrics(services.GetRequiredService<IMeterFactory>());
+        var dropped = 0L;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument, metrics.ViewSurgeSkipped))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "cause" && (string?)tag.Value == "queue_full")
+                {
+                    dropped += value;
+                }
+            }
+        });
+        listener.Start();
+        var monitor = new ViewSurgeMonitor(Options.Create(new ViewSurgeOptions { QueueCapacity = 1 }), metrics, TimeProvider.System);
+
+        monitor.Observe(Token(PurposeOfUse.InformationGovernance), "9000000009", SealedRecordAccessKind.NotSealed); // not a counted view
+        monitor.Observe(Token(PurposeOfUse.DirectCare, professional: "prof-1"), "9000000009", SealedRecordAccessKind.NotSealed);
+        monitor.Observe(Token(PurposeOfUse.DirectCare, professional: "prof-2"), "9000000009", SealedRecordAccessKind.NotSealed); // full
+
+        Assert.Equal(1, dropped);
+        Assert.True(monitor.Views.TryRead(out var queued));
+        Assert.Equal("prof-1", queued.ProfessionalId);
+        Assert.False(monitor.Views.TryRead(out _));
     }
 }
