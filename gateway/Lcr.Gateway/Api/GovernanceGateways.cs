@@ -14,8 +14,9 @@ namespace Lcr.Gateway.Api;
 /// Consent administration at the front door: information-governance officers (an access token
 /// bound to the patient, issued for information governance) recording what a patient asked by
 /// phone, letter or email, or systems with
-/// <c>consent.write</c>/<c>consent.read</c>. Every change is audited against the patient.
-/// EvaluateAccess is internal to the read path and not exposed.
+/// <c>consent.write</c>/<c>consent.read</c>. Every change is audited against the patient
+/// (sealing and unsealing as RECORD_SEALED / RECORD_UNSEALED with the seal concerned).
+/// EvaluateAccess and SealRecordAutomatically are internal to the platform and not exposed.
 /// </summary>
 [AuthenticatedCaller]
 public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy policy, Downstream.Downstream downstream, AuditTrail audit)
@@ -27,12 +28,37 @@ public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy po
         return await auth.RequireGovernanceAsync(c, nhsNumber, scope, policy);
     }
 
-    private async Task<T> Change<T>(ServerCallContext c, string nhsNumber, Func<Actor, AsyncUnaryCall<T>> call)
+    private Task<T> Change<T>(ServerCallContext c, string nhsNumber, Func<Actor, AsyncUnaryCall<T>> call) =>
+        Change(c, nhsNumber, call, (_, _) => Task.FromResult<(AuditAction, SealDetail?)>((AuditAction.ConsentChange, null)));
+
+    /// <summary>
+    /// A consent change: authorise, call the consent service, audit (the action and seal
+    /// detail chosen from the result by <paramref name="audited"/>) before replying.
+    /// </summary>
+    private async Task<T> Change<T>(ServerCallContext c, string nhsNumber, Func<Actor, AsyncUnaryCall<T>> call,
+        Func<Actor, T, Task<(AuditAction Action, SealDetail? Seal)>> audited)
     {
         var actor = await Caller(c, nhsNumber, Scopes.ConsentWrite);
         var result = await downstream.CallAsync(ServiceNames.Consent, () => call(actor), c.CancellationToken);
-        await audit.CommitAsync(audit.For(actor, nhsNumber, AuditAction.ConsentChange, PurposeOfUse.InformationGovernance), c);
+        var (action, seal) = await audited(actor, result);
+        var e = audit.For(actor, nhsNumber, action, PurposeOfUse.InformationGovernance);
+        e.Seal = seal;
+        await audit.CommitAsync(e, c);
         return result;
+    }
+
+    /// <summary>The seal an unsealing lifted: the newest history entry, when it is that unsealing.</summary>
+    private async Task<(AuditAction, SealDetail?)> UnsealedAsync(ServerCallContext c, Actor actor, string nhsNumber, UnsealRecordResponse result)
+    {
+        if (!result.Changed)
+        {
+            return (AuditAction.ConsentChange, null); // nothing was sealed: recorded as an attempted consent change
+        }
+
+        var history = await downstream.CallAsync(ServiceNames.Consent, () => downstream.Consent.ListConsentHistoryAsync(
+            new ListConsentHistoryRequest { NhsNumber = nhsNumber, PageSize = 1 }, downstream.Options(c, actor)), c.CancellationToken);
+        var lifted = history.Changes.FirstOrDefault(h => h.Kind == ConsentChangeKind.RecordUnsealed)?.Seal;
+        return (AuditAction.RecordUnsealed, new SealDetail { Reason = lifted?.Reason ?? SealReason.Unspecified, Automatic = lifted?.Automatic ?? false });
     }
 
     [GovernanceCaller(Scopes.ConsentRead)]
@@ -65,8 +91,30 @@ public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy po
     public override Task<RemoveRestrictionResponse> RemoveRestriction(RemoveRestrictionRequest r, ServerCallContext c) =>
         Change(c, r.NhsNumber, a => downstream.Consent.RemoveRestrictionAsync(r, downstream.Options(c, a)));
 
+    [GovernanceCaller(Scopes.ConsentWrite)]
+    public override Task<SealRecordResponse> SealRecord(SealRecordRequest r, ServerCallContext c) =>
+        Change(c, r.NhsNumber, a => downstream.Consent.SealRecordAsync(r, downstream.Options(c, a)),
+            (_, result) => Task.FromResult<(AuditAction, SealDetail?)>(
+                (AuditAction.RecordSealed, new SealDetail { Reason = result.State.Seal?.Reason ?? r.Seal.Reason, Automatic = false })));
+
+    [GovernanceCaller(Scopes.ConsentWrite)]
+    public override Task<UnsealRecordResponse> UnsealRecord(UnsealRecordRequest r, ServerCallContext c) =>
+        Change(c, r.NhsNumber, a => downstream.Consent.UnsealRecordAsync(r, downstream.Options(c, a)),
+            (a, result) => UnsealedAsync(c, a, r.NhsNumber, result));
+
+    [GovernanceCaller(Scopes.ConsentWrite)]
+    public override Task<StartAccessLogReviewResponse> StartAccessLogReview(StartAccessLogReviewRequest r, ServerCallContext c) =>
+        Change(c, r.NhsNumber, a => downstream.Consent.StartAccessLogReviewAsync(r, downstream.Options(c, a)));
+
+    [GovernanceCaller(Scopes.ConsentWrite)]
+    public override Task<CompleteAccessLogReviewResponse> CompleteAccessLogReview(CompleteAccessLogReviewRequest r, ServerCallContext c) =>
+        Change(c, r.NhsNumber, a => downstream.Consent.CompleteAccessLogReviewAsync(r, downstream.Options(c, a)));
+
     public override Task<EvaluateAccessResponse> EvaluateAccess(EvaluateAccessRequest r, ServerCallContext c) =>
         throw new PermissionDeniedException("INTERNAL_ONLY", "Access decisions are made inside the platform on every read.");
+
+    public override Task<SealRecordAutomaticallyResponse> SealRecordAutomatically(SealRecordAutomaticallyRequest r, ServerCallContext c) =>
+        throw new PermissionDeniedException("INTERNAL_ONLY", "Only the platform seals a record automatically, after a view surge.");
 }
 
 /// <summary>
