@@ -229,6 +229,23 @@ public sealed class SealedRecordTests(PlatformFixture platform) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_opt_out_keeps_its_own_refusal_on_a_sealed_record()
+    {
+        var nhs = Nhs(SyntheticOrganisations.Scenario.OptedOut);
+        var token = await DirectCareAsync("gp.b86001", nhs);
+        await SealAsync(Gateway, nhs, [Guid.NewGuid().ToString()]);
+        try
+        {
+            var e = await Assert.ThrowsAsync<RpcException>(async () => await RecordAsync(token, nhs));
+            Assert.Equal("PATIENT_OPTED_OUT", Reason(e));
+        }
+        finally
+        {
+            await UnsealAsync(Gateway, nhs);
+        }
+    }
+
+    [Fact]
     public async Task An_unsealed_record_is_read_as_before_and_carries_no_seal()
     {
         var (nhs, family) = await RegisterPatientAsync(Gateway);
