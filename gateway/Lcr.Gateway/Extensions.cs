@@ -56,6 +56,18 @@ public static class Extensions
         builder.Services.AddSingleton<ViewerContextSource>();
         builder.Services.AddSingleton<AuditTrail>();
         builder.Services.AddSingleton<RecordReader>();
+
+        // The view-surge rule (Records/ViewSurge*.cs): counted off the response path in Redis,
+        // shared by every replica; without ConnectionStrings:Redis the gateway starts with it off.
+        builder.Services.AddOptions<ViewSurgeOptions>().Bind(config.GetSection("Gateway:ViewSurge"));
+        builder.Services.AddSingleton<ViewSurgeMonitor>();
+        builder.Services.AddHostedService<ViewSurgeService>();
+        if (!string.IsNullOrWhiteSpace(config.GetConnectionString("Redis")))
+        {
+            builder.AddRedis();
+            builder.Services.AddSingleton<ViewSurgeCounter>();
+        }
+
         builder.Services.AddSingleton<AccessLogReader>();
         builder.Services.AddOptions<SubjectAccessOptions>();
         builder.Services.AddSingleton<SubjectAccessExporter>();

@@ -177,6 +177,7 @@ public sealed class GatewayHost : IAsyncDisposable
             b.UseSetting("Gateway:RateLimit:Burst", "10000");
             b.UseSetting("Gateway:DefaultCallTimeout", "00:00:10");
             b.UseSetting("Gateway:Cors:AllowedOrigins:0", BrowserOrigin);
+            b.UseSetting("ConnectionStrings:Redis", platform.Redis.ConnectionString); // the view-surge count, on the fixture's own Redis
             b.ConfigureTestServices(s =>
             {
                 s.AddSingleton<IDownstreamHandlerFactory>(new InMemoryHandlers(platform, wrap));

@@ -150,6 +150,36 @@ public sealed class AccessTokenTests(IdentityHost host)
     }
 
     [Fact]
+    public async Task A_sealed_record_justification_is_20_to_1000_characters_and_travels_only_in_the_emergency_token()
+    {
+        var session = await host.SessionAsync("ed.rr8");
+        var nhs = IdentityHost.Patient(Scenario.ExamplePatient);
+        IssueEmergencyAccessTokenRequest Request(string justification) => new()
+        {
+            NhsNumber = nhs,
+            ReasonCode = EmergencyAccessReason.ClinicalEmergency,
+            ReasonText = "Brought in unconscious, no history available",
+            SealedRecordJustification = justification,
+        };
+
+        await RpcAssert.InvalidFields(async () => await Client.IssueEmergencyAccessTokenAsync(Request("too short, sorry"), session),
+            "sealed_record_justification");
+        await RpcAssert.InvalidFields(async () => await Client.IssueEmergencyAccessTokenAsync(Request(new string('x', 1001)), session),
+            "sealed_record_justification");
+
+        var (verifier, _) = host.GatewayVerifier();
+        var justified = await verifier.VerifyAsync((await Client.IssueEmergencyAccessTokenAsync(
+            Request("  Cardiac arrest in ED, the sealed history is needed for resuscitation  "), session)).AccessToken);
+        Assert.Equal("Cardiac arrest in ED, the sealed history is needed for resuscitation", justified.SealedRecordJustification);
+
+        // Without one (the ordinary break-glass), and never on a direct-care token.
+        Assert.Null((await verifier.VerifyAsync((await Client.IssueEmergencyAccessTokenAsync(Request(string.Empty), session)).AccessToken))
+            .SealedRecordJustification);
+        Assert.Null((await verifier.VerifyAsync((await Client.IssueAccessTokenAsync(DirectCare(nhs),
+            await host.SessionAsync("clinician.rr8"))).AccessToken)).SealedRecordJustification);
+    }
+
+    [Fact]
     public async Task Roles_without_emergency_access_cannot_break_glass()
     {
         var session = await host.SessionAsync("clerk.rr8");

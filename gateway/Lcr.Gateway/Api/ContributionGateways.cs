@@ -145,18 +145,43 @@ public sealed class DemographicsGateway(CallerAuthenticator auth, GovernancePoli
             () => downstream.Demographics.UpdateContactDetailsAsync(request, downstream.Options(context, actor)), context.CancellationToken);
     }
 
+    /// <summary>
+    /// A trace. A session names no organisation relationship, so each found patient's seal is read
+    /// from consent (GetConsent, internally as the platform, in parallel; consent caches): a sealed
+    /// patient whose seal does not name the professional is left out of <c>patients</c>, listed in
+    /// <c>sealed_nhs_numbers</c>, and audited as a SEARCH denied RECORD_SEALED with nothing returned.
+    /// A seal naming only teams does not admit a search (a session rests on no team): such a viewer
+    /// reads the record with an access token resting on the team's relationship.
+    /// </summary>
     [SessionCaller]
     public override async Task<SearchPatientsResponse> SearchPatients(SearchPatientsRequest request, ServerCallContext context)
     {
         var professional = await auth.RequireSessionAsync(context);
         var found = await downstream.CallAsync(ServiceNames.Demographics,
             () => downstream.Demographics.SearchPatientsAsync(request, downstream.Options(context, professional)), context.CancellationToken);
+        var seals = await Task.WhenAll(found.Patients.Select(p => SealOfAsync(p.NhsNumber, context)));
         var response = new SearchPatientsResponse { NextPageToken = found.NextPageToken };
         var events = new List<AuditEvent>();
-        foreach (var p in found.Patients)
+        for (var i = 0; i < found.Patients.Count; i++)
         {
-            response.Patients.Add(RecordFilter.Demographics(p, out _));
+            var p = found.Patients[i];
             var e = audit.For(professional, p.NhsNumber, AuditAction.Search, PurposeOfUse.DirectCare);
+            if (seals[i] is { } seal && !SealedRecordRule.NamesProfessional(seal, professional.Id))
+            {
+                response.SealedNhsNumbers.Add(p.NhsNumber);
+                e.Outcome = AuditOutcome.Denied;
+                e.DenialReason = AuditDenialReason.RecordSealed;
+                e.SealedRecord = new SealedRecordAccess { ViewerNamed = false };
+                events.Add(e);
+                continue;
+            }
+
+            if (seals[i] is not null)
+            {
+                e.SealedRecord = new SealedRecordAccess { ViewerNamed = true };
+            }
+
+            response.Patients.Add(RecordFilter.Demographics(p, out _));
             e.ReturnedCategories.Add(RecordCategory.Demographics);
             events.Add(e);
         }
@@ -165,6 +190,12 @@ public sealed class DemographicsGateway(CallerAuthenticator auth, GovernancePoli
 
         return response;
     }
+
+    /// <summary>The patient's seal, or null when the record is not sealed.</summary>
+    private async Task<Consent.V1.Seal?> SealOfAsync(string nhsNumber, ServerCallContext context) =>
+        (await downstream.CallAsync(ServiceNames.Consent,
+            () => downstream.Consent.GetConsentAsync(new Consent.V1.GetConsentRequest { NhsNumber = nhsNumber }, downstream.Options(context, PlatformActor.Gateway)),
+            context.CancellationToken)).Consent?.Seal;
 
     public override Task<GetPatientResponse> GetPatient(GetPatientRequest request, ServerCallContext context) =>
         throw new PermissionDeniedException("USE_GATEWAY_SERVICE", "Read a patient with lcr.gateway.v1.GatewayService.GetPatientRecord.");

@@ -207,6 +207,12 @@ public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail
         }
 
         var issued = audit.For(token, nhsNumber, action);
+        if (token.SealedRecordJustification is { Length: > 0 } justification)
+        {
+            // Break-glass meant for a sealed record: audit alerts the privacy officer at once.
+            issued.SealedRecord = new SealedRecordAccess { BreakGlassJustification = justification };
+        }
+
         if (token.Purpose is PurposeOfUse.InformationGovernance or PurposeOfUse.SubjectAccessRequest)
         {
             await governance.RequireLinkedAsync(token.OrganisationOdsCode, issued, c);

@@ -39,8 +39,8 @@ public sealed class FhirApi(FhirAuthentication authentication, RecordReader reco
         Only(http, FormatOnly);
         RequireOwnPatient(token, id);
         var context = FhirCallContext.For(http);
-        var view = await records.GetPatientRecordAsync(token,
-            new GetPatientRecordRequest { NhsNumber = token.NhsNumber, Categories = { RecordCategory.Demographics } }, context);
+        var view = Unsealed(await records.GetPatientRecordAsync(token,
+            new GetPatientRecordRequest { NhsNumber = token.NhsNumber, Categories = { RecordCategory.Demographics } }, context));
         Audited(http, view.AuditEventId);
         return view.Patient is null
             ? throw new NotFoundException("patient")
@@ -71,8 +71,8 @@ public sealed class FhirApi(FhirAuthentication authentication, RecordReader reco
         {
             // Another patient's NHS number is refused by the read path (and the refusal audited);
             // here it answers as an unknown patient does: an empty searchset.
-            var view = await records.GetPatientRecordAsync(token,
-                new GetPatientRecordRequest { NhsNumber = nhs!, Categories = { RecordCategory.Demographics } }, FhirCallContext.For(http));
+            var view = Unsealed(await records.GetPatientRecordAsync(token,
+                new GetPatientRecordRequest { NhsNumber = nhs!, Categories = { RecordCategory.Demographics } }, FhirCallContext.For(http)));
             Audited(http, view.AuditEventId);
             if (view.Patient is not null)
             {
@@ -183,7 +183,8 @@ public sealed class FhirApi(FhirAuthentication authentication, RecordReader reco
 
         if (first)
         {
-            var view = await records.GetPatientRecordAsync(token, new GetPatientRecordRequest { NhsNumber = token.NhsNumber, Categories = { RecordCategory.Demographics } }, FhirCallContext.For(http));
+            var view = Unsealed(await records.GetPatientRecordAsync(token,
+                new GetPatientRecordRequest { NhsNumber = token.NhsNumber, Categories = { RecordCategory.Demographics } }, FhirCallContext.For(http)));
             audited.Add(view.AuditEventId);
             (restricted, contactWithheld) = (view.PatientRestrictionsApply, view.ContactDetailsWithheld);
             if (view.Patient is not null)
@@ -258,6 +259,15 @@ public sealed class FhirApi(FhirAuthentication authentication, RecordReader reco
             Data = DocumentReferenceMapper.Bytes(content.Content),
         };
     }
+
+    /// <summary>
+    /// A sealed record's notice becomes the refusal the other FHIR interactions give (403,
+    /// RECORD_SEALED, the notice's words): FHIR has no "banner" answer for a read. The refusal is
+    /// already audited by the read path.
+    /// </summary>
+    private static GetPatientRecordResponse Unsealed(GetPatientRecordResponse view) => view.SealedNotice is { } notice
+        ? throw new PermissionDeniedException(SealedRecordRule.Reason, notice.Message)
+        : view;
 
     private static void Audited(HttpContext http, string auditEventId) => http.Response.Headers[AuditEventHeader] = auditEventId;
 

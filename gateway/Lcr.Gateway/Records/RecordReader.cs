@@ -18,14 +18,19 @@ namespace Lcr.Gateway.Records;
 /// The read path, in the design's order, for every record read:
 /// 1. access token verified locally; 2. token patient = requested patient, role allows the
 /// categories; 3. consent evaluated (opt-out, blocks refused; withholdings filtered);
+/// 3a. a sealed record (<see cref="SealedRecordRule"/>): read as usual by a viewer named on the seal
+/// or breaking the glass with a sealed-record justification (flagged in audit); anyone else gets the
+/// sealed notice only (GetPatientRecord) or RECORD_SEALED, audited as denied;
 /// 4. summary and demographics fetched in parallel; 5. the audit event listing exactly what is
-/// returned committed (else UNAVAILABLE, no data); 6. answer.
+/// returned committed (else UNAVAILABLE, no data); 6. answer, then the view is handed to the
+/// view-surge monitor (off the response path).
 /// </summary>
 public sealed class RecordReader(
     CallerAuthenticator authenticator,
     Downstream.Downstream downstream,
     AuditTrail audit,
-    GatewayMetrics metrics)
+    GatewayMetrics metrics,
+    ViewSurgeMonitor surge)
 {
     private static readonly RecordCategory[] ClinicalCategories =
     [
@@ -53,7 +58,11 @@ public sealed class RecordReader(
         v.ThrowIfAny();
         var e = audit.For(token, request.NhsNumber, AuditAction.ViewSummary);
         var categories = await AuthoriseCategoriesAsync(token, request.NhsNumber, request.Categories, e, context);
-        var (scope, decision) = await EvaluateConsentAsync(token, request.NhsNumber, categories, e, context);
+        var (scope, decision, seal) = await EvaluateConsentAsync(token, request.NhsNumber, categories, e, context, noticeWhenSealed: true);
+        if (seal == SealedRecordAccessKind.Notice)
+        {
+            return await SealedNoticeAsync(token, e, context);
+        }
 
         var wantsClinical = scope.Categories.Any(c => c != RecordCategory.Demographics);
         // One call however many entries the patient withholds: the clinical service applies every
@@ -70,10 +79,12 @@ public sealed class RecordReader(
 
         var view = RecordFilter.Compose((await summaryTask)?.Summary, await patientTask, scope);
         view.EmergencyAccess = token.IsEmergency;
+        view.SealedRecord = seal != SealedRecordAccessKind.NotSealed;
         e.ConsentVersion = decision.ConsentVersion;
         ReleasedContent.Describe(e, view);
         await audit.CommitAsync(e, context);
         view.AuditEventId = e.EventId;
+        surge.Observe(token, request.NhsNumber, seal);
         Record(started, "summary");
         return view;
     }
@@ -103,7 +114,7 @@ public sealed class RecordReader(
 
         var e = audit.For(token, request.NhsNumber, AuditAction.ViewCategory);
         await AuthoriseCategoriesAsync(token, request.NhsNumber, [request.Category], e, context);
-        var (scope, decision) = await EvaluateConsentAsync(token, request.NhsNumber, [request.Category], e, context);
+        var (scope, decision, seal) = await EvaluateConsentAsync(token, request.NhsNumber, [request.Category], e, context);
 
         var response = new ListRecordEntriesResponse { PatientRestrictionsApply = scope.RestrictionsApply };
         if (scope.Categories.Contains(request.Category))
@@ -131,6 +142,7 @@ public sealed class RecordReader(
         ReleasedContent.Describe(e, response.Entries);
         await audit.CommitAsync(e, context);
         response.AuditEventId = e.EventId;
+        surge.Observe(token, request.NhsNumber, seal);
         Record(started, "list");
         return response;
     }
@@ -139,8 +151,9 @@ public sealed class RecordReader(
     {
         var started = Stopwatch.GetTimestamp();
         var token = await authenticator.RequireAccessAsync(context); // step 1 before any field is looked at
-        var (entry, e) = await ReadEntryAsync(token, request.NhsNumber, request.EntryId, AuditAction.ViewEntry, context);
+        var (entry, e, seal) = await ReadEntryAsync(token, request.NhsNumber, request.EntryId, AuditAction.ViewEntry, context);
         await audit.CommitAsync(e, context);
+        surge.Observe(token, request.NhsNumber, seal);
         Record(started, "entry");
         return new GetRecordEntryResponse { Entry = entry, AuditEventId = e.EventId };
     }
@@ -152,7 +165,7 @@ public sealed class RecordReader(
     public async Task<V1.GetDocumentContentResponse> GetDocumentContentAsync(VerifiedAccessToken token, V1.GetDocumentContentRequest request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        var (entry, e) = await ReadEntryAsync(token, request.NhsNumber, request.EntryId, AuditAction.ViewDocument, context);
+        var (entry, e, seal) = await ReadEntryAsync(token, request.NhsNumber, request.EntryId, AuditAction.ViewDocument, context);
         if (entry.Category != RecordCategory.Documents)
         {
             throw new FailedPreconditionException("NOT_A_DOCUMENT", "The entry is not a document; use GetRecordEntry.");
@@ -162,12 +175,13 @@ public sealed class RecordReader(
             () => downstream.Clinical.GetDocumentContentAsync(new Clinical.V1.GetDocumentContentRequest { NhsNumber = request.NhsNumber, EntryId = request.EntryId },
                 downstream.Options(context, token.ToActor())), context.CancellationToken);
         await audit.CommitAsync(e, context);
+        surge.Observe(token, request.NhsNumber, seal);
         Record(started, "document");
         return new V1.GetDocumentContentResponse { Content = content.Content, EntryVersion = content.EntryVersion, AuditEventId = e.EventId };
     }
 
     /// <summary>Steps 2-3 for one entry, then the entry itself; NOT_FOUND for anything withheld, as for anything absent.</summary>
-    private async Task<(Entry Entry, AuditEvent Event)> ReadEntryAsync(VerifiedAccessToken token, string nhsNumber, string entryId, AuditAction action,
+    private async Task<(Entry Entry, AuditEvent Event, SealedRecordAccessKind Seal)> ReadEntryAsync(VerifiedAccessToken token, string nhsNumber, string entryId, AuditAction action,
         ServerCallContext context)
     {
         var v = new FieldViolations();
@@ -177,7 +191,7 @@ public sealed class RecordReader(
 
         var e = audit.For(token, nhsNumber, action);
         var categories = await AuthoriseCategoriesAsync(token, nhsNumber, [], e, context);
-        var (scope, decision) = await EvaluateConsentAsync(token, nhsNumber, categories, e, context);
+        var (scope, decision, seal) = await EvaluateConsentAsync(token, nhsNumber, categories, e, context);
         var entry = (await downstream.CallAsync(ServiceNames.Clinical,
             () => downstream.Clinical.GetEntryAsync(new GetEntryRequest { NhsNumber = nhsNumber, EntryId = entryId },
                 downstream.Options(context, token.ToActor())), context.CancellationToken)).Entry;
@@ -189,7 +203,7 @@ public sealed class RecordReader(
 
         e.ConsentVersion = decision.ConsentVersion;
         ReleasedContent.Describe(e, [entry]);
-        return (entry, e);
+        return (entry, e, seal);
     }
 
     /// <summary>Step 2: the token's patient must be this patient, and its role must allow what is asked.</summary>
@@ -230,9 +244,14 @@ public sealed class RecordReader(
         return requested.Distinct().Order().ToList();
     }
 
-    /// <summary>Step 3: the patient's consent. Opted out or a blocked viewer is refused; the rest is a scope.</summary>
-    private async Task<(AccessScope Scope, EvaluateAccessResponse Decision)> EvaluateConsentAsync(VerifiedAccessToken token, string nhsNumber,
-        IReadOnlyCollection<RecordCategory> categories, AuditEvent e, ServerCallContext context)
+    /// <summary>
+    /// Step 3: the patient's consent. Opted out or a blocked viewer is refused; the rest is a scope.
+    /// Then 3a, a seal: a viewer who may not see the sealed record is refused RECORD_SEALED (audited
+    /// denied), or, with <paramref name="noticeWhenSealed"/>, told so by the caller with the notice.
+    /// </summary>
+    private async Task<(AccessScope Scope, EvaluateAccessResponse Decision, SealedRecordAccessKind Seal)> EvaluateConsentAsync(
+        VerifiedAccessToken token, string nhsNumber, IReadOnlyCollection<RecordCategory> categories, AuditEvent e, ServerCallContext context,
+        bool noticeWhenSealed = false)
     {
         var decision = await downstream.CallAsync(ServiceNames.Consent,
             () => downstream.Consent.EvaluateAccessAsync(new EvaluateAccessRequest
@@ -243,6 +262,7 @@ public sealed class RecordReader(
                 ViewerRoleCode = token.RoleCode,
                 RequestedCategories = { categories },
                 Emergency = token.IsEmergency,
+                ViewerTeamId = token.CareTeamId ?? string.Empty,
             }, downstream.Options(context, token.ToActor())), context.CancellationToken);
         e.ConsentVersion = decision.ConsentVersion;
         if (decision.Decision != AccessDecision.Permit)
@@ -260,7 +280,31 @@ public sealed class RecordReader(
             throw await audit.DenyAsync(e, auditReason, new PermissionDeniedException(reason, message), context);
         }
 
-        return (new AccessScope(categories, decision, token.SensitiveRecordsWithheld), decision);
+        var seal = SealedRecordRule.Decide(decision, token);
+        e.SealedRecord = SealedRecordRule.AuditDetail(seal, token);
+        if (seal == SealedRecordAccessKind.Notice && !noticeWhenSealed)
+        {
+            throw await audit.DenyAsync(e, AuditDenialReason.RecordSealed,
+                new PermissionDeniedException(SealedRecordRule.Reason, SealedRecordRule.Message), context);
+        }
+
+        return (new AccessScope(categories, decision, token.SensitiveRecordsWithheld), decision, seal);
+    }
+
+    /// <summary>
+    /// GetPatientRecord for a viewer who may not see the sealed record: the notice and nothing
+    /// else (no demographics, counts, versions or audit id), given only once its denied event
+    /// (RECORD_SEALED, <c>sealed_record { viewer_named: false }</c>) is committed.
+    /// </summary>
+    private async Task<GetPatientRecordResponse> SealedNoticeAsync(VerifiedAccessToken token, AuditEvent e, ServerCallContext context)
+    {
+        e.Outcome = AuditOutcome.Denied;
+        e.DenialReason = AuditDenialReason.RecordSealed;
+        e.ReturnedCategories.Clear();
+        e.ReturnedEntryIds.Clear();
+        metrics.Denials.Add(1, new KeyValuePair<string, object?>("reason", AuditDenialReason.RecordSealed.ToString()));
+        await audit.CommitAsync(e, context);
+        return new GetPatientRecordResponse { SealedNotice = SealedRecordRule.Notice(token) };
     }
 
     private async Task<Patient?> GetPatientOrNullAsync(string nhsNumber, VerifiedAccessToken token, ServerCallContext context)

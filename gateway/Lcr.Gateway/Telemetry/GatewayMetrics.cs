@@ -16,6 +16,9 @@ public sealed class GatewayMetrics : IDisposable
         AuditFailures = _meter.CreateCounter<long>("lcr.gateway.audit_failures", description: "Audit events that could not be committed (reads answered UNAVAILABLE).");
         ReadDuration = _meter.CreateHistogram<double>("lcr.gateway.read.duration", unit: "ms", description: "Record read latency at the gateway.");
         RateLimited = _meter.CreateCounter<long>("lcr.gateway.rate_limited", description: "Calls refused with RESOURCE_EXHAUSTED.");
+        ViewSurgeSkipped = _meter.CreateCounter<long>("lcr.gateway.view_surge.skipped",
+            description: "Record views the view-surge rule could not count or act on, by cause (queue_full, redis_unavailable, seal_failed).");
+        ViewSurgeSeals = _meter.CreateCounter<long>("lcr.gateway.view_surge.seals", description: "Records sealed automatically after a view surge.");
     }
 
     public Counter<long> Reads { get; }
@@ -23,6 +26,8 @@ public sealed class GatewayMetrics : IDisposable
     public Counter<long> AuditFailures { get; }
     public Histogram<double> ReadDuration { get; }
     public Counter<long> RateLimited { get; }
+    public Counter<long> ViewSurgeSkipped { get; }
+    public Counter<long> ViewSurgeSeals { get; }
 
     public void Dispose() => _meter.Dispose();
 }

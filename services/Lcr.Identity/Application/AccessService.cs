@@ -23,6 +23,9 @@ public sealed partial class AccessService(
     public const int MinReasonText = 10;
     public const int MaxReasonText = 1000;
 
+    /// <summary>The shortest sealed-record justification (emergency access into a sealed record); the longest is <see cref="MaxReasonText"/>.</summary>
+    public const int MinSealedRecordJustification = 20;
+
     /// <param name="sessionActivities">A federated session's national RBAC activities (<see cref="SessionClaims.Activities"/>); null for a password session.</param>
     public async Task<IssueAccessTokenResponse> IssueAsync(ProfessionalRow professional, IssueAccessTokenRequest request, CancellationToken ct,
         IReadOnlyCollection<string>? sessionActivities = null)
@@ -109,6 +112,15 @@ public sealed partial class AccessService(
             v.MaxLength(text, "reason_text", MaxReasonText);
         }
 
+        // Only to break the glass into a sealed record: a second, stronger justification (optional).
+        var sealedJustification = request.SealedRecordJustification?.Trim() ?? string.Empty;
+        if (sealedJustification.Length > 0)
+        {
+            v.Check(sealedJustification.Length >= MinSealedRecordJustification, "sealed_record_justification",
+                $"must be at least {MinSealedRecordJustification} characters");
+            v.MaxLength(sealedJustification, "sealed_record_justification", MaxReasonText);
+        }
+
         var now = clock.UtcNowMicros();
         var (assignment, role) = await ChooseRoleAsync(professional, request.RoleAssignmentId, now, v, ct);
         v.ThrowIfAny();
@@ -138,6 +150,7 @@ public sealed partial class AccessService(
             SensitiveRecordsWithheld = !Domain.Federation.NationalRoleMap.MaySeeSensitiveRecords(sessionActivities),
             FamilyName = professional.FamilyName,
             PersonalNhsNumber = professional.PersonalNhsNumber,
+            SealedRecordJustification = sealedJustification.Length > 0 ? sealedJustification : null,
         }, ct);
         LogEmergency(logger, token.TokenId, professional.Id, assignment.RoleCode, assignment.OrganisationOds,
             request.ReasonCode.ToString(), pseudonyms.Pseudonym(request.NhsNumber));

@@ -105,6 +105,32 @@ public class FhirEnforcementTests(PlatformFixture platform, FhirValidation valid
         }
     }
 
+    /// <summary>Every read, and the Patient identifier search (which reads the patient through GetPatientRecord too).</summary>
+    public static TheoryData<string> AllReadsAndIdentifierSearch => [.. FhirSearch.Types.Keys, "Patient", "$everything", "identifier"];
+
+    [Theory]
+    [MemberData(nameof(AllReadsAndIdentifierSearch))]
+    public async Task A_sealed_record_is_403_RECORD_SEALED_with_the_notice_for_a_viewer_not_named_on_the_seal(string type)
+    {
+        var nhs = Nhs(Patient);
+        var (http, _) = await GpAsync(Patient);
+        await Sealing.SealScenario.SealAsync(Gateway, nhs, [Guid.NewGuid().ToString()]);
+        try
+        {
+            var url = type == "identifier"
+                ? $"Patient?identifier={Uri.EscapeDataString(FhirSystems.NhsNumber + "|" + nhs)}"
+                : Url(type, FhirValues.PatientId(nhs));
+            var answer = await ValidAsync(http, url, HttpStatusCode.Forbidden);
+            AssertRefused(answer, Records.SealedRecordRule.Reason);
+            Assert.Equal(Records.SealedRecordRule.Message, answer.Outcome.Issue.Single().Diagnostics);
+            Assert.DoesNotContain(SyntheticCohort.Patients[Patient].Family, answer.Body, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await Sealing.SealScenario.UnsealAsync(Gateway, nhs);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(SearchTypes))]
     public async Task A_withheld_organisations_entries_are_absent_and_the_bundle_says_something_is_withheld(string type)
