@@ -79,6 +79,7 @@ public static class Extensions
         services.AddScoped<AccessService>();
         services.AddScoped<RelationshipService>();
         services.AddScoped<OrganisationLinkService>();
+        services.AddScoped<ActiveRoleAssignmentService>();
         services.AddScoped<DirectoryService>();
         services.AddScoped<SystemClientService>();
         services.AddSingleton<IDevelopmentSeeder, IdentitySeeder>();

@@ -23,6 +23,7 @@ public sealed class IdentityGrpcService(
     AccessService access,
     RelationshipService relationships,
     OrganisationLinkService links,
+    ActiveRoleAssignmentService activeRoles,
     DirectoryService directory,
     SystemClientService clients,
     SigningKeyRing keys,
@@ -181,6 +182,10 @@ public sealed class IdentityGrpcService(
     /// <summary>Internal: only the gateway reaches identity, and it refuses this from outside.</summary>
     public override Task<CheckOrganisationLinkResponse> CheckOrganisationLink(CheckOrganisationLinkRequest request, ServerCallContext context) =>
         links.CheckAsync(request, context.CancellationToken);
+
+    /// <summary>Internal: only the gateway reaches identity, and it refuses this from outside.</summary>
+    public override Task<ListActiveRoleAssignmentsResponse> ListActiveRoleAssignments(ListActiveRoleAssignmentsRequest request, ServerCallContext context) =>
+        activeRoles.ListAsync(request, context.CancellationToken);
 
     [SystemScope(Scopes.IdentityAdmin)]
     public override async Task<ListFederatedJoinersResponse> ListFederatedJoiners(ListFederatedJoinersRequest request, ServerCallContext context) =>

@@ -67,6 +67,7 @@ public static class Mapping
             RoleCode = row.RoleCode,
             RoleName = role?.Name ?? string.Empty,
             EmergencyAccessAllowed = role?.EmergencyAccess ?? false,
+            PrivacyOfficer = role?.PrivacyOfficer ?? false,
             StartTime = Timestamp.FromDateTimeOffset(row.StartTime),
         };
         if (role is not null)

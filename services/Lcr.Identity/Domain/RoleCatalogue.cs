@@ -15,6 +15,9 @@ public sealed class RoleDefinition
 
     /// <summary>Whether the role may use emergency (break-glass) access.</summary>
     public bool EmergencyAccess { get; set; }
+
+    /// <summary>Whether the role is its organisation's privacy officer: works that organisation's privacy alerts.</summary>
+    public bool PrivacyOfficer { get; set; }
 }
 
 /// <summary>
@@ -36,6 +39,9 @@ public sealed class RoleCatalogue
     /// <summary>Local extension codes: national RBAC has no exact social care / IG access roles.</summary>
     public const string SocialCarePractitioner = "LCR-SC01";
     public const string InformationGovernanceOfficer = "LCR-IG01";
+
+    /// <summary>National RBAC R0001: the organisation's privacy officer (its privacy alerts, nothing of the record).</summary>
+    public const string PrivacyOfficer = "R0001";
 
     private static readonly RecordCategory[] Everything =
     [
@@ -71,6 +77,13 @@ public sealed class RoleCatalogue
             Name = "Information Governance Officer",
             Categories = [],
             Purposes = [PurposeOfUse.InformationGovernance, PurposeOfUse.SubjectAccessRequest],
+        },
+        [PrivacyOfficer] = new()
+        {
+            Name = "Privacy Officer Access Role",
+            Categories = [],
+            Purposes = [PurposeOfUse.InformationGovernance],
+            PrivacyOfficer = true,
         },
     };
 
