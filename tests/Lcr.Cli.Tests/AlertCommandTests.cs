@@ -33,7 +33,7 @@ public sealed class AlertCommandTests
         var lines = console.Output.Split('\n');
         Assert.All(lines, l => Assert.True(l.TrimEnd().Length <= 80, $"{l.TrimEnd().Length} columns: {l}"));
         Assert.Equal(2, lines.Count(l => l.Contains("0193a7b2-5c1e-7d2a-9b1e-3f4a5b6c7d8e", StringComparison.Ordinal)));
-        Assert.Contains("sealed glass", console.Output);
+        Assert.True(console.Output.Contains("sealed glass", StringComparison.Ordinal), console.Output);
         Assert.Contains("flagged", console.Output);
         Assert.Contains("escalated", console.Output);
     }
@@ -51,7 +51,7 @@ public sealed class AlertCommandTests
                 ChangeTime = Timestamp.FromDateTime(new DateTime(2026, 12, 7, 10, 0, 0, DateTimeKind.Utc)),
             },
         ]));
-        Assert.Contains("[red]Unconscious in ED", console.Output);
+        Assert.True(console.Output.Contains("[red]Unconscious", StringComparison.Ordinal), console.Output);
         Assert.Contains("justified", console.Output);
         Assert.Contains("2026-12-07 10:00:00Z", console.Output);
     }

@@ -85,11 +85,11 @@ internal static class AuditView
     /// <summary>Privacy alerts in 80 columns: the full case id (to copy), severity, what, status, organisation.</summary>
     public static Table Alerts(string title, IEnumerable<PrivacyReviewCase> cases)
     {
-        var table = new Table { Title = new TableTitle(title), Border = TableBorder.Simple };
-        table.AddColumn(new TableColumn("Case id").NoWrap());
-        foreach (var c in new[] { "Sev", "Alert", "Status", "Org" })
+        // No border and two spaces between columns: 36 + 6 + 12 + 9 + 6 characters and the gaps fit 80 columns unwrapped.
+        var table = new Table { Title = new TableTitle(title), Border = TableBorder.None };
+        foreach (var c in new[] { "Case id", "Sev", "Alert", "Status", "Org" })
         {
-            table.AddColumn(c);
+            table.AddColumn(new TableColumn(c).NoWrap().PadLeft(0).PadRight(2));
         }
 
         foreach (var c in cases)
