@@ -308,6 +308,40 @@ public class PrivacyAlertTests(AuditHost host) : IClassFixture<AuditHost>
     }
 
     [Fact]
+    public async Task A_case_outside_the_callers_organisations_is_not_found_as_an_unknown_one_after_bad_input_is_named()
+    {
+        var actor = NewId("ed");
+        await host.RecordAsync(Emergency(AuditHost.NewNhsNumber(), actor, NewId("jti"), "RR8"));
+        var alert = Assert.Single(await CasesOfAsync(actor));
+
+        Metadata Scoped(string organisations)
+        {
+            var m = AuditHost.IgOfficer();
+            m.Add(Lcr.ServiceDefaults.CallerHeaders.OrganisationScope, organisations);
+            return m;
+        }
+
+        Assert.Equal(alert.Id, (await Client.GetPrivacyReviewCaseAsync(new GetPrivacyReviewCaseRequest { CaseId = alert.Id }, Scoped("B86001,RR8"))).ReviewCase.Id);
+        var foreign = await RpcAssert.Fails(StatusCode.NotFound, async () =>
+            await Client.GetPrivacyReviewCaseAsync(new GetPrivacyReviewCaseRequest { CaseId = alert.Id }, Scoped("B86001")));
+        var unknown = await RpcAssert.Fails(StatusCode.NotFound, async () =>
+            await Client.GetPrivacyReviewCaseAsync(new GetPrivacyReviewCaseRequest { CaseId = Guid.NewGuid().ToString("D") }, Scoped("B86001")));
+        Assert.Equal(unknown.Status.Detail, foreign.Status.Detail);
+        await RpcAssert.Fails(StatusCode.NotFound, async () =>
+            await Client.GetPrivacyReviewCaseAsync(new GetPrivacyReviewCaseRequest { CaseId = alert.Id }, Scoped("-")));
+
+        var decide = new UpdatePrivacyReviewCaseRequest
+        {
+            ReviewCase = new PrivacyReviewCase { Id = alert.Id, Etag = "v99", Status = PrivacyReviewCaseStatus.Breach, ResolutionNote = "No reason." },
+            UpdateMask = new FieldMask { Paths = { "status", "resolution_note" } },
+        };
+        await RpcAssert.Fails(StatusCode.NotFound, async () => await Client.UpdatePrivacyReviewCaseAsync(decide, Scoped("B86001")));
+        decide.UpdateMask.Paths.Add("actor");
+        await RpcAssert.InvalidFields(async () => await Client.UpdatePrivacyReviewCaseAsync(decide, Scoped("B86001")), "update_mask.paths[2]");
+        Assert.Equal(PrivacyReviewCaseStatus.Open, Assert.Single(await CasesOfAsync(actor)).Status);
+    }
+
+    [Fact]
     public async Task Cases_filter_by_organisation_origin_and_creation_period()
     {
         var actor = NewId("ed");

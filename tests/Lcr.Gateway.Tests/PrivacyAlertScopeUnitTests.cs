@@ -48,6 +48,11 @@ public class PrivacyAlertScopeUnitTests
         var acting = officer.ActingFor("B86001");
         Assert.Equal(("B86001", "R0001"), (acting.Organisation.OdsCode, acting.RoleCode));
 
+        Assert.Equal("B86001,RR8", officer.ScopeHeaders()!.Get(Lcr.ServiceDefaults.CallerHeaders.OrganisationScope)!.Value);
+        Assert.Equal("-", new PrivacyAlertCaller(new Actor(), new HashSet<string>(), new Dictionary<string, string>()).ScopeHeaders()!
+            .Get(Lcr.ServiceDefaults.CallerHeaders.OrganisationScope)!.Value);
+        Assert.Null(new PrivacyAlertCaller(new Actor(), null, new Dictionary<string, string>()).ScopeHeaders());
+
         var system = new Actor { Kind = ActorKind.System, Id = "tool", Organisation = new OrganisationReference { OdsCode = "RR8" } };
         Assert.Same(system, new PrivacyAlertCaller(system, Rr8AndB86001, new Dictionary<string, string>()).ActingFor("RR8"));
     }

@@ -1,4 +1,6 @@
+using Grpc.Core;
 using Lcr.Common.V1;
+using Lcr.ServiceDefaults;
 
 namespace Lcr.Gateway.Access;
 
@@ -13,6 +15,18 @@ public sealed record PrivacyAlertCaller(Actor Actor, IReadOnlySet<string>? Organ
     /// <summary>Whether a case alerted to <paramref name="organisationOds"/> is this caller's to see.</summary>
     public bool Sees(string? organisationOds) =>
         Organisations is null || (!string.IsNullOrEmpty(organisationOds) && Organisations.Contains(organisationOds));
+
+    /// <summary>
+    /// The header telling the audit service whose cases this caller may read or decide
+    /// (<see cref="CallerHeaders.OrganisationScope"/>); none for a caller who sees every organisation.
+    /// </summary>
+    public Metadata? ScopeHeaders() => Organisations is null
+        ? null
+        : new Metadata
+        {
+            // "-" (no organisation has that code) when the set is empty: an empty header value may not be sent at all.
+            { CallerHeaders.OrganisationScope, Organisations.Count == 0 ? "-" : string.Join(',', Organisations.Order(StringComparer.Ordinal)) },
+        };
 
     /// <summary>
     /// The actor to record for a decision on a case of <paramref name="organisationOds"/>: a

@@ -131,34 +131,37 @@ public sealed class AuditGateway(CallerAuthenticator auth, GovernancePolicy poli
     public override async Task<GetPrivacyReviewCaseResponse> GetPrivacyReviewCase(GetPrivacyReviewCaseRequest r, ServerCallContext c)
     {
         var caller = await officers.ResolveAsync(c);
-        return new GetPrivacyReviewCaseResponse { ReviewCase = await ReadCaseAsync(caller, r.CaseId, c) };
+        return await downstream.CallAsync(ServiceNames.Audit,
+            () => downstream.Audit.GetPrivacyReviewCaseAsync(r, downstream.Options(c, caller.Actor, caller.ScopeHeaders())), c.CancellationToken);
     }
 
     [SessionOrSystemScope(Scopes.AuditReview)]
     public override async Task<UpdatePrivacyReviewCaseResponse> UpdatePrivacyReviewCase(UpdatePrivacyReviewCaseRequest r, ServerCallContext c)
     {
         var caller = await officers.ResolveAsync(c);
-        if (string.IsNullOrEmpty(r.ReviewCase?.Id))
+
+        // The officer decides in their privacy officer role at the case's organisation: with roles at
+        // several, read the case first to know which (a case they may not see stays NOT_FOUND below).
+        var organisation = caller.RoleCodes.Count == 1 ? caller.RoleCodes.Keys.Single() : null;
+        if (caller.RoleCodes.Count > 1 && Guid.TryParse(r.ReviewCase?.Id, out _))
         {
-            // Let the audit service name every bad field; there is no case to check yet.
-            return await downstream.CallAsync(ServiceNames.Audit,
-                () => downstream.Audit.UpdatePrivacyReviewCaseAsync(r, downstream.Options(c, caller.Actor)), c.CancellationToken);
+            try
+            {
+                organisation = (await downstream.CallAsync(ServiceNames.Audit, () => downstream.Audit.GetPrivacyReviewCaseAsync(
+                    new GetPrivacyReviewCaseRequest { CaseId = r.ReviewCase.Id }, downstream.Options(c, caller.Actor, caller.ScopeHeaders())),
+                    c.CancellationToken)).ReviewCase.Organisation?.OdsCode;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+            {
+                // The update answers the same NOT_FOUND (after naming any bad field first).
+            }
         }
 
-        var current = await ReadCaseAsync(caller, r.ReviewCase.Id, c);
-        var actor = caller.ActingFor(current.Organisation?.OdsCode);
+        // The audit service validates first, then answers a case of another organisation NOT_FOUND, as an unknown one.
+        var actor = caller.ActingFor(organisation);
         var updated = await downstream.CallAsync(ServiceNames.Audit,
-            () => downstream.Audit.UpdatePrivacyReviewCaseAsync(r, downstream.Options(c, actor)), c.CancellationToken);
-        await audit.CommitAsync(audit.For(actor, current.NhsNumber, AuditAction.PrivacyReviewDecision, PurposeOfUse.InformationGovernance), c);
+            () => downstream.Audit.UpdatePrivacyReviewCaseAsync(r, downstream.Options(c, actor, caller.ScopeHeaders())), c.CancellationToken);
+        await audit.CommitAsync(audit.For(actor, updated.ReviewCase.NhsNumber, AuditAction.PrivacyReviewDecision, PurposeOfUse.InformationGovernance), c);
         return updated;
-    }
-
-    /// <summary>The case, if it is the caller's to see; another organisation's is NOT_FOUND exactly as an unknown id is.</summary>
-    private async Task<PrivacyReviewCase> ReadCaseAsync(PrivacyAlertCaller caller, string caseId, ServerCallContext c)
-    {
-        var found = await downstream.CallAsync(ServiceNames.Audit,
-            () => downstream.Audit.GetPrivacyReviewCaseAsync(new GetPrivacyReviewCaseRequest { CaseId = caseId }, downstream.Options(c, caller.Actor)),
-            c.CancellationToken);
-        return caller.Sees(found.ReviewCase.Organisation?.OdsCode) ? found.ReviewCase : throw new NotFoundException("privacy_review_case");
     }
 }

@@ -450,14 +450,22 @@ public sealed class PrivacyReview(AuditDbContext db, TimeProvider clock, IOption
         return response;
     }
 
-    public async Task<PrivacyReviewCase> GetCaseAsync(string caseId, CancellationToken ct)
+    /// <summary>One case; <paramref name="organisations"/> (null: all) limits whose cases the caller sees: another's is NOT_FOUND.</summary>
+    public async Task<PrivacyReviewCase> GetCaseAsync(string caseId, IReadOnlySet<string>? organisations, CancellationToken ct)
     {
         var id = ParseId(caseId, "case_id");
-        var row = await db.Cases.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct) ?? throw new NotFoundException("privacy_review_case");
-        return (await ToProtoAsync([row], ct))[0];
+        var row = await db.Cases.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct);
+        return (await ToProtoAsync([Visible(row, organisations)], ct))[0];
     }
 
-    public async Task<PrivacyReviewCase> UpdateCaseAsync(UpdatePrivacyReviewCaseRequest request, Actor reviewer, CancellationToken ct)
+    /// <summary>The case when the caller may see it; NOT_FOUND, exactly as for an unknown id, otherwise.</summary>
+    private static PrivacyReviewCaseRow Visible(PrivacyReviewCaseRow? row, IReadOnlySet<string>? organisations) =>
+        row is not null && (organisations is null || (row.OrganisationOds is { } ods && organisations.Contains(ods)))
+            ? row
+            : throw new NotFoundException("privacy_review_case");
+
+    public async Task<PrivacyReviewCase> UpdateCaseAsync(UpdatePrivacyReviewCaseRequest request, Actor reviewer, IReadOnlySet<string>? organisations,
+        CancellationToken ct)
     {
         var v = new FieldViolations();
         var c = request.ReviewCase;
@@ -501,7 +509,7 @@ public sealed class PrivacyReview(AuditDbContext db, TimeProvider clock, IOption
 
         v.ThrowIfAny();
 
-        var row = await db.Cases.SingleOrDefaultAsync(x => x.Id == id!.Value, ct) ?? throw new NotFoundException("privacy_review_case");
+        var row = Visible(await db.Cases.SingleOrDefaultAsync(x => x.Id == id!.Value, ct), organisations);
         if (row.Version != expected)
         {
             throw Stale();
