@@ -115,7 +115,7 @@ printf '  %-13s %s   (HTTP/1.1: JSON over HTTP, gRPC-Web; OpenAPI at %s/openapi/
 cat <<EXAMPLE
 
 Seeded users (password in .data/secrets/dev-password): gp.b86001, clinician.rr8, ed.rr8, clerk.rr8,
-socialworker.00da, mhnurse.rgd, ig.rr8, ig.b86001, ig.platform. Feed clients (secret in .data/secrets/dev-client-secret):
+socialworker.00da, mhnurse.rgd, ig.rr8, ig.b86001, ig.platform, privacy.rr8 and privacy.b86001 (privacy officers: `lcr alerts list`). Feed clients (secret in .data/secrets/dev-client-secret):
 b86001-gp-feed, rr8-ppm-feed, rgd-care-feed, 00da-social-care-feed, platform-admin, ...
 
 Try it in another terminal, from $REPO (docs/cli.md; sessions are cached owner-only in ~/.config/lcr/sessions,

@@ -52,6 +52,7 @@ public static class Extensions
         builder.Services.AddSingleton<CallerAuthenticator>();
         builder.Services.AddSingleton<PatientOrganisationLinks>();
         builder.Services.AddSingleton<GovernancePolicy>();
+        builder.Services.AddSingleton<PrivacyOfficerPolicy>();
         builder.Services.AddOptions<ViewerContextOptions>().Bind(config.GetSection("Gateway:ViewerContext"));
         builder.Services.AddSingleton<ViewerContextSource>();
         builder.Services.AddSingleton<AuditTrail>();

@@ -83,6 +83,7 @@ public static class Extensions
         services.AddScoped<RelationshipService>();
         services.AddScoped<SelfClaimService>();
         services.AddScoped<OrganisationLinkService>();
+        services.AddScoped<ActiveRoleAssignmentService>();
         services.AddScoped<DirectoryService>();
         services.AddScoped<SystemClientService>();
         services.AddSingleton<IDevelopmentSeeder, IdentitySeeder>();

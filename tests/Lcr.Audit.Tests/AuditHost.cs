@@ -63,7 +63,7 @@ public sealed class AuditHost : ServiceHost<AuditGrpcService>
         CareRelationshipId = "rel-" + actorId,
         ReturnedCategories = { RecordCategory.Problems, RecordCategory.Medications },
         ReturnedEntryIds = { "entry-1", "entry-2" },
-        AccessTokenId = "jti-1",
+        AccessTokenId = "jti-" + Guid.NewGuid().ToString("N"),
         ConsentVersion = 3,
         TraceId = "4bf92f3577b34da6a3ce929d0e0e4736",
     };

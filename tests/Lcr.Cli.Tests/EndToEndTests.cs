@@ -288,6 +288,48 @@ public sealed class EndToEndTests(LcrPlatformFixture fixture) : IClassFixture<Lc
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_privacy_officer_lists_and_decides_the_alert_a_break_glass_raised_and_another_organisations_cannot_see_it()
+    {
+        // The ED doctor breaks glass: the audit service alerts RR8's privacy officer at once.
+        Ok(await Lcr("--profile", "ed", "signin", "--user", "ed.rr8"));
+        var glass = await Lcr("--profile", "ed", "token", Example, "--emergency-reason", "Collapsed in the emergency department");
+        Ok(glass);
+        var tokenId = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(glass.Out.Trim()).Id;
+
+        Ok(await Lcr("--profile", "po", "signin", "--user", "privacy.rr8"));
+        var list = await Lcr("--profile", "po", "alerts", "list", "--since", "1d", "--json");
+        Ok(list);
+        var alert = list.Json.GetProperty("cases").EnumerateArray().Single(c =>
+            c.GetProperty("events").EnumerateArray().Any(e => e.TryGetProperty("accessTokenId", out var t) && t.GetString() == tokenId));
+        var id = alert.GetProperty("id").GetString()!;
+        Assert.Equal("RR8", alert.GetProperty("organisation").GetProperty("odsCode").GetString());
+        Assert.Equal("PRIVACY_ALERT_ORIGIN_RAISED_AT_ACCESS", alert.GetProperty("origin").GetString());
+        var table = await Lcr("--profile", "po", "alerts", "list", "--since", "1d");
+        Ok(table);
+        Assert.Contains(id, table.Out);
+
+        Ok(await Lcr("--profile", "po", "alerts", "decide", id, "--status", "flagged", "--note", "Asked the ED lead"));
+        var closed = await Lcr("--profile", "po", "alerts", "decide", id, "--status", "justified", "--note", "Collapsed: justified", "--json");
+        Ok(closed);
+        var history = closed.Json.GetProperty("reviewCase").GetProperty("history").EnumerateArray().ToList();
+        Assert.Equal(["PRIVACY_REVIEW_CASE_STATUS_FLAGGED_FOR_INVESTIGATION", "PRIVACY_REVIEW_CASE_STATUS_JUSTIFIED"],
+            history.Select(h => h.GetProperty("status").GetString()));
+        var shown = await Lcr("--profile", "po", "alerts", "show", id);
+        Ok(shown);
+        Assert.Contains("Asked the ED lead", shown.Out);
+
+        // The GP practice's privacy officer never sees it; a GP without the role is refused.
+        Ok(await Lcr("--profile", "po2", "signin", "--user", "privacy.b86001"));
+        Assert.Equal(ExitCodes.NotFound, (await Lcr("--profile", "po2", "alerts", "show", id)).ExitCode);
+        var theirs = await Lcr("--profile", "po2", "alerts", "list", "--json");
+        Ok(theirs);
+        Assert.DoesNotContain(id, theirs.Out);
+        Ok(await Lcr("--profile", "gp", "signin", "--user", "gp.b86001"));
+        Assert.Equal(ExitCodes.PermissionDenied, (await Lcr("--profile", "gp", "alerts", "list")).ExitCode);
+    }
+
+    [Fact]
     public async Task Ig_officer_exports_the_practice_part_as_a_fhir_bundle_and_a_gp_is_refused()
     {
         var file = Path.Combine(_home, "sar.json");

@@ -80,6 +80,8 @@ public class AuthorizationMatrixTests(PlatformFixture platform)
         ("AuditService.ListEventsByPatient",        [U,   U,   U,   U,   U,   PD,  PD,  PD,  OK,  PD,  PD,  OK,  PD]),
         ("AuditService.ListEventsByActor",          [U,   U,   U,   U,   U,   U,   PD,  PD,  OK,  U,   U,   U,   U]),
         ("AuditService.RecordEvents",               [U,   U,   U,   U,   PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD]),
+        // Privacy alerts: a privacy officer's session (the GP's session holds no such role) or an audit.review system.
+        ("AuditService.ListPrivacyReviewCases",     [U,   U,   U,   U,   PD,  U,   PD,  PD,  OK,  U,   U,   U,   U]),
         ("IdentityService.RecordCareRelationship",  [U,   U,   U,   U,   U,   U,   PD,  OK,  PD,  U,   U,   U,   U]),
     ];
 
@@ -200,6 +202,8 @@ public class AuthorizationMatrixTests(PlatformFixture platform)
                 headers).ResponseAsync,
             "AuditService.ListEventsByPatient" => new AuditService.AuditServiceClient(gw).ListEventsByPatientAsync(
                 new ListEventsByPatientRequest { NhsNumber = nhs }, headers).ResponseAsync,
+            "AuditService.ListPrivacyReviewCases" => new AuditService.AuditServiceClient(gw).ListPrivacyReviewCasesAsync(
+                new ListPrivacyReviewCasesRequest { PageSize = 1 }, headers).ResponseAsync,
             "AuditService.ListEventsByActor" => new AuditService.AuditServiceClient(gw).ListEventsByActorAsync(
                 new ListEventsByActorRequest { ActorId = "b86001-gp-feed" }, headers).ResponseAsync,
             "AuditService.RecordEvents" => new AuditService.AuditServiceClient(gw).RecordEventsAsync(new RecordEventsRequest

@@ -49,6 +49,17 @@ public class CallerPolicyUnitTests
     }
 
     [Fact]
+    public void The_session_or_system_scope_policy_admits_a_session_or_a_system_token_with_the_scope()
+    {
+        var policy = CallerPolicies.SessionOrSystemScope(Scopes.AuditReview);
+        Assert.Null(ReasonOf(policy, Session()));
+        Assert.Null(ReasonOf(policy, System(Scopes.AuditReview)));
+        Assert.Equal("SCOPE_NOT_PERMITTED", ReasonOf(policy, System(Scopes.AuditRead)));
+        Assert.Equal(TokenRefusal.WrongType, ReasonOf(policy, Access()));
+        Assert.Null(CallerPolicies.RequirementOf(CallerPolicies.SessionOrSystemScopePrefix, AllKinds));
+    }
+
+    [Fact]
     public void Kind_policies_admit_their_kind_only_and_any_admits_every_kind_the_service_takes()
     {
         Assert.Null(ReasonOf(CallerPolicies.AccessToken, Access()));

@@ -17,7 +17,7 @@ public class CallerPolicyTests(IdentityHost host)
     /// <summary>The calls any caller (the gateway, with its internal credential) may make without a bearer token.</summary>
     private static readonly HashSet<string> Open = new(StringComparer.Ordinal)
     {
-        "SignIn", "IssueSystemToken", "ExchangeFederatedToken", "ListSigningKeys", "CheckOrganisationLink",
+        "SignIn", "IssueSystemToken", "ExchangeFederatedToken", "ListSigningKeys", "CheckOrganisationLink", "ListActiveRoleAssignments",
     };
 
     [Fact]

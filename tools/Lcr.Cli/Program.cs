@@ -14,6 +14,7 @@ internal static class Program
         root.Add(ConsentCommands.Create(env));   // consent show|history|opt-out|withdraw-opt-out|restrict|unrestrict
         root.Add(AuditCommands.Create(env));     // audit patient|professional|verify
         root.Add(ReviewCommands.Create(env));    // review run|cases|case
+        root.Add(AlertCommands.Create(env));     // alerts list|show|decide
         root.Add(JoinerCommands.Create(env));    // joiners list|link|dismiss (federated sign-in)
         root.Add(SeedCommand.Create(env));       // seed
         root.Add(HealthCommand.Create(env));     // health

@@ -143,14 +143,26 @@ internal static class ReviewCommands
                 return;
             }
 
-            var c = reply.ReviewCase;
-            i.Console.Write(AuditView.Cases("Privacy review case", [c]));
-            i.Console.Write(AuditView.Events($"Flagged events ({c.Events.Count} of {c.EventCount})", c.Events));
-            if (c.ResolutionNote.Length > 0)
-            {
-                i.WriteLine($"Resolution: {c.ResolutionNote} ({AuditView.Actor(c.ClosedBy)}, {Text.Time(c.CloseTime)})");
-            }
+            WriteCase(i, reply.ReviewCase);
         }));
         return command;
+    }
+
+    /// <summary>One case for people: the case, its flagged events, its decisions (shared with `lcr alerts show`).</summary>
+    internal static void WriteCase(Invocation i, PrivacyReviewCase c)
+    {
+        i.Console.Write(AuditView.Alerts("Privacy review case", [c]));
+        i.WriteLine($"{Parsing.Name(c.Rule)}, {Parsing.Name(c.Severity)}, {Parsing.Name(c.Origin)}; alerted to {c.Organisation?.OdsCode}; " +
+                    $"patient {RecordView.FormatNhs(c.NhsNumber)}; created {Text.Time(c.CreateTime)}");
+        i.WriteLine("Why: " + c.Explanation);
+        i.Console.Write(AuditView.Events($"Flagged events ({c.Events.Count} of {c.EventCount})", c.Events));
+        if (c.History.Count > 0)
+        {
+            i.Console.Write(AuditView.History(c.History));
+        }
+        else if (c.ResolutionNote.Length > 0)
+        {
+            i.WriteLine($"Resolution: {c.ResolutionNote} ({AuditView.Actor(c.ClosedBy)}, {Text.Time(c.CloseTime)})");
+        }
     }
 }

@@ -116,13 +116,17 @@ public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy po
 /// <summary>
 /// Audit queries and privacy review. One patient's trail: an IG officer's patient-bound access
 /// token or a system with <c>audit.read</c>; queries across patients (by actor, chain
-/// verification, privacy review and its cases): systems with <c>audit.read</c> /
-/// <c>audit.review</c>, such as the IG team's case-management tool, because session tokens
-/// carry no role to check. The audit service records every query against the log itself.
+/// verification, running a privacy review): systems with <c>audit.read</c> / <c>audit.review</c>.
+/// Privacy alerts (the review cases): a privacy officer's session (the organisations where they
+/// hold the role, <see cref="PrivacyOfficerPolicy"/>) or a system with <c>audit.review</c> (its own
+/// organisation); the platform's IG organisations see every organisation's. Another
+/// organisation's case is NOT_FOUND, as an unknown one; every decision is audited against the
+/// case's patient. The audit service records every query against the log itself.
 /// RecordEvents is internal: only platform services write the audit log.
 /// </summary>
 [AuthenticatedCaller]
-public sealed class AuditGateway(CallerAuthenticator auth, GovernancePolicy policy, Downstream.Downstream downstream) : AuditService.AuditServiceBase
+public sealed class AuditGateway(CallerAuthenticator auth, GovernancePolicy policy, PrivacyOfficerPolicy officers, Downstream.Downstream downstream,
+    AuditTrail audit) : AuditService.AuditServiceBase
 {
     /// <summary>Calls across patients (by actor, chain verification, privacy review): system clients with the scope.</summary>
     private async Task<T> Forward<T>(ServerCallContext c, string scope, Func<Actor, AsyncUnaryCall<T>> call)
@@ -154,15 +158,54 @@ public sealed class AuditGateway(CallerAuthenticator auth, GovernancePolicy poli
     public override Task<RunPrivacyReviewResponse> RunPrivacyReview(RunPrivacyReviewRequest r, ServerCallContext c) =>
         Forward(c, Scopes.AuditReview, a => downstream.Audit.RunPrivacyReviewAsync(r, downstream.Options(c, a)));
 
-    [SystemScope(Scopes.AuditReview)]
-    public override Task<ListPrivacyReviewCasesResponse> ListPrivacyReviewCases(ListPrivacyReviewCasesRequest r, ServerCallContext c) =>
-        Forward(c, Scopes.AuditReview, a => downstream.Audit.ListPrivacyReviewCasesAsync(r, downstream.Options(c, a)));
+    [SessionOrSystemScope(Scopes.AuditReview)]
+    public override async Task<ListPrivacyReviewCasesResponse> ListPrivacyReviewCases(ListPrivacyReviewCasesRequest r, ServerCallContext c)
+    {
+        var caller = await officers.ResolveAsync(c);
+        if (PrivacyAlertScope.Restrict(r, caller.Organisations) is not { } restricted)
+        {
+            return new ListPrivacyReviewCasesResponse();
+        }
 
-    [SystemScope(Scopes.AuditReview)]
-    public override Task<GetPrivacyReviewCaseResponse> GetPrivacyReviewCase(GetPrivacyReviewCaseRequest r, ServerCallContext c) =>
-        Forward(c, Scopes.AuditReview, a => downstream.Audit.GetPrivacyReviewCaseAsync(r, downstream.Options(c, a)));
+        return await downstream.CallAsync(ServiceNames.Audit,
+            () => downstream.Audit.ListPrivacyReviewCasesAsync(restricted, downstream.Options(c, caller.Actor)), c.CancellationToken);
+    }
 
-    [SystemScope(Scopes.AuditReview)]
-    public override Task<UpdatePrivacyReviewCaseResponse> UpdatePrivacyReviewCase(UpdatePrivacyReviewCaseRequest r, ServerCallContext c) =>
-        Forward(c, Scopes.AuditReview, a => downstream.Audit.UpdatePrivacyReviewCaseAsync(r, downstream.Options(c, a)));
+    [SessionOrSystemScope(Scopes.AuditReview)]
+    public override async Task<GetPrivacyReviewCaseResponse> GetPrivacyReviewCase(GetPrivacyReviewCaseRequest r, ServerCallContext c)
+    {
+        var caller = await officers.ResolveAsync(c);
+        return await downstream.CallAsync(ServiceNames.Audit,
+            () => downstream.Audit.GetPrivacyReviewCaseAsync(r, downstream.Options(c, caller.Actor, caller.ScopeHeaders())), c.CancellationToken);
+    }
+
+    [SessionOrSystemScope(Scopes.AuditReview)]
+    public override async Task<UpdatePrivacyReviewCaseResponse> UpdatePrivacyReviewCase(UpdatePrivacyReviewCaseRequest r, ServerCallContext c)
+    {
+        var caller = await officers.ResolveAsync(c);
+
+        // The officer decides in their privacy officer role at the case's organisation: with roles at
+        // several, read the case first to know which (a case they may not see stays NOT_FOUND below).
+        var organisation = caller.RoleCodes.Count == 1 ? caller.RoleCodes.Keys.Single() : null;
+        if (caller.RoleCodes.Count > 1 && Guid.TryParse(r.ReviewCase?.Id, out _))
+        {
+            try
+            {
+                organisation = (await downstream.CallAsync(ServiceNames.Audit, () => downstream.Audit.GetPrivacyReviewCaseAsync(
+                    new GetPrivacyReviewCaseRequest { CaseId = r.ReviewCase.Id }, downstream.Options(c, caller.Actor, caller.ScopeHeaders())),
+                    c.CancellationToken)).ReviewCase.Organisation?.OdsCode;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+            {
+                // The update answers the same NOT_FOUND (after naming any bad field first).
+            }
+        }
+
+        // The audit service validates first, then answers a case of another organisation NOT_FOUND, as an unknown one.
+        var actor = caller.ActingFor(organisation);
+        var updated = await downstream.CallAsync(ServiceNames.Audit,
+            () => downstream.Audit.UpdatePrivacyReviewCaseAsync(r, downstream.Options(c, actor, caller.ScopeHeaders())), c.CancellationToken);
+        await audit.CommitAsync(audit.For(actor, updated.ReviewCase.NhsNumber, AuditAction.PrivacyReviewDecision, PurposeOfUse.InformationGovernance), c);
+        return updated;
+    }
 }

@@ -61,6 +61,9 @@ public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail
     public override Task<CheckOrganisationLinkResponse> CheckOrganisationLink(CheckOrganisationLinkRequest r, ServerCallContext c) =>
         throw new PermissionDeniedException("INTERNAL_ONLY", "Organisation links are checked inside the platform.");
 
+    public override Task<ListActiveRoleAssignmentsResponse> ListActiveRoleAssignments(ListActiveRoleAssignmentsRequest r, ServerCallContext c) =>
+        throw new PermissionDeniedException("INTERNAL_ONLY", "Role permissions are checked inside the platform.");
+
     /// <summary>
     /// Records through identity (which keeps each feed within its own organisation), then commits
     /// one CARE_RELATIONSHIP_CHANGE event when something was created or changed, before replying:

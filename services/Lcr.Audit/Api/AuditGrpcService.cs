@@ -28,8 +28,12 @@ public sealed class AuditGrpcService(AuditLog log, PrivacyReview review) : Audit
         review.ListCasesAsync(request, context.CancellationToken);
 
     public override async Task<GetPrivacyReviewCaseResponse> GetPrivacyReviewCase(GetPrivacyReviewCaseRequest request, ServerCallContext context) =>
-        new() { ReviewCase = await review.GetCaseAsync(request.CaseId, context.CancellationToken) };
+        new() { ReviewCase = await review.GetCaseAsync(request.CaseId, CallerHeaders.ReadOrganisationScope(context), context.CancellationToken) };
 
     public override async Task<UpdatePrivacyReviewCaseResponse> UpdatePrivacyReviewCase(UpdatePrivacyReviewCaseRequest request, ServerCallContext context) =>
-        new() { ReviewCase = await review.UpdateCaseAsync(request, CallerHeaders.RequireActor(context), context.CancellationToken) };
+        new()
+        {
+            ReviewCase = await review.UpdateCaseAsync(request, CallerHeaders.RequireActor(context), CallerHeaders.ReadOrganisationScope(context),
+                context.CancellationToken),
+        };
 }

@@ -385,6 +385,16 @@ public sealed partial class AuditWriter : IAsyncDisposable
                     insert.BatchCommands.Add(EventSql.InsertCommand(row));
                 }
 
+                // Privacy alerts raised at access commit with the events that raise them (a
+                // retried event is not in toInsert, so it raises nothing twice).
+                foreach (var row in toInsert)
+                {
+                    foreach (var alert in PrivacyAlerts.RaisedBy(row))
+                    {
+                        insert.BatchCommands.Add(AlertSql.RaiseCommand(row, alert));
+                    }
+                }
+
                 // No explicit transaction: a batch is one implicit transaction, committed (and
                 // flushed, synchronous_commit=on) at its Sync, in a single round trip.
                 await insert.ExecuteNonQueryAsync(_stop.Token);

@@ -21,7 +21,7 @@ public static partial class EventMapping
     private static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     /// <summary>Actions that concern one patient and so need an NHS number.</summary>
-    public static bool NeedsPatient(AuditAction a) => a is not AuditAction.AuditQuery;
+    public static bool NeedsPatient(AuditAction a) => a is not (AuditAction.AuditQuery or AuditAction.PrivacyReviewDecision);
 
     /// <summary>Actions that need a purpose of use (views, tokens and care-relationship changes).</summary>
     public static bool NeedsPurpose(AuditAction a) =>
@@ -138,6 +138,39 @@ public static partial class EventMapping
                 v.RequireEnum(e.EmergencyAccess.ReasonCode, prefix + "emergency_access.reason_code");
                 v.RequireText(e.EmergencyAccess.ReasonText, prefix + "emergency_access.reason_text", 1000);
                 break;
+            case AuditEvent.AccessBasisOneofCase.SelfClaim:
+                v.RequireText(e.SelfClaim.CareRelationshipId, prefix + "self_claim.care_relationship_id", 100);
+                v.RequireEnum(e.SelfClaim.ReasonCode, prefix + "self_claim.reason_code");
+                v.MaxLength(e.SelfClaim.ReasonText, prefix + "self_claim.reason_text", 1000);
+                break;
+        }
+
+        v.DefinedEnum(e.CareRelationshipKind, prefix + "care_relationship_kind");
+        if (e.SealedRecord is not null)
+        {
+            v.MaxLength(e.SealedRecord.BreakGlassJustification, prefix + "sealed_record.break_glass_justification", 1000);
+            v.Check(!e.SealedRecord.ViewerNamed || string.IsNullOrEmpty(e.SealedRecord.BreakGlassJustification),
+                prefix + "sealed_record.break_glass_justification", "must be empty when the viewer is named on the seal");
+        }
+
+        if (e.Seal is not null)
+        {
+            v.RequireEnum(e.Seal.Reason, prefix + "seal.reason");
+            v.Check(e.Seal.DistinctViewers >= 0, prefix + "seal.distinct_viewers", "must not be negative");
+        }
+
+        if (actionOk && outcomeOk && e.Outcome == AuditOutcome.Permitted)
+        {
+            if (e.Action == AuditAction.SelfClaimedRelationship)
+            {
+                v.Check(e.AccessBasisCase == AuditEvent.AccessBasisOneofCase.SelfClaim, prefix + "self_claim",
+                    "is required for a permitted self-claimed relationship: the relationship claimed and its reason");
+            }
+
+            if (e.Action is AuditAction.RecordSealed or AuditAction.RecordUnsealed)
+            {
+                v.Check(e.Seal is not null, prefix + "seal", "is required for a permitted seal or unseal");
+            }
         }
 
         if (actionOk && outcomeOk && e.Action == AuditAction.EmergencyAccess && e.Outcome == AuditOutcome.Permitted)
@@ -214,6 +247,15 @@ public static partial class EventMapping
             MatchSamePerson = match?.SamePerson,
             MatchSameFamilyName = match?.SameFamilyName,
             MatchSameAddress = match?.SameAddress,
+            CareRelationshipKind = e.CareRelationshipKind == Lcr.Identity.V1.CareRelationshipKind.Unspecified ? null : (int)e.CareRelationshipKind,
+            SelfClaimRelationshipId = e.AccessBasisCase == AuditEvent.AccessBasisOneofCase.SelfClaim ? e.SelfClaim.CareRelationshipId : null,
+            SelfClaimReasonCode = e.AccessBasisCase == AuditEvent.AccessBasisOneofCase.SelfClaim ? (int)e.SelfClaim.ReasonCode : null,
+            SelfClaimReasonText = e.AccessBasisCase == AuditEvent.AccessBasisOneofCase.SelfClaim ? NullIfEmpty(e.SelfClaim.ReasonText) : null,
+            SealedViewerNamed = e.SealedRecord?.ViewerNamed,
+            SealedBreakGlassJustification = NullIfEmpty(e.SealedRecord?.BreakGlassJustification),
+            SealReason = e.Seal is null ? null : (int)e.Seal.Reason,
+            SealAutomatic = e.Seal?.Automatic,
+            SealDistinctViewers = e.Seal?.DistinctViewers,
             ChainHash = [],
             PreviousChainHash = [],
         };
@@ -311,6 +353,30 @@ public static partial class EventMapping
                 ReasonCode = (EmergencyAccessReason)code,
                 ReasonText = r.EmergencyReasonText ?? string.Empty,
             };
+        }
+        else if (r.SelfClaimRelationshipId is not null)
+        {
+            e.SelfClaim = new SelfClaimDetail
+            {
+                CareRelationshipId = r.SelfClaimRelationshipId,
+                ReasonCode = (SelfClaimReason)(r.SelfClaimReasonCode ?? 0),
+                ReasonText = r.SelfClaimReasonText ?? string.Empty,
+            };
+        }
+
+        if (r.CareRelationshipKind is { } kind)
+        {
+            e.CareRelationshipKind = (Lcr.Identity.V1.CareRelationshipKind)kind;
+        }
+
+        if (r.SealedViewerNamed is { } named)
+        {
+            e.SealedRecord = new SealedRecordAccess { ViewerNamed = named, BreakGlassJustification = r.SealedBreakGlassJustification ?? string.Empty };
+        }
+
+        if (r.SealReason is { } reason)
+        {
+            e.Seal = new SealDetail { Reason = (SealReason)reason, Automatic = r.SealAutomatic == true, DistinctViewers = r.SealDistinctViewers ?? 0 };
         }
 
         if (r.MatchSamePerson is not null)

@@ -21,6 +21,7 @@ public sealed class PrivacyReview(AuditDbContext db, TimeProvider clock, IOption
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 200;
     public const int MaxEventsPerCase = 100;
+    public const int MaxOrganisationFilter = 50;
     public static readonly TimeSpan MaxPeriod = TimeSpan.FromDays(31);
     public static readonly TimeSpan BaselineWindow = TimeSpan.FromDays(30);
 
@@ -110,11 +111,55 @@ public sealed class PrivacyReview(AuditDbContext db, TimeProvider clock, IOption
                 continue;
             }
 
-            var findings = PrivacyRules.Run(events, day, LocalHour, baselines, rules);
+            var findings = await WithoutAlertedEmergenciesAsync(PrivacyRules.Run(events, day, LocalHour, baselines, rules), ct);
             created += await StoreAsync(findings, ct);
         }
 
         return created;
+    }
+
+    /// <summary>
+    /// Emergency accesses already alerted as they happened (a case raised at access for the same
+    /// access token) are not raised a second time by a review run.
+    /// </summary>
+    private async Task<IReadOnlyList<Finding>> WithoutAlertedEmergenciesAsync(IReadOnlyList<Finding> findings, CancellationToken ct)
+    {
+        var emergencies = findings.Where(f => f.Rule == PrivacyRule.EmergencyAccess).ToList();
+        if (emergencies.Count == 0)
+        {
+            return findings;
+        }
+
+        var keys = emergencies.SelectMany(f => f.Events).SelectMany(e => PrivacyAlerts.EmergencyKeysCovering(e.AccessTokenId, e.EventId))
+            .Distinct(StringComparer.Ordinal).ToArray();
+        var alerted = (await db.Cases.AsNoTracking().Where(c => keys.Contains(c.FindingKey)).Select(c => c.FindingKey).ToListAsync(ct))
+            .ToHashSet(StringComparer.Ordinal);
+        if (alerted.Count == 0)
+        {
+            return findings;
+        }
+
+        var result = new List<Finding>(findings.Count);
+        foreach (var f in findings)
+        {
+            if (f.Rule != PrivacyRule.EmergencyAccess)
+            {
+                result.Add(f);
+                continue;
+            }
+
+            var left = f.Events.Where(e => !PrivacyAlerts.EmergencyKeysCovering(e.AccessTokenId, e.EventId).Any(alerted.Contains)).ToList();
+            if (left.Count == f.Events.Count)
+            {
+                result.Add(f);
+            }
+            else if (left.Count > 0)
+            {
+                result.Add(f with { Events = left });
+            }
+        }
+
+        return result;
     }
 
     private int LocalHour(DateTimeOffset t) => TimeZoneInfo.ConvertTime(t, _zone).Hour;
@@ -139,14 +184,14 @@ public sealed class PrivacyReview(AuditDbContext db, TimeProvider clock, IOption
             {
                 e.EventId, e.RecordTime, e.Action, e.Outcome, e.ActorKind, e.ActorId, e.ActorDisplayName, e.ActorOds, e.ActorRoleCode,
                 e.NhsNumber, e.PurposeOfUse, e.CareRelationshipId, e.EmergencyReasonCode, e.MatchSamePerson, e.MatchSameFamilyName,
-                e.MatchSameAddress,
+                e.MatchSameAddress, e.AccessTokenId, e.SelfClaimRelationshipId,
             })
             .ToListAsync(ct);
         var actors = new Dictionary<string, ReviewActor>(StringComparer.Ordinal);
         return rows.Select(r => new ReviewEvent(r.EventId, r.RecordTime, (AuditAction)r.Action, (AuditOutcome)r.Outcome,
                 Actor(actors, r.ActorKind, r.ActorId, r.ActorDisplayName, r.ActorOds, r.ActorRoleCode), r.NhsNumber,
                 (PurposeOfUse)r.PurposeOfUse, r.CareRelationshipId, (EmergencyAccessReason?)r.EmergencyReasonCode,
-                r.MatchSamePerson, r.MatchSameFamilyName, r.MatchSameAddress))
+                r.MatchSamePerson, r.MatchSameFamilyName, r.MatchSameAddress, r.AccessTokenId, r.SelfClaimRelationshipId))
             .ToList();
     }
 
@@ -266,6 +311,8 @@ public sealed class PrivacyReview(AuditDbContext db, TimeProvider clock, IOption
                     CreateTime = now,
                     UpdateTime = now,
                     Version = 1,
+                    OrganisationOds = f.Actor.Ods,
+                    Origin = (int)PrivacyAlertOrigin.ReviewRun,
                 };
                 db.Cases.Add(row);
                 var position = 0;
@@ -311,11 +358,26 @@ public sealed class PrivacyReview(AuditDbContext db, TimeProvider clock, IOption
         }
 
         var (from, to) = AuditLog.ValidatePeriod(request.CreatePeriod, "create_period", v);
+        v.MaxLength(request.OrganisationOdsCode, "organisation_ods_code", 12);
+        v.DefinedEnum(request.Origin, "origin");
+        if (v.Check(request.OrganisationOdsCodes.Count <= MaxOrganisationFilter, "organisation_ods_codes",
+                $"must name at most {MaxOrganisationFilter} organisations"))
+        {
+            for (var i = 0; i < request.OrganisationOdsCodes.Count; i++)
+            {
+                v.RequireText(request.OrganisationOdsCodes[i], $"organisation_ods_codes[{i}]", 12);
+            }
+        }
+
         var size = Paging.ResolvePageSize(request.PageSize, v, defaultSize: DefaultPageSize, max: MaxPageSize);
         var statuses = request.Statuses.Select(s => (int)s).Distinct().Order().ToArray();
         var rules = request.Rules.Select(r => (int)r).Distinct().Order().ToArray();
+        var organisation = string.IsNullOrEmpty(request.OrganisationOdsCode) ? null : request.OrganisationOdsCode.ToUpperInvariant();
+        var organisations = request.OrganisationOdsCodes.Select(o => o.ToUpperInvariant()).Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal).ToArray();
         var fingerprint = string.Join('|', "cases", string.Join(',', statuses), string.Join(',', rules), (int)request.MinimumSeverity,
-            request.ActorId, request.NhsNumber, from?.UtcTicks, to?.UtcTicks);
+            request.ActorId, request.NhsNumber, from?.UtcTicks, to?.UtcTicks, organisation, string.Join(',', organisations),
+            (int)request.Origin);
         var before = Paging.DecodeToken<long?>(request.PageToken, fingerprint, v);
         v.ThrowIfAny();
 
@@ -346,6 +408,22 @@ public sealed class PrivacyReview(AuditDbContext db, TimeProvider clock, IOption
             query = query.Where(c => c.NhsNumber == request.NhsNumber);
         }
 
+        if (organisation is not null)
+        {
+            query = query.Where(c => c.OrganisationOds == organisation);
+        }
+
+        if (organisations.Length > 0)
+        {
+            query = query.Where(c => c.OrganisationOds != null && organisations.Contains(c.OrganisationOds));
+        }
+
+        if (request.Origin != PrivacyAlertOrigin.Unspecified)
+        {
+            var origin = (int)request.Origin;
+            query = query.Where(c => c.Origin == origin);
+        }
+
         if (from is { } f)
         {
             query = query.Where(c => c.CreateTime >= f);
@@ -372,14 +450,22 @@ public sealed class PrivacyReview(AuditDbContext db, TimeProvider clock, IOption
         return response;
     }
 
-    public async Task<PrivacyReviewCase> GetCaseAsync(string caseId, CancellationToken ct)
+    /// <summary>One case; <paramref name="organisations"/> (null: all) limits whose cases the caller sees: another's is NOT_FOUND.</summary>
+    public async Task<PrivacyReviewCase> GetCaseAsync(string caseId, IReadOnlySet<string>? organisations, CancellationToken ct)
     {
         var id = ParseId(caseId, "case_id");
-        var row = await db.Cases.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct) ?? throw new NotFoundException("privacy_review_case");
-        return (await ToProtoAsync([row], ct))[0];
+        var row = await db.Cases.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, ct);
+        return (await ToProtoAsync([Visible(row, organisations)], ct))[0];
     }
 
-    public async Task<PrivacyReviewCase> UpdateCaseAsync(UpdatePrivacyReviewCaseRequest request, Actor reviewer, CancellationToken ct)
+    /// <summary>The case when the caller may see it; NOT_FOUND, exactly as for an unknown id, otherwise.</summary>
+    private static PrivacyReviewCaseRow Visible(PrivacyReviewCaseRow? row, IReadOnlySet<string>? organisations) =>
+        row is not null && (organisations is null || (row.OrganisationOds is { } ods && organisations.Contains(ods)))
+            ? row
+            : throw new NotFoundException("privacy_review_case");
+
+    public async Task<PrivacyReviewCase> UpdateCaseAsync(UpdatePrivacyReviewCaseRequest request, Actor reviewer, IReadOnlySet<string>? organisations,
+        CancellationToken ct)
     {
         var v = new FieldViolations();
         var c = request.ReviewCase;
@@ -423,29 +509,40 @@ public sealed class PrivacyReview(AuditDbContext db, TimeProvider clock, IOption
 
         v.ThrowIfAny();
 
-        var row = await db.Cases.SingleOrDefaultAsync(x => x.Id == id!.Value, ct) ?? throw new NotFoundException("privacy_review_case");
+        var row = Visible(await db.Cases.SingleOrDefaultAsync(x => x.Id == id!.Value, ct), organisations);
         if (row.Version != expected)
         {
             throw Stale();
         }
 
-        if (row.Status != (int)PrivacyReviewCaseStatus.Open)
+        var current = (PrivacyReviewCaseStatus)row.Status;
+        if (!CaseTransitions.IsOpen(current))
         {
             throw new FailedPreconditionException("CASE_CLOSED", "The case is closed; its conclusion cannot change.");
         }
 
-        var note = setNote ? c.ResolutionNote : row.ResolutionNote;
-        var closing = setStatus && c.Status != PrivacyReviewCaseStatus.Open;
-        if (closing && string.IsNullOrWhiteSpace(note))
+        var next = setStatus ? c.Status : current;
+        var changing = next != current;
+        if (changing && !CaseTransitions.CanMove(current, next))
         {
-            throw new InvalidArgumentException("review_case.resolution_note", "is required to close a case: record the reasons for the conclusion");
+            throw new FailedPreconditionException("CASE_TRANSITION_NOT_ALLOWED",
+                "The case cannot move to that status from its current one: a flagged case may be escalated or closed, an escalated one only closed.");
+        }
+
+        if (changing && (!setNote || string.IsNullOrWhiteSpace(c.ResolutionNote)))
+        {
+            throw new InvalidArgumentException("review_case.resolution_note", "is required with a status change: record the reasons for the decision");
         }
 
         var now = Canonical.ToStoredPrecision(clock.GetUtcNow());
-        row.ResolutionNote = string.IsNullOrEmpty(note) ? null : note;
-        if (closing)
+        if (setNote)
         {
-            row.Status = (int)c.Status;
+            row.ResolutionNote = string.IsNullOrEmpty(c.ResolutionNote) ? null : c.ResolutionNote;
+        }
+
+        row.Status = (int)next;
+        if (CaseTransitions.IsClosed(next))
+        {
             row.ClosedByKind = (int)reviewer.Kind;
             row.ClosedById = reviewer.Id;
             row.ClosedByOds = string.IsNullOrEmpty(reviewer.Organisation?.OdsCode) ? null : reviewer.Organisation.OdsCode;
@@ -453,6 +550,20 @@ public sealed class PrivacyReview(AuditDbContext db, TimeProvider clock, IOption
             row.CloseTime = now;
         }
 
+        var sequence = await db.CaseChanges.Where(x => x.CaseId == row.Id).MaxAsync(x => (int?)x.Sequence, ct) ?? 0;
+        db.CaseChanges.Add(new PrivacyReviewCaseChangeRow
+        {
+            CaseId = row.Id,
+            Sequence = sequence + 1,
+            Status = (int)next,
+            Note = setNote && !string.IsNullOrEmpty(c.ResolutionNote) ? c.ResolutionNote : null,
+            ChangedByKind = (int)reviewer.Kind,
+            ChangedById = reviewer.Id,
+            ChangedByDisplayName = string.IsNullOrEmpty(reviewer.DisplayName) ? null : reviewer.DisplayName,
+            ChangedByOds = string.IsNullOrEmpty(reviewer.Organisation?.OdsCode) ? null : reviewer.Organisation.OdsCode,
+            ChangedByRoleCode = string.IsNullOrEmpty(reviewer.RoleCode) ? null : reviewer.RoleCode,
+            ChangeTime = now,
+        });
         row.Version += 1;
         row.UpdateTime = now;
         try
@@ -462,6 +573,10 @@ public sealed class PrivacyReview(AuditDbContext db, TimeProvider clock, IOption
         catch (DbUpdateConcurrencyException)
         {
             throw Stale();
+        }
+        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            throw Stale(); // a concurrent change took the same history position
         }
 
         return (await ToProtoAsync([row], ct))[0];
@@ -474,6 +589,8 @@ public sealed class PrivacyReview(AuditDbContext db, TimeProvider clock, IOption
             .Join(db.Events.AsNoTracking(), l => l.EventId, e => e.EventId, (l, e) => new { l.CaseId, l.Position, Event = e })
             .ToListAsync(ct);
         var byCase = links.GroupBy(l => l.CaseId).ToDictionary(g => g.Key, g => g.OrderBy(l => l.Position).Select(l => l.Event).ToList());
+        var changes = (await db.CaseChanges.AsNoTracking().Where(x => ids.Contains(x.CaseId)).ToListAsync(ct))
+            .GroupBy(x => x.CaseId).ToDictionary(g => g.Key, g => g.OrderBy(x => x.Sequence).ToList());
         return rows.Select(r =>
         {
             var p = new PrivacyReviewCase
@@ -495,7 +612,20 @@ public sealed class PrivacyReview(AuditDbContext db, TimeProvider clock, IOption
                 CreateTime = Timestamp.FromDateTimeOffset(r.CreateTime),
                 UpdateTime = Timestamp.FromDateTimeOffset(r.UpdateTime),
                 Etag = "v" + r.Version.ToString(CultureInfo.InvariantCulture),
+                Organisation = new OrganisationReference { OdsCode = r.OrganisationOds ?? string.Empty },
+                Origin = (PrivacyAlertOrigin)r.Origin,
             };
+            if (changes.TryGetValue(r.Id, out var history))
+            {
+                p.History.AddRange(history.Select(h => new PrivacyReviewCaseChange
+                {
+                    Status = (PrivacyReviewCaseStatus)h.Status,
+                    Note = h.Note ?? string.Empty,
+                    ChangedBy = EventMapping.ToActor(h.ChangedByKind, h.ChangedById, h.ChangedByDisplayName, h.ChangedByOds, h.ChangedByRoleCode),
+                    ChangeTime = Timestamp.FromDateTimeOffset(h.ChangeTime),
+                }));
+            }
+
             if (r.ClosedById is not null)
             {
                 p.ClosedBy = EventMapping.ToActor(r.ClosedByKind ?? 0, r.ClosedById, null, r.ClosedByOds, r.ClosedByRoleCode);

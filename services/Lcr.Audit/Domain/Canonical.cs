@@ -22,6 +22,13 @@ public static class Canonical
 
     private static readonly byte[] ContentTag = "lcr.audit.v1/event/1"u8.ToArray();
 
+    /// <summary>
+    /// The second format: the first format's fields under this tag, then the issue 20 fields
+    /// (relationship kind, self-claim, sealed-record access, seal). Used only for events that
+    /// carry one of them, so every event stored before keeps its hash.
+    /// </summary>
+    private static readonly byte[] ContentTagWithAccessDetail = "lcr.audit.v1/event/2"u8.ToArray();
+
     /// <summary>32 zero bytes: the previous hash of a chain's first event.</summary>
     public static byte[] GenesisHash() => new byte[HashLength];
 
@@ -33,7 +40,8 @@ public static class Canonical
     public static byte[] Content(AuditEventRow e)
     {
         var w = new Writer();
-        w.Bytes(ContentTag);
+        var detail = e.HasAccessDetail;
+        w.Bytes(detail ? ContentTagWithAccessDetail : ContentTag);
         w.Text(e.EventId.ToString("D"));
         w.Time(e.OccurrenceTime);
         w.Int(e.Action);
@@ -72,6 +80,19 @@ public static class Canonical
         w.Flag(e.MatchSamePerson);
         w.Flag(e.MatchSameFamilyName);
         w.Flag(e.MatchSameAddress);
+        if (detail)
+        {
+            w.Int(e.CareRelationshipKind ?? -1);
+            w.Text(e.SelfClaimRelationshipId);
+            w.Int(e.SelfClaimReasonCode ?? -1);
+            w.Text(e.SelfClaimReasonText);
+            w.Flag(e.SealedViewerNamed);
+            w.Text(e.SealedBreakGlassJustification);
+            w.Int(e.SealReason ?? -1);
+            w.Flag(e.SealAutomatic);
+            w.Int(e.SealDistinctViewers ?? -1);
+        }
+
         return w.ToArray();
     }
 

@@ -20,7 +20,9 @@ public sealed record ReviewEvent(
     EmergencyAccessReason? EmergencyReason,
     bool? SamePerson,
     bool? SameFamilyName,
-    bool? SameAddress)
+    bool? SameAddress,
+    string? AccessTokenId = null,
+    string? SelfClaimRelationshipId = null)
 {
     public bool IsEmergency => EmergencyReason is not null || Action == AuditAction.EmergencyAccess;
 }
@@ -148,7 +150,7 @@ public static class PrivacyRules
     /// </summary>
     public static IEnumerable<Finding> NoCareRelationship(IReadOnlyList<ReviewEvent> events, DateOnly day) =>
         PerActorAndPatient(events.Where(e => e.Outcome == AuditOutcome.Permitted && IsRecordView(e.Action) && !e.IsEmergency &&
-                                             string.IsNullOrEmpty(e.CareRelationshipId) &&
+                                             string.IsNullOrEmpty(e.CareRelationshipId) && e.SelfClaimRelationshipId is null &&
                                              e.Purpose is not (PurposeOfUse.SubjectAccessRequest or PurposeOfUse.InformationGovernance)),
             day, PrivacyRule.NoCareRelationship, PrivacySeverity.High,
             g => $"{Plural(g.Count, "record view")} with no care relationship and no emergency access recorded.");

@@ -8,6 +8,7 @@ public sealed class AuditDbContext(DbContextOptions<AuditDbContext> options) : D
     public DbSet<AuditEventRow> Events => Set<AuditEventRow>();
     public DbSet<PrivacyReviewCaseRow> Cases => Set<PrivacyReviewCaseRow>();
     public DbSet<PrivacyReviewCaseEventRow> CaseEvents => Set<PrivacyReviewCaseEventRow>();
+    public DbSet<PrivacyReviewCaseChangeRow> CaseChanges => Set<PrivacyReviewCaseChangeRow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -29,6 +30,10 @@ public sealed class AuditDbContext(DbContextOptions<AuditDbContext> options) : D
         e.Property(x => x.EmergencyReasonText).HasMaxLength(1000);
         e.Property(x => x.AccessTokenId).HasMaxLength(100);
         e.Property(x => x.TraceId).HasMaxLength(32);
+        e.Ignore(x => x.HasAccessDetail);
+        e.Property(x => x.SelfClaimRelationshipId).HasMaxLength(100);
+        e.Property(x => x.SelfClaimReasonText).HasMaxLength(1000);
+        e.Property(x => x.SealedBreakGlassJustification).HasMaxLength(1000);
 
         // The chain: one row per (partition, sequence). The unique index is also the
         // optimistic check that keeps two writers (two replicas) from extending a chain
@@ -66,6 +71,18 @@ public sealed class AuditDbContext(DbContextOptions<AuditDbContext> options) : D
         c.HasIndex(x => new { x.FirstEventTime }).HasDatabaseName("ix_privacy_review_cases_first_event");
         c.HasIndex(x => x.ActorId);
         c.HasIndex(x => x.NhsNumber);
+        c.Property(x => x.OrganisationOds).HasMaxLength(12);
+        c.HasIndex(x => new { x.OrganisationOds, x.Number }).HasDatabaseName("ix_privacy_review_cases_organisation");
+
+        var ch = modelBuilder.Entity<PrivacyReviewCaseChangeRow>();
+        ch.ToTable("privacy_review_case_changes");
+        ch.HasKey(x => new { x.CaseId, x.Sequence });
+        ch.Property(x => x.Note).HasMaxLength(4000);
+        ch.Property(x => x.ChangedById).HasMaxLength(100);
+        ch.Property(x => x.ChangedByDisplayName).HasMaxLength(200);
+        ch.Property(x => x.ChangedByOds).HasMaxLength(12);
+        ch.Property(x => x.ChangedByRoleCode).HasMaxLength(20);
+        ch.HasOne<PrivacyReviewCaseRow>().WithMany().HasForeignKey(x => x.CaseId).OnDelete(DeleteBehavior.Restrict);
 
         var ce = modelBuilder.Entity<PrivacyReviewCaseEventRow>();
         ce.ToTable("privacy_review_case_events");

@@ -41,6 +41,29 @@ public sealed class AuditEventRow
     public long ChainSequence { get; set; }
     public required byte[] ChainHash { get; set; }
     public required byte[] PreviousChainHash { get; set; }
+
+    // Issue 20 (all null on events recorded before it; see Canonical's second format).
+
+    /// <summary>The kind of care relationship the access rested on (lcr.identity.v1.CareRelationshipKind).</summary>
+    public int? CareRelationshipKind { get; set; }
+
+    /// <summary>The self-claimed care relationship the access rested on (or that was claimed).</summary>
+    public string? SelfClaimRelationshipId { get; set; }
+    public int? SelfClaimReasonCode { get; set; }
+    public string? SelfClaimReasonText { get; set; }
+
+    /// <summary>Set when the record was sealed: whether the viewer was named on the seal.</summary>
+    public bool? SealedViewerNamed { get; set; }
+    public string? SealedBreakGlassJustification { get; set; }
+
+    /// <summary>On seal and unseal events: the seal concerned.</summary>
+    public int? SealReason { get; set; }
+    public bool? SealAutomatic { get; set; }
+    public int? SealDistinctViewers { get; set; }
+
+    /// <summary>True when any issue 20 field is set: the event is hashed in the second canonical format.</summary>
+    public bool HasAccessDetail => CareRelationshipKind is not null || SelfClaimRelationshipId is not null || SealedViewerNamed is not null ||
+                                   SealReason is not null;
 }
 
 /// <summary>A privacy review finding kept for an IG officer's decision.</summary>
@@ -77,6 +100,27 @@ public sealed class PrivacyReviewCaseRow
 
     /// <summary>Optimistic-concurrency version: 1 on creation, +1 per change; the etag is "v{Version}".</summary>
     public long Version { get; set; }
+
+    /// <summary>The organisation whose privacy officer is alerted (ODS code): the acting organisation.</summary>
+    public string? OrganisationOds { get; set; }
+
+    /// <summary>How the case arose (lcr.audit.v1.PrivacyAlertOrigin).</summary>
+    public int Origin { get; set; }
+}
+
+/// <summary>One decision or note on a case, append-only, oldest first by <see cref="Sequence"/>.</summary>
+public sealed class PrivacyReviewCaseChangeRow
+{
+    public Guid CaseId { get; set; }
+    public int Sequence { get; set; }
+    public int Status { get; set; }
+    public string? Note { get; set; }
+    public int ChangedByKind { get; set; }
+    public required string ChangedById { get; set; }
+    public string? ChangedByDisplayName { get; set; }
+    public string? ChangedByOds { get; set; }
+    public string? ChangedByRoleCode { get; set; }
+    public DateTimeOffset ChangeTime { get; set; }
 }
 
 /// <summary>Links a case to the events it covers (at most 100 listed per case).</summary>

@@ -14,10 +14,12 @@ internal static class EventSql
         "actor_ods, actor_role_code, calling_system_kind, calling_system_id, calling_system_display_name, calling_system_ods, " +
         "calling_system_role_code, nhs_number, purpose_of_use, care_relationship_id, emergency_reason_code, emergency_reason_text, " +
         "returned_categories, returned_entry_ids, access_token_id, consent_version, trace_id, match_same_person, " +
-        "match_same_family_name, match_same_address, chain_partition, chain_sequence, chain_hash, previous_chain_hash";
+        "match_same_family_name, match_same_address, chain_partition, chain_sequence, chain_hash, previous_chain_hash, " +
+        "care_relationship_kind, self_claim_relationship_id, self_claim_reason_code, self_claim_reason_text, sealed_viewer_named, " +
+        "sealed_break_glass_justification, seal_reason, seal_automatic, seal_distinct_viewers";
 
     public static readonly string Insert =
-        $"INSERT INTO audit_events ({Columns}) VALUES ({string.Join(", ", Enumerable.Range(1, 33).Select(i => "$" + i))})";
+        $"INSERT INTO audit_events ({Columns}) VALUES ({string.Join(", ", Enumerable.Range(1, 42).Select(i => "$" + i))})";
 
     /// <summary>The head (last sequence and hash) of each chain in the array $1; NULLs for an empty chain.</summary>
     public const string Heads =
@@ -67,6 +69,15 @@ internal static class EventSql
         p.Add(new NpgsqlParameter<long> { TypedValue = r.ChainSequence });
         p.Add(new NpgsqlParameter<byte[]> { TypedValue = r.ChainHash });
         p.Add(new NpgsqlParameter<byte[]> { TypedValue = r.PreviousChainHash });
+        p.Add(Int(r.CareRelationshipKind));
+        p.Add(Text(r.SelfClaimRelationshipId));
+        p.Add(Int(r.SelfClaimReasonCode));
+        p.Add(Text(r.SelfClaimReasonText));
+        p.Add(Flag(r.SealedViewerNamed));
+        p.Add(Text(r.SealedBreakGlassJustification));
+        p.Add(Int(r.SealReason));
+        p.Add(Flag(r.SealAutomatic));
+        p.Add(Int(r.SealDistinctViewers));
         return c;
     }
 
@@ -106,10 +117,22 @@ internal static class EventSql
         ChainSequence = d.GetInt64(o + 30),
         ChainHash = d.GetFieldValue<byte[]>(o + 31),
         PreviousChainHash = d.GetFieldValue<byte[]>(o + 32),
+        CareRelationshipKind = d.IsDBNull(o + 33) ? null : d.GetInt32(o + 33),
+        SelfClaimRelationshipId = Str(d, o + 34),
+        SelfClaimReasonCode = d.IsDBNull(o + 35) ? null : d.GetInt32(o + 35),
+        SelfClaimReasonText = Str(d, o + 36),
+        SealedViewerNamed = d.IsDBNull(o + 37) ? null : d.GetBoolean(o + 37),
+        SealedBreakGlassJustification = Str(d, o + 38),
+        SealReason = d.IsDBNull(o + 39) ? null : d.GetInt32(o + 39),
+        SealAutomatic = d.IsDBNull(o + 40) ? null : d.GetBoolean(o + 40),
+        SealDistinctViewers = d.IsDBNull(o + 41) ? null : d.GetInt32(o + 41),
     };
 
     private static NpgsqlParameter Text(string? value) =>
         new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+
+    private static NpgsqlParameter Int(int? value) =>
+        new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer };
 
     private static NpgsqlParameter Flag(bool? value) =>
         new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Boolean };

@@ -24,6 +24,7 @@ public sealed class IdentityGrpcService(
     RelationshipService relationships,
     SelfClaimService selfClaims,
     OrganisationLinkService links,
+    ActiveRoleAssignmentService activeRoles,
     DirectoryService directory,
     SystemClientService clients,
     SigningKeyRing keys,
@@ -190,6 +191,10 @@ public sealed class IdentityGrpcService(
     /// <summary>Internal: only the gateway reaches identity, and it refuses this from outside.</summary>
     public override Task<CheckOrganisationLinkResponse> CheckOrganisationLink(CheckOrganisationLinkRequest request, ServerCallContext context) =>
         links.CheckAsync(request, context.CancellationToken);
+
+    /// <summary>Internal: only the gateway reaches identity, and it refuses this from outside.</summary>
+    public override Task<ListActiveRoleAssignmentsResponse> ListActiveRoleAssignments(ListActiveRoleAssignmentsRequest request, ServerCallContext context) =>
+        activeRoles.ListAsync(request, context.CancellationToken);
 
     [SystemScope(Scopes.IdentityAdmin)]
     public override async Task<ListFederatedJoinersResponse> ListFederatedJoiners(ListFederatedJoinersRequest request, ServerCallContext context) =>

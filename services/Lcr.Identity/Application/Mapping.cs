@@ -69,6 +69,7 @@ public static class Mapping
             RoleName = role?.Name ?? string.Empty,
             EmergencyAccessAllowed = role?.EmergencyAccess ?? false,
             SelfClaimAllowed = role?.SelfClaim ?? false,
+            PrivacyOfficer = role?.PrivacyOfficer ?? false,
             StartTime = Timestamp.FromDateTimeOffset(row.StartTime),
         };
         if (role is not null)

@@ -18,6 +18,9 @@ public sealed class RoleDefinition
 
     /// <summary>Whether the role may claim a care relationship itself (ClaimCareRelationship; national RBAC has it as an activity of its own).</summary>
     public bool SelfClaim { get; set; }
+
+    /// <summary>Whether the role is its organisation's privacy officer: works that organisation's privacy alerts.</summary>
+    public bool PrivacyOfficer { get; set; }
 }
 
 /// <summary>
@@ -40,6 +43,9 @@ public sealed class RoleCatalogue
     /// <summary>Local extension codes: national RBAC has no exact social care / IG access roles.</summary>
     public const string SocialCarePractitioner = "LCR-SC01";
     public const string InformationGovernanceOfficer = "LCR-IG01";
+
+    /// <summary>National RBAC R0001: the organisation's privacy officer (its privacy alerts, nothing of the record).</summary>
+    public const string PrivacyOfficer = "R0001";
 
     private static readonly RecordCategory[] Everything =
     [
@@ -76,6 +82,13 @@ public sealed class RoleCatalogue
             Name = "Information Governance Officer",
             Categories = [],
             Purposes = [PurposeOfUse.InformationGovernance, PurposeOfUse.SubjectAccessRequest],
+        },
+        [PrivacyOfficer] = new()
+        {
+            Name = "Privacy Officer Access Role",
+            Categories = [],
+            Purposes = [PurposeOfUse.InformationGovernance],
+            PrivacyOfficer = true,
         },
     };
 

@@ -42,6 +42,8 @@ internal sealed partial class IdentitySeeder(IServiceScopeFactory scopes, IConfi
         new("ig.rr8", "Ms", "Fatima", "Ali", RoleCatalogue.InformationGovernanceOfficer, SyntheticOrganisations.TeachingHospitals, [], null, null, "aa573007-25a1-549e-8078-6c8799525c73"),
         new("ig.b86001", "Mr", "George", "Hill", RoleCatalogue.InformationGovernanceOfficer, SyntheticOrganisations.BeckettStreetSurgery, [], null, null, "f6ec6b5c-2ae0-5a94-a82a-b2348c91099b"),
         new("ig.platform", "Ms", "Helen", "Marsh", RoleCatalogue.InformationGovernanceOfficer, SyntheticOrganisations.PlatformOperator, [], null, null, "3b9c74a6-1966-56e8-bc76-40ff51ad0ec7"),
+        new("privacy.rr8", "Ms", "Rachel", "Green", RoleCatalogue.PrivacyOfficer, SyntheticOrganisations.TeachingHospitals, [], null, null, "36513a80-fae7-5672-9782-751bc6ff96e4"),
+        new("privacy.b86001", "Mr", "David", "Moss", RoleCatalogue.PrivacyOfficer, SyntheticOrganisations.BeckettStreetSurgery, [], null, null, "c0deb138-69c1-5d86-b4c8-bdb312fc9ba6"),
     ];
 
     public const string WardTeam = "RR8:WARD-12";

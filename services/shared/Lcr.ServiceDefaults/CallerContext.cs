@@ -16,6 +16,21 @@ public static class CallerHeaders
     public const string ActorOrganisation = "x-lcr-actor-org";
     public const string ActorRole = "x-lcr-actor-role";
 
+    /// <summary>
+    /// Set by the gateway on privacy alert reads and decisions for a caller who sees only some
+    /// organisations' alerts: their ODS codes, comma-separated (empty: none). Absent: every
+    /// organisation. The audit service answers a case outside it NOT_FOUND, as an unknown one.
+    /// The gateway writes "-" for no organisation (an empty value may not be sent).
+    /// </summary>
+    public const string OrganisationScope = "x-lcr-organisation-scope";
+
+    /// <summary>The organisations named in <see cref="OrganisationScope"/>, or null when the header is absent.</summary>
+    public static IReadOnlySet<string>? ReadOrganisationScope(ServerCallContext context) =>
+        context.RequestHeaders.Get(OrganisationScope) is { } entry
+            ? entry.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(o => o.ToUpperInvariant()).ToHashSet(StringComparer.Ordinal)
+            : null;
+
     /// <summary>Metadata asserting an actor, for outgoing calls.</summary>
     public static Metadata For(Actor actor) => new()
     {

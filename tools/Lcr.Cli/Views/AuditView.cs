@@ -82,6 +82,72 @@ internal static class AuditView
         return table;
     }
 
+    /// <summary>Privacy alerts in 80 columns: the full case id (to copy), severity, what, status, organisation.</summary>
+    public static Table Alerts(string title, IEnumerable<PrivacyReviewCase> cases)
+    {
+        // No border and two spaces between columns: 36 + 6 + 12 + 9 + 6 characters and the gaps fit 80 columns unwrapped.
+        var table = new Table { Title = new TableTitle(title), Border = TableBorder.None };
+        foreach (var c in new[] { "Case id", "Sev", "Alert", "Status", "Org" })
+        {
+            table.AddColumn(new TableColumn(c).NoWrap().PadLeft(0).PadRight(2));
+        }
+
+        foreach (var c in cases)
+        {
+            table.AddRow(
+                Markup.Escape(c.Id),
+                Severity(c.Severity),
+                Markup.Escape(AlertName(c.Rule)),
+                Markup.Escape(StatusName(c.Status)),
+                Markup.Escape(c.Organisation?.OdsCode ?? string.Empty));
+        }
+
+        return table;
+    }
+
+    /// <summary>A case's decisions, oldest first: when, status, who, note.</summary>
+    public static Table History(IEnumerable<PrivacyReviewCaseChange> history)
+    {
+        var table = new Table { Title = new TableTitle("History"), Border = TableBorder.Simple };
+        foreach (var c in new[] { "When", "Status", "By", "Note" })
+        {
+            table.AddColumn(c);
+        }
+
+        foreach (var h in history)
+        {
+            table.AddRow(
+                Markup.Escape(Text.Time(h.ChangeTime)),
+                Markup.Escape(StatusName(h.Status)),
+                Markup.Escape(Actor(h.ChangedBy)),
+                Markup.Escape(h.Note));
+        }
+
+        return table;
+    }
+
+    /// <summary>A short name for an alert's rule (the list is read in 80 columns).</summary>
+    public static string AlertName(PrivacyRule rule) => rule switch
+    {
+        PrivacyRule.EmergencyAccess => "emergency",
+        PrivacyRule.SelfClaimedRelationship => "self-claim",
+        PrivacyRule.SealedRecordAccess => "sealed view",
+        PrivacyRule.SealedRecordEmergencyAccess => "sealed glass",
+        PrivacyRule.ViewSurge => "view surge",
+        PrivacyRule.NoCareRelationship => "no relation",
+        PrivacyRule.OwnRecord => "own record",
+        PrivacyRule.SharedFamilyName => "same name",
+        PrivacyRule.SharedAddress => "same address",
+        PrivacyRule.UnusualPatientVolume => "volume",
+        PrivacyRule.OutsideUsualHours => "hours",
+        PrivacyRule.RepeatedDenials => "denials",
+        _ => Parsing.Name(rule),
+    };
+
+    /// <summary>A short name for a case's status.</summary>
+    public static string StatusName(PrivacyReviewCaseStatus status) =>
+        status == PrivacyReviewCaseStatus.FlaggedForInvestigation ? "flagged" : Parsing.Name(status);
+
     public static void Consent(IAnsiConsole console, ConsentState c)
     {
         var changed = c.UpdateTime is { } t ? $", changed {Text.Time(t)}" : string.Empty;

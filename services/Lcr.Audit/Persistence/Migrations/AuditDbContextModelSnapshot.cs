@@ -92,6 +92,10 @@ namespace Lcr.Audit.Persistence.Migrations
                         .HasColumnType("character varying(100)")
                         .HasColumnName("care_relationship_id");
 
+                    b.Property<int?>("CareRelationshipKind")
+                        .HasColumnType("integer")
+                        .HasColumnName("care_relationship_kind");
+
                     b.Property<byte[]>("ChainHash")
                         .IsRequired()
                         .HasColumnType("bytea")
@@ -178,6 +182,41 @@ namespace Lcr.Audit.Persistence.Migrations
                         .HasColumnType("text[]")
                         .HasColumnName("returned_entry_ids");
 
+                    b.Property<bool?>("SealAutomatic")
+                        .HasColumnType("boolean")
+                        .HasColumnName("seal_automatic");
+
+                    b.Property<int?>("SealDistinctViewers")
+                        .HasColumnType("integer")
+                        .HasColumnName("seal_distinct_viewers");
+
+                    b.Property<int?>("SealReason")
+                        .HasColumnType("integer")
+                        .HasColumnName("seal_reason");
+
+                    b.Property<string>("SealedBreakGlassJustification")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("sealed_break_glass_justification");
+
+                    b.Property<bool?>("SealedViewerNamed")
+                        .HasColumnType("boolean")
+                        .HasColumnName("sealed_viewer_named");
+
+                    b.Property<int?>("SelfClaimReasonCode")
+                        .HasColumnType("integer")
+                        .HasColumnName("self_claim_reason_code");
+
+                    b.Property<string>("SelfClaimReasonText")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("self_claim_reason_text");
+
+                    b.Property<string>("SelfClaimRelationshipId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("self_claim_relationship_id");
+
                     b.Property<string>("TraceId")
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)")
@@ -205,6 +244,60 @@ namespace Lcr.Audit.Persistence.Migrations
                         .HasDatabaseName("ix_audit_events_patient");
 
                     b.ToTable("audit_events", (string)null);
+                });
+
+            modelBuilder.Entity("Lcr.Audit.Persistence.PrivacyReviewCaseChangeRow", b =>
+                {
+                    b.Property<Guid>("CaseId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("case_id");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("integer")
+                        .HasColumnName("sequence");
+
+                    b.Property<DateTimeOffset>("ChangeTime")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("change_time");
+
+                    b.Property<string>("ChangedByDisplayName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("changed_by_display_name");
+
+                    b.Property<string>("ChangedById")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("changed_by_id");
+
+                    b.Property<int>("ChangedByKind")
+                        .HasColumnType("integer")
+                        .HasColumnName("changed_by_kind");
+
+                    b.Property<string>("ChangedByOds")
+                        .HasMaxLength(12)
+                        .HasColumnType("character varying(12)")
+                        .HasColumnName("changed_by_ods");
+
+                    b.Property<string>("ChangedByRoleCode")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("changed_by_role_code");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("note");
+
+                    b.Property<int>("Status")
+                        .HasColumnType("integer")
+                        .HasColumnName("status");
+
+                    b.HasKey("CaseId", "Sequence")
+                        .HasName("pk_privacy_review_case_changes");
+
+                    b.ToTable("privacy_review_case_changes", (string)null);
                 });
 
             modelBuilder.Entity("Lcr.Audit.Persistence.PrivacyReviewCaseEventRow", b =>
@@ -326,6 +419,15 @@ namespace Lcr.Audit.Persistence.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Number"));
 
+                    b.Property<string>("OrganisationOds")
+                        .HasMaxLength(12)
+                        .HasColumnType("character varying(12)")
+                        .HasColumnName("organisation_ods");
+
+                    b.Property<int>("Origin")
+                        .HasColumnType("integer")
+                        .HasColumnName("origin");
+
                     b.Property<string>("ResolutionNote")
                         .HasMaxLength(4000)
                         .HasColumnType("character varying(4000)")
@@ -374,7 +476,20 @@ namespace Lcr.Audit.Persistence.Migrations
                     b.HasIndex("NhsNumber")
                         .HasDatabaseName("ix_privacy_review_cases_nhs_number");
 
+                    b.HasIndex("OrganisationOds", "Number")
+                        .HasDatabaseName("ix_privacy_review_cases_organisation");
+
                     b.ToTable("privacy_review_cases", (string)null);
+                });
+
+            modelBuilder.Entity("Lcr.Audit.Persistence.PrivacyReviewCaseChangeRow", b =>
+                {
+                    b.HasOne("Lcr.Audit.Persistence.PrivacyReviewCaseRow", null)
+                        .WithMany()
+                        .HasForeignKey("CaseId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_privacy_review_case_changes_privacy_review_cases_case_id");
                 });
 
             modelBuilder.Entity("Lcr.Audit.Persistence.PrivacyReviewCaseEventRow", b =>

@@ -59,6 +59,7 @@ public sealed class NationalRoleMap
         Row("R8010", RoleCatalogue.ClericalAccess, AccessHealthRecords),
         Row("LCR-SC01", RoleCatalogue.SocialCarePractitioner, AccessHealthRecords),
         Row("LCR-IG01", RoleCatalogue.InformationGovernanceOfficer),
+        Row("R0001", RoleCatalogue.PrivacyOfficer),
     ];
 
     private readonly IReadOnlyList<NationalRoleMapping> _rows;

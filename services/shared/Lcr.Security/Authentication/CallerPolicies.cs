@@ -4,8 +4,8 @@ namespace Lcr.Security;
 /// The names of the platform's caller policies (built on demand by
 /// <see cref="CallerPolicyProvider"/>), used through the attributes
 /// <see cref="AuthenticatedCallerAttribute"/>, <see cref="AccessTokenCallerAttribute"/>,
-/// <see cref="SessionCallerAttribute"/>, <see cref="SystemScopeAttribute"/> and
-/// <see cref="GovernanceCallerAttribute"/>.
+/// <see cref="SessionCallerAttribute"/>, <see cref="SystemScopeAttribute"/>,
+/// <see cref="GovernanceCallerAttribute"/> and <see cref="SessionOrSystemScopeAttribute"/>.
 /// </summary>
 public static class CallerPolicies
 {
@@ -30,8 +30,17 @@ public static class CallerPolicies
     /// <summary>A professional's session token or a system token (any scope).</summary>
     public const string SessionOrSystem = "caller:session-or-system";
 
+    /// <summary>
+    /// Prefix of "a professional's session token, or a system token with this scope" (privacy
+    /// alerts: a privacy officer signed in, whose role the handler checks, or a system).
+    /// </summary>
+    public const string SessionOrSystemScopePrefix = "caller:session-or-system:";
+
     /// <summary>"A system token with <paramref name="scope"/>".</summary>
     public static string SystemScope(string scope) => SystemScopePrefix + scope;
+
+    /// <summary>"A session token, or a system token with <paramref name="scope"/>".</summary>
+    public static string SessionOrSystemScope(string scope) => SessionOrSystemScopePrefix + scope;
 
     /// <summary>"An access token, or a system token with <paramref name="scope"/>".</summary>
     public static string Governance(string scope) => GovernancePrefix + scope;
@@ -48,6 +57,8 @@ public static class CallerPolicies
             SessionOrSystem => new CallerRequirement(Of(TokenTypes.Session, TokenTypes.System), null),
             _ when name.StartsWith(SystemScopePrefix, StringComparison.Ordinal) && name.Length > SystemScopePrefix.Length =>
                 new CallerRequirement(Of(TokenTypes.System), name[SystemScopePrefix.Length..]),
+            _ when name.StartsWith(SessionOrSystemScopePrefix, StringComparison.Ordinal) && name.Length > SessionOrSystemScopePrefix.Length =>
+                new CallerRequirement(Of(TokenTypes.Session, TokenTypes.System), name[SessionOrSystemScopePrefix.Length..]),
             _ when name.StartsWith(GovernancePrefix, StringComparison.Ordinal) && name.Length > GovernancePrefix.Length =>
                 new CallerRequirement(Of(TokenTypes.Access, TokenTypes.System), name[GovernancePrefix.Length..]),
             _ => null,
