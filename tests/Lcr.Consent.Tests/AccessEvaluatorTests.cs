@@ -82,4 +82,44 @@ public class AccessEvaluatorTests
         var outcome = AccessEvaluator.Evaluate(State(false, Category(RecordCategory.Demographics)), Query(categories: [RecordCategory.Demographics]), Now);
         Assert.Empty(outcome.WithheldCategories);
     }
+
+    private const string Team = "RGD:CMHT-NORTH";
+
+    private static ConsentSnapshot Sealed(bool optedOut = false, bool review = false, params SnapshotRestriction[] restrictions) =>
+        new(7, optedOut, restrictions, new SnapshotSeal([Viewer], [Team]), review);
+
+    /// <summary>Name, state, query, expected decision, reason, sealed, viewer named, access log under review.</summary>
+    public static TheoryData<string, ConsentSnapshot, AccessQuery, AccessDecision, AccessDecisionReason, bool, bool, bool> SealTable => new()
+    {
+        { "not sealed", State(false), Query(), AccessDecision.Permit, AccessDecisionReason.NoRestrictions, false, false, false },
+        { "not sealed, a team given", State(false), Query() with { ViewerTeam = Team }, AccessDecision.Permit, AccessDecisionReason.NoRestrictions, false, false, false },
+        { "sealed, named professional", Sealed(), Query(), AccessDecision.Permit, AccessDecisionReason.NoRestrictions, true, true, false },
+        { "sealed, named professional in upper case", Sealed(), Query(viewer: Viewer.ToUpperInvariant()), AccessDecision.Permit, AccessDecisionReason.NoRestrictions, true, true, false },
+        { "sealed, named team", Sealed(), Query(viewer: Entry) with { ViewerTeam = Team }, AccessDecision.Permit, AccessDecisionReason.NoRestrictions, true, true, false },
+        { "sealed, named team in lower case", Sealed(), Query(viewer: Entry) with { ViewerTeam = Team.ToLowerInvariant() }, AccessDecision.Permit, AccessDecisionReason.NoRestrictions, true, true, false },
+        { "sealed, another team", Sealed(), Query(viewer: Entry) with { ViewerTeam = "RGD:OTHER" }, AccessDecision.Permit, AccessDecisionReason.NoRestrictions, true, false, false },
+        { "sealed, neither named", Sealed(), Query(viewer: Entry), AccessDecision.Permit, AccessDecisionReason.NoRestrictions, true, false, false },
+        { "sealed, neither named, emergency", Sealed(), Query(viewer: Entry, emergency: true), AccessDecision.Permit, AccessDecisionReason.NoRestrictions, true, false, false },
+        { "sealed naming nobody (automatic)", new ConsentSnapshot(3, false, [], new SnapshotSeal([], []), false), Query() with { ViewerTeam = Team }, AccessDecision.Permit, AccessDecisionReason.NoRestrictions, true, false, false },
+        { "sealed and opted out: still denied", Sealed(optedOut: true), Query(), AccessDecision.Deny, AccessDecisionReason.PatientOptedOut, true, true, false },
+        { "sealed and named professional blocked: still denied", Sealed(restrictions: R(TargetKind.BlockedProfessional, Viewer)), Query(), AccessDecision.Deny, AccessDecisionReason.ProfessionalBlocked, true, true, false },
+        { "sealed and named team's organisation blocked: still denied", Sealed(restrictions: R(TargetKind.BlockedOrganisation, "RGD")), Query(viewer: Entry, org: "RGD") with { ViewerTeam = Team }, AccessDecision.Deny, AccessDecisionReason.OrganisationBlocked, true, true, false },
+        { "sealed with restrictions, named", Sealed(restrictions: R(TargetKind.WithheldOrganisation, "RY6")), Query(), AccessDecision.Permit, AccessDecisionReason.RestrictionsApplied, true, true, false },
+        { "access log under review", new ConsentSnapshot(2, false, [], null, true), Query(), AccessDecision.Permit, AccessDecisionReason.NoRestrictions, false, false, true },
+        { "access log under review, opted out", new ConsentSnapshot(2, true, [], null, true), Query(), AccessDecision.Deny, AccessDecisionReason.PatientOptedOut, false, false, true },
+        { "sealed and under review", Sealed(review: true), Query(), AccessDecision.Permit, AccessDecisionReason.NoRestrictions, true, true, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(SealTable))]
+    public void Seal_and_review_table(string name, ConsentSnapshot state, AccessQuery query, AccessDecision decision, AccessDecisionReason reason,
+        bool isSealed, bool named, bool underReview)
+    {
+        var outcome = AccessEvaluator.Evaluate(state, query, Now);
+        Assert.True(decision == outcome.Decision, $"{name}: decision {outcome.Decision}");
+        Assert.True(reason == outcome.Reason, $"{name}: reason {outcome.Reason}");
+        Assert.True(isSealed == outcome.Sealed, $"{name}: sealed {outcome.Sealed}");
+        Assert.True(named == outcome.ViewerNamedOnSeal, $"{name}: named {outcome.ViewerNamedOnSeal}");
+        Assert.True(underReview == outcome.AccessLogUnderReview, $"{name}: under review {outcome.AccessLogUnderReview}");
+    }
 }

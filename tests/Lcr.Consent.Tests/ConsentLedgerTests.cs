@@ -61,4 +61,29 @@ public class ConsentLedgerTests
     {
         Assert.Throws<InvalidOperationException>(() => ConsentLedger.Fold([E(1, ChangeKind.OptOutRecorded), E(3, ChangeKind.OptOutWithdrawn)]));
     }
+
+    [Fact]
+    public void Seals_and_reviews_fold_into_the_snapshot_the_last_seal_winning()
+    {
+        var first = E(1, ChangeKind.RecordSealed);
+        first.SealReason = (int)Lcr.Common.V1.SealReason.StaffAsPatient;
+        first.SealProfessionalIds = ["7d1e5b8a-2c4f-4a9e-8b3d-6f0a1c2e3d4b"];
+        first.SealTeamIds = [];
+        var second = E(2, ChangeKind.RecordSealed);
+        second.SealReason = (int)Lcr.Common.V1.SealReason.ViewSurge;
+
+        var sealedTwice = ConsentLedger.Fold([second, first, E(3, ChangeKind.AccessLogReviewStarted)]);
+        Assert.Same(second, sealedTwice.Seal);
+        Assert.True(sealedTwice.Seal!.AutomaticSeal);
+        var snapshot = sealedTwice.ToSnapshot();
+        Assert.True(snapshot.Sealed);
+        Assert.Empty(snapshot.Seal!.ProfessionalIds);
+        Assert.True(snapshot.AccessLogUnderReview);
+
+        var lifted = ConsentLedger.Fold([first, E(2, ChangeKind.RecordUnsealed), E(3, ChangeKind.AccessLogReviewStarted), E(4, ChangeKind.AccessLogReviewCompleted)]);
+        Assert.Null(lifted.Seal);
+        Assert.Null(lifted.AccessLogReview);
+        Assert.False(lifted.ToSnapshot().Sealed);
+        Assert.False(lifted.ToSnapshot().AccessLogUnderReview);
+    }
 }

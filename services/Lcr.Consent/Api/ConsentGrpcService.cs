@@ -34,6 +34,27 @@ public sealed class ConsentGrpcService(ConsentUseCases consent) : V1.ConsentServ
     public override Task<ListConsentHistoryResponse> ListConsentHistory(ListConsentHistoryRequest request, ServerCallContext context) =>
         consent.HistoryAsync(request, context.CancellationToken);
 
+    public override async Task<SealRecordResponse> SealRecord(SealRecordRequest request, ServerCallContext context) =>
+        new() { State = await consent.SealAsync(request, Writer(context), context.CancellationToken) };
+
+    public override async Task<UnsealRecordResponse> UnsealRecord(UnsealRecordRequest request, ServerCallContext context)
+    {
+        var (state, changed) = await consent.UnsealAsync(request, Writer(context), context.CancellationToken);
+        return new UnsealRecordResponse { State = state, Changed = changed };
+    }
+
+    public override async Task<SealRecordAutomaticallyResponse> SealRecordAutomatically(SealRecordAutomaticallyRequest request, ServerCallContext context)
+    {
+        var (state, sealedNow) = await consent.SealAutomaticallyAsync(request, Writer(context), context.CancellationToken);
+        return new SealRecordAutomaticallyResponse { State = state, Sealed = sealedNow };
+    }
+
+    public override async Task<StartAccessLogReviewResponse> StartAccessLogReview(StartAccessLogReviewRequest request, ServerCallContext context) =>
+        new() { State = await consent.StartAccessLogReviewAsync(request, Writer(context), context.CancellationToken) };
+
+    public override async Task<CompleteAccessLogReviewResponse> CompleteAccessLogReview(CompleteAccessLogReviewRequest request, ServerCallContext context) =>
+        new() { State = await consent.CompleteAccessLogReviewAsync(request, Writer(context), context.CancellationToken) };
+
     public override Task<EvaluateAccessResponse> EvaluateAccess(EvaluateAccessRequest request, ServerCallContext context) =>
         consent.EvaluateAccessAsync(request, context.CancellationToken);
 

@@ -27,6 +27,22 @@ internal static class ConsentMapping
             };
         }
 
+        if (ledger.Seal is { } seal)
+        {
+            state.Seal = ToSeal(seal);
+        }
+
+        if (ledger.AccessLogReview is { } review)
+        {
+            state.AccessLogReview = new AccessLogReview
+            {
+                SnomedCode = ConsentUseCases.EnhancedReviewSnomedCode,
+                Reason = review.Reason,
+                StartedBy = ToActor(review),
+                StartTime = Timestamp.FromDateTimeOffset(review.OccurredAt),
+            };
+        }
+
         state.Restrictions.AddRange(ledger.Restrictions
             .Where(r => r.StatusAt(now) == RestrictionStatus.Active)
             .Select(r => ToRestriction(r.Added, r.Removed, now)));
@@ -85,7 +101,32 @@ internal static class ConsentMapping
         return r;
     }
 
-    public static ConsentChange ToChange(ConsentEvent e, ConsentEvent? addition)
+    /// <summary>A seal from the event that placed it.</summary>
+    public static Seal ToSeal(ConsentEvent placed)
+    {
+        var seal = new Seal
+        {
+            Reason = (SealReason)(placed.SealReason ?? 0),
+            Note = placed.Reason,
+            Automatic = placed.AutomaticSeal,
+            SealedBy = ToActor(placed),
+            SealTime = Timestamp.FromDateTimeOffset(placed.OccurredAt),
+        };
+        seal.AllowedProfessionalIds.AddRange(placed.SealProfessionalIds ?? []);
+        seal.AllowedTeamIds.AddRange(placed.SealTeamIds ?? []);
+        if (placed.SealReviewTime is { } review)
+        {
+            seal.ReviewTime = Timestamp.FromDateTimeOffset(review);
+        }
+
+        return seal;
+    }
+
+    /// <summary>
+    /// One history entry. <paramref name="related"/>: for a restriction's removal, its
+    /// addition; for an unsealing, the sealing it lifted.
+    /// </summary>
+    public static ConsentChange ToChange(ConsentEvent e, ConsentEvent? related)
     {
         var change = new ConsentChange
         {
@@ -101,8 +142,14 @@ internal static class ConsentMapping
             case ChangeKind.RestrictionAdded:
                 change.Restriction = ToRestriction(e, null, e.OccurredAt);
                 break;
-            case ChangeKind.RestrictionRemoved when addition is not null:
-                change.Restriction = ToRestriction(addition, e, e.OccurredAt);
+            case ChangeKind.RestrictionRemoved when related is not null:
+                change.Restriction = ToRestriction(related, e, e.OccurredAt);
+                break;
+            case ChangeKind.RecordSealed:
+                change.Seal = ToSeal(e);
+                break;
+            case ChangeKind.RecordUnsealed when related is not null:
+                change.Seal = ToSeal(related);
                 break;
         }
 
@@ -117,6 +164,9 @@ internal static class ConsentMapping
             Reason = o.Reason,
             SensitiveEntriesReleased = o.SensitiveEntriesReleased,
             ConsentVersion = o.ConsentVersion,
+            Sealed = o.Sealed,
+            ViewerNamedOnSeal = o.ViewerNamedOnSeal,
+            AccessLogUnderReview = o.AccessLogUnderReview,
         };
         response.WithheldOrganisationOdsCodes.AddRange(o.WithheldOrganisations);
         response.WithheldCategories.AddRange(o.WithheldCategories);

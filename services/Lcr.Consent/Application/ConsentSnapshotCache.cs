@@ -134,15 +134,25 @@ public sealed partial class ConsentSnapshotCache(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Consent cache {Operation} failed ({Error}); using PostgreSQL")]
     private static partial void LogCacheFailure(ILogger logger, string operation, string error);
 
-    /// <summary>The stored form: short names, codes only.</summary>
-    private sealed record CachedSnapshot(long V, bool O, List<CachedRestriction> R)
+    /// <summary>
+    /// The stored form: short names, codes and platform ids only. <c>S</c> (the seal's named
+    /// professionals and teams) and <c>L</c> (access log under review) are absent from entries
+    /// written before sealing existed, which were all of versions with neither.
+    /// </summary>
+    private sealed record CachedSnapshot(long V, bool O, List<CachedRestriction> R, CachedSeal? S = null, bool L = false)
     {
         public static CachedSnapshot From(ConsentSnapshot s) =>
-            new(s.Version, s.OptedOut, s.Restrictions.Select(r => new CachedRestriction((int)r.Kind, r.Value, r.EndTime)).ToList());
+            new(s.Version, s.OptedOut, s.Restrictions.Select(r => new CachedRestriction((int)r.Kind, r.Value, r.EndTime)).ToList(),
+                s.Seal is { } seal ? new CachedSeal([.. seal.ProfessionalIds], [.. seal.TeamIds]) : null,
+                s.AccessLogUnderReview);
 
         public ConsentSnapshot ToSnapshot() =>
-            new(V, O, R.Select(r => new SnapshotRestriction((TargetKind)r.K, r.Val, r.End)).ToList());
+            new(V, O, R.Select(r => new SnapshotRestriction((TargetKind)r.K, r.Val, r.End)).ToList(),
+                S is { } seal ? new SnapshotSeal(seal.P ?? [], seal.T ?? []) : null,
+                L);
     }
+
+    private sealed record CachedSeal(List<string>? P, List<string>? T);
 
     private sealed record CachedRestriction(int K, string Val, DateTimeOffset? End);
 }

@@ -14,7 +14,7 @@ namespace Lcr.Consent.Application;
 /// opt-out or re-sending an AddRestriction changes nothing), appends one event and bumps the
 /// version. EvaluateAccess reads the version first, so it sees every committed change.
 /// </summary>
-public sealed class ConsentUseCases(ConsentDbContext db, ConsentSnapshotCache cache, ConsentMetrics metrics, TimeProvider clock)
+public sealed partial class ConsentUseCases(ConsentDbContext db, ConsentSnapshotCache cache, ConsentMetrics metrics, TimeProvider clock)
 {
     public async Task<EvaluateAccessResponse> EvaluateAccessAsync(EvaluateAccessRequest request, CancellationToken ct)
     {
@@ -24,19 +24,21 @@ public sealed class ConsentUseCases(ConsentDbContext db, ConsentSnapshotCache ca
         var organisation = ConsentRules.Ods(request.ViewerOrganisationOdsCode, "viewer_organisation_ods_code", v);
         v.MaxLength(request.ViewerRoleCode, "viewer_role_code", ConsentRules.MaxRoleCodeLength);
         ConsentRules.Categories(request.RequestedCategories, "requested_categories", v);
+        var team = SealRules.Team(request.ViewerTeamId, "viewer_team_id", required: false, v);
         v.ThrowIfAny();
 
         using var activity = ConsentMetrics.ActivitySource.StartActivity("consent.evaluate_access");
         var snapshot = await SnapshotAsync(request.NhsNumber, ct);
         var outcome = AccessEvaluator.Evaluate(
             snapshot,
-            new AccessQuery(viewer!, organisation!, request.RequestedCategories.Distinct().ToArray(), request.Emergency),
+            new AccessQuery(viewer!, organisation!, request.RequestedCategories.Distinct().ToArray(), request.Emergency, team),
             clock.GetUtcNow());
 
         activity?.SetTag("lcr.consent.decision", outcome.Decision.ToString());
         activity?.SetTag("lcr.consent.reason", outcome.Reason.ToString());
         activity?.SetTag("lcr.consent.version", outcome.ConsentVersion);
         activity?.SetTag("lcr.consent.emergency", request.Emergency);
+        activity?.SetTag("lcr.consent.sealed", outcome.Sealed);
         metrics.Decisions.Add(1, new KeyValuePair<string, object?>("decision", outcome.Decision.ToString()),
             new KeyValuePair<string, object?>("reason", outcome.Reason.ToString()));
         return ConsentMapping.ToResponse(outcome);
@@ -162,9 +164,21 @@ public sealed class ConsentUseCases(ConsentDbContext db, ConsentSnapshotCache ca
                 .Where(e => e.NhsNumber == request.NhsNumber && e.Kind == ChangeKind.RestrictionAdded && removedIds.Contains(e.RestrictionId))
                 .ToDictionaryAsync(e => e.RestrictionId!.Value, ct);
 
+        // An unsealing shows the seal it lifted: the last sealing before it, perhaps on another page.
+        var seals = !shown.Any(e => e.Kind == ChangeKind.RecordUnsealed)
+            ? []
+            : await db.Events.AsNoTracking()
+                .Where(e => e.NhsNumber == request.NhsNumber && e.Kind == ChangeKind.RecordSealed && e.Version < shown[0].Version)
+                .OrderByDescending(e => e.Version)
+                .ToListAsync(ct);
+
         var response = new ListConsentHistoryResponse();
-        response.Changes.AddRange(shown.Select(e => ConsentMapping.ToChange(e,
-            e.Kind == ChangeKind.RestrictionRemoved && additions.TryGetValue(e.RestrictionId!.Value, out var added) ? added : null)));
+        response.Changes.AddRange(shown.Select(e => ConsentMapping.ToChange(e, e.Kind switch
+        {
+            ChangeKind.RestrictionRemoved => additions.GetValueOrDefault(e.RestrictionId!.Value),
+            ChangeKind.RecordUnsealed => seals.FirstOrDefault(s => s.Version < e.Version),
+            _ => null,
+        })));
         if (page.Count > size)
         {
             response.NextPageToken = Paging.EncodeToken<long?>(shown[^1].Version, fingerprint);
@@ -207,7 +221,7 @@ public sealed class ConsentUseCases(ConsentDbContext db, ConsentSnapshotCache ca
     private async Task<(ConsentLedger Ledger, ConsentEvent? Change)> ChangeAsync(
         string nhsNumber, Actor actor, Func<ConsentLedger, DateTimeOffset, ConsentEvent?> decide, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
+        var now = Microseconds(clock.GetUtcNow());
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await db.Database.ExecuteSqlInterpolatedAsync(
             $"INSERT INTO consent_patients (nhs_number, version, updated_at) VALUES ({nhsNumber}, 0, {now}) ON CONFLICT (nhs_number) DO NOTHING",
@@ -249,6 +263,9 @@ public sealed class ConsentUseCases(ConsentDbContext db, ConsentSnapshotCache ca
         Activity.Current?.SetTag("lcr.consent.version", ledger.Version);
         return (ledger, change);
     }
+
+    /// <summary>PostgreSQL keeps microseconds: a change's reply shows the times a later read will.</summary>
+    internal static DateTimeOffset Microseconds(DateTimeOffset t) => t.AddTicks(-(t.Ticks % 10));
 
     private static void ValidateOptOutChange(string nhsNumber, ConsentChannel channel, string reason)
     {

@@ -8,13 +8,19 @@ namespace Lcr.Consent.Domain;
 /// <param name="ViewerOrganisation">The viewer's ODS code, upper case.</param>
 /// <param name="RequestedCategories">The categories asked for; empty means all.</param>
 /// <param name="Emergency">Break-glass access. It relaxes nothing.</param>
+/// <param name="ViewerTeam">The team ("ODS:TEAM", upper case) the viewer's access rests on, if any.</param>
 public sealed record AccessQuery(
     string ViewerProfessionalId,
     string ViewerOrganisation,
     IReadOnlyCollection<RecordCategory> RequestedCategories,
-    bool Emergency);
+    bool Emergency,
+    string? ViewerTeam = null);
 
-/// <summary>The decision and what the gateway must filter out.</summary>
+/// <summary>
+/// The decision and what the gateway must filter out; whether the record is sealed and the
+/// viewer named on the seal, and whether the patient-facing access log is held for review
+/// (these three are given with a DENY too).
+/// </summary>
 public sealed record AccessOutcome(
     AccessDecision Decision,
     AccessDecisionReason Reason,
@@ -22,7 +28,10 @@ public sealed record AccessOutcome(
     IReadOnlyList<RecordCategory> WithheldCategories,
     IReadOnlyList<string> WithheldEntryIds,
     bool SensitiveEntriesReleased,
-    long ConsentVersion);
+    long ConsentVersion,
+    bool Sealed = false,
+    bool ViewerNamedOnSeal = false,
+    bool AccessLogUnderReview = false);
 
 /// <summary>
 /// The access decision as pure code over a patient's consent snapshot: no I/O, no clock of
@@ -33,6 +42,10 @@ public sealed record AccessOutcome(
 /// <item>Otherwise PERMIT, listing withheld organisations, withheld categories (of those
 /// requested) and withheld entries; sensitive entries are withheld unless released.</item>
 /// </list>
+/// Alongside the decision: whether the record is sealed and, if so, whether the viewer is
+/// named on the seal (their professional id, or the team their access rests on, compared
+/// case-insensitively); the gateway enforces the seal, since a seal hides the record from
+/// the unnamed but is no consent decision. Opt-out and blocks still DENY a named viewer.
 /// Restrictions whose end time has passed are ignored. Emergency access does not relax any
 /// rule: the patient's choices bind break-glass access too (an IG team can relax this by
 /// local policy later without a contract change, since it is an input here).
@@ -42,7 +55,15 @@ public static class AccessEvaluator
     private static readonly RecordCategory[] AllCategories =
         Enum.GetValues<RecordCategory>().Where(c => c != RecordCategory.Unspecified).ToArray();
 
-    public static AccessOutcome Evaluate(ConsentSnapshot consent, AccessQuery query, DateTimeOffset now)
+    public static AccessOutcome Evaluate(ConsentSnapshot consent, AccessQuery query, DateTimeOffset now) =>
+        Decide(consent, query, now) with
+        {
+            Sealed = consent.Sealed,
+            ViewerNamedOnSeal = consent.Seal?.Names(query.ViewerProfessionalId, query.ViewerTeam) ?? false,
+            AccessLogUnderReview = consent.AccessLogUnderReview,
+        };
+
+    private static AccessOutcome Decide(ConsentSnapshot consent, AccessQuery query, DateTimeOffset now)
     {
         if (consent.OptedOut)
         {

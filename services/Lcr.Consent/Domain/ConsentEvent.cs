@@ -2,7 +2,8 @@ namespace Lcr.Consent.Domain;
 
 /// <summary>
 /// One entry of a patient's consent history: an opt-out recorded or withdrawn, a restriction
-/// added or removed. Events are appended, never updated or deleted (a database trigger
+/// added or removed, the record sealed or unsealed, an enhanced review of the patient-facing
+/// access log started or completed. Events are appended, never updated or deleted (a database trigger
 /// refuses both); the patient's current consent state is derived by folding them in version
 /// order (<see cref="ConsentLedger"/>).
 /// </summary>
@@ -48,6 +49,21 @@ public sealed class ConsentEvent
     /// <summary>The caller's idempotency key of an AddRestriction call.</summary>
     public Guid? RequestId { get; set; }
 
+    /// <summary>Why the record was sealed (values of <c>lcr.common.v1.SealReason</c>); null except on <see cref="ChangeKind.RecordSealed"/>.</summary>
+    public int? SealReason { get; set; }
+
+    /// <summary>The professionals (lower-case UUIDs) named on a seal; null except on <see cref="ChangeKind.RecordSealed"/>.</summary>
+    public string[]? SealProfessionalIds { get; set; }
+
+    /// <summary>The teams ("ODS:TEAM", upper case) named on a seal; null except on <see cref="ChangeKind.RecordSealed"/>.</summary>
+    public string[]? SealTeamIds { get; set; }
+
+    /// <summary>When a seal should be reviewed; null except on <see cref="ChangeKind.RecordSealed"/>.</summary>
+    public DateTimeOffset? SealReviewTime { get; set; }
+
+    /// <summary>True for a seal the platform placed after a view surge (reason VIEW_SURGE).</summary>
+    public bool AutomaticSeal => SealReason == (int)Lcr.Common.V1.SealReason.ViewSurge;
+
     public RestrictionTarget? Target =>
         TargetKind is { } kind ? new RestrictionTarget(kind, TargetValue ?? string.Empty) : null;
 }
@@ -59,4 +75,8 @@ public enum ChangeKind
     OptOutWithdrawn = 2,
     RestrictionAdded = 3,
     RestrictionRemoved = 4,
+    RecordSealed = 5,
+    RecordUnsealed = 6,
+    AccessLogReviewStarted = 7,
+    AccessLogReviewCompleted = 8,
 }

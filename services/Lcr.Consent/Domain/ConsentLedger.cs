@@ -23,6 +23,12 @@ public sealed class ConsentLedger
 
     public bool OptedOut => OptOut is not null;
 
+    /// <summary>The seal in force (the event that placed it; a later seal replaces it), or null.</summary>
+    public ConsentEvent? Seal { get; private set; }
+
+    /// <summary>The enhanced review of the patient-facing access log in force (its starting event), or null.</summary>
+    public ConsentEvent? AccessLogReview { get; private set; }
+
     /// <summary>Every restriction ever added, oldest first, with its removal if any.</summary>
     public IReadOnlyList<RestrictionRecord> Restrictions => _restrictions;
 
@@ -51,7 +57,11 @@ public sealed class ConsentLedger
                 OptedOut,
                 _restrictions.Where(r => r.Removed is null)
                     .Select(r => new SnapshotRestriction(r.Target.Kind, r.Target.Value, r.Added.EndTime))
-                    .ToList());
+                    .ToList(),
+                Seal is { } seal
+                    ? new SnapshotSeal(seal.SealProfessionalIds ?? [], seal.SealTeamIds ?? [])
+                    : null,
+                AccessLogReview is not null);
 
     private void Apply(ConsentEvent e)
     {
@@ -81,6 +91,18 @@ public sealed class ConsentLedger
                 }
 
                 record.Removed = e;
+                break;
+            case ChangeKind.RecordSealed:
+                Seal = e;
+                break;
+            case ChangeKind.RecordUnsealed:
+                Seal = null;
+                break;
+            case ChangeKind.AccessLogReviewStarted:
+                AccessLogReview = e;
+                break;
+            case ChangeKind.AccessLogReviewCompleted:
+                AccessLogReview = null;
                 break;
             default:
                 throw new InvalidOperationException($"Unknown consent change kind {(int)e.Kind}.");

@@ -37,6 +37,7 @@ public sealed class ConsentDbContext(DbContextOptions<ConsentDbContext> options)
         e.Property(x => x.ActorRole).HasMaxLength(20);
         e.Property(x => x.Reason).HasMaxLength(1000);
         e.Property(x => x.TargetValue).HasMaxLength(100);
+        e.Ignore(x => x.AutomaticSeal);
         e.HasIndex(x => new { x.NhsNumber, x.Version }).IsUnique();
         e.HasIndex(x => new { x.NhsNumber, x.RequestId }).IsUnique().HasFilter("request_id IS NOT NULL");
         e.HasOne<ConsentPatientRow>().WithMany().HasForeignKey(x => x.NhsNumber).OnDelete(DeleteBehavior.Restrict);

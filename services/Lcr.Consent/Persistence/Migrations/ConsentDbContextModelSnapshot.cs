@@ -88,6 +88,22 @@ namespace Lcr.Consent.Persistence.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("restriction_id");
 
+                    b.PrimitiveCollection<string[]>("SealProfessionalIds")
+                        .HasColumnType("text[]")
+                        .HasColumnName("seal_professional_ids");
+
+                    b.Property<int?>("SealReason")
+                        .HasColumnType("integer")
+                        .HasColumnName("seal_reason");
+
+                    b.Property<DateTimeOffset?>("SealReviewTime")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("seal_review_time");
+
+                    b.PrimitiveCollection<string[]>("SealTeamIds")
+                        .HasColumnType("text[]")
+                        .HasColumnName("seal_team_ids");
+
                     b.Property<int?>("TargetKind")
                         .HasColumnType("integer")
                         .HasColumnName("target_kind");
