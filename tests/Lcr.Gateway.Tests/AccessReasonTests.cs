@@ -127,7 +127,8 @@ public class AccessReasonTests(PlatformFixture platform)
         var doctor = new Actor
         {
             Kind = ActorKind.Professional, Id = Guid.NewGuid().ToString(), DisplayName = "Dr Ada Test", RoleCode = "R8000",
-            Organisation = new OrganisationReference { OdsCode = "RR8", DisplayName = "Leeds Teaching Hospitals NHS Trust" },
+            // An organisation no other test looks at: the audit service may raise privacy alerts to it from these events.
+            Organisation = new OrganisationReference { OdsCode = "Y99R20", DisplayName = "Test Organisation (issue 20)" },
         };
         AuditEvent Event(AuditAction action, PurposeOfUse purpose) => new()
         {
@@ -142,6 +143,8 @@ public class AccessReasonTests(PlatformFixture platform)
         claim.SelfClaim = new SelfClaimDetail { CareRelationshipId = Guid.NewGuid().ToString(), ReasonCode = SelfClaimReason.ReferralReceived };
         var seal = Event(AuditAction.RecordSealed, PurposeOfUse.InformationGovernance);
         seal.Seal = new SealDetail { Reason = SealReason.HighProfile };
+        var unseal = Event(AuditAction.RecordUnsealed, PurposeOfUse.InformationGovernance);
+        unseal.Seal = new SealDetail { Reason = SealReason.HighProfile };
         var view = Event(AuditAction.ViewSummary, PurposeOfUse.DirectCare);
         view.CareRelationshipId = Guid.NewGuid().ToString();
         view.ReturnedCategories.Add(RecordCategory.Problems);
@@ -151,7 +154,7 @@ public class AccessReasonTests(PlatformFixture platform)
             {
                 Events =
                 {
-                    claim, seal, view, Event(AuditAction.RecordUnsealed, PurposeOfUse.InformationGovernance),
+                    claim, seal, view, unseal,
                     Event(AuditAction.PrivacyReviewDecision, PurposeOfUse.InformationGovernance),
                 },
             }, Internal.For(Downstream.PlatformActor.Gateway));
