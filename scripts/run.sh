@@ -104,6 +104,7 @@ for entry in "${SERVICES[@]}"; do
 done
 
 EXAMPLE_NHS="$("${CLI[@]}" dev example-nhs-number)"
+SEALED_NHS="$("${CLI[@]}" dev example-nhs-number --sealed)"
 echo
 echo "Leeds Care Record platform is running (logs in .data/logs/):"
 for entry in "${SERVICES[@]}"; do
@@ -132,6 +133,7 @@ every command takes --json for scripts, exit codes 0 ok / 2 bad argument / 3 not
   lcr --profile ig consent withdraw-opt-out $EXAMPLE_NHS --channel telephone --reason "Phoned to opt back in"
   lcr --profile ig consent restrict $EXAMPLE_NHS --block-organisation RGD --channel letter --reason "Letter ref IG/2292"
   lcr --profile ig access-log $EXAMPLE_NHS       # who looked: the reads above, the refusal too
+  lcr --profile ig consent show $SEALED_NHS      # a sealed record (staff member as patient): only gp.b86001 is named on the seal
   lcr --profile ig export $EXAMPLE_NHS --organisation B86001 --output /tmp/sar-$EXAMPLE_NHS.json   # subject access: a FHIR R4 Bundle
   lcr signin --client platform-admin           # the platform team's system client (audit.read, audit.review)
   lcr audit professional gp.b86001             # everything the GP did

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Lcr.Client;
+using Lcr.ServiceDefaults.DevData;
 using Lcr.Testing;
 using Lcr.Testing.Platform;
 
@@ -361,6 +362,58 @@ public sealed class EndToEndTests(LcrPlatformFixture fixture) : IClassFixture<Lc
         var clash = await Lcr("--profile", "ig", "export", Example, "--organisation", "B86001", "--output", Path.Combine(_home, "sar.html"), "--format", "html");
         Assert.Equal(ExitCodes.Usage, clash.ExitCode);
         Assert.False(File.Exists(Path.Combine(_home, "sar.html")));
+    }
+
+    [Fact]
+    public async Task Ig_officer_seals_unseals_and_holds_the_access_log_for_review_and_consent_show_prints_them()
+    {
+        Ok(await Lcr("--profile", "ig", "signin", "--user", "ig.b86001"));
+
+        // The seeded sealed patient: a member of staff, only their GP named.
+        var seeded = SyntheticCohort.Patients[SyntheticOrganisations.Scenario.Sealed].NhsNumber;
+        var shownSeeded = await Lcr("--profile", "ig", "consent", "show", seeded);
+        Ok(shownSeeded);
+        Assert.Contains("Sealed", shownSeeded.Out);
+        Assert.Contains("staff-as-patient", shownSeeded.Out);
+        Assert.Contains(SyntheticOrganisations.Scenario.SealedRecordNamedProfessionalId, shownSeeded.Out);
+
+        // Another patient registered at Beckett Street (index % 3 == 0), left unsealed at the end.
+        var nhs = SyntheticCohort.Patients[27].NhsNumber;
+        var sealedReply = await Lcr("--profile", "ig", "consent", "seal", nhs, "--reason", "high-profile", "--note", "In the news, ref IG/S-1",
+            "--review-date", DateTime.UtcNow.AddDays(30).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            "--allow-professional", SyntheticOrganisations.Scenario.SealedRecordNamedProfessionalId, "--allow-team", "RR8:ED", "--json");
+        Ok(sealedReply);
+        var seal = sealedReply.Json.GetProperty("state").GetProperty("seal");
+        Assert.Equal("SEAL_REASON_HIGH_PROFILE", seal.GetProperty("reason").GetString());
+        Assert.Equal("RR8:ED", seal.GetProperty("allowedTeamIds")[0].GetString());
+
+        var badReason = await Lcr("--profile", "ig", "consent", "seal", nhs, "--reason", "curiosity", "--note", "x", "--review-date", "2099-01-01");
+        Assert.Equal(ExitCodes.Usage, badReason.ExitCode);
+        var pastReview = await Lcr("--profile", "ig", "consent", "seal", nhs, "--reason", "staff", "--note", "x", "--review-date", "2020-01-01", "--json");
+        Assert.Equal(ExitCodes.Usage, pastReview.ExitCode);
+        Assert.Contains(pastReview.ErrorJson.GetProperty("fieldViolations").EnumerateArray(), v => v.GetProperty("field").GetString() == "seal.review_time");
+
+        Ok(await Lcr("--profile", "ig", "consent", "review", "start", nhs, "--reason", "Coercion suspected, ref IG/R-1"));
+        var shown = await Lcr("--profile", "ig", "consent", "show", nhs);
+        Ok(shown);
+        Assert.Contains("high-profile", shown.Out);
+        Assert.Contains("In the news, ref IG/S-1", shown.Out);
+        Assert.Contains("enhanced review", shown.Out);
+        Assert.Contains("1290301000000109", shown.Out);
+
+        Ok(await Lcr("--profile", "ig", "consent", "review", "complete", nhs, "--reason", "Reviewed, ref IG/R-2"));
+        var unsealed = await Lcr("--profile", "ig", "consent", "unseal", nhs, "--reason", "No longer in the news", "--json");
+        Ok(unsealed);
+        Assert.True(unsealed.Json.GetProperty("changed").GetBoolean());
+        var again = await Lcr("--profile", "ig", "consent", "unseal", nhs, "--reason", "Again");
+        Ok(again);
+        Assert.Contains("Nothing changed", again.Out);
+
+        var history = await Lcr("--profile", "ig", "consent", "history", nhs, "--json");
+        Ok(history);
+        Assert.Equal(["CONSENT_CHANGE_KIND_RECORD_UNSEALED", "CONSENT_CHANGE_KIND_ACCESS_LOG_REVIEW_COMPLETED",
+                "CONSENT_CHANGE_KIND_ACCESS_LOG_REVIEW_STARTED", "CONSENT_CHANGE_KIND_RECORD_SEALED"],
+            history.Json.GetProperty("changes").EnumerateArray().Take(4).Select(c => c.GetProperty("kind").GetString()));
     }
 
     [Fact]

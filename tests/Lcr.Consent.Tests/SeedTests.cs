@@ -20,7 +20,7 @@ public class SeedTests(ConsentHost host) : IClassFixture<ConsentHost>
             await seeder.SeedAsync(CancellationToken.None);
         }
 
-        Assert.Equal(5L, await host.EventCountAsync());
+        Assert.Equal(6L, await host.EventCountAsync());
         var client = host.Client;
 
         var optedOut = await client.EvaluateAccessAsync(Calls.Evaluate(Patient(SyntheticOrganisations.Scenario.OptedOut), emergency: true));
@@ -40,8 +40,21 @@ public class SeedTests(ConsentHost host) : IClassFixture<ConsentHost>
 
         Assert.True((await client.EvaluateAccessAsync(Calls.Evaluate(Patient(SyntheticOrganisations.Scenario.ReleasesSensitive)))).SensitiveEntriesReleased);
 
+        var sealedPatient = Patient(SyntheticOrganisations.Scenario.Sealed);
+        var seal = (await client.GetConsentAsync(new GetConsentRequest { NhsNumber = sealedPatient })).Consent.Seal;
+        Assert.Equal(SealReason.StaffAsPatient, seal.Reason);
+        Assert.Equal([SyntheticOrganisations.Scenario.SealedRecordNamedProfessionalId], seal.AllowedProfessionalIds);
+        var gp = await client.EvaluateAccessAsync(Calls.Evaluate(sealedPatient, SyntheticOrganisations.Scenario.SealedRecordNamedProfessionalId,
+            SyntheticOrganisations.BeckettStreetSurgery));
+        Assert.True(gp.Sealed);
+        Assert.True(gp.ViewerNamedOnSeal);
+        var other = await client.EvaluateAccessAsync(Calls.Evaluate(sealedPatient, Calls.OtherViewer, SyntheticOrganisations.TeachingHospitals));
+        Assert.True(other.Sealed);
+        Assert.False(other.ViewerNamedOnSeal);
+
         var example = await client.EvaluateAccessAsync(Calls.Evaluate(Patient(SyntheticOrganisations.Scenario.ExamplePatient)));
         Assert.Equal(AccessDecisionReason.NoRestrictions, example.Reason);
+        Assert.False(example.Sealed);
         Assert.False(example.SensitiveEntriesReleased);
     }
 }

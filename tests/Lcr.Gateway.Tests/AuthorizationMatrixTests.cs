@@ -76,6 +76,7 @@ public class AuthorizationMatrixTests(PlatformFixture platform)
         ("ConsentService.AddRestriction",           [U,   U,   U,   U,   U,   PD,  PD,  OK,  PD,  PD,  PD,  OK,  PD]),
         ("ConsentService.GetConsent",               [U,   U,   U,   U,   U,   PD,  PD,  OK,  PD,  PD,  PD,  OK,  PD]),
         ("ConsentService.EvaluateAccess",           [U,   U,   U,   U,   PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD]),
+        ("ConsentService.SealRecordAutomatically",  [U,   U,   U,   U,   PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD]),
         ("AuditService.ListEventsByPatient",        [U,   U,   U,   U,   U,   PD,  PD,  PD,  OK,  PD,  PD,  OK,  PD]),
         ("AuditService.ListEventsByActor",          [U,   U,   U,   U,   U,   U,   PD,  PD,  OK,  U,   U,   U,   U]),
         ("AuditService.RecordEvents",               [U,   U,   U,   U,   PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD,  PD]),
@@ -194,6 +195,9 @@ public class AuthorizationMatrixTests(PlatformFixture platform)
                 NhsNumber = nhs, ViewerProfessionalId = Guid.NewGuid().ToString(), ViewerOrganisationOdsCode = "RR8", ViewerRoleCode = "R8000",
                 RequestedCategories = { RecordCategory.Problems },
             }, headers).ResponseAsync,
+            "ConsentService.SealRecordAutomatically" => new ConsentService.ConsentServiceClient(gw).SealRecordAutomaticallyAsync(
+                new SealRecordAutomaticallyRequest { NhsNumber = nhs, DistinctViewers = 60, ReviewTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(7)) },
+                headers).ResponseAsync,
             "AuditService.ListEventsByPatient" => new AuditService.AuditServiceClient(gw).ListEventsByPatientAsync(
                 new ListEventsByPatientRequest { NhsNumber = nhs }, headers).ResponseAsync,
             "AuditService.ListEventsByActor" => new AuditService.AuditServiceClient(gw).ListEventsByActorAsync(

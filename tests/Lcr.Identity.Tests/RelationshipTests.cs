@@ -163,6 +163,11 @@ public sealed class RelationshipTests(IdentityHost host)
             Assert.NotEmpty(gp.CareRelationshipId);
         }
 
+        // The sealed patient's GP has the fixed platform id the consent seed names on the seal, and a relationship.
+        Assert.Equal(1L, await host.Database.ScalarAsync("select count(*) from professionals where id = @id and user_name = 'gp.b86001'",
+            ("id", Guid.Parse(Scenario.SealedRecordNamedProfessionalId))));
+        Assert.Contains(await Of(Scenario.Sealed), r => r.Kind == CareRelationshipKind.RegisteredGp && r.OrganisationOdsCode == "B86001");
+
         // The seed is idempotent: running it again changes nothing.
         var before = await host.Database.ScalarAsync("select count(*) from care_relationships");
         foreach (var seeder in Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetServices<Lcr.ServiceDefaults.IDevelopmentSeeder>(host.Services))

@@ -15,19 +15,23 @@ internal static class ConsentCommands
 {
     public static Command Create(CliEnvironment env)
     {
-        var consent = new Command("consent", "A patient's opt-out and restrictions (IG officers): show, history, opt-out, withdraw-opt-out, restrict, unrestrict.");
+        var consent = new Command("consent",
+            "A patient's opt-out, restrictions, seal and access-log review (IG officers): show, history, opt-out, withdraw-opt-out, restrict, unrestrict, seal, unseal, review.");
         consent.Subcommands.Add(Show(env));
         consent.Subcommands.Add(History(env));
         consent.Subcommands.Add(OptOut(env, withdraw: false));
         consent.Subcommands.Add(OptOut(env, withdraw: true));
         consent.Subcommands.Add(Restrict(env));
         consent.Subcommands.Add(Unrestrict(env));
+        consent.Subcommands.Add(ConsentSealCommands.Seal(env));
+        consent.Subcommands.Add(ConsentSealCommands.Unseal(env));
+        consent.Subcommands.Add(ConsentSealCommands.Review(env));
         return consent;
     }
 
-    private static Argument<string> Nhs() => new("nhs-number") { Description = "The patient's NHS number (10 digits, no spaces)." };
+    internal static Argument<string> Nhs() => new("nhs-number") { Description = "The patient's NHS number (10 digits, no spaces)." };
 
-    private static Option<string> Token() => new("--token")
+    internal static Option<string> Token() => new("--token")
     {
         Description = "An information-governance access token for the patient, or a system token with consent scopes (default: $LCR_TOKEN; " +
             "without one, lcr gets one from your cached IG officer session).",
@@ -45,10 +49,10 @@ internal static class ConsentCommands
         Required = true,
     };
 
-    private static Task<string> Bearer(Invocation i, string nhs, string? token) =>
+    internal static Task<string> Bearer(Invocation i, string nhs, string? token) =>
         i.AccessTokenAsync(nhs, token, PurposeOfUse.InformationGovernance);
 
-    private static ConsentService.ConsentServiceClient Client(Invocation i) => new(i.Channel);
+    internal static ConsentService.ConsentServiceClient Client(Invocation i) => new(i.Channel);
 
     private static Command Show(CliEnvironment env)
     {
@@ -92,7 +96,7 @@ internal static class ConsentCommands
             }
 
             var table = new Table { Title = new TableTitle("Consent history"), Border = TableBorder.Rounded };
-            foreach (var h in new[] { "Version", "When", "Change", "By", "Channel", "Reason", "Restriction" })
+            foreach (var h in new[] { "Version", "When", "Change", "By", "Channel", "Reason", "Restriction or seal" })
             {
                 table.AddColumn(h);
             }
@@ -101,7 +105,8 @@ internal static class ConsentCommands
             {
                 table.AddRow(c.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(Text.Time(c.ChangeTime)),
                     Markup.Escape(Parsing.Name(c.Kind)), Markup.Escape(AuditView.Actor(c.Actor)), Markup.Escape(Parsing.Name(c.Channel)),
-                    Markup.Escape(c.Reason), Markup.Escape(c.Restriction is null ? string.Empty : AuditView.Describe(c.Restriction)));
+                    Markup.Escape(c.Reason), Markup.Escape(c.Restriction is not null ? AuditView.Describe(c.Restriction)
+                        : c.Seal is not null ? ConsentSealView.Describe(c.Seal) : string.Empty));
             }
 
             i.Console.Write(table);

@@ -14,8 +14,9 @@ namespace Lcr.Gateway.Api;
 /// Consent administration at the front door: information-governance officers (an access token
 /// bound to the patient, issued for information governance) recording what a patient asked by
 /// phone, letter or email, or systems with
-/// <c>consent.write</c>/<c>consent.read</c>. Every change is audited against the patient.
-/// EvaluateAccess is internal to the read path and not exposed.
+/// <c>consent.write</c>/<c>consent.read</c>. Every change is audited against the patient
+/// (sealing and unsealing as RECORD_SEALED / RECORD_UNSEALED with the seal concerned).
+/// EvaluateAccess and SealRecordAutomatically are internal to the platform and not exposed.
 /// </summary>
 [AuthenticatedCaller]
 public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy policy, Downstream.Downstream downstream, AuditTrail audit)
@@ -27,11 +28,15 @@ public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy po
         return await auth.RequireGovernanceAsync(c, nhsNumber, scope, policy);
     }
 
-    private async Task<T> Change<T>(ServerCallContext c, string nhsNumber, Func<Actor, AsyncUnaryCall<T>> call)
+    /// <summary>A consent change: authorise, call the consent service, audit (as <paramref name="action"/>) before replying.</summary>
+    private async Task<T> Change<T>(ServerCallContext c, string nhsNumber, Func<Actor, AsyncUnaryCall<T>> call,
+        AuditAction action = AuditAction.ConsentChange, SealDetail? seal = null)
     {
         var actor = await Caller(c, nhsNumber, Scopes.ConsentWrite);
         var result = await downstream.CallAsync(ServiceNames.Consent, () => call(actor), c.CancellationToken);
-        await audit.CommitAsync(audit.For(actor, nhsNumber, AuditAction.ConsentChange, PurposeOfUse.InformationGovernance), c);
+        var e = audit.For(actor, nhsNumber, action, PurposeOfUse.InformationGovernance);
+        e.Seal = seal;
+        await audit.CommitAsync(e, c);
         return result;
     }
 
@@ -65,8 +70,47 @@ public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy po
     public override Task<RemoveRestrictionResponse> RemoveRestriction(RemoveRestrictionRequest r, ServerCallContext c) =>
         Change(c, r.NhsNumber, a => downstream.Consent.RemoveRestrictionAsync(r, downstream.Options(c, a)));
 
+    [GovernanceCaller(Scopes.ConsentWrite)]
+    public override Task<SealRecordResponse> SealRecord(SealRecordRequest r, ServerCallContext c) =>
+        Change(c, r.NhsNumber, a => downstream.Consent.SealRecordAsync(r, downstream.Options(c, a)),
+            AuditAction.RecordSealed, new SealDetail { Reason = r.Seal?.Reason ?? SealReason.Unspecified, Automatic = false });
+
+    /// <summary>
+    /// Reads the seal first (nothing has changed if that fails), so the audit event of the
+    /// unsealing names the seal lifted; an unseal of an unsealed record changed nothing and is
+    /// audited as a consent change.
+    /// </summary>
+    [GovernanceCaller(Scopes.ConsentWrite)]
+    public override async Task<UnsealRecordResponse> UnsealRecord(UnsealRecordRequest r, ServerCallContext c)
+    {
+        var actor = await Caller(c, r.NhsNumber, Scopes.ConsentWrite);
+        var before = await downstream.CallAsync(ServiceNames.Consent,
+            () => downstream.Consent.GetConsentAsync(new GetConsentRequest { NhsNumber = r.NhsNumber }, downstream.Options(c, actor)), c.CancellationToken);
+        var result = await downstream.CallAsync(ServiceNames.Consent, () => downstream.Consent.UnsealRecordAsync(r, downstream.Options(c, actor)), c.CancellationToken);
+        var e = audit.For(actor, r.NhsNumber, result.Changed ? AuditAction.RecordUnsealed : AuditAction.ConsentChange, PurposeOfUse.InformationGovernance);
+        if (result.Changed)
+        {
+            var lifted = before.Consent.Seal;
+            e.Seal = new SealDetail { Reason = lifted?.Reason ?? SealReason.Unspecified, Automatic = lifted?.Automatic ?? false };
+        }
+
+        await audit.CommitAsync(e, c);
+        return result;
+    }
+
+    [GovernanceCaller(Scopes.ConsentWrite)]
+    public override Task<StartAccessLogReviewResponse> StartAccessLogReview(StartAccessLogReviewRequest r, ServerCallContext c) =>
+        Change(c, r.NhsNumber, a => downstream.Consent.StartAccessLogReviewAsync(r, downstream.Options(c, a)));
+
+    [GovernanceCaller(Scopes.ConsentWrite)]
+    public override Task<CompleteAccessLogReviewResponse> CompleteAccessLogReview(CompleteAccessLogReviewRequest r, ServerCallContext c) =>
+        Change(c, r.NhsNumber, a => downstream.Consent.CompleteAccessLogReviewAsync(r, downstream.Options(c, a)));
+
     public override Task<EvaluateAccessResponse> EvaluateAccess(EvaluateAccessRequest r, ServerCallContext c) =>
         throw new PermissionDeniedException("INTERNAL_ONLY", "Access decisions are made inside the platform on every read.");
+
+    public override Task<SealRecordAutomaticallyResponse> SealRecordAutomatically(SealRecordAutomaticallyRequest r, ServerCallContext c) =>
+        throw new PermissionDeniedException("INTERNAL_ONLY", "Only the platform seals a record automatically, after a view surge.");
 }
 
 /// <summary>

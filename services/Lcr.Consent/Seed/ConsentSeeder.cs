@@ -1,3 +1,4 @@
+using Google.Protobuf.WellKnownTypes;
 using Lcr.Common.V1;
 using Lcr.Consent.Application;
 using Lcr.Consent.V1;
@@ -9,7 +10,8 @@ namespace Lcr.Consent.Seed;
 /// <summary>
 /// The consent side of the dev scenarios (<see cref="SyntheticOrganisations.Scenario"/>),
 /// recorded through the same use cases an IG officer's calls reach. Idempotent: opt-outs are
-/// idempotent by nature, restrictions by fixed request ids.
+/// idempotent by nature, restrictions by fixed request ids, the seal by sealing only an
+/// unsealed record.
 /// </summary>
 internal sealed class ConsentSeeder(IServiceScopeFactory scopes) : IDevelopmentSeeder
 {
@@ -73,6 +75,23 @@ internal sealed class ConsentSeeder(IServiceScopeFactory scopes) : IDevelopmentS
                 Channel = ConsentChannel.InPerson,
                 Reason = "Explicit consent given at clinic, ref IG/DEV-0004",
             }, cancellationToken);
+
+        // A member of staff at the teaching hospital, also a patient: sealed, only their GP named.
+        var sealedPatient = patients[SyntheticOrganisations.Scenario.Sealed].NhsNumber;
+        if ((await consent.GetAsync(sealedPatient, cancellationToken)).Seal is null)
+        {
+            await consent.SealAsync(new SealRecordRequest
+            {
+                NhsNumber = sealedPatient,
+                Seal = new Seal
+                {
+                    Reason = SealReason.StaffAsPatient,
+                    Note = "Member of staff at RR8; sealed at their request, ref IG/DEV-0018",
+                    ReviewTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(180)),
+                    AllowedProfessionalIds = { SyntheticOrganisations.Scenario.SealedRecordNamedProfessionalId },
+                },
+            }, IgOfficer, cancellationToken);
+        }
     }
 
     private static Task AddAsync(ConsentUseCases consent, int patient, string requestId, Restriction restriction, CancellationToken ct) =>

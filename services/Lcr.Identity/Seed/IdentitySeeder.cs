@@ -107,7 +107,12 @@ internal sealed partial class IdentitySeeder(IServiceScopeFactory scopes, IConfi
                     FederatedSubject = p.FederatedSubject,
                     Registration = p.Body is { } body ? new ProfessionalRegistration { Body = body, Number = p.Number } : null,
                 },
-            }, cancellationToken, p.UserName == "clerk.rr8" ? Guid.Parse(Scenario.BlockedClerkProfessionalId) : null);
+            }, cancellationToken, p.UserName switch
+            {
+                "clerk.rr8" => Guid.Parse(Scenario.BlockedClerkProfessionalId),
+                "gp.b86001" => Guid.Parse(Scenario.SealedRecordNamedProfessionalId), // named on the sealed patient's seal
+                _ => null,
+            });
             ids[p.UserName] = created.Id;
             await directory.CreateRoleAssignmentAsync(new RoleAssignment
             {

@@ -97,6 +97,8 @@ internal static class AuditView
             console.MarkupLine("Not opted out: the record is shared with the professionals caring for the patient.");
         }
 
+        ConsentSealView.Write(console, c);
+
         if (c.Restrictions.Count == 0)
         {
             console.MarkupLine("No restrictions.");

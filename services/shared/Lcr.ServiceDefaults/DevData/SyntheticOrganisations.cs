@@ -66,6 +66,20 @@ public static class SyntheticOrganisations
         /// </summary>
         public const string BlockedClerkProfessionalId = "0c0a5e11-0000-4000-8000-000000000003";
 
+        /// <summary>
+        /// A member of staff at the teaching hospital who is also a patient (registered at
+        /// B86001): their record is sealed, naming only their GP (<c>gp.b86001</c>, platform id
+        /// <see cref="SealedRecordNamedProfessionalId"/>); everyone else sees the sealed notice.
+        /// </summary>
+        public const int Sealed = 18;
+
+        /// <summary>
+        /// The platform id of the seeded GP at B86001 (user name <c>gp.b86001</c>), the one
+        /// professional named on patient <see cref="Sealed"/>'s seal: the identity seed creates
+        /// that professional with this id and the consent seed names it.
+        /// </summary>
+        public const string SealedRecordNamedProfessionalId = "0c0a5e11-0000-4000-8000-000000000018";
+
         /// <summary>Has a restricted (location-withheld) demographics record.</summary>
         public const int RestrictedDemographics = 39;
     }
