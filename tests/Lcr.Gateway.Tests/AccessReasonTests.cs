@@ -33,36 +33,28 @@ public class AccessReasonTests(PlatformFixture platform)
 
     private static readonly InternalCredentials Internal = new(Convert.FromBase64String(PlatformFixture.InternalKey), "gateway", ["gateway"]);
 
-    /// <summary>The IG officer of the patient's practice, as the gateway names them to consent.</summary>
-    private static readonly Actor IgOfficer = new()
-    {
-        Kind = ActorKind.Professional,
-        Id = "f6ec6b5c-2ae0-5a94-a82a-b2348c91099b",
-        DisplayName = "Mr George Hill",
-        RoleCode = "LCR-IG01",
-        Organisation = new OrganisationReference { OdsCode = Gp },
-    };
-
     private static async Task<GetAccessLogResponse> AccessLogAsync(GrpcChannel gateway, string nhs, string token) =>
         await RecordsClient(gateway).GetAccessLogAsync(new GetAccessLogRequest { NhsNumber = nhs, PageSize = 200 }, Bearer(token));
 
     private async Task<long> AuditCountAsync(string where, params (string, object)[] parameters) =>
         (long)(await platform.Audit.Database.ScalarAsync("select count(*) from audit_events where " + where, parameters))!;
 
-    /// <summary>Holds or gives back the patient's log in the consent service, as an IG officer's call through the gateway does.</summary>
+    /// <summary>The practice's IG officer holds or gives back the patient's log, through the gateway (an audited consent change).</summary>
     private async Task ReviewAsync(string nhs, bool start)
     {
-        using var channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = platform.Consent.CreateHandler() });
-        var consent = new ConsentService.ConsentServiceClient(channel);
+        var ig = await AccessAsync(Gateway, "ig.b86001", nhs, PurposeOfUse.InformationGovernance);
+        var consent = new ConsentService.ConsentServiceClient(Gateway);
         if (start)
         {
-            await consent.StartAccessLogReviewAsync(new StartAccessLogReviewRequest { NhsNumber = nhs, Reason = "Coercive relationship suspected, ref IG/R-20" },
-                Internal.For(IgOfficer));
+            var started = await consent.StartAccessLogReviewAsync(
+                new StartAccessLogReviewRequest { NhsNumber = nhs, Reason = "Coercive relationship suspected, ref IG/R-20" }, Bearer(ig.AccessToken));
+            Assert.NotNull(started.State.AccessLogReview);
         }
         else
         {
-            await consent.CompleteAccessLogReviewAsync(new CompleteAccessLogReviewRequest { NhsNumber = nhs, Reason = "Reviewed with the patient, ref IG/R-20" },
-                Internal.For(IgOfficer));
+            var completed = await consent.CompleteAccessLogReviewAsync(
+                new CompleteAccessLogReviewRequest { NhsNumber = nhs, Reason = "Reviewed with the patient, ref IG/R-20" }, Bearer(ig.AccessToken));
+            Assert.Null(completed.State.AccessLogReview);
         }
     }
 
