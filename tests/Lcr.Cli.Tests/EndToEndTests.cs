@@ -396,7 +396,7 @@ public sealed class EndToEndTests(LcrPlatformFixture fixture) : IClassFixture<Lc
         var rows = doc.QuerySelectorAll("#access tbody tr").Select(r => r.TextContent).ToList();
         Assert.Equal(auditEvents, rows.Count);
         Assert.Contains(rows, r => r.Contains("Dr Priya Shah", StringComparison.Ordinal) && r.Contains("Looked at your record summary", StringComparison.Ordinal) &&
-            r.Contains("B86001", StringComparison.Ordinal) && r.Contains("Your care", StringComparison.Ordinal) && r.EndsWith("Allowed", StringComparison.Ordinal));
+            r.Contains("B86001", StringComparison.Ordinal) && r.Contains("Direct care", StringComparison.Ordinal) && r.EndsWith("Allowed", StringComparison.Ordinal));
         Assert.Contains(rows, r => r.Contains("Made a copy of your record", StringComparison.Ordinal)); // the export lists itself
         Assert.Empty(doc.QuerySelectorAll("script, link"));
 

@@ -121,7 +121,7 @@ public sealed class OutputFormattingTests
     [Fact]
     public void Access_log_marks_emergency_access_and_refusals()
     {
-        var console = new TestConsole().Width(220);
+        var console = new TestConsole().Width(400);
         console.Write(AuditView.AccessLog([
             new AccessLogEntry
             {
@@ -129,11 +129,13 @@ public sealed class OutputFormattingTests
                 ViewerName = "Dr Sam Okoro", ViewerRoleName = "Clinical Practitioner Access Role",
                 Organisation = new OrganisationReference { OdsCode = "RR8" }, Action = AuditAction.ViewSummary,
                 Categories = { RecordCategory.Problems }, EntryCount = 3, Outcome = AuditOutcome.Permitted, EmergencyAccess = true,
+                AccessReason = "emergency access to your sealed record - clinical emergency", SealedRecord = true,
             },
             new AccessLogEntry { ViewerName = "Mr Ben Carter", Action = AuditAction.ViewSummary, Outcome = AuditOutcome.Denied },
         ]));
 
         Assert.Contains("Dr Sam Okoro (emergency)", console.Output);
+        Assert.Contains("emergency access to your sealed record - clinical emergency (sealed record)", console.Output);
         Assert.Contains("view-summary", console.Output);
         Assert.Contains("denied", console.Output);
     }

@@ -109,25 +109,27 @@ public static class AuditEventMapper
         return a;
     }
 
+    /// <summary>
+    /// Why: the purpose as a v3-ActReason code, with the reason in the patient's words
+    /// (<see cref="AccessReasons"/>, the same words as the access log; never the professional's own text) as its text.
+    /// </summary>
     private static R4.CodeableConcept? Purpose(AuditEvent e)
     {
-        if (e.EmergencyAccess is { } emergency)
-        {
-            return new R4.CodeableConcept(FhirSystems.ActReason, "ETREAT", "Emergency Treatment")
-            {
-                Text = "Emergency (break-glass) access: " + Describe(emergency.ReasonCode) +
-                       (string.IsNullOrEmpty(emergency.ReasonText) ? string.Empty : ": " + emergency.ReasonText),
-            };
-        }
-
-        return e.PurposeOfUse switch
+        var purpose = e.AccessBasisCase == AuditEvent.AccessBasisOneofCase.EmergencyAccess ? PurposeOfUse.EmergencyCare : e.PurposeOfUse;
+        R4.CodeableConcept? concept = purpose switch
         {
             PurposeOfUse.DirectCare => new R4.CodeableConcept(FhirSystems.ActReason, "TREAT", "treatment"),
             PurposeOfUse.EmergencyCare => new R4.CodeableConcept(FhirSystems.ActReason, "ETREAT", "Emergency Treatment"),
             PurposeOfUse.SubjectAccessRequest => new R4.CodeableConcept(FhirSystems.ActReason, "PATRQT", "patient requested"),
             PurposeOfUse.InformationGovernance => new R4.CodeableConcept(FhirSystems.ActReason, "HOPERAT", "healthcare operations"),
-            PurposeOfUse.RecordContribution => new R4.CodeableConcept(FhirSystems.ActReason, "TREAT", "treatment") { Text = "Contribution to the record" },
+            PurposeOfUse.RecordContribution => new R4.CodeableConcept(FhirSystems.ActReason, "TREAT", "treatment"),
             _ => null,
         };
+        if (concept is not null)
+        {
+            concept.Text = AccessReasons.Of(e);
+        }
+
+        return concept;
     }
 }

@@ -9,7 +9,8 @@ namespace Lcr.Gateway.Records;
 /// Pure. A professional is named with their role and organisation; a system by its name and
 /// organisation; the platform acting for a caller it could not identify by nothing (its own
 /// name and organisation would mislead the patient). An organisation the event does not know
-/// (e.g. a token request refused before a role was chosen) is left unset.
+/// (e.g. a token request refused before a role was chosen) is left unset. Why they looked is the
+/// event's purpose and, in words, <see cref="AccessReasons"/> (never the professional's own text).
 /// </summary>
 public static class AccessLogLine
 {
@@ -29,6 +30,10 @@ public static class AccessLogLine
             Outcome = e.Outcome,
             EmergencyAccess = e.AccessBasisCase == AuditEvent.AccessBasisOneofCase.EmergencyAccess,
             EmergencyReason = e.EmergencyAccess?.ReasonCode ?? EmergencyAccessReason.Unspecified,
+            Purpose = e.PurposeOfUse,
+            AccessReason = AccessReasons.Of(e),
+            SelfClaimReason = e.SelfClaim?.ReasonCode ?? SelfClaimReason.Unspecified,
+            SealedRecord = e.SealedRecord is not null,
         };
     }
 }

@@ -12,25 +12,14 @@ namespace Lcr.Gateway.Records;
 /// <summary>
 /// "Who has looked at my record": the patient-facing access log, from the audit service.
 /// Needs an access token for this patient issued for a subject access request or information
-/// governance, held by an information-governance officer (<see cref="AccessLogPolicy"/>); a
-/// refusal is audited as a denied AUDIT_QUERY, and the audit service records a permitted query itself.
+/// governance, held by an information-governance officer (<see cref="AccessLogPolicy"/>); while
+/// an IG officer holds the log for enhanced review, a subject-access token is refused
+/// FAILED_PRECONDITION ACCESS_LOG_UNDER_REVIEW (information governance still reads it). A refusal
+/// is audited as a denied AUDIT_QUERY, and the audit service records a permitted query itself.
 /// </summary>
 public sealed class AccessLogReader(CallerAuthenticator authenticator, Downstream.Downstream downstream, AuditTrail audit,
     IOptions<GovernanceOptions> governance)
 {
-    /// <summary>Looks at the record, listed whether permitted or refused.</summary>
-    private static readonly AuditAction[] Looks =
-    [
-        AuditAction.ViewSummary, AuditAction.ViewCategory, AuditAction.ViewEntry, AuditAction.ViewDocument,
-        AuditAction.ViewDemographics, AuditAction.EmergencyAccess, AuditAction.Search, AuditAction.SubjectAccessExport,
-    ];
-
-    /// <summary>
-    /// Attempts listed only when refused: a refused access-token request is an attempt to see the
-    /// record; a granted one is not a look in itself (each view made with the token is listed).
-    /// </summary>
-    private static readonly AuditAction[] RefusedAttempts = [AuditAction.TokenIssued];
-
     public async Task<GetAccessLogResponse> GetAccessLogAsync(GetAccessLogRequest request, ServerCallContext context)
     {
         var token = await authenticator.RequireAccessAsync(context); // authenticated before any field is looked at
@@ -47,13 +36,21 @@ public sealed class AccessLogReader(CallerAuthenticator authenticator, Downstrea
             throw await audit.DenyAsync(e, refusal.AuditReason, new PermissionDeniedException(refusal.Reason, refusal.Message), context);
         }
 
+        // Enhanced review holds back only the patient-facing log; information governance is not asked about it.
+        if (token.Purpose != PurposeOfUse.InformationGovernance &&
+            AccessLogPolicy.CheckReview(token, await AccessLogReviews.IsUnderReviewAsync(downstream, request.NhsNumber, context)) is { } held)
+        {
+            var e = audit.For(token, request.NhsNumber, AuditAction.AuditQuery);
+            throw await audit.DenyAsync(e, held.AuditReason, new FailedPreconditionException(held.Reason, held.Message), context);
+        }
+
         var page = await downstream.CallAsync(ServiceNames.Audit,
             () => downstream.Audit.ListEventsByPatientAsync(new ListEventsByPatientRequest
             {
                 NhsNumber = request.NhsNumber,
                 Period = request.Period,
-                Actions = { Looks },
-                DeniedActions = { RefusedAttempts },
+                Actions = { AccessLogPolicy.Looks },
+                DeniedActions = { AccessLogPolicy.RefusedAttempts },
                 PageSize = request.PageSize,
                 PageToken = request.PageToken,
             }, downstream.Options(context, token.ToActor())), context.CancellationToken);

@@ -19,7 +19,21 @@ public static class FhirBundleBuilder
     public const string EntryIdSystem = FhirSystems.EntryId;
     public const string SourceEntryIdSystem = FhirSystems.SourceEntryId;
 
-    /// <summary>Builds the Bundle. The resources appear as: Patient, Organizations, Devices, entries, reports, Provenances, AuditEvents.</summary>
+    /// <summary>
+    /// The code (in <see cref="FhirSystems.ErrorReason"/>) of the OperationOutcome that stands in
+    /// for the access log while it is held for enhanced review.
+    /// </summary>
+    public const string AccessLogUnderReview = "ACCESS_LOG_UNDER_REVIEW";
+
+    /// <summary>The words the export and its readable copy use for a withheld access log.</summary>
+    public const string AccessLogWithheldText =
+        "Who has looked at your record: withheld while it is reviewed. It will be given to you when the review is complete.";
+
+    /// <summary>
+    /// Builds the Bundle. The resources appear as: Patient, Organizations, Devices, entries,
+    /// reports, Provenances, AuditEvents (or, while the access log is under review, one
+    /// OperationOutcome saying it is withheld).
+    /// </summary>
     public static R4.Bundle Build(SubjectAccessData data)
     {
         var context = FhirMappingContext.ForBundle(data.NhsNumber, data.CreatedAt);
@@ -50,7 +64,9 @@ public static class FhirBundleBuilder
         }
 
         var reports = DiagnosticReportMapper.Map(data.Entries.Select(x => x.Current), context).ToList<R4.Resource>();
-        var audit = data.AccessLog.Select(e => AuditEventMapper.Map(e, context)).ToList<R4.Resource>();
+        var audit = data.AccessLogWithheld
+            ? [AccessLogWithheld(data.BundleId)]
+            : data.AccessLog.Select(e => AuditEventMapper.Map(e, context)).ToList<R4.Resource>();
 
         var bundle = new R4.Bundle
         {
@@ -67,6 +83,20 @@ public static class FhirBundleBuilder
         }
 
         return bundle;
+    }
+
+    /// <summary>The statement, in place of the AuditEvents, that the access log is withheld while it is reviewed.</summary>
+    public static R4.OperationOutcome AccessLogWithheld(string bundleId)
+    {
+        var outcome = new R4.OperationOutcome { Id = FhirValues.StableId("access-log-withheld", bundleId) };
+        outcome.Issue.Add(new R4.OperationOutcome.IssueComponent
+        {
+            Severity = R4.OperationOutcome.IssueSeverity.Information,
+            Code = R4.OperationOutcome.IssueType.Suppressed,
+            Details = new R4.CodeableConcept(FhirSystems.ErrorReason, AccessLogUnderReview, "Access log under review") { Text = AccessLogWithheldText },
+        });
+        outcome.Text = new FhirNarrative("Who has looked at your record").Row("Status", AccessLogWithheldText).Build();
+        return outcome;
     }
 
     /// <summary>Puts a document's current content into its DocumentReference (<see cref="DocumentReferenceMapper.AttachContent"/>).</summary>

@@ -11,7 +11,7 @@ namespace Lcr.Gateway.SubjectAccess;
 /// <param name="OrganisationOdsCode">The organisation whose part is exported; null for the whole record.</param>
 /// <param name="Patient">The demographics as held; null when the platform holds none.</param>
 /// <param name="Entries">Every entry in scope, with all its versions.</param>
-/// <param name="AccessLog">The patient's audit trail, newest first.</param>
+/// <param name="AccessLog">The patient's audit trail, newest first; empty when <see cref="AccessLogWithheld"/>.</param>
 public sealed record SubjectAccessData(
     string BundleId,
     DateTimeOffset CreatedAt,
@@ -19,7 +19,14 @@ public sealed record SubjectAccessData(
     string? OrganisationOdsCode,
     Patient? Patient,
     IReadOnlyList<EntryWithHistory> Entries,
-    IReadOnlyList<AuditEvent> AccessLog);
+    IReadOnlyList<AuditEvent> AccessLog)
+{
+    /// <summary>
+    /// True while an IG officer holds the patient's access log for enhanced review: the export
+    /// leaves it out and says so (<see cref="FhirBundleBuilder.AccessLogWithheld"/>).
+    /// </summary>
+    public bool AccessLogWithheld { get; init; }
+}
 
 /// <summary>
 /// One entry: its current version and every version (newest first, the current one included).

@@ -21,7 +21,8 @@ namespace Lcr.Gateway.SubjectAccess;
 /// <see cref="SubjectAccessPolicy"/> (refusals audited); collect the index of what will be
 /// exported (every entry in scope with all its versions, metadata only, and the demographics
 /// as held); commit the audit event listing exactly those entries (fail closed: no commit, no
-/// data); read the patient's access log (which now includes this export) and build the FHIR
+/// data); read the patient's access log (which now includes this export; left out, and said to
+/// be withheld, while an IG officer holds it for enhanced review) and build the FHIR
 /// Bundle without document contents (<see cref="PrepareAsync"/>). Then
 /// <see cref="WriteBundleAsync"/> writes the Bundle's JSON as it goes, fetching each current
 /// document's content only when its DocumentReference is written.
@@ -82,8 +83,10 @@ public sealed partial class SubjectAccessExporter(
 
         var actor = token.ToActor();
         var patientTask = GetPatientOrNullAsync(request.NhsNumber, actor, context);
+        var reviewTask = AccessLogReviews.IsUnderReviewAsync(downstream, request.NhsNumber, context);
         var entries = await CollectEntriesAsync(request.NhsNumber, ods, actor, context);
         var patient = await patientTask;
+        var logWithheld = await reviewTask;
 
         // The index is complete before anything is sent, so the event names every entry the
         // stream will carry; document contents are fetched later, while the Bundle is written.
@@ -92,8 +95,12 @@ public sealed partial class SubjectAccessExporter(
         e.ReturnedEntryIds.AddRange(entries.Select(x => x.Current.Id));
         await audit.CommitAsync(e, context);
 
-        var log = await CollectAccessLogAsync(request.NhsNumber, actor, context);
-        var data = new SubjectAccessData(Guid.CreateVersion7().ToString(), clock.GetUtcNow(), request.NhsNumber, ods, patient, entries, log);
+        // While an IG officer holds the access log for enhanced review it is left out, and the Bundle says so.
+        var log = logWithheld ? [] : await CollectAccessLogAsync(request.NhsNumber, actor, context);
+        var data = new SubjectAccessData(Guid.CreateVersion7().ToString(), clock.GetUtcNow(), request.NhsNumber, ods, patient, entries, log)
+        {
+            AccessLogWithheld = logWithheld,
+        };
         var bundle = FhirBundleBuilder.Build(data);
 
         var header = new SubjectAccessExportHeader

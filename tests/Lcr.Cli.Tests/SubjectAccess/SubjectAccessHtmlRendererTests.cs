@@ -198,23 +198,46 @@ public sealed class SubjectAccessHtmlRendererTests
     {
         var doc = await Base()
             .Version(Asthma(), "e1", 1, Gp, March)
-            .Audit("a1", "ViewSummary", March, "Dr Priya Shah", "GP (R8000)", "B86001", "Beckett Street Surgery", categories: "Problems, Medications", entries: 3)
+            .Audit("a1", "ViewSummary", March, "Dr Priya Shah", "GP (R8000)", "B86001", "Beckett Street Surgery", categories: "Problems, Medications", entries: 3,
+                purposeText: "direct care: registered with this GP practice")
             .Audit("a2", "ViewSummary", July, "Nurse Kim Lee", "Nurse (R8001)", "RR8", "Leeds Teaching Hospitals", refused: true, reason: "No care relationship")
             .Audit("a3", "SubjectAccessExport", July.AddMinutes(5), "Ian Officer", null, null, null, purposeCode: "PATRQT", purposeText: "patient requested")
             .Audit("a4", "EmergencyAccess", March.AddMinutes(-5), "Dr Sam Cole", "Doctor", "RR8", null, purposeCode: "ETREAT",
-                purposeText: "Emergency (break-glass) access: unconscious patient")
+                purposeText: "emergency access - clinical emergency")
             .DocumentAsync();
 
         var rows = doc.QuerySelectorAll("#access tbody tr").Select(r => r.QuerySelectorAll("td").Select(c => c.TextContent).ToList()).ToList();
         Assert.Equal(4, rows.Count);
         Assert.Equal(["4 March 2026 at 10:17", "Dr Sam Cole", "Doctor", "RR8", "Used emergency access to your record",
-            "Emergency care: Emergency (break-glass) access: unconscious patient", "Allowed"], rows[3]);
+            "Emergency access - clinical emergency", "Allowed"], rows[3]);
         Assert.Equal(["1 July 2026 at 13:10", "Ian Officer", "-", "-", "Made a copy of your record (a subject access request)", "Your request for a copy of your record", "Allowed"], rows[0]);
         Assert.Equal(["1 July 2026 at 13:05", "Nurse Kim Lee", "Nurse (R8001)", "Leeds Teaching Hospitals (RR8)", "Looked at your record summary", "Your care", "Refused: No care relationship"], rows[1]);
         Assert.Equal("4 March 2026 at 10:22", rows[2][0]);
+        // The reason in the platform's words (its one wording table), as the Bundle carries it.
+        Assert.Equal("Direct care: registered with this GP practice", rows[2][5]);
         Assert.Equal("Looked at your record summaryShown: health problems, medicines (3 entries)", rows[2][4]);
         Assert.Single(doc.QuerySelectorAll("#access tr.refused"));
         Assert.Equal(["When", "Who", "Their role", "Organisation", "What they did", "Why", "Allowed or refused"], doc.QuerySelectorAll("#access thead th").Select(h => h.TextContent));
+    }
+
+    [Fact]
+    public async Task An_access_log_held_for_enhanced_review_is_said_to_be_withheld_instead_of_listed()
+    {
+        var outcome = new R4.OperationOutcome { Id = "withheld" };
+        outcome.Issue.Add(new R4.OperationOutcome.IssueComponent
+        {
+            Severity = R4.OperationOutcome.IssueSeverity.Information,
+            Code = R4.OperationOutcome.IssueType.Suppressed,
+            Details = new R4.CodeableConcept("https://leeds-care-record.nhs.uk/CodeSystem/error-reason", SubjectAccessRecord.AccessLogUnderReview)
+            {
+                Text = "Who has looked at your record: withheld while it is reviewed. It will be given to you when the review is complete.",
+            },
+        });
+        var doc = await Base().Version(Asthma(), "e1", 1, Gp, March).Add(outcome).DocumentAsync();
+
+        Assert.Empty(doc.QuerySelectorAll("#access table"));
+        Assert.Contains("withheld while it is reviewed", doc.QuerySelector("#access")!.TextContent, StringComparison.Ordinal);
+        Assert.Contains("Who has looked at your record (withheld while it is reviewed)", doc.QuerySelector("nav.contents")!.TextContent, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -74,6 +74,10 @@ internal sealed record AccessLogRow(DateTimeOffset? When, string Who, string? Ro
         "AuditQuery" => "Checked who has looked at your record",
         "SubjectAccessExport" => "Made a copy of your record (a subject access request)",
         "CareRelationshipChange" => "Recorded that they care for you (or no longer do)",
+        "SelfClaimedRelationship" => "Recorded themselves that they are caring for you",
+        "RecordSealed" => "Sealed your record",
+        "RecordUnsealed" => "Lifted the seal on your record",
+        "PrivacyReviewDecision" => "Reviewed an access to your record",
         _ => display is { Length: > 0 } ? display : "Used your record",
     };
 
@@ -89,7 +93,17 @@ internal sealed record AccessLogRow(DateTimeOffset? When, string Who, string? Ro
             return null;
         }
 
-        var words = purpose.Coding.FirstOrDefault()?.Code switch
+        // The platform writes the reason in the patient's words as the text (its one wording table,
+        // e.g. "direct care: inpatient stay"); shown as written, never reworded here. A copy
+        // without it (older exports) falls back to the purpose code in words.
+        var text = purpose.Text;
+        var standard = string.IsNullOrEmpty(text) || StandardDisplays.Contains(text) || purpose.Coding.Any(c => string.Equals(c.Display, text, StringComparison.OrdinalIgnoreCase));
+        if (!standard)
+        {
+            return char.ToUpperInvariant(text![0]) + text[1..];
+        }
+
+        return purpose.Coding.FirstOrDefault()?.Code switch
         {
             "TREAT" => "Your care",
             "ETREAT" => "Emergency care",
@@ -97,10 +111,6 @@ internal sealed record AccessLogRow(DateTimeOffset? When, string Who, string? Ro
             "HOPERAT" => "Managing the record (information governance)",
             _ => EntryWords.Concept(purpose),
         };
-        // The text adds something only when it is more than the code's standard display (a break-glass reason, "Contribution to the record").
-        var text = purpose.Text;
-        var standard = text is null || StandardDisplays.Contains(text) || purpose.Coding.Any(c => string.Equals(c.Display, text, StringComparison.OrdinalIgnoreCase));
-        return standard || text == words ? words : $"{words}: {text}";
     }
 
     /// <summary>The refusal reason as the platform wrote it ("Refused: No care relationship"), without the prefix.</summary>

@@ -5,9 +5,18 @@ namespace Lcr.Cli.SubjectAccess;
 /// <summary>"Who has looked at your record": one table row per AuditEvent, newest first (<see cref="AccessLogRow"/>).</summary>
 internal static class AccessLogSection
 {
-    public static async Task WriteAsync(HtmlOut html, List<R4.AuditEvent> events)
+    public static async Task WriteAsync(HtmlOut html, List<R4.AuditEvent> events, string? withheld = null)
     {
         await html.Raw("<section id=\"access\">\n<h2>Who has looked at your record</h2>\n");
+        if (withheld is not null)
+        {
+            // Held for enhanced review: the platform's own words, nothing else.
+            await html.Raw("<p class=\"none withheld\">");
+            await html.Text(withheld);
+            await html.Raw("</p>\n</section>\n");
+            return;
+        }
+
         await html.Raw("<p>Every time someone looks at your record, changes it or is refused, the Leeds Care Record writes it down. " +
             "This is that list, newest first. Refused attempts are included: the person was not shown anything.</p>\n");
         if (events.Count == 0)

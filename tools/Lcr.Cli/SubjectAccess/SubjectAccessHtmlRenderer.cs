@@ -41,7 +41,7 @@ internal static class SubjectAccessHtmlRenderer
             await html.Raw("<section class=\"organisation\"><h2>Information shared about you</h2><p class=\"none\">No organisation has shared any information about you in this part of the record.</p></section>\n");
         }
 
-        await AccessLogSection.WriteAsync(html, record.AccessLog);
+        await AccessLogSection.WriteAsync(html, record.AccessLog, record.AccessLogWithheld);
         await html.Raw("<footer><p>");
         await html.Text($"Copy reference {record.ExportId ?? "(none)"}. ");
         await html.Raw("The computer-readable file given with this copy (a FHIR Bundle) is the full and authoritative copy; this document shows the same information in words.</p></footer>\n</body>\n</html>\n");
@@ -99,7 +99,8 @@ internal static class SubjectAccessHtmlRenderer
         }
 
         await html.Raw("<li><a href=\"#access\">");
-        await html.Text($"Who has looked at your record ({record.AccessLog.Count} {(record.AccessLog.Count == 1 ? "event" : "events")})");
+        await html.Text(record.AccessLogWithheld is not null ? "Who has looked at your record (withheld while it is reviewed)"
+            : $"Who has looked at your record ({record.AccessLog.Count} {(record.AccessLog.Count == 1 ? "event" : "events")})");
         await html.Raw("</a></li>\n</ol>\n</nav>\n");
     }
 

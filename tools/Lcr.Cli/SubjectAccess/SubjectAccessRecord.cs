@@ -21,6 +21,9 @@ internal sealed class SubjectAccessRecord
     public const string NhsNumberSystem = "https://fhir.nhs.uk/Id/nhs-number";
     public const string OdsSystem = "https://fhir.nhs.uk/Id/ods-organization-code";
 
+    /// <summary>The code of the OperationOutcome standing in for an access log held for enhanced review.</summary>
+    public const string AccessLogUnderReview = "ACCESS_LOG_UNDER_REVIEW";
+
     private static readonly JsonSerializerOptions Fhir = new JsonSerializerOptions()
         .ForFhir(R4.ModelInfo.ModelInspector)
         .UsingMode(DeserializationMode.Recoverable);
@@ -52,6 +55,12 @@ internal sealed class SubjectAccessRecord
 
     /// <summary>The AuditEvents: who looked at or changed the record, and when.</summary>
     public List<R4.AuditEvent> AccessLog { get; } = [];
+
+    /// <summary>
+    /// The platform's words when the access log was left out because an IG officer holds it for
+    /// enhanced review (an OperationOutcome coded ACCESS_LOG_UNDER_REVIEW in place of the AuditEvents); null otherwise.
+    /// </summary>
+    public string? AccessLogWithheld { get; private set; }
 
     /// <summary>Reads the Bundle from <paramref name="bundle"/>, which must stay open (and seekable) while the record is rendered.</summary>
     public static async Task<SubjectAccessRecord> ReadAsync(Stream bundle, CancellationToken cancellationToken)
@@ -91,6 +100,10 @@ internal sealed class SubjectAccessRecord
                     break;
                 case R4.AuditEvent a:
                     record.AccessLog.Add(a);
+                    break;
+                case R4.OperationOutcome o when o.Issue.Any(i => i.Details?.Coding.Any(c => c.Code == AccessLogUnderReview) == true):
+                    record.AccessLogWithheld = o.Issue.Select(i => i.Details?.Text).FirstOrDefault(t => !string.IsNullOrEmpty(t))
+                        ?? "Who has looked at your record: withheld while it is reviewed.";
                     break;
                 case R4.Condition or R4.MedicationStatement or R4.AllergyIntolerance or R4.Observation or R4.DocumentReference:
                     var hasContent = resource is R4.DocumentReference { Content: [{ Attachment.Data: not null }, ..] };

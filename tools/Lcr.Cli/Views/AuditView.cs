@@ -12,7 +12,7 @@ internal static class AuditView
     public static Table AccessLog(IEnumerable<AccessLogEntry> entries)
     {
         var table = new Table { Title = new TableTitle("Who has looked at this record"), Border = TableBorder.Rounded };
-        foreach (var c in new[] { "When", "Who", "Role", "Organisation", "Did", "Saw", "Entries", "Outcome" })
+        foreach (var c in new[] { "When", "Who", "Role", "Organisation", "Did", "Why", "Saw", "Entries", "Outcome" })
         {
             table.AddColumn(c);
         }
@@ -25,6 +25,8 @@ internal static class AuditView
                 Markup.Escape(e.ViewerRoleName),
                 Markup.Escape(e.Organisation is { } o ? RecordView.Org(o) : string.Empty),
                 Markup.Escape(Parsing.Name(e.Action)),
+                // The platform's reason words (never the professional's own text), and whether the record was sealed.
+                Markup.Escape(e.AccessReason) + (e.SealedRecord ? " [bold]" + Markup.Escape("(sealed record)") + "[/]" : string.Empty),
                 Markup.Escape(string.Join(", ", e.Categories.Select(Parsing.Name))),
                 e.EntryCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 Outcome(e.Outcome));
