@@ -153,12 +153,12 @@ public class PrivacyAlertGatewayTests(PlatformFixture platform)
                 SystemClient = new SystemClient
                 {
                     ClientId = ods.ToLowerInvariant() + "-privacy-" + Guid.NewGuid().ToString("N")[..8], DisplayName = "Privacy case tool",
-                    Organisation = new OrganisationReference { OdsCode = ods }, Scopes = { "audit.review" },
+                    Organisation = new OrganisationReference { OdsCode = ods }, Scopes = { "audit.review", "audit.read" },
                 },
             }, Bearer(await SystemAsync(Gateway, "platform-admin", "identity.admin")));
             return Bearer((await IdentityClient(Gateway).IssueSystemTokenAsync(new IssueSystemTokenRequest
             {
-                ClientId = created.SystemClient.ClientId, ClientSecret = created.ClientSecret, Scopes = { "audit.review" },
+                ClientId = created.SystemClient.ClientId, ClientSecret = created.ClientSecret, Scopes = { "audit.review", "audit.read" },
             })).SystemToken);
         }
 
@@ -171,6 +171,18 @@ public class PrivacyAlertGatewayTests(PlatformFixture platform)
         Assert.All(mine.Cases, c => Assert.Equal("RGD", c.Organisation.OdsCode));
         await RpcAssert.Fails(StatusCode.NotFound, async () =>
             await Audit.GetPrivacyReviewCaseAsync(new GetPrivacyReviewCaseRequest { CaseId = alert.Id }, rgd));
+
+        // Nor can it reach other organisations' alerts or staff through a review run or the events of an actor.
+        var period = new Period
+        {
+            StartTime = Timestamp.FromDateTime(DateTime.UtcNow.AddDays(-1)), EndTime = Timestamp.FromDateTime(DateTime.UtcNow.AddMinutes(1)),
+        };
+        var run = await RpcAssert.Fails(StatusCode.PermissionDenied, async () =>
+            await Audit.RunPrivacyReviewAsync(new RunPrivacyReviewRequest { Period = period }, rgd));
+        Assert.Equal("PLATFORM_GOVERNANCE_ONLY", Reason(run));
+        var byActor = await RpcAssert.Fails(StatusCode.PermissionDenied, async () =>
+            await Audit.ListEventsByActorAsync(new ListEventsByActorRequest { ActorId = alert.Actor.Id }, rgd));
+        Assert.Equal("PLATFORM_GOVERNANCE_ONLY", Reason(byActor));
 
         var platformTeam = Bearer(await SystemAsync(Gateway, "platform-admin", "audit.review"));
         Assert.NotNull(Find(await ListAsync(platformTeam, nhs), tokenId));

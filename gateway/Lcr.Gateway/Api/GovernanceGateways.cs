@@ -7,6 +7,7 @@ using Lcr.Gateway.Downstream;
 using Lcr.Gateway.Records;
 using Lcr.Security;
 using Lcr.ServiceDefaults;
+using Microsoft.Extensions.Options;
 
 namespace Lcr.Gateway.Api;
 
@@ -126,14 +127,27 @@ public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy po
 /// </summary>
 [AuthenticatedCaller]
 public sealed class AuditGateway(CallerAuthenticator auth, GovernancePolicy policy, PrivacyOfficerPolicy officers, Downstream.Downstream downstream,
-    AuditTrail audit) : AuditService.AuditServiceBase
+    AuditTrail audit, IOptions<GovernanceOptions> governance) : AuditService.AuditServiceBase
 {
     /// <summary>Calls across patients (by actor, chain verification, privacy review): system clients with the scope.</summary>
-    private async Task<T> Forward<T>(ServerCallContext c, string scope, Func<Actor, AsyncUnaryCall<T>> call)
+    private async Task<T> Forward<T>(ServerCallContext c, string scope, Func<Actor, AsyncUnaryCall<T>> call, bool platformOnly = false)
     {
         var actor = (await auth.RequireSystemAsync(c, scope)).ToActor();
+        if (platformOnly && !OrganisationLinkRule.ActsForEveryone(actor.Organisation?.OdsCode ?? string.Empty, governance.Value))
+        {
+            throw PlatformGovernanceOnly();
+        }
+
         return await downstream.CallAsync(ServiceNames.Audit, () => call(actor), c.CancellationToken);
     }
+
+    /// <summary>
+    /// PERMISSION_DENIED PLATFORM_GOVERNANCE_ONLY: a call whose answer spans every organisation's
+    /// patients and staff (events by actor, a privacy review run) by a system of another organisation
+    /// than the platform's IG team; an organisation works its own privacy alerts instead.
+    /// </summary>
+    public static PermissionDeniedException PlatformGovernanceOnly() => new("PLATFORM_GOVERNANCE_ONLY",
+        "Only the platform's information-governance team may run this across organisations; work your organisation's privacy alerts instead.");
 
     public override Task<RecordEventsResponse> RecordEvents(RecordEventsRequest r, ServerCallContext c) =>
         throw new PermissionDeniedException("INTERNAL_ONLY", "Only platform services write the audit log.");
@@ -148,7 +162,7 @@ public sealed class AuditGateway(CallerAuthenticator auth, GovernancePolicy poli
 
     [SystemScope(Scopes.AuditRead)]
     public override Task<ListEventsByActorResponse> ListEventsByActor(ListEventsByActorRequest r, ServerCallContext c) =>
-        Forward(c, Scopes.AuditRead, a => downstream.Audit.ListEventsByActorAsync(r, downstream.Options(c, a)));
+        Forward(c, Scopes.AuditRead, a => downstream.Audit.ListEventsByActorAsync(r, downstream.Options(c, a)), platformOnly: true);
 
     [SystemScope(Scopes.AuditRead)]
     public override Task<VerifyChainResponse> VerifyChain(VerifyChainRequest r, ServerCallContext c) =>
@@ -156,7 +170,7 @@ public sealed class AuditGateway(CallerAuthenticator auth, GovernancePolicy poli
 
     [SystemScope(Scopes.AuditReview)]
     public override Task<RunPrivacyReviewResponse> RunPrivacyReview(RunPrivacyReviewRequest r, ServerCallContext c) =>
-        Forward(c, Scopes.AuditReview, a => downstream.Audit.RunPrivacyReviewAsync(r, downstream.Options(c, a)));
+        Forward(c, Scopes.AuditReview, a => downstream.Audit.RunPrivacyReviewAsync(r, downstream.Options(c, a)), platformOnly: true);
 
     [SessionOrSystemScope(Scopes.AuditReview)]
     public override async Task<ListPrivacyReviewCasesResponse> ListPrivacyReviewCases(ListPrivacyReviewCasesRequest r, ServerCallContext c)
