@@ -485,6 +485,34 @@ public sealed class EndToEndTests(LcrPlatformFixture fixture) : IClassFixture<Lc
     }
 
     [Fact]
+    public async Task A_sealed_record_shows_the_notice_and_only_a_sealed_record_justification_breaks_the_glass()
+    {
+        // The seeded sealed patient names only gp.b86001; the ED doctor claims a relationship, which the seal overrides.
+        var nhs = SyntheticCohort.Patients[SyntheticOrganisations.Scenario.Sealed].NhsNumber;
+        Ok(await Lcr("--profile", "edseal", "signin", "--user", "ed.rr8"));
+        Ok(await Lcr("--profile", "edseal", "claim", nhs, "--reason", "patient-presented"));
+
+        var notice = await Lcr("--profile", "edseal", "record", nhs);
+        Assert.Equal(ExitCodes.PermissionDenied, notice.ExitCode);
+        Assert.Contains("sealed", notice.Error, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("--sealed-justification", notice.Error);
+        Assert.DoesNotContain(SyntheticCohort.Patients[SyntheticOrganisations.Scenario.Sealed].Family, notice.Error + notice.Out);
+
+        var plainGlass = await Lcr("--profile", "edseal", "entries", nhs, "--category", "problems", "--emergency-reason", "Collapsed in the department");
+        Assert.Equal(ExitCodes.PermissionDenied, plainGlass.ExitCode);
+        Assert.Contains("RECORD_SEALED", plainGlass.Error);
+
+        var lonely = await Lcr("--profile", "edseal", "token", nhs, "--sealed-justification", "Cardiac arrest, the sealed history is needed now");
+        Assert.Equal(ExitCodes.Usage, lonely.ExitCode);
+
+        var glass = await Lcr("--profile", "edseal", "record", nhs, "--emergency-reason", "Collapsed in the department",
+            "--sealed-justification", "Cardiac arrest, the sealed history is needed now", "--json");
+        Ok(glass);
+        Assert.True(glass.Json.GetProperty("sealedRecord").GetBoolean());
+        Assert.True(glass.Json.GetProperty("emergencyAccess").GetBoolean());
+    }
+
+    [Fact]
     public async Task Bad_nhs_number_exits_2_naming_the_field()
     {
         Ok(await Lcr("signin", "--user", "gp.b86001"));

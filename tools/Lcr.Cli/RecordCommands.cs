@@ -19,6 +19,7 @@ internal static class RecordCommands
         var token = SessionCommands.TokenOption();
         var purpose = SessionCommands.PurposeOption();
         var emergency = SessionCommands.EmergencyOption();
+        var sealedJustification = SessionCommands.SealedJustificationOption();
         var categories = new Option<string[]>("--category")
         {
             Description = "Only these categories (repeatable): " + string.Join(", ", Parsing.Names<RecordCategory>()) + ". Default: all your role may see.",
@@ -28,7 +29,7 @@ internal static class RecordCommands
             "Shows a patient's shared care record summary (GatewayService.GetPatientRecord): demographics, active problems, current " +
             "medications, allergies, latest results and recent documents, filtered by your role and the patient's consent. Audited.")
         {
-            nhs, token, purpose, emergency, categories,
+            nhs, token, purpose, emergency, sealedJustification, categories,
         };
         command.SetAction((parse, ct) => Invocation.RunAsync(parse, env, ct, async i =>
         {
@@ -37,8 +38,17 @@ internal static class RecordCommands
             request.Categories.AddRange((parse.GetValue(categories) ?? []).Select(c => Parsing.Enum<RecordCategory>(c, "--category")));
             var bearer = await i.AccessTokenAsync(patient, parse.GetValue(token),
                 Parsing.Purpose(i.Settings.Pick(parse.GetValue(purpose), "--purpose", EnvironmentNames.Purpose, p => p.Purpose, "direct-care")),
-                parse.GetValue(emergency));
+                parse.GetValue(emergency), parse.GetValue(sealedJustification));
             var reply = await new GatewayService.GatewayServiceClient(i.Channel).GetPatientRecordAsync(request, i.Options(bearer));
+            if (reply.SealedNotice is { } notice)
+            {
+                // The patient exists and the record is sealed, nothing more: a refusal, said in the gateway's words.
+                i.Hint = i.Hint with { NhsNumber = patient };
+                throw new CliException(ExitCodes.PermissionDenied, notice.Message + (notice.EmergencyAccessPossible
+                    ? $" In an emergency, and only then: `lcr record {patient} --emergency-reason \"<why>\" --sealed-justification \"<why this sealed record>\"`."
+                    : string.Empty));
+            }
+
             if (i.Json)
             {
                 i.WriteJson(reply);

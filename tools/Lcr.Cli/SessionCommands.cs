@@ -214,12 +214,13 @@ internal static class SessionCommands
         var nhsOption = new Option<string>("--nhs") { Description = "The patient's NHS number (alternative to the argument)." };
         var purpose = PurposeOption();
         var reason = EmergencyOption();
+        var sealedReason = SealedJustificationOption();
         var session = new Option<string>("--session") { Description = "A session token (default: $LCR_SESSION, else the cached session from `lcr signin`)." };
         var command = new Command("token",
             "Gets an access token bound to one patient from your session and prints it (for scripts and other clients). " +
             "With --emergency-reason it breaks glass: emergency access is flagged on every event and always reviewed.")
         {
-            nhs, nhsOption, purpose, reason, session,
+            nhs, nhsOption, purpose, reason, sealedReason, session,
         };
         command.SetAction((parse, ct) => Invocation.RunAsync(parse, env, ct, async i =>
         {
@@ -228,7 +229,7 @@ internal static class SessionCommands
             var p = Parsing.Purpose(i.Settings.Pick(parse.GetValue(purpose), "--purpose", EnvironmentNames.Purpose, x => x.Purpose, "direct-care"));
             var sessionToken = i.SessionToken(parse.GetValue(session));
             i.Hint = i.Hint with { NhsNumber = patient };
-            var reply = await i.IssueAsync(sessionToken, patient, p, parse.GetValue(reason));
+            var reply = await i.IssueAsync(sessionToken, patient, p, parse.GetValue(reason), parse.GetValue(sealedReason));
             if (i.Json)
             {
                 i.WriteJson(reply);
@@ -249,6 +250,12 @@ internal static class SessionCommands
     public static Option<string> EmergencyOption() => new("--emergency-reason")
     {
         Description = "Break glass: why you need the record now (at least 10 characters). Recorded, flagged and reviewed.",
+    };
+
+    public static Option<string> SealedJustificationOption() => new("--sealed-justification")
+    {
+        Description = "With --emergency-reason, break glass into a SEALED record: why you must see this sealed record now " +
+            "(20 to 1000 characters). Alerted to your privacy officer at once.",
     };
 
     public static Option<string> TokenOption() => new("--token")

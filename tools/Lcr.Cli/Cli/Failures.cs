@@ -153,6 +153,9 @@ internal static class Hints
                 "no care relationship links you to this patient; if you are caring for them and no system has recorded it yet, claim one with " +
                 $"`lcr claim {nhs} --reason <reason>` (alerted to your privacy officer); if this is an emergency and your role allows it, break glass with " +
                 $"`lcr token {nhs} --emergency-reason \"<why>\"` (recorded and reviewed)",
+            (StatusCode.PermissionDenied, "RECORD_SEALED") =>
+                "the record is sealed: only the professionals and teams named on the seal see it; in an emergency, and only then, break glass with " +
+                $"`lcr token {nhs} --emergency-reason \"<why>\" --sealed-justification \"<why this sealed record>\"` (alerted to your privacy officer at once)",
             (StatusCode.PermissionDenied, "SELF_CLAIM_NOT_PERMITTED") =>
                 "your role may not claim a care relationship itself: ask for the relationship to be recorded by your organisation's system",
             (StatusCode.PermissionDenied, "SELF_CLAIMS_DISABLED") =>

@@ -102,7 +102,8 @@ internal sealed class Invocation : IDisposable
     /// A patient-bound access token: --token / $LCR_TOKEN when given (scripts), else one issued
     /// now from the session for <paramref name="purpose"/> (or break glass with a reason).
     /// </summary>
-    public async Task<string> AccessTokenAsync(string nhsNumber, string? tokenFlag, PurposeOfUse purpose, string? emergencyReason = null)
+    public async Task<string> AccessTokenAsync(string nhsNumber, string? tokenFlag, PurposeOfUse purpose, string? emergencyReason = null,
+        string? sealedJustification = null)
     {
         if (Settings.Pick(tokenFlag, "--token", EnvironmentNames.Token, _ => null).Value is { } given)
         {
@@ -112,14 +113,23 @@ internal sealed class Invocation : IDisposable
 
         var session = SessionToken();
         Hint = Hint with { NhsNumber = nhsNumber };
-        var token = await IssueAsync(session, nhsNumber, purpose, emergencyReason);
+        var token = await IssueAsync(session, nhsNumber, purpose, emergencyReason, sealedJustification);
         Hint = Hint with { Credential = CredentialKind.Access };
         return token.AccessToken;
     }
 
-    /// <summary>Issues an access token (or an emergency one) with the session; the gateway audits the issue.</summary>
-    public async Task<IssueAccessTokenResponse> IssueAsync(string session, string nhsNumber, PurposeOfUse purpose, string? emergencyReason)
+    /// <summary>
+    /// Issues an access token (or an emergency one, with a sealed-record justification to break the
+    /// glass into a sealed record) with the session; the gateway audits the issue.
+    /// </summary>
+    public async Task<IssueAccessTokenResponse> IssueAsync(string session, string nhsNumber, PurposeOfUse purpose, string? emergencyReason,
+        string? sealedJustification = null)
     {
+        if (sealedJustification is { Length: > 0 } && emergencyReason is not { Length: > 0 })
+        {
+            throw new CliException(ExitCodes.Usage, "--sealed-justification breaks glass into a sealed record: give --emergency-reason too");
+        }
+
         if (emergencyReason is { Length: > 0 })
         {
             var glass = await Identity.IssueEmergencyAccessTokenAsync(new IssueEmergencyAccessTokenRequest
@@ -127,6 +137,7 @@ internal sealed class Invocation : IDisposable
                 NhsNumber = nhsNumber,
                 ReasonCode = EmergencyAccessReason.ClinicalEmergency,
                 ReasonText = emergencyReason,
+                SealedRecordJustification = sealedJustification ?? string.Empty,
             }, Options(session));
             return new IssueAccessTokenResponse
             {
