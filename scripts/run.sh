@@ -134,6 +134,11 @@ every command takes --json for scripts, exit codes 0 ok / 2 bad argument / 3 not
   lcr --profile ig consent restrict $EXAMPLE_NHS --block-organisation RGD --channel letter --reason "Letter ref IG/2292"
   lcr --profile ig access-log $EXAMPLE_NHS       # who looked: the reads above, the refusal too
   lcr --profile ig consent show $SEALED_NHS      # a sealed record (staff member as patient): only gp.b86001 is named on the seal
+  lcr --profile ed signin --user ed.rr8        # an emergency department doctor, no care relationship with the example patient
+  lcr --profile ed claim $EXAMPLE_NHS --reason patient-presented   # a self-claimed relationship (24 h at most), alerted to RR8's privacy officer
+  lcr --profile ed record $EXAMPLE_NHS           # read on the claim; the access log says why
+  lcr --profile po signin --user privacy.rr8   # RR8's privacy officer (R0001)
+  lcr --profile po alerts list                 # the claim above; decide it: lcr --profile po alerts decide ID --status justified --note "..."
   lcr --profile ig export $EXAMPLE_NHS --organisation B86001 --output /tmp/sar-$EXAMPLE_NHS.json   # subject access: a FHIR R4 Bundle
   lcr signin --client platform-admin           # the platform team's system client (audit.read, audit.review)
   lcr audit professional gp.b86001             # everything the GP did
