@@ -19,7 +19,9 @@ namespace Lcr.Gateway.Records;
 /// and, when that call sealed it, records AUDIT_ACTION_RECORD_SEALED with
 /// <c>seal { VIEW_SURGE, automatic, distinct_viewers }</c> as the platform (organisation: the first
 /// of <c>Gateway:PlatformGovernanceOrganisations</c>), from which audit raises the VIEW_SURGE alert
-/// to the platform's IG team. Then the count starts again, so the views that caused the seal do
+/// to the platform's IG team. A professional counted for a record within
+/// <see cref="ViewSurgeOptions.RecountAfter"/> is not counted again (<see cref="RecentViewers"/>), so
+/// repeat reads cost no Redis call. After a seal the count starts again, so the views that caused it do
 /// not seal the record again after an IG officer lifts it. Redis down or not configured: the view is
 /// skipped and counted, never retried or waited for; a failed seal keeps the count so the next view
 /// tries again. Nothing here identifies a patient in logs or metrics.
@@ -38,6 +40,10 @@ public sealed partial class ViewSurgeService(
     ILogger<ViewSurgeService> logger) : BackgroundService
 {
     private const int AuditAttempts = 3;
+
+    private readonly RecentViewers _recent = new(
+        options.Value.RecountAfter < options.Value.Window ? options.Value.RecountAfter : options.Value.Window / 10,
+        Math.Max(1, options.Value.RecentViewersCapacity));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -84,6 +90,11 @@ public sealed partial class ViewSurgeService(
         }
 
         var o = options.Value;
+        if (_recent.WasJustCounted(view.NhsNumber, view.ProfessionalId, view.At))
+        {
+            return;
+        }
+
         long viewers;
         try
         {
@@ -97,6 +108,8 @@ public sealed partial class ViewSurgeService(
 
         if (!ViewSurgeRule.Exceeded(viewers, o))
         {
+            // Only below the limit: over it, every view (a repeat one too) tries the seal until it is made.
+            _recent.Counted(view.NhsNumber, view.ProfessionalId, view.At);
             return;
         }
 
@@ -120,6 +133,7 @@ public sealed partial class ViewSurgeService(
             LogSealed(logger, pseudonyms.Pseudonym(view.NhsNumber), request.DistinctViewers);
         }
 
+        _recent.Forget(view.NhsNumber);
         try
         {
             await counter.ResetAsync(view.NhsNumber);
