@@ -62,6 +62,8 @@ public static class BulkLoader
             }
         }, CancellationToken.None);
 
+        // The workers' first uses of the message types must not build their descriptors concurrently.
+        Lcr.ServiceDefaults.ProtoDescriptors.BuildAll();
         try
         {
             await Task.WhenAll(Enumerable.Range(0, Math.Min(options.Workers, chunks.Length)).Select(_ => Task.Run(async () =>

@@ -41,6 +41,8 @@ public static class ServiceDefaultsExtensions
     /// access tokens), so it does not demand the internal credential it signs for others.</param>
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName, bool publicFacing = false)
     {
+        // Before any concurrent request can build a descriptor for the first time (ProtoDescriptors).
+        ProtoDescriptors.BuildAll();
         builder.Services.AddSingleton(new ServiceIdentity(serviceName));
 
         // HTTP/2 only on plaintext endpoints, so gRPC works without TLS inside the cluster and
