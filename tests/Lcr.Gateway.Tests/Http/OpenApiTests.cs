@@ -31,6 +31,7 @@ public partial class OpenApiTests(PlatformFixture platform)
         "lcr.audit.v1.AuditService.RecordEvents", "lcr.clinical.v1.ClinicalRecordService.GetRecordSummary",
         "lcr.clinical.v1.ClinicalRecordService.ListEntries", "lcr.clinical.v1.ClinicalRecordService.GetEntry",
         "lcr.clinical.v1.ClinicalRecordService.GetDocumentContent", "lcr.clinical.v1.ClinicalRecordService.ListEntryHistory",
+        "lcr.demographics.v1.DemographicsService.ResolveNhsNumber",
     ];
 
     private static IEnumerable<(MethodDescriptor Method, HttpRule? Rule)> Methods() =>
