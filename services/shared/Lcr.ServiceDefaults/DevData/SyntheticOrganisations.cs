@@ -82,6 +82,20 @@ public static class SyntheticOrganisations
 
         /// <summary>Has a restricted (location-withheld) demographics record.</summary>
         public const int RestrictedDemographics = 39;
+
+        /// <summary>
+        /// A temporary NHS number given at the hospital's emergency department (registered at
+        /// B86002), later found to be the same person as <see cref="MergedInto"/>: the demographics
+        /// seed reports it superseded by that number (notice <c>seed-merge-0001</c>); the clinical
+        /// seed contributed entries under it (from RR8) before the merge.
+        /// </summary>
+        public const int MergedAway = 64;
+
+        /// <summary>The NHS number kept when <see cref="MergedAway"/> was merged into it (registered at B86003).</summary>
+        public const int MergedInto = 65;
+
+        /// <summary>A patient who has died: the demographics seed records a date of death 30 days before the seed runs (registered at B86002).</summary>
+        public const int Deceased = 67;
     }
 }
 
