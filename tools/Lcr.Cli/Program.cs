@@ -20,7 +20,7 @@ internal static class Program
         root.Add(HealthCommand.Create(env));     // health
         root.Add(ProfileCommands.Create(env));   // profile show|set|use|list
         root.Add(PatientCommands.Create());      // patient get|search (demographics service, development only)
-        root.Add(DevCommands.Create());          // dev example-nhs-number
+        root.Add(DevCommands.Create(env));       // dev example-nhs-number
         root.Add(ExportCommands.Create(env));    // export (subject access, FHIR R4 Bundle)
         return root;
     }
