@@ -302,6 +302,30 @@ public class SupersessionTests(DemographicsHost host) : IClassFixture<Demographi
     }
 
     [Fact]
+    public async Task Search_resolves_a_page_with_more_superseded_matches_than_one_batch()
+    {
+        var family = "Batchmerge" + (char)('a' + Random.Shared.Next(26)) + (char)('a' + Random.Shared.Next(26));
+        var kept = await NewPatientAsync();
+        var count = Application.NhsNumberResolver.BatchSize + 5;
+        var away = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var n = (await host.CreateAsync(DemographicsHost.NewPatient(family: family))).NhsNumber;
+            await ReportAsync(n, kept);
+            away.Add(n);
+        }
+
+        var reply = await Client.SearchPatientsAsync(new SearchPatientsRequest
+        {
+            Family = family, BirthDate = new Date { Year = 1984, Month = 3, Day = 14 }, PageSize = 200,
+        });
+        Assert.Empty(reply.Patients);
+        Assert.Equal(away.Order(StringComparer.Ordinal), reply.Superseded.Select(s => s.NhsNumber));
+        Assert.All(reply.Superseded, s => Assert.Equal(kept, s.CurrentNhsNumber));
+        Assert.Equal(away.Order(StringComparer.Ordinal), (await ResolveAsync(kept)).MergedNhsNumbers);
+    }
+
+    [Fact]
     public async Task List_shows_every_supersession_of_either_side_newest_first_paged()
     {
         var a = await NewPatientAsync();
