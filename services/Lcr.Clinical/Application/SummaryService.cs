@@ -36,6 +36,16 @@ namespace Lcr.Clinical.Application;
 /// or a latest result was excluded), the filtered summary is computed from PostgreSQL instead.
 /// The result is kept in this replica's memory under (patient, exclusions, record version).
 /// </para>
+/// <para>
+/// A merged record (<c>merged_nhs_numbers</c>, <see cref="MergedNumbers"/>) is read number by
+/// number through the same tiers, each checked against its own record version, and combined
+/// (<see cref="SummaryCombiner"/>); its record version is the sum. Exclusions then apply to the
+/// combined summary as above, counted across the set.
+/// </para>
+/// <para>
+/// Alerts end with time, not with a contribution: every read drops from the summary the alerts
+/// whose end date has passed (<see cref="AlertRules.DropEnded"/>).
+/// </para>
 /// </summary>
 public sealed class SummaryService(
     ClinicalDbContext db,
@@ -44,27 +54,62 @@ public sealed class SummaryService(
     ClinicalMetrics metrics,
     SummaryFlights flights,
     SummaryBuilder builder,
-    IServiceScopeFactory scopes)
+    IServiceScopeFactory scopes,
+    TimeProvider clock)
 {
     /// <summary>How often a filtered read fetches the summary again when the record moves on under it.</summary>
     private const int MaxVersionRetries = 3;
 
-    /// <summary>GetRecordSummary: validated, unfiltered or with the request's exclusions applied.</summary>
+    /// <summary>
+    /// GetRecordSummary: validated; the summary of the patient and of the numbers merged into it
+    /// (each number's unfiltered summary from its own tiers, combined by <see cref="SummaryCombiner"/>);
+    /// unfiltered or with the request's exclusions applied; without alerts whose end date has passed.
+    /// </summary>
     public async Task<RecordSummary> GetAsync(GetRecordSummaryRequest request, CancellationToken ct)
     {
         var v = new FieldViolations();
-        NhsNumber.Validate(request.NhsNumber, v);
+        var numbers = NhsNumber.Validate(request.NhsNumber, v)
+            ? MergedNumbers.From(request.NhsNumber, request.MergedNhsNumbers, v)
+            : [];
         var exclusions = SummaryExclusions.From(request, v);
         v.ThrowIfAny();
-        var summary = await GetAsync(request.NhsNumber, ct);
-        return exclusions.IsEmpty ? summary : await ApplyAsync(request.NhsNumber, summary, exclusions, ct);
+        var (summary, versions) = await GetCombinedAsync(numbers, ct);
+        if (!exclusions.IsEmpty)
+        {
+            summary = await ApplyAsync(numbers, summary, versions, exclusions, ct);
+        }
+
+        // A summary is cached by record version, but an alert's end date passes with time: drop
+        // the ended ones on every read, and compute afresh when a full alerts list lost some.
+        var (current, complete) = AlertRules.DropEnded(summary, clock.GetUtcNow());
+        return complete ? current : await ComputeFilteredAsync(numbers, exclusions, ct);
     }
 
-    private async Task<RecordSummary> ApplyAsync(string nhsNumber, RecordSummary summary, SummaryExclusions exclusions, CancellationToken ct)
+    /// <summary>
+    /// The unfiltered summary of a patient and the numbers merged into it, each number's from its
+    /// cheapest tier; and, for a merged set, each number's record version (the combined version is
+    /// their sum, and two sums observed by concurrent readers can be equal for different versions).
+    /// </summary>
+    private async Task<(RecordSummary Summary, string Versions)> GetCombinedAsync(IReadOnlyList<string> numbers, CancellationToken ct)
     {
-        var key = nhsNumber + "|" + exclusions.Fingerprint();
+        var parts = new List<RecordSummary>(numbers.Count);
+        foreach (var number in numbers)
+        {
+            parts.Add(await GetAsync(number, ct));
+        }
+
+        var versions = parts.Count == 1 ? string.Empty : string.Join(',', parts.Select(p => p.RecordVersion));
+        return (SummaryCombiner.Combine(numbers[0], parts), versions);
+    }
+
+    private async Task<RecordSummary> ApplyAsync(IReadOnlyList<string> numbers, RecordSummary summary, string versions, SummaryExclusions exclusions,
+        CancellationToken ct)
+    {
+        var set = MergedNumbers.Key(numbers) + "|" + exclusions.Fingerprint();
         for (var attempt = 0; attempt < MaxVersionRetries; attempt++)
         {
+            // For a merged set the key names every number's version, not only their sum.
+            var key = versions.Length == 0 ? set : set + "|" + versions;
             if (memory.Filtered.Get(key, summary.RecordVersion) is { } remembered)
             {
                 metrics.Hit("memory-filtered");
@@ -73,18 +118,18 @@ public sealed class SummaryService(
 
             var excluded = exclusions.EntryIds.Count == 0 || summary.RecordVersion == 0
                 ? []
-                : await builder.CountExcludedAsync(nhsNumber, summary.RecordVersion, exclusions.EntryIds, ct);
+                : await builder.CountExcludedAsync(numbers, summary.RecordVersion, exclusions.EntryIds, ct);
             if (excluded is null)
             {
                 // A contribution landed between the summary and the count: take the newer summary.
-                summary = await GetAsync(nhsNumber, ct);
+                (summary, versions) = await GetCombinedAsync(numbers, ct);
                 continue;
             }
 
             var (filtered, complete) = exclusions.Apply(summary, excluded);
             if (!complete)
             {
-                filtered = await ComputeFilteredAsync(nhsNumber, exclusions, ct);
+                filtered = await ComputeFilteredAsync(numbers, exclusions, ct);
             }
 
             memory.Filtered.Set(key, filtered.RecordVersion, filtered);
@@ -92,13 +137,13 @@ public sealed class SummaryService(
         }
 
         // The record keeps changing under us: compute the filtered summary in one snapshot.
-        return await ComputeFilteredAsync(nhsNumber, exclusions, ct);
+        return await ComputeFilteredAsync(numbers, exclusions, ct);
     }
 
-    private async Task<RecordSummary> ComputeFilteredAsync(string nhsNumber, SummaryExclusions exclusions, CancellationToken ct)
+    private async Task<RecordSummary> ComputeFilteredAsync(IReadOnlyList<string> numbers, SummaryExclusions exclusions, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
-        var summary = await builder.ComputeAsync(nhsNumber, exclusions, ct);
+        var summary = await builder.ComputeAsync(numbers, exclusions, ct);
         metrics.Computed(Stopwatch.GetElapsedTime(started));
         return summary;
     }
