@@ -83,6 +83,9 @@ public static class TokenClaims
     /// </summary>
     public const string SensitiveRecordsWithheld = "lcr_no_sensitive";
 
+    /// <summary>Access tokens: JSON true when the role sees only that each risk or alert exists and its kind (no code, no comment). Absent otherwise.</summary>
+    public const string AlertDetailsWithheld = "lcr_alert_kind_only";
+
     /// <summary>
     /// Access tokens resting on a care relationship: its kind (identity's <c>CareRelationshipKind</c>
     /// without prefix, lower case, e.g. "inpatient_episode", "self_claimed"), so audit and the
