@@ -114,7 +114,6 @@ public sealed class AccessTokenVerifier(PlatformTokenVerifier verifier)
             ViewerFamilyName = Text(jwt, TokenClaims.FamilyName),
             ViewerNhsNumber = NhsNumber.IsValid(Text(jwt, TokenClaims.PersonalNhsNumber)) ? Text(jwt, TokenClaims.PersonalNhsNumber) : null,
             SensitiveRecordsWithheld = jwt.TryGetPayloadValue<bool>(TokenClaims.SensitiveRecordsWithheld, out var withheld) && withheld,
-            AlertDetailsWithheld = jwt.TryGetPayloadValue<bool>(TokenClaims.AlertDetailsWithheld, out var kindOnly) && kindOnly,
             CareRelationshipKind = kind,
             SelfClaim = selfClaim,
             CareTeamId = Text(jwt, TokenClaims.CareTeam),
@@ -166,9 +165,6 @@ public sealed record VerifiedAccessToken(
 
     /// <summary>The professional's role profile at the identity provider lacks B1611 (<c>lcr_no_sensitive</c>): no entry marked sensitive may be shown.</summary>
     public bool SensitiveRecordsWithheld { get; init; }
-
-    /// <summary>The role sees only that each risk or alert exists and its kind (<c>lcr_alert_kind_only</c>): the gateway removes every alert's code and comment.</summary>
-    public bool AlertDetailsWithheld { get; init; }
 
     /// <summary>The kind of the justifying care relationship (<c>lcr_care_relationship_kind</c>); Unspecified without one or on older tokens.</summary>
     public Lcr.Identity.V1.CareRelationshipKind CareRelationshipKind { get; init; }

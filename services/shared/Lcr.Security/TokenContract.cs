@@ -83,9 +83,6 @@ public static class TokenClaims
     /// </summary>
     public const string SensitiveRecordsWithheld = "lcr_no_sensitive";
 
-    /// <summary>Access tokens: JSON true when the role sees only that each risk or alert exists and its kind (no code, no comment). Absent otherwise.</summary>
-    public const string AlertDetailsWithheld = "lcr_alert_kind_only";
-
     /// <summary>
     /// Access tokens: JSON true when the role sees only that each risk or alert exists and its kind
     /// (identity's <c>RoleAssignment.alert_details_withheld</c>): the gateway removes every alert's
