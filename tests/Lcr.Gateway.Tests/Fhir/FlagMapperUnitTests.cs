@@ -126,4 +126,30 @@ public class FlagMapperUnitTests(FhirValidation validation) : IClassFixture<Fhir
         Assert.Contains(flag.Interaction, i => i.Code == R4.CapabilityStatement.TypeRestfulInteraction.Read);
         Assert.Contains(flag.Interaction, i => i.Code == R4.CapabilityStatement.TypeRestfulInteraction.SearchType);
     }
+
+    [Fact]
+    public void An_audit_event_of_a_kind_only_view_says_so_in_the_export()
+    {
+        var e = new Lcr.Audit.V1.AuditEvent
+        {
+            EventId = Guid.NewGuid().ToString(),
+            Action = Lcr.Audit.V1.AuditAction.ViewSummary,
+            Outcome = Lcr.Audit.V1.AuditOutcome.Permitted,
+            NhsNumber = Nhs,
+            OccurrenceTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(Now),
+            Actor = new Lcr.Common.V1.Actor { Kind = Lcr.Common.V1.ActorKind.Professional, Id = "p1", DisplayName = "Mr B Carter", RoleCode = "R8008" },
+            PurposeOfUse = Lcr.Common.V1.PurposeOfUse.DirectCare,
+            ReturnedCategories = { Lcr.Common.V1.RecordCategory.RisksAndAlerts },
+            ReturnedEntryIds = { Guid.NewGuid().ToString() },
+            AlertDetailsWithheld = true,
+        };
+        var a = AuditEventMapper.Map(e, FhirMappingContext.ForBundle(Nhs, Now));
+        var errors = validation.Errors(a);
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+        Assert.Contains(a.Entity.SelectMany(x => x.Detail), d => d.Type == "Risks and alerts shown");
+        Assert.Contains("Risks and alerts shown", a.Text!.Div);
+
+        e.AlertDetailsWithheld = false;
+        Assert.DoesNotContain(AuditEventMapper.Map(e, FhirMappingContext.ForBundle(Nhs, Now)).Entity.SelectMany(x => x.Detail), d => d.Type == "Risks and alerts shown");
+    }
 }
