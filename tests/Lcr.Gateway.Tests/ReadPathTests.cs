@@ -29,7 +29,7 @@ public class ReadPathTests(PlatformFixture platform)
         (long)(await platform.Audit.Database.ScalarAsync("select count(*) from audit_events where " + where, parameters))!;
 
     private static IEnumerable<Entry> AllEntries(GetPatientRecordResponse r) =>
-        r.ActiveProblems.Concat(r.CurrentMedications).Concat(r.Allergies).Concat(r.LatestResults).Concat(r.RecentDocuments);
+        r.Alerts.Concat(r.ActiveProblems).Concat(r.CurrentMedications).Concat(r.Allergies).Concat(r.LatestResults).Concat(r.RecentDocuments);
 
     [Fact]
     public async Task A_gp_with_a_registered_patient_relationship_reads_the_record_and_the_view_is_audited()
@@ -218,11 +218,13 @@ public class ReadPathTests(PlatformFixture platform)
             },
         }, Bearer(feed));
 
+        // The admin role (R8008) sees demographics and, kind only, the risks and alerts (none here).
         var record = await ReadAsync("clerk.rr8", patient);
-        Assert.Equal([RecordCategory.Demographics], record.ReturnedCategories);
+        Assert.Equal([RecordCategory.Demographics, RecordCategory.RisksAndAlerts], record.ReturnedCategories);
         Assert.NotNull(record.Patient);
         Assert.Empty(AllEntries(record));
-        Assert.Empty(record.CategoryCounts);
+        Assert.Equal([(RecordCategory.RisksAndAlerts, 0)], record.CategoryCounts.Select(c => (c.Category, c.Count)));
+        Assert.True(record.AlertDetailsWithheld);
         await Fails(StatusCode.PermissionDenied, () => ReadAsync("clerk.rr8", patient, RecordCategory.Problems));
     }
 

@@ -174,7 +174,7 @@ internal static class ConsentCommands
         var channel = Channel();
         var reason = Reason();
         var withholdOrg = new Option<string>("--withhold-organisation") { Description = "Withhold every entry this organisation (ODS code) contributed." };
-        var withholdCategory = new Option<string>("--withhold-category") { Description = "Withhold a whole category: problems, medications, allergies, test-results, documents." };
+        var withholdCategory = new Option<string>("--withhold-category") { Description = "Withhold a whole category: problems, medications, allergies, test-results, documents, risks-and-alerts." };
         var withholdEntry = new Option<string>("--withhold-entry") { Description = "Withhold one entry (its id)." };
         var blockProfessional = new Option<string>("--block-professional") { Description = "Refuse all access by this professional (platform id)." };
         var blockOrg = new Option<string>("--block-organisation") { Description = "Refuse all access by staff of this organisation (ODS code)." };

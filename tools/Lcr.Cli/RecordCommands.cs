@@ -26,8 +26,8 @@ internal static class RecordCommands
             AllowMultipleArgumentsPerToken = true,
         };
         var command = new Command("record",
-            "Shows a patient's shared care record summary (GatewayService.GetPatientRecord): demographics, active problems, current " +
-            "medications, allergies, latest results and recent documents, filtered by your role and the patient's consent. Audited.")
+            "Shows a patient's shared care record summary (GatewayService.GetPatientRecord): risks and alerts first, then demographics, active " +
+            "problems, current medications, allergies, latest results and recent documents, filtered by your role and the patient's consent. Audited.")
         {
             nhs, token, purpose, emergency, sealedJustification, categories,
         };
@@ -133,6 +133,11 @@ internal static class RecordCommands
             else
             {
                 i.Console.Write(RecordView.Entries($"{RecordView.CategoryTitle(cat)} ({reply.Entries.Count})", cat, reply.Entries));
+            }
+
+            if (reply.AlertDetailsWithheld && reply.Entries.Count > 0)
+            {
+                i.Console.MarkupLine("[yellow]Kind only: your role sees that each alert exists and its kind, not what it says.[/]");
             }
 
             if (reply.PatientRestrictionsApply)

@@ -86,6 +86,12 @@ public static class AuditEventMapper
             patient.Detail.Add(new R4.AuditEvent.DetailComponent { Type = "Record categories shown", Value = new R4.FhirString(categories) });
         }
 
+        const string kindOnly = "only that each exists and its kind (no code or comment)";
+        if (e.AlertDetailsWithheld)
+        {
+            patient.Detail.Add(new R4.AuditEvent.DetailComponent { Type = "Risks and alerts shown", Value = new R4.FhirString(kindOnly) });
+        }
+
         a.Entity.Add(patient);
         foreach (var entryId in e.ReturnedEntryIds)
         {
@@ -105,6 +111,7 @@ public static class AuditEventMapper
             .Row("Outcome", a.OutcomeDesc ?? "Permitted")
             .Row("Shown", categories)
             .Row("Entries shown", e.ReturnedEntryIds.Count > 0 ? e.ReturnedEntryIds.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) : null)
+            .Row("Risks and alerts shown", e.AlertDetailsWithheld ? kindOnly : null)
             .Build();
         return a;
     }

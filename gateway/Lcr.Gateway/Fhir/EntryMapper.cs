@@ -17,6 +17,7 @@ public static class EntryMapper
         RecordCategory.Allergies => "AllergyIntolerance",
         RecordCategory.TestResults => "Observation",
         RecordCategory.Documents => "DocumentReference",
+        RecordCategory.RisksAndAlerts => "Flag",
         _ => "Basic",
     };
 
@@ -31,6 +32,7 @@ public static class EntryMapper
             Entry.DetailOneofCase.Allergy => AllergyIntoleranceMapper.Map(e, context),
             Entry.DetailOneofCase.TestResult => ObservationMapper.Map(e, context),
             Entry.DetailOneofCase.Document => DocumentReferenceMapper.Map(e, context, isCurrent, contentUrl),
+            Entry.DetailOneofCase.Alert => FlagMapper.Map(e, context),
             _ => null,
         };
         if (resource is null)

@@ -138,7 +138,7 @@ public sealed class FhirApi(FhirAuthentication authentication, RecordReader reco
             }
         }
 
-        bundle.Withheld(page.PatientRestrictionsApply);
+        bundle.Withheld(page.PatientRestrictionsApply).AlertDetailsWithheld(page.AlertDetailsWithheld && page.Entries.Count > 0);
         if (page.NextPageToken.Length > 0)
         {
             bundle.Link("next", bundle.SearchUrl(type, search.Query.Append(new(FhirSearch.PageTokenParameter, page.NextPageToken))));
@@ -148,13 +148,13 @@ public sealed class FhirApi(FhirAuthentication authentication, RecordReader reco
         return bundle.Build(page.NextPageToken.Length == 0 && search.PageToken.Length == 0 ? matches : null);
     }
 
-    /// <summary>The clinical categories <c>$everything</c> walks, in the order its pages give them.</summary>
     /// <summary>Reads one <c>$everything</c> page may make before it hands the rest to its next link.</summary>
     private const int MaxReadsPerEverythingPage = 12;
 
+    /// <summary>The clinical categories <c>$everything</c> walks, in the order its pages give them: risks and alerts (Flags) first.</summary>
     private static readonly RecordCategory[] EverythingCategories =
     [
-        RecordCategory.Problems, RecordCategory.Medications, RecordCategory.Allergies, RecordCategory.TestResults, RecordCategory.Documents,
+        RecordCategory.RisksAndAlerts, RecordCategory.Problems, RecordCategory.Medications, RecordCategory.Allergies, RecordCategory.TestResults, RecordCategory.Documents,
     ];
 
     /// <summary>
@@ -179,7 +179,7 @@ public sealed class FhirApi(FhirAuthentication authentication, RecordReader reco
         var self = $"{BaseUrl(http)}/Patient/{mapping.PatientId}/$everything";
         var bundle = new FhirBundles(BaseUrl(http), clock.GetUtcNow());
         var audited = new List<string>();
-        var (restricted, contactWithheld, matches) = (false, false, 0);
+        var (restricted, contactWithheld, kindOnly, matches) = (false, false, false, 0);
 
         if (first)
         {
@@ -204,6 +204,7 @@ public sealed class FhirApi(FhirAuthentication authentication, RecordReader reco
             }, FhirCallContext.For(http));
             audited.Add(entries.AuditEventId);
             restricted |= entries.PatientRestrictionsApply;
+            kindOnly |= entries.AlertDetailsWithheld && entries.Entries.Count > 0;
             foreach (var entry in entries.Entries)
             {
                 bundle.Add(EntryMapper.Map(entry, mapping, contentUrl: ContentUrl(http, entry))!);
@@ -235,7 +236,27 @@ public sealed class FhirApi(FhirAuthentication authentication, RecordReader reco
         }
 
         // The total is known only when this one page is the whole visible record.
-        return bundle.Withheld(restricted, contactWithheld).Build(first && next is null ? matches : null);
+        return bundle.Withheld(restricted, contactWithheld).AlertDetailsWithheld(kindOnly).Build(first && next is null ? matches : null);
+    }
+
+    /// <summary>
+    /// <c>GET Flag/{id}</c>: one current entry of the type's category by its platform id, through
+    /// GetRecordEntry's core (consent, role, kind-only alerts, audit). An id of another category,
+    /// withheld, retracted or absent is answered alike: 404.
+    /// </summary>
+    public async Task<R4.Resource> ReadEntryAsync(HttpContext http, string type, string id)
+    {
+        var token = await authentication.AuthenticateAsync(http);
+        Only(http, FormatOnly);
+        if (!Guid.TryParse(id, out _))
+        {
+            throw new NotFoundException("resource"); // not an entry id: answered as any absent id is
+        }
+
+        var read = await records.GetRecordEntryAsync(token, new GetRecordEntryRequest { NhsNumber = token.NhsNumber, EntryId = id },
+            FhirCallContext.For(http), FhirSearch.ReadableTypes[type]);
+        Audited(http, read.AuditEventId);
+        return EntryMapper.Map(read.Entry, Mapping(token)) ?? throw new NotFoundException("resource");
     }
 
     /// <summary><c>GET Binary/{id}</c>: a current document's content (the DocumentReference's attachment.url).</summary>

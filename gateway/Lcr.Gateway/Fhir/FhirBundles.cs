@@ -44,6 +44,19 @@ public sealed class FhirBundles(string baseUrl, DateTimeOffset now)
         return this;
     }
 
+    /// <summary>Says that the Flags carry their kind only (as gRPC's alert_details_withheld).</summary>
+    public FhirBundles AlertDetailsWithheld(bool withheld)
+    {
+        if (withheld)
+        {
+            Add(FhirErrors.Warning("ALERT_DETAILS_WITHHELD",
+                "Your role sees only that each risk or alert exists and its kind: each Flag's code holds the kind as text, without what the alert is."),
+                R4.Bundle.SearchEntryMode.Outcome);
+        }
+
+        return this;
+    }
+
     public FhirBundles Link(string relation, string url)
     {
         _bundle.Link.Add(new R4.Bundle.LinkComponent { Relation = relation, Url = url });

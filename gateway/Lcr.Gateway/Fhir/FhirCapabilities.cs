@@ -46,13 +46,13 @@ public static class FhirCapabilities
         {
             Name = "everything",
             Definition = "http://hl7.org/fhir/OperationDefinition/Patient-everything",
-            Documentation = "The record view of GetPatientRecord: demographics, active problems, current medications, allergies, latest results (with their reports) and recent documents.",
+            Documentation = "The whole record the token may see, paged: the Patient, then risks and alerts (Flag) first, then problems, medications, allergies, results (with their reports) and documents.",
         });
         rest.Resource.Add(patient);
 
         foreach (var (type, (_, own)) in FhirSearch.Types)
         {
-            var r = Resource(type, [Interaction.SearchType]);
+            var r = Resource(type, FhirSearch.ReadableTypes.ContainsKey(type) ? [Interaction.Read, Interaction.SearchType] : [Interaction.SearchType]);
             r.SearchParam.Add(Param("patient", ParamType.Reference, "Required (or subject): the token's patient, {id} or Patient/{id}"));
             r.SearchParam.Add(Param("subject", ParamType.Reference, "Same as patient"));
             r.SearchParam.Add(Param("date", ParamType.Date, "The entry's clinical time (onset, start, effective or authored); prefixes eq, ge, gt, le, lt"));
@@ -68,7 +68,7 @@ public static class FhirCapabilities
         rest.Resource.Add(Resource("Binary", [Interaction.Read]));
         statement.Rest.Add(rest);
         statement.Text = new FhirNarrative("Leeds Care Record FHIR R4 read API")
-            .Row("Read", "Patient/{id}, Binary/{id} (document content)")
+            .Row("Read", "Patient/{id}, " + string.Join(", ", FhirSearch.ReadableTypes.Keys.Select(t => t + "/{id}")) + ", Binary/{id} (document content)")
             .Row("Search", "Patient?identifier; " + string.Join(", ", FhirSearch.Types.Keys) + " with patient={id}")
             .Row("Operations", "Patient/{id}/$everything")
             .Row("Format", "JSON (application/fhir+json) only")

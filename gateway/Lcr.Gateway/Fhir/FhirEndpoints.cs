@@ -24,7 +24,12 @@ public static partial class FhirEndpoints
             fhir.MapGet("/" + type, (HttpContext http, FhirApi api) => RunAsync(http, () => api.SearchAsync(http, type)));
         }
 
-        // Anything else under /fhir (other types, instance reads of searchable types, writes,
+        foreach (var type in FhirSearch.ReadableTypes.Keys)
+        {
+            fhir.MapGet("/" + type + "/{id}", (HttpContext http, FhirApi api, string id) => RunAsync(http, () => api.ReadEntryAsync(http, type, id)));
+        }
+
+        // Anything else under /fhir (other types, instance reads of the other searchable types, writes,
         // history) is not served: 404 / 405 as an OperationOutcome naming no caller text.
         fhir.Map("/{**rest}", (HttpContext http) => RunAsync(http, () => throw (HttpMethods.IsGet(http.Request.Method)
             ? new NotFoundException("resource")

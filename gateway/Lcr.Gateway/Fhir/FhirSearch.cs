@@ -66,7 +66,12 @@ public sealed partial record FhirSearch(
             ["Observation"] = (RecordCategory.TestResults, ["category"]),
             ["DiagnosticReport"] = (RecordCategory.TestResults, ["category"]),
             ["DocumentReference"] = (RecordCategory.Documents, []),
+            ["Flag"] = (RecordCategory.RisksAndAlerts, []),
         };
+
+    /// <summary>The searchable types that are also read by id (<c>GET {type}/{id}</c>).</summary>
+    public static readonly IReadOnlyDictionary<string, RecordCategory> ReadableTypes =
+        new Dictionary<string, RecordCategory>(StringComparer.Ordinal) { ["Flag"] = RecordCategory.RisksAndAlerts };
 
     /// <summary>Parameters every search takes.</summary>
     public static readonly string[] CommonParameters = ["patient", "subject", "date", "_count", PageTokenParameter, "_format", "_pretty"];

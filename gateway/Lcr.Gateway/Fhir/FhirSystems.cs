@@ -23,6 +23,9 @@ public static class FhirSystems
     public const string ExportId = "https://leeds-care-record.nhs.uk/Id/subject-access-export";
     public const string AuditAction = "https://leeds-care-record.nhs.uk/CodeSystem/audit-action";
 
+    /// <summary>The platform's kinds of risk or alert (clinical AlertKind: risk-to-self, risk-to-others, risk-to-staff, safeguarding, clinical).</summary>
+    public const string AlertKind = "https://leeds-care-record.nhs.uk/CodeSystem/alert-kind";
+
     /// <summary>The platform's error reasons (google.rpc.ErrorInfo.reason), as OperationOutcome.issue.details codes.</summary>
     public const string ErrorReason = "https://leeds-care-record.nhs.uk/CodeSystem/error-reason";
 
@@ -42,4 +45,9 @@ public static class FhirSystems
     public const string SecuritySourceType = "http://terminology.hl7.org/CodeSystem/security-source-type";
     public const string EntityType = "http://terminology.hl7.org/CodeSystem/audit-entity-type";
     public const string ObjectRole = "http://terminology.hl7.org/CodeSystem/object-role";
+    public const string FlagCategory = "http://terminology.hl7.org/CodeSystem/flag-category";
+
+    /// <summary>The R4 core extension for a Flag's priority (valueCodeableConcept from <see cref="FlagPriorityCode"/>).</summary>
+    public const string FlagPriorityExtension = "http://hl7.org/fhir/StructureDefinition/flag-priority";
+    public const string FlagPriorityCode = "http://hl7.org/fhir/flag-priority-code";
 }

@@ -17,7 +17,12 @@ public sealed class AccessScope
     /// The access token says the professional's role profile at the identity provider lacks B1611
     /// (<see cref="Lcr.Security.VerifiedAccessToken.SensitiveRecordsWithheld"/>): no sensitive entry, released or not.
     /// </param>
-    public AccessScope(IEnumerable<RecordCategory> categories, EvaluateAccessResponse decision, bool sensitiveWithheldByRole = false)
+    /// <param name="alertDetailsWithheld">
+    /// The access token says the role sees only that each risk or alert exists and its kind
+    /// (<see cref="Lcr.Security.VerifiedAccessToken.AlertDetailsWithheld"/>): every alert released is <see cref="AlertKindOnly"/>.
+    /// </param>
+    public AccessScope(IEnumerable<RecordCategory> categories, EvaluateAccessResponse decision, bool sensitiveWithheldByRole = false,
+        bool alertDetailsWithheld = false)
     {
         var withheldCategories = decision.WithheldCategories.ToHashSet();
         Categories = categories.Where(c => !withheldCategories.Contains(c)).ToHashSet();
@@ -26,6 +31,7 @@ public sealed class AccessScope
         SensitiveReleased = decision.SensitiveEntriesReleased && !sensitiveWithheldByRole;
         ConsentVersion = decision.ConsentVersion;
         RestrictionsApply = WithheldOrganisations.Count > 0 || WithheldEntryIds.Count > 0 || withheldCategories.Count > 0;
+        AlertDetailsWithheld = alertDetailsWithheld && Categories.Contains(RecordCategory.RisksAndAlerts);
     }
 
     /// <summary>Categories that may be returned.</summary>
@@ -46,6 +52,21 @@ public sealed class AccessScope
     /// entries do not set it, because that alone would disclose that they exist.
     /// </summary>
     public bool RestrictionsApply { get; }
+
+    /// <summary>
+    /// Risks and alerts are in scope, and the role sees only that each exists and its kind: the
+    /// view says so (<c>alert_details_withheld</c>) and every alert in it is <see cref="AlertKindOnly"/>.
+    /// </summary>
+    public bool AlertDetailsWithheld { get; }
+
+    /// <summary>
+    /// The entries that may leave the gateway, each as this viewer may see it: those
+    /// <see cref="Allows"/> passes, alerts reduced to their kind when <see cref="AlertDetailsWithheld"/>.
+    /// </summary>
+    public IEnumerable<Entry> Release(IEnumerable<Entry> entries) => entries.Where(Allows).Select(Release);
+
+    /// <summary>One allowed entry as this viewer may see it (the caller has checked <see cref="Allows"/>).</summary>
+    public Entry Release(Entry entry) => AlertDetailsWithheld ? AlertKindOnly.Apply(entry) : entry;
 
     /// <summary>True when the entry may be shown to this viewer.</summary>
     public bool Allows(Entry entry) =>

@@ -50,6 +50,15 @@ public static class RecordFilter
         }
 
         response.RecordVersion = summary.RecordVersion;
+        if (scope.Categories.Contains(RecordCategory.RisksAndAlerts))
+        {
+            // First in every view: highest severity first (stable, so the clinical service's
+            // most-recent-start-first order holds within a severity), each as the role may see it.
+            response.Alerts.AddRange(scope.Release(summary.Alerts.Where(AlertKindOnly.IsAlert))
+                .OrderByDescending(a => a.Alert?.Severity ?? AlertSeverity.Unspecified));
+            response.AlertDetailsWithheld = scope.AlertDetailsWithheld;
+        }
+
         response.ActiveProblems.AddRange(summary.ActiveProblems.Where(scope.Allows));
         response.CurrentMedications.AddRange(summary.CurrentMedications.Where(scope.Allows));
         response.Allergies.AddRange(summary.Allergies.Where(scope.Allows));
@@ -93,7 +102,7 @@ public static class RecordFilter
         return view;
     }
 
-    /// <summary>Every entry in a composed view.</summary>
+    /// <summary>Every entry in a composed view, alerts first.</summary>
     public static IEnumerable<Entry> Entries(GetPatientRecordResponse view) =>
-        view.ActiveProblems.Concat(view.CurrentMedications).Concat(view.Allergies).Concat(view.LatestResults).Concat(view.RecentDocuments);
+        view.Alerts.Concat(view.ActiveProblems).Concat(view.CurrentMedications).Concat(view.Allergies).Concat(view.LatestResults).Concat(view.RecentDocuments);
 }

@@ -34,7 +34,7 @@ public sealed class RecordReader(
 {
     private static readonly RecordCategory[] ClinicalCategories =
     [
-        RecordCategory.Problems, RecordCategory.Medications, RecordCategory.Allergies, RecordCategory.TestResults, RecordCategory.Documents,
+        RecordCategory.Problems, RecordCategory.Medications, RecordCategory.Allergies, RecordCategory.TestResults, RecordCategory.Documents, RecordCategory.RisksAndAlerts,
     ];
 
     public async Task<GetPatientRecordResponse> GetPatientRecordAsync(GetPatientRecordRequest request, ServerCallContext context) =>
@@ -116,7 +116,7 @@ public sealed class RecordReader(
         await AuthoriseCategoriesAsync(token, request.NhsNumber, [request.Category], e, context);
         var (scope, decision, seal) = await EvaluateConsentAsync(token, request.NhsNumber, [request.Category], e, context);
 
-        var response = new ListRecordEntriesResponse { PatientRestrictionsApply = scope.RestrictionsApply };
+        var response = new ListRecordEntriesResponse { PatientRestrictionsApply = scope.RestrictionsApply, AlertDetailsWithheld = scope.AlertDetailsWithheld };
         if (scope.Categories.Contains(request.Category))
         {
             var list = new ListEntriesRequest
@@ -134,12 +134,12 @@ public sealed class RecordReader(
             var page = await downstream.CallAsync(ServiceNames.Clinical,
                 () => downstream.Clinical.ListEntriesAsync(list, downstream.Options(context, token.ToActor())), context.CancellationToken);
             // Defence in depth: the clinical service applied the exclusions; nothing passes without the scope's check.
-            response.Entries.AddRange(page.Entries.Where(scope.Allows));
+            response.Entries.AddRange(scope.Release(page.Entries));
             response.NextPageToken = page.NextPageToken;
         }
 
         e.ConsentVersion = decision.ConsentVersion;
-        ReleasedContent.Describe(e, response.Entries);
+        ReleasedContent.Describe(e, response.Entries, alertDetailsWithheld: scope.AlertDetailsWithheld);
         await audit.CommitAsync(e, context);
         response.AuditEventId = e.EventId;
         surge.Observe(token, request.NhsNumber, seal);
@@ -147,15 +147,24 @@ public sealed class RecordReader(
         return response;
     }
 
-    public async Task<GetRecordEntryResponse> GetRecordEntryAsync(GetRecordEntryRequest request, ServerCallContext context)
+    public async Task<GetRecordEntryResponse> GetRecordEntryAsync(GetRecordEntryRequest request, ServerCallContext context) =>
+        await GetRecordEntryAsync(await authenticator.RequireAccessAsync(context), request, context); // step 1 before any field is looked at
+
+    /// <summary>One entry for a verified access token (the core every door calls); <paramref name="only"/>: NOT_FOUND, unaudited, for another category.</summary>
+    public async Task<GetRecordEntryResponse> GetRecordEntryAsync(VerifiedAccessToken token, GetRecordEntryRequest request, ServerCallContext context,
+        RecordCategory? only = null)
     {
         var started = Stopwatch.GetTimestamp();
-        var token = await authenticator.RequireAccessAsync(context); // step 1 before any field is looked at
         var (entry, e, seal) = await ReadEntryAsync(token, request.NhsNumber, request.EntryId, AuditAction.ViewEntry, context);
+        if (only is { } category && entry.Category != category)
+        {
+            throw new NotFoundException("entry");
+        }
+
         await audit.CommitAsync(e, context);
         surge.Observe(token, request.NhsNumber, seal);
         Record(started, "entry");
-        return new GetRecordEntryResponse { Entry = entry, AuditEventId = e.EventId };
+        return new GetRecordEntryResponse { Entry = entry, AuditEventId = e.EventId, AlertDetailsWithheld = e.AlertDetailsWithheld };
     }
 
     public async Task<V1.GetDocumentContentResponse> GetDocumentContentAsync(V1.GetDocumentContentRequest request, ServerCallContext context) =>
@@ -202,7 +211,8 @@ public sealed class RecordReader(
         }
 
         e.ConsentVersion = decision.ConsentVersion;
-        ReleasedContent.Describe(e, [entry]);
+        entry = scope.Release(entry);
+        ReleasedContent.Describe(e, [entry], alertDetailsWithheld: scope.AlertDetailsWithheld);
         return (entry, e, seal);
     }
 
@@ -288,7 +298,7 @@ public sealed class RecordReader(
                 new PermissionDeniedException(SealedRecordRule.Reason, SealedRecordRule.Message), context);
         }
 
-        return (new AccessScope(categories, decision, token.SensitiveRecordsWithheld), decision, seal);
+        return (new AccessScope(categories, decision, token.SensitiveRecordsWithheld, token.AlertDetailsWithheld), decision, seal);
     }
 
     /// <summary>

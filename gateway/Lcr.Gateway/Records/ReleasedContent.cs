@@ -20,15 +20,24 @@ public static class ReleasedContent
     /// <param name="entries">Every entry in the response.</param>
     /// <param name="counts">The category counts in the response, if any.</param>
     /// <param name="demographics">True when the patient's demographics are in the response.</param>
-    public static void Describe(AuditEvent e, IEnumerable<Entry> entries, IEnumerable<CategoryCount>? counts = null, bool demographics = false)
+    /// <param name="alertDetailsWithheld">
+    /// True when the response's alerts carry their kind only (<see cref="AccessScope.AlertDetailsWithheld"/>):
+    /// the event says so when it lists at least one alert (their ids are listed as every entry's are).
+    /// </param>
+    public static void Describe(AuditEvent e, IEnumerable<Entry> entries, IEnumerable<CategoryCount>? counts = null, bool demographics = false,
+        bool alertDetailsWithheld = false)
     {
         var categories = new SortedSet<RecordCategory>();
+        var alerts = false;
         e.ReturnedEntryIds.Clear();
         foreach (var entry in entries)
         {
             categories.Add(entry.Category);
             e.ReturnedEntryIds.Add(entry.Id);
+            alerts |= AlertKindOnly.IsAlert(entry);
         }
+
+        e.AlertDetailsWithheld = alertDetailsWithheld && alerts;
 
         foreach (var c in counts ?? [])
         {
@@ -49,5 +58,5 @@ public static class ReleasedContent
 
     /// <summary>The same rule for a composed record view (GetPatientRecord).</summary>
     public static void Describe(AuditEvent e, GetPatientRecordResponse view) =>
-        Describe(e, RecordFilter.Entries(view), view.CategoryCounts, view.Patient is not null);
+        Describe(e, RecordFilter.Entries(view), view.CategoryCounts, view.Patient is not null, view.AlertDetailsWithheld);
 }

@@ -30,9 +30,9 @@ public static class FhirBundleBuilder
         "Who has looked at your record: withheld while it is reviewed. It will be given to you when the review is complete.";
 
     /// <summary>
-    /// Builds the Bundle. The resources appear as: Patient, Organizations, Devices, entries,
-    /// reports, Provenances, AuditEvents (or, while the access log is under review, one
-    /// OperationOutcome saying it is withheld).
+    /// Builds the Bundle. The resources appear as: Patient, Organizations, Devices, entries
+    /// (risks and alerts, as Flags, first), reports, Provenances, AuditEvents (or, while the
+    /// access log is under review, one OperationOutcome saying it is withheld).
     /// </summary>
     public static R4.Bundle Build(SubjectAccessData data)
     {
@@ -76,7 +76,9 @@ public static class FhirBundleBuilder
             Timestamp = data.CreatedAt,
             Meta = new R4.Meta { LastUpdated = data.CreatedAt },
         };
-        foreach (var r in new R4.Resource[] { patient }.Concat(context.Organisations).Concat(context.Devices).Concat(entries).Concat(reports)
+        // Alerts first among the clinical resources, as in every view (stable: each entry's versions stay in order).
+        var ordered = entries.Where(r => r is R4.Flag).Concat(entries.Where(r => r is not R4.Flag));
+        foreach (var r in new R4.Resource[] { patient }.Concat(context.Organisations).Concat(context.Devices).Concat(ordered).Concat(reports)
                      .Concat(provenance).Concat(audit))
         {
             bundle.Entry.Add(new R4.Bundle.EntryComponent { FullUrl = FhirValues.Urn(r.Id!), Resource = r });

@@ -171,7 +171,7 @@ public sealed class SubjectAccessHtmlRendererTests
         Assert.Equal(["From Beckett Street Surgery (B86001)", "From Leeds Teaching Hospitals (RR8)"], organisations.Select(o => o.QuerySelector("h2")!.TextContent));
         var gp = organisations[0];
         Assert.Single(gp.QuerySelectorAll("article.entry"));
-        Assert.Equal(4, gp.QuerySelectorAll(".category p.none").Length);
+        Assert.Equal(5, gp.QuerySelectorAll(".category p.none").Length); // every category but problems, risks and alerts included
         Assert.Contains("Nothing of this kind has been shared by this organisation.", gp.QuerySelector("#org-1-medications")!.TextContent, StringComparison.Ordinal);
         Assert.Contains("Salbutamol", organisations[1].QuerySelector("#org-2-medications")!.TextContent, StringComparison.Ordinal);
     }

@@ -68,6 +68,7 @@ internal sealed class TestBundle
             case R4.AllergyIntolerance a: a.Identifier = identifiers; break;
             case R4.Observation o: o.Identifier = identifiers; break;
             case R4.DocumentReference d: d.Identifier = identifiers; break;
+            case R4.Flag f: f.Identifier = identifiers; break;
         }
 
         Add(resource);

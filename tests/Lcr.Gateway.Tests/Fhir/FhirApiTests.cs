@@ -40,7 +40,7 @@ public class FhirApiTests(PlatformFixture platform, FhirValidation validation) :
         var answer = await ValidAsync(Client(platform.Gateway, null), "metadata");
         var statement = Assert.IsType<R4.CapabilityStatement>(answer.Resource);
         var rest = Assert.Single(statement.Rest);
-        Assert.Equal(["AllergyIntolerance", "Binary", "Condition", "DiagnosticReport", "DocumentReference", "MedicationStatement", "Observation", "Patient"],
+        Assert.Equal(["AllergyIntolerance", "Binary", "Condition", "DiagnosticReport", "DocumentReference", "Flag", "MedicationStatement", "Observation", "Patient"],
             rest.Resource.Select(r => r.Type).Order(StringComparer.Ordinal));
         Assert.Contains(rest.Resource.Single(r => r.Type == "Patient").Operation, o => o.Name == "everything");
         Assert.All(rest.Resource.SelectMany(r => r.Interaction), i =>

@@ -106,11 +106,12 @@ internal static class FhirHttp
         R4.AllergyIntolerance a => a.Identifier.FirstOrDefault(i => i.System == FhirSystems.EntryId)?.Value,
         R4.Observation o => o.Identifier.FirstOrDefault(i => i.System == FhirSystems.EntryId)?.Value,
         R4.DocumentReference d => d.Identifier.FirstOrDefault(i => i.System == FhirSystems.EntryId)?.Value,
+        R4.Flag f => f.Identifier.FirstOrDefault(i => i.System == FhirSystems.EntryId)?.Value,
         _ => null,
     };
 
     /// <summary>
-    /// Contributes one entry of every category from the GP practice (B86001), the result in a
+    /// Contributes one entry of every category (risks and alerts included) from the GP practice (B86001), the result in a
     /// report, and a problem from the hospital (RR8); returns the GP's entry id per category
     /// and the hospital's problem.
     /// </summary>
@@ -142,11 +143,14 @@ internal static class FhirHttp
         var document = Of(RecordCategory.Documents, "371531000", "Report of clinical encounter");
         document.Document = new Document { Type = DocumentType.ClinicLetter, Title = "Asthma review", Author = "Dr P Shah, GP", AuthoredTime = at };
 
-        var gp = await ContributeAsync(gateway, "b86001-gp-feed", "SystmOne", problem, medication, allergy, result, document);
+        var alert = Of(RecordCategory.RisksAndAlerts, "718446003", "Difficult airway");
+        alert.Alert = new Alert { Kind = AlertKind.Clinical, Severity = AlertSeverity.High, Status = AlertStatus.Active, StartDate = new Date { Year = 2024, Month = 6, Day = 1 } };
+
+        var gp = await ContributeAsync(gateway, "b86001-gp-feed", "SystmOne", problem, medication, allergy, result, document, alert);
         var hospitalProblem = Of(RecordCategory.Problems, "22298006", "Myocardial infarction");
         hospitalProblem.Problem = new Problem { ClinicalStatus = ProblemClinicalStatus.Active };
         var hospital = await ContributeAsync(gateway, "rr8-ppm-feed", "PPM+", hospitalProblem);
-        var categories = new[] { RecordCategory.Problems, RecordCategory.Medications, RecordCategory.Allergies, RecordCategory.TestResults, RecordCategory.Documents };
+        var categories = new[] { RecordCategory.Problems, RecordCategory.Medications, RecordCategory.Allergies, RecordCategory.TestResults, RecordCategory.Documents, RecordCategory.RisksAndAlerts };
         return (categories.Zip(gp.Results.Select(r => r.EntryId)).ToDictionary(x => x.First, x => x.Second), hospital.Results[0].EntryId);
     }
 

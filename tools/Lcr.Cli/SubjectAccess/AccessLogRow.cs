@@ -55,6 +55,7 @@ internal sealed record AccessLogRow(DateTimeOffset? When, string Who, string? Ro
         "Allergies" => "allergies",
         "Test results" => "test results",
         "Documents" => "letters and documents",
+        "Risks and alerts" => "risks and alerts",
         _ => c,
     }));
 

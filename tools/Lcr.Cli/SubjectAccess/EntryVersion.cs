@@ -20,6 +20,7 @@ internal sealed record EntryVersion(R4.Resource Resource, R4.Provenance? Provena
         R4.MedicationStatement m => m.Status == R4.MedicationStatement.MedicationStatusCodes.EnteredInError,
         R4.Observation o => o.Status == R4.ObservationStatus.EnteredInError,
         R4.DocumentReference d => d.Status == R4.DocumentReferenceStatus.EnteredInError,
+        R4.Flag f => f.Status == R4.Flag.FlagStatus.EnteredInError,
         _ => false,
     };
 

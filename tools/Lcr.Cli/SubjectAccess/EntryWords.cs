@@ -11,6 +11,7 @@ internal static class EntryWords
 {
     public static string CategoryTitle(EntryCategory category) => category switch
     {
+        EntryCategory.Alerts => "Risks and alerts",
         EntryCategory.Problems => "Health problems and diagnoses",
         EntryCategory.Medications => "Medicines",
         EntryCategory.Allergies => "Allergies and intolerances",
@@ -25,6 +26,7 @@ internal static class EntryWords
         R4.AllergyIntolerance a => Concept(a.Code),
         R4.Observation o => Concept(o.Code),
         R4.DocumentReference d => d.Description ?? d.Content.FirstOrDefault()?.Attachment?.Title ?? Concept(d.Type),
+        R4.Flag f => (AlertKind(f) is { } kind ? kind + ": " : string.Empty) + (Concept(f.Code) ?? "(no name recorded)"),
         _ => "Entry",
     } ?? "(no name recorded)";
 
@@ -108,6 +110,19 @@ internal static class EntryWords
                     _ => null,
                 });
                 break;
+            case R4.Flag f:
+                Add("Kind of alert", AlertKind(f));
+                Add("How serious", Code(f.Extension.FirstOrDefault(x => x.Url == FlagPriorityExtension)?.Value as R4.CodeableConcept) switch
+                {
+                    "PH" => "High: must be acted on before care is given",
+                    "PM" => "Medium: changes how care is given",
+                    "PL" => "Low: worth knowing",
+                    _ => null,
+                });
+                Add("Status", f.Status switch { R4.Flag.FlagStatus.Active => "Applies", R4.Flag.FlagStatus.Inactive => "No longer applies", _ => null });
+                Add("From", UkDates.FromFhir(f.Period?.Start));
+                Add("Until", UkDates.FromFhir(f.Period?.End));
+                break;
             case R4.DocumentReference d:
                 Add("Kind of document", d.Category.Select(Concept).FirstOrDefault(x => x is not null) ?? Concept(d.Type));
                 Add("Written", d.Date is { } date ? UkDates.Moment(date) : null);
@@ -131,6 +146,24 @@ internal static class EntryWords
         R4.Observation o => o.Note,
         _ => [],
     }).Select(n => n.Text).OfType<string>().Where(t => t.Length > 0);
+
+    /// <summary>The R4 core extension the gateway writes a Flag's severity in.</summary>
+    private const string FlagPriorityExtension = "http://hl7.org/fhir/StructureDefinition/flag-priority";
+
+    /// <summary>The platform's alert-kind code system (the gateway's FhirSystems.AlertKind).</summary>
+    private const string AlertKindSystem = "https://leeds-care-record.nhs.uk/CodeSystem/alert-kind";
+
+    /// <summary>An alert's kind in words, from the platform's own code (the HL7 category is coarser).</summary>
+    public static string? AlertKind(R4.Flag f) =>
+        f.Category.SelectMany(c => c.Coding).FirstOrDefault(c => c.System == AlertKindSystem)?.Code switch
+        {
+            "risk-to-self" => "Risk to self",
+            "risk-to-others" => "Risk to others",
+            "risk-to-staff" => "Risk to staff",
+            "safeguarding" => "Safeguarding",
+            "clinical" => "Clinical alert",
+            _ => f.Category.Select(Concept).FirstOrDefault(x => x is not null),
+        };
 
     public static string? Concept(R4.CodeableConcept? concept) =>
         concept is null ? null : concept.Text ?? concept.Coding.Select(c => c.Display ?? c.Code).FirstOrDefault(x => !string.IsNullOrEmpty(x));

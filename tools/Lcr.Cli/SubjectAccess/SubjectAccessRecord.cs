@@ -105,7 +105,7 @@ internal sealed class SubjectAccessRecord
                     record.AccessLogWithheld = o.Issue.Select(i => i.Details?.Text).FirstOrDefault(t => !string.IsNullOrEmpty(t))
                         ?? "Who has looked at your record: withheld while it is reviewed.";
                     break;
-                case R4.Condition or R4.MedicationStatement or R4.AllergyIntolerance or R4.Observation or R4.DocumentReference:
+                case R4.Condition or R4.MedicationStatement or R4.AllergyIntolerance or R4.Observation or R4.DocumentReference or R4.Flag:
                     var hasContent = resource is R4.DocumentReference { Content: [{ Attachment.Data: not null }, ..] };
                     if (hasContent)
                     {
@@ -161,6 +161,7 @@ internal sealed class SubjectAccessRecord
         R4.AllergyIntolerance a => a.Identifier,
         R4.Observation o => o.Identifier,
         R4.DocumentReference d => d.Identifier,
+        R4.Flag f => f.Identifier,
         _ => [],
     };
 
@@ -228,6 +229,7 @@ internal sealed class SubjectAccessRecord
         R4.MedicationStatement => EntryCategory.Medications,
         R4.AllergyIntolerance => EntryCategory.Allergies,
         R4.Observation => EntryCategory.TestResults,
+        R4.Flag => EntryCategory.Alerts,
         _ => EntryCategory.Documents,
     };
 

@@ -12,6 +12,8 @@ internal static class RecordView
 {
     public static void Render(IAnsiConsole console, GetPatientRecordResponse r)
     {
+        // Risks and alerts before anything else, as every view shows them.
+        AlertView.Render(console, r.Alerts, r.ReturnedCategories.Contains(RecordCategory.RisksAndAlerts), r.AlertDetailsWithheld);
         if (r.Patient is { } p)
         {
             console.Write(PatientPanel(p, r.ContactDetailsWithheld));
@@ -96,6 +98,7 @@ internal static class RecordView
             RecordCategory.Allergies => ["Substance", "Type", "Reaction", "Severity", "Verification", "From"],
             RecordCategory.TestResults => ["Test", "Result", "Range", "Flag", "Taken", "From"],
             RecordCategory.Documents => ["Document", "Type", "Author", "Date", "From", "Entry id"],
+            RecordCategory.RisksAndAlerts => AlertView.Columns,
             _ => ["Entry", "Status", "Time", "From"],
         };
         foreach (var c in columns)
@@ -129,6 +132,8 @@ internal static class RecordView
             case RecordCategory.TestResults when e.TestResult is { } t:
                 return [code + sensitive, Markup.Escape(ResultValue(t)), Markup.Escape(t.ReferenceRange?.Text ?? string.Empty), Flag(t.AbnormalFlag),
                     Markup.Escape(Text.Time(t.EffectiveTime)), from];
+            case RecordCategory.RisksAndAlerts when e.Alert is not null:
+                return AlertView.Row(e);
             case RecordCategory.Documents when e.Document is { } d:
                 return [Markup.Escape(d.Title) + sensitive, Markup.Escape(Parsing.Name(d.Type)), Markup.Escape(d.Author),
                     Markup.Escape(Text.Time(d.AuthoredTime)), from, Markup.Escape(e.Id)];
@@ -182,6 +187,7 @@ internal static class RecordView
         RecordCategory.Allergies => "Allergies and intolerances",
         RecordCategory.TestResults => "Test results",
         RecordCategory.Documents => "Documents",
+        RecordCategory.RisksAndAlerts => "Risks and alerts",
         _ => Parsing.Name(c),
     };
 }
