@@ -77,6 +77,26 @@ public sealed class PatientResolver(Downstream.Downstream downstream, AuditTrail
         }
     }
 
+    /// <summary>
+    /// An information-governance door that reads about one patient (their consent, their audit
+    /// trail): the number resolved, the caller authorised and linked (through any merged number),
+    /// then a superseded number refused with the pointer, audited against the caller. Writes are
+    /// not resolved: a choice is changed under the number it was recorded under.
+    /// </summary>
+    public async Task<(Actor Actor, PatientResolution Patient)> RequireGovernanceReadAsync(ServerCallContext context, string nhsNumber, string scope,
+        Access.CallerAuthenticator authenticator, Access.GovernancePolicy policy)
+    {
+        NhsNumber.Require(nhsNumber);
+        var patient = await ResolveAsync(nhsNumber, context);
+        var actor = await authenticator.RequireGovernanceAsync(context, nhsNumber, scope, policy, patient.MergedNhsNumbers);
+        if (patient.Superseded)
+        {
+            await RefuseIfSupersededAsync(patient, policy.Attempt(actor, nhsNumber, scope, PurposeOfUse.InformationGovernance), context);
+        }
+
+        return (actor, patient);
+    }
+
     /// <summary>True when <paramref name="purpose"/> no longer applies to the resolved (deceased) patient.</summary>
     public bool CareHasEnded(PatientResolution resolution, PurposeOfUse purpose) =>
         DeceasedRule.Refuses(resolution.DeathDate, purpose, clock.GetUtcNow(), deceased.Value.CareContinuesFor);

@@ -8,6 +8,7 @@ public static class Scopes
 {
     public const string RecordContribute = "record.contribute";
     public const string DemographicsWrite = "demographics.write";
+    public const string DemographicsMerge = "demographics.merge";
     public const string RelationshipsWrite = "relationships.write";
     public const string RelationshipsRead = "relationships.read";
     public const string ConsentWrite = "consent.write";
@@ -20,7 +21,7 @@ public static class Scopes
     /// <summary>Every scope identity issues; a client registration naming any other is refused.</summary>
     public static readonly IReadOnlySet<string> Known = new HashSet<string>(StringComparer.Ordinal)
     {
-        RecordContribute, DemographicsWrite, RelationshipsWrite, RelationshipsRead, ConsentWrite, ConsentRead,
+        RecordContribute, DemographicsWrite, DemographicsMerge, RelationshipsWrite, RelationshipsRead, ConsentWrite, ConsentRead,
         AuditRead, AuditReview, IdentityAdmin, KeysRotate,
     };
 }
