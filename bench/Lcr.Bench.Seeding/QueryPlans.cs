@@ -36,7 +36,7 @@ public static class QueryPlans
         {
             try
             {
-                await new PatientService(db, TimeProvider.System).GetAsync(nhsNumber, ct);
+                await new PatientService(db, new NhsNumberResolver(db), TimeProvider.System).GetAsync(nhsNumber, ct);
             }
             catch (NotFoundException)
             {
@@ -85,7 +85,7 @@ public static class QueryPlans
             ("GetPatient", async nhs =>
             {
                 await using var db = new DemographicsDbContext(demographicsOptions.Options);
-                await new PatientService(db, TimeProvider.System).GetAsync(nhs, ct);
+                await new PatientService(db, new NhsNumberResolver(db), TimeProvider.System).GetAsync(nhs, ct);
             }),
             ("summary (cache miss)", async nhs =>
             {

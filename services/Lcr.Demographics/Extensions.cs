@@ -13,6 +13,8 @@ public static class Extensions
         builder.AddPostgres<DemographicsDbContext>("Demographics");
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddScoped<PatientService>();
+        builder.Services.AddScoped<SupersessionService>();
+        builder.Services.AddScoped<NhsNumberResolver>();
         builder.Services.AddSingleton<IDevelopmentSeeder, DemographicsSeeder>();
         return builder;
     }

@@ -5,9 +5,9 @@ using Lcr.ServiceDefaults;
 
 namespace Lcr.Demographics.Api;
 
-/// <summary>The gRPC face of <see cref="PatientService"/>: no logic, just translation.</summary>
+/// <summary>The gRPC face of <see cref="PatientService"/> and <see cref="SupersessionService"/>: no logic, just translation.</summary>
 [InternalCaller]
-public sealed class DemographicsGrpcService(PatientService patients) : DemographicsService.DemographicsServiceBase
+public sealed class DemographicsGrpcService(PatientService patients, SupersessionService supersessions) : DemographicsService.DemographicsServiceBase
 {
     public override async Task<GetPatientResponse> GetPatient(GetPatientRequest request, ServerCallContext context) =>
         new() { Patient = await patients.GetAsync(request.NhsNumber, context.CancellationToken) };
@@ -29,4 +29,16 @@ public sealed class DemographicsGrpcService(PatientService patients) : Demograph
 
     public override Task<ListPatientHistoryResponse> ListPatientHistory(ListPatientHistoryRequest request, ServerCallContext context) =>
         patients.HistoryAsync(request, context.CancellationToken);
+
+    public override Task<ReportSupersessionResponse> ReportSupersession(ReportSupersessionRequest request, ServerCallContext context) =>
+        supersessions.ReportAsync(request, CallerHeaders.RequireActor(context), context.CancellationToken);
+
+    public override Task<WithdrawSupersessionResponse> WithdrawSupersession(WithdrawSupersessionRequest request, ServerCallContext context) =>
+        supersessions.WithdrawAsync(request, CallerHeaders.RequireActor(context), context.CancellationToken);
+
+    public override Task<ResolveNhsNumberResponse> ResolveNhsNumber(ResolveNhsNumberRequest request, ServerCallContext context) =>
+        supersessions.ResolveAsync(request, context.CancellationToken);
+
+    public override Task<ListSupersessionsResponse> ListSupersessions(ListSupersessionsRequest request, ServerCallContext context) =>
+        supersessions.ListAsync(request, context.CancellationToken);
 }

@@ -13,14 +13,16 @@ namespace Lcr.Demographics.Application;
 /// The demographics use cases. Validates everything first, writes the current row and its
 /// history version in one transaction, and turns concurrency conflicts into ABORTED.
 /// </summary>
-public sealed class PatientService(DemographicsDbContext db, TimeProvider clock)
+public sealed class PatientService(DemographicsDbContext db, NhsNumberResolver resolver, TimeProvider clock)
 {
     public async Task<Patient> GetAsync(string nhsNumber, CancellationToken ct)
     {
         NhsNumber.Require(nhsNumber);
         var row = await db.Patients.AsNoTracking().SingleOrDefaultAsync(p => p.NhsNumber == nhsNumber, ct)
             ?? throw new NotFoundException("patient");
-        return PatientMapping.ToProto(row);
+        var patient = PatientMapping.ToProto(row);
+        AddSupersession(patient, await resolver.ResolveAsync(nhsNumber, ct));
+        return patient;
     }
 
     public async Task<SearchPatientsResponse> SearchAsync(SearchPatientsRequest request, CancellationToken ct)
@@ -76,7 +78,27 @@ public sealed class PatientService(DemographicsDbContext db, TimeProvider clock)
 
         var rows = await query.OrderBy(p => p.GivenSearch).ThenBy(p => p.NhsNumber).Take(size + 1).ToListAsync(ct);
         var response = new SearchPatientsResponse();
-        response.Patients.AddRange(rows.Take(size).Select(PatientMapping.ToProto));
+        var page = rows.Take(size).ToList();
+        var resolved = await resolver.ResolveManyAsync(page.Select(r => r.NhsNumber).ToList(), ct);
+
+        // A page is `size` matches in the trace order; a superseded match goes to `superseded` (a
+        // pointer, no details) instead of `patients`, so `patients` may hold fewer than `size`
+        // while more pages follow.
+        foreach (var row in page)
+        {
+            var r = resolved[row.NhsNumber];
+            if (r.Superseded)
+            {
+                response.Superseded.Add(new SupersededNumber { NhsNumber = row.NhsNumber, CurrentNhsNumber = r.Current });
+            }
+            else
+            {
+                var patient = PatientMapping.ToProto(row);
+                AddSupersession(patient, r);
+                response.Patients.Add(patient);
+            }
+        }
+
         if (rows.Count > size)
         {
             var last = rows[size - 1];
@@ -279,6 +301,22 @@ public sealed class PatientService(DemographicsDbContext db, TimeProvider clock)
             ActorRole = string.IsNullOrEmpty(actor.RoleCode) ? null : actor.RoleCode,
             ChangedAt = now,
         };
+    }
+
+    /// <summary>
+    /// Fills the output-only supersession fields: a superseded patient names the number now in
+    /// use (the end of its chain); a current patient lists the numbers merged into it.
+    /// </summary>
+    private static void AddSupersession(Patient patient, NhsNumberResolver.Resolution r)
+    {
+        if (r.Superseded)
+        {
+            patient.SupersededByNhsNumber = r.Current;
+        }
+        else
+        {
+            patient.MergedNhsNumbers.AddRange(r.Merged);
+        }
     }
 
     private static long? ExpectedVersion(string? etag, bool required, FieldViolations v)

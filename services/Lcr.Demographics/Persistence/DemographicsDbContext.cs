@@ -7,6 +7,13 @@ public sealed class DemographicsDbContext(DbContextOptions<DemographicsDbContext
 {
     public DbSet<PatientRow> Patients => Set<PatientRow>();
     public DbSet<PatientVersionRow> PatientVersions => Set<PatientVersionRow>();
+    public DbSet<SupersessionRow> Supersessions => Set<SupersessionRow>();
+
+    /// <summary><c>SUPERSESSION_STATE_ACTIVE</c> as stored.</summary>
+    public const int ActiveState = 1;
+
+    /// <summary><c>SUPERSESSION_STATE_WITHDRAWN</c> as stored.</summary>
+    public const int WithdrawnState = 2;
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -42,6 +49,41 @@ public sealed class DemographicsDbContext(DbContextOptions<DemographicsDbContext
         version.Property(v => v.ActorRole).HasMaxLength(20);
         version.HasIndex(v => new { v.NhsNumber, v.Version }).IsUnique();
         version.HasOne<PatientRow>().WithMany().HasForeignKey(v => v.PatientId).OnDelete(DeleteBehavior.Restrict);
+
+        var s = modelBuilder.Entity<SupersessionRow>();
+        s.ToTable("supersessions", t =>
+        {
+            t.HasCheckConstraint("ck_supersessions_two_numbers", "superseded_nhs_number <> nhs_number");
+            t.HasCheckConstraint("ck_supersessions_state",
+                "(state = 1 AND withdrawal_notice_id IS NULL AND withdraw_time IS NULL) OR " +
+                "(state = 2 AND withdrawal_notice_id IS NOT NULL AND withdraw_time IS NOT NULL)");
+        });
+        s.HasKey(x => x.Id);
+        s.Property(x => x.Seq).UseIdentityByDefaultColumn();
+        s.Property(x => x.NoticeId).HasMaxLength(100);
+        s.Property(x => x.SupersededNhsNumber).HasMaxLength(10).IsFixedLength();
+        s.Property(x => x.NhsNumber).HasMaxLength(10).IsFixedLength();
+        s.Property(x => x.ReportedById).HasMaxLength(100);
+        s.Property(x => x.ReportedByOrganisation).HasMaxLength(12);
+        s.Property(x => x.ReportedByRole).HasMaxLength(20);
+        s.Property(x => x.WithdrawalNoticeId).HasMaxLength(100);
+        s.Property(x => x.WithdrawnById).HasMaxLength(100);
+        s.Property(x => x.WithdrawnByOrganisation).HasMaxLength(12);
+        s.Property(x => x.WithdrawnByRole).HasMaxLength(20);
+        s.HasIndex(x => x.NoticeId).IsUnique();
+        s.HasIndex(x => x.WithdrawalNoticeId).IsUnique().HasFilter("withdrawal_notice_id IS NOT NULL");
+
+        // A number has at most one standing supersession as the superseded side; this index is
+        // also the forward step of every resolution ("what supersedes this number now?").
+        s.HasIndex(x => x.SupersededNhsNumber).IsUnique().HasFilter("state = 1")
+            .HasDatabaseName("ux_supersessions_active_superseded");
+
+        // The backward step of a resolution ("what is merged into this number?").
+        s.HasIndex(x => x.NhsNumber).HasFilter("state = 1").HasDatabaseName("ix_supersessions_active_by");
+
+        // ListSupersessions: either side, newest first (a BitmapOr of the two).
+        s.HasIndex(x => new { x.SupersededNhsNumber, x.Seq }).HasDatabaseName("ix_supersessions_superseded_seq");
+        s.HasIndex(x => new { x.NhsNumber, x.Seq }).HasDatabaseName("ix_supersessions_by_seq");
     }
 }
 

@@ -207,6 +207,135 @@ namespace Lcr.Demographics.Persistence.Migrations
                     b.ToTable("patient_versions", (string)null);
                 });
 
+            modelBuilder.Entity("Lcr.Demographics.Persistence.SupersessionRow", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("EffectiveTime")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("effective_time");
+
+                    b.Property<string>("NhsNumber")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character(10)")
+                        .HasColumnName("nhs_number")
+                        .IsFixedLength();
+
+                    b.Property<string>("NoticeId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("notice_id");
+
+                    b.Property<DateTimeOffset>("RecordTime")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("record_time");
+
+                    b.Property<string>("ReportedById")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("reported_by_id");
+
+                    b.Property<int>("ReportedByKind")
+                        .HasColumnType("integer")
+                        .HasColumnName("reported_by_kind");
+
+                    b.Property<string>("ReportedByOrganisation")
+                        .HasMaxLength(12)
+                        .HasColumnType("character varying(12)")
+                        .HasColumnName("reported_by_organisation");
+
+                    b.Property<string>("ReportedByRole")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("reported_by_role");
+
+                    b.Property<long>("Seq")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("seq");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Seq"));
+
+                    b.Property<int>("State")
+                        .HasColumnType("integer")
+                        .HasColumnName("state");
+
+                    b.Property<string>("SupersededNhsNumber")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character(10)")
+                        .HasColumnName("superseded_nhs_number")
+                        .IsFixedLength();
+
+                    b.Property<DateTimeOffset?>("WithdrawTime")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("withdraw_time");
+
+                    b.Property<string>("WithdrawalNoticeId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("withdrawal_notice_id");
+
+                    b.Property<string>("WithdrawnById")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("withdrawn_by_id");
+
+                    b.Property<int?>("WithdrawnByKind")
+                        .HasColumnType("integer")
+                        .HasColumnName("withdrawn_by_kind");
+
+                    b.Property<string>("WithdrawnByOrganisation")
+                        .HasMaxLength(12)
+                        .HasColumnType("character varying(12)")
+                        .HasColumnName("withdrawn_by_organisation");
+
+                    b.Property<string>("WithdrawnByRole")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("withdrawn_by_role");
+
+                    b.HasKey("Id")
+                        .HasName("pk_supersessions");
+
+                    b.HasIndex("NhsNumber")
+                        .HasDatabaseName("ix_supersessions_active_by")
+                        .HasFilter("state = 1");
+
+                    b.HasIndex("NoticeId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_supersessions_notice_id");
+
+                    b.HasIndex("SupersededNhsNumber")
+                        .IsUnique()
+                        .HasDatabaseName("ux_supersessions_active_superseded")
+                        .HasFilter("state = 1");
+
+                    b.HasIndex("WithdrawalNoticeId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_supersessions_withdrawal_notice_id")
+                        .HasFilter("withdrawal_notice_id IS NOT NULL");
+
+                    b.HasIndex("NhsNumber", "Seq")
+                        .HasDatabaseName("ix_supersessions_by_seq");
+
+                    b.HasIndex("SupersededNhsNumber", "Seq")
+                        .HasDatabaseName("ix_supersessions_superseded_seq");
+
+                    b.ToTable("supersessions", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_supersessions_state", "(state = 1 AND withdrawal_notice_id IS NULL AND withdraw_time IS NULL) OR (state = 2 AND withdrawal_notice_id IS NOT NULL AND withdraw_time IS NOT NULL)");
+
+                            t.HasCheckConstraint("ck_supersessions_two_numbers", "superseded_nhs_number <> nhs_number");
+                        });
+                });
+
             modelBuilder.Entity("Lcr.Demographics.Persistence.PatientVersionRow", b =>
                 {
                     b.HasOne("Lcr.Demographics.Persistence.PatientRow", null)
