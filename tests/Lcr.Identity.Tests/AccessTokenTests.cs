@@ -33,7 +33,7 @@ public sealed class AccessTokenTests(IdentityHost host)
         Assert.Equal(PurposeOfUse.DirectCare, token.Purpose);
         Assert.Equal(issued.CareRelationshipId, token.CareRelationshipId);
         Assert.Equal(issued.TokenId, token.TokenId);
-        Assert.Equal(6, token.AllowedCategories.Count);
+        Assert.Equal(7, token.AllowedCategories.Count); // every category, risks and alerts included
         Assert.False(token.IsEmergency);
         var lifetime = token.ExpiresAt - token.IssuedAt;
         Assert.True(lifetime > TimeSpan.Zero && lifetime <= TimeSpan.FromMinutes(10));
@@ -193,15 +193,18 @@ public sealed class AccessTokenTests(IdentityHost host)
     }
 
     [Fact]
-    public async Task Clerk_token_allows_demographics_only_and_social_care_its_own_set()
+    public async Task Clerk_token_allows_demographics_and_alert_kinds_only_and_social_care_its_own_set()
     {
         var clerk = await Client.IssueAccessTokenAsync(DirectCare(IdentityHost.Patient(Scenario.BlocksProfessional)), await host.SessionAsync("clerk.rr8"));
-        Assert.Equal([RecordCategory.Demographics], clerk.AllowedCategories);
+        Assert.Equal([RecordCategory.Demographics, RecordCategory.RisksAndAlerts], clerk.AllowedCategories);
+        Assert.True(clerk.AlertDetailsWithheld);
 
         var social = await Client.IssueAccessTokenAsync(DirectCare(IdentityHost.Patient(Scenario.SocialCareCase)), await host.SessionAsync("socialworker.00da"));
         Assert.Equal(
-            [RecordCategory.Demographics, RecordCategory.Problems, RecordCategory.Medications, RecordCategory.Allergies, RecordCategory.Documents],
+            [RecordCategory.Demographics, RecordCategory.Problems, RecordCategory.Medications, RecordCategory.Allergies, RecordCategory.Documents,
+                RecordCategory.RisksAndAlerts],
             social.AllowedCategories);
+        Assert.False(social.AlertDetailsWithheld);
     }
 
     [Fact]

@@ -53,9 +53,9 @@ public sealed class DomainTests
     public void Default_roles_follow_the_issue()
     {
         var roles = new RoleCatalogue(null);
-        Assert.Equal(6, roles.Find(RoleCatalogue.ClinicalPractitioner)!.Categories.Count);
+        Assert.Equal(7, roles.Find(RoleCatalogue.ClinicalPractitioner)!.Categories.Count);
         Assert.True(roles.Find(RoleCatalogue.ClinicalPractitioner)!.EmergencyAccess);
-        Assert.Equal([RecordCategory.Demographics], roles.Find(RoleCatalogue.AdminClinicalSupport)!.Categories);
+        Assert.Equal([RecordCategory.Demographics, RecordCategory.RisksAndAlerts], roles.Find(RoleCatalogue.AdminClinicalSupport)!.Categories);
         Assert.False(roles.Find(RoleCatalogue.AdminClinicalSupport)!.EmergencyAccess);
         Assert.DoesNotContain(RecordCategory.TestResults, roles.Find(RoleCatalogue.SocialCarePractitioner)!.Categories);
         Assert.Empty(roles.Find(RoleCatalogue.InformationGovernanceOfficer)!.Categories);

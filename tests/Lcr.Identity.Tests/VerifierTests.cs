@@ -91,6 +91,19 @@ public sealed class VerifierTests
     }
 
     [Fact]
+    public async Task Alert_kind_only_claim_and_the_risks_and_alerts_category_are_read()
+    {
+        Assert.False((await Build().Access.VerifyAsync(Token())).AlertDetailsWithheld);
+        var claims = AccessClaims();
+        claims[TokenClaims.AlertDetailsWithheld] = true;
+        claims[TokenClaims.Categories] = new[] { "demographics", "risks_and_alerts" };
+        var t = await Build().Access.VerifyAsync(Token(claims: claims));
+        Assert.True(t.AlertDetailsWithheld);
+        Assert.Equal(new HashSet<RecordCategory> { RecordCategory.Demographics, RecordCategory.RisksAndAlerts }, t.AllowedCategories);
+        Assert.Equal("lcr_alert_kind_only", TokenClaims.AlertDetailsWithheld);
+    }
+
+    [Fact]
     public async Task Missing_token_is_refused() => Assert.Equal(TokenRefusal.Missing, await Refusal(null));
 
     [Fact]

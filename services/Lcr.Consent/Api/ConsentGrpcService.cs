@@ -10,8 +10,8 @@ namespace Lcr.Consent.Api;
 [InternalCaller]
 public sealed class ConsentGrpcService(ConsentUseCases consent) : V1.ConsentService.ConsentServiceBase
 {
-    public override async Task<GetConsentResponse> GetConsent(GetConsentRequest request, ServerCallContext context) =>
-        new() { Consent = await consent.GetAsync(request.NhsNumber, context.CancellationToken) };
+    public override Task<GetConsentResponse> GetConsent(GetConsentRequest request, ServerCallContext context) =>
+        consent.GetAsync(request, context.CancellationToken);
 
     public override async Task<RecordOptOutResponse> RecordOptOut(RecordOptOutRequest request, ServerCallContext context)
     {

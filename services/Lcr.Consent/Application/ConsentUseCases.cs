@@ -25,30 +25,55 @@ public sealed partial class ConsentUseCases(ConsentDbContext db, ConsentSnapshot
         v.MaxLength(request.ViewerRoleCode, "viewer_role_code", ConsentRules.MaxRoleCodeLength);
         ConsentRules.Categories(request.RequestedCategories, "requested_categories", v);
         var team = SealRules.Team(request.ViewerTeamId, "viewer_team_id", required: false, v);
+        ConsentRules.MergedNhsNumbers(request.MergedNhsNumbers, request.NhsNumber, v);
         v.ThrowIfAny();
 
         using var activity = ConsentMetrics.ActivitySource.StartActivity("consent.evaluate_access");
-        var snapshot = await SnapshotAsync(request.NhsNumber, ct);
-        var outcome = AccessEvaluator.Evaluate(
-            snapshot,
-            new AccessQuery(viewer!, organisation!, request.RequestedCategories.Distinct().ToArray(), request.Emergency, team),
-            clock.GetUtcNow());
+        var query = new AccessQuery(viewer!, organisation!, request.RequestedCategories.Distinct().ToArray(), request.Emergency, team);
+        var now = clock.GetUtcNow();
+        var snapshots = await SnapshotsAsync([request.NhsNumber, .. request.MergedNhsNumbers], ct);
+        var merged = snapshots.Skip(1).Select(s => AccessEvaluator.Evaluate(s, query, now)).ToList();
+        var outcome = MergedAccessCombiner.Combine(AccessEvaluator.Evaluate(snapshots[0], query, now), merged);
 
         activity?.SetTag("lcr.consent.decision", outcome.Decision.ToString());
         activity?.SetTag("lcr.consent.reason", outcome.Reason.ToString());
         activity?.SetTag("lcr.consent.version", outcome.ConsentVersion);
         activity?.SetTag("lcr.consent.emergency", request.Emergency);
         activity?.SetTag("lcr.consent.sealed", outcome.Sealed);
+        activity?.SetTag("lcr.consent.merged_numbers", merged.Count);
         metrics.Decisions.Add(1, new KeyValuePair<string, object?>("decision", outcome.Decision.ToString()),
             new KeyValuePair<string, object?>("reason", outcome.Reason.ToString()));
-        return ConsentMapping.ToResponse(outcome);
+        var response = ConsentMapping.ToResponse(outcome);
+        for (var i = 0; i < merged.Count; i++)
+        {
+            response.MergedConsentVersions.Add(new MergedConsentVersion
+            {
+                NhsNumber = request.MergedNhsNumbers[i],
+                ConsentVersion = merged[i].ConsentVersion,
+            });
+        }
+
+        return response;
     }
 
-    public async Task<ConsentState> GetAsync(string nhsNumber, CancellationToken ct)
+    /// <summary>The consent state of the patient and, in request order, of each number merged into their record.</summary>
+    public async Task<GetConsentResponse> GetAsync(GetConsentRequest request, CancellationToken ct)
     {
-        NhsNumber.Require(nhsNumber);
-        var ledger = ConsentLedger.Fold(await db.Events.AsNoTracking().Where(e => e.NhsNumber == nhsNumber).ToListAsync(ct));
-        return ConsentMapping.ToState(nhsNumber, ledger, clock.GetUtcNow());
+        var v = new FieldViolations();
+        NhsNumber.Validate(request.NhsNumber, v);
+        ConsentRules.MergedNhsNumbers(request.MergedNhsNumbers, request.NhsNumber, v);
+        v.ThrowIfAny();
+
+        string[] numbers = [request.NhsNumber, .. request.MergedNhsNumbers];
+        var events = (await db.Events.AsNoTracking().Where(e => numbers.Contains(e.NhsNumber)).ToListAsync(ct))
+            .ToLookup(e => e.NhsNumber, StringComparer.Ordinal);
+        var now = clock.GetUtcNow();
+        var response = new GetConsentResponse
+        {
+            Consent = ConsentMapping.ToState(request.NhsNumber, ConsentLedger.Fold(events[request.NhsNumber]), now),
+        };
+        response.MergedConsents.AddRange(request.MergedNhsNumbers.Select(n => ConsentMapping.ToState(n, ConsentLedger.Fold(events[n]), now)));
+        return response;
     }
 
     public async Task<(ConsentState State, bool Changed)> RecordOptOutAsync(RecordOptOutRequest request, Actor actor, CancellationToken ct)
@@ -187,10 +212,32 @@ public sealed partial class ConsentUseCases(ConsentDbContext db, ConsentSnapshot
         return response;
     }
 
-    /// <summary>The patient's decision inputs at their current version: cache, else PostgreSQL.</summary>
-    private async Task<ConsentSnapshot> SnapshotAsync(string nhsNumber, CancellationToken ct)
+    /// <summary>
+    /// Each number's decision inputs at its current version, in the order given: the versions in
+    /// one PostgreSQL read, then each snapshot from the cache, else PostgreSQL. Every number has
+    /// its own version and cache entry, so a change under any of them is seen by the next read.
+    /// </summary>
+    private async Task<List<ConsentSnapshot>> SnapshotsAsync(string[] nhsNumbers, CancellationToken ct)
     {
-        var version = await db.Patients.AsNoTracking().Where(p => p.NhsNumber == nhsNumber).Select(p => p.Version).FirstOrDefaultAsync(ct);
+        var versions = nhsNumbers.Length == 1
+            ? new Dictionary<string, long>(StringComparer.Ordinal)
+            {
+                [nhsNumbers[0]] = await db.Patients.AsNoTracking().Where(p => p.NhsNumber == nhsNumbers[0]).Select(p => p.Version).FirstOrDefaultAsync(ct),
+            }
+            : await db.Patients.AsNoTracking().Where(p => nhsNumbers.Contains(p.NhsNumber))
+                .ToDictionaryAsync(p => p.NhsNumber, p => p.Version, StringComparer.Ordinal, ct);
+        var snapshots = new List<ConsentSnapshot>(nhsNumbers.Length);
+        foreach (var nhsNumber in nhsNumbers)
+        {
+            snapshots.Add(await SnapshotAsync(nhsNumber, versions.GetValueOrDefault(nhsNumber), ct));
+        }
+
+        return snapshots;
+    }
+
+    /// <summary>The patient's decision inputs at the given (current) version: cache, else PostgreSQL.</summary>
+    private async Task<ConsentSnapshot> SnapshotAsync(string nhsNumber, long version, CancellationToken ct)
+    {
         if (version == 0)
         {
             metrics.NoRecord.Add(1);

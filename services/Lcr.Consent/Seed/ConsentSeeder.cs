@@ -78,7 +78,7 @@ internal sealed class ConsentSeeder(IServiceScopeFactory scopes) : IDevelopmentS
 
         // A member of staff at the teaching hospital, also a patient: sealed, only their GP named.
         var sealedPatient = patients[SyntheticOrganisations.Scenario.Sealed].NhsNumber;
-        if ((await consent.GetAsync(sealedPatient, cancellationToken)).Seal is null)
+        if ((await consent.GetAsync(new GetConsentRequest { NhsNumber = sealedPatient }, cancellationToken)).Consent.Seal is null)
         {
             await consent.SealAsync(new SealRecordRequest
             {

@@ -32,6 +32,7 @@ public sealed partial class AccessService(
     {
         var v = new FieldViolations();
         NhsNumber.Validate(request.NhsNumber, v);
+        MergedNhsNumbers.Validate(request.MergedNhsNumbers, request.NhsNumber, v);
         if (v.RequireEnum(request.Purpose, "purpose"))
         {
             v.Check(request.Purpose is not (PurposeOfUse.EmergencyCare or PurposeOfUse.RecordContribution), "purpose",
@@ -55,7 +56,7 @@ public sealed partial class AccessService(
         CareRelationshipRow? relationship = null;
         if (request.Purpose == PurposeOfUse.DirectCare)
         {
-            relationship = await FindRelationshipAsync(professional, assignment.OrganisationOds, request.NhsNumber, now, ct);
+            relationship = await FindRelationshipAsync(professional, assignment.OrganisationOds, [request.NhsNumber, .. request.MergedNhsNumbers], now, ct);
             if (relationship is null)
             {
                 LogRefused(logger, professional.Id, "NO_CARE_RELATIONSHIP", pseudonyms.Pseudonym(request.NhsNumber));
@@ -78,6 +79,7 @@ public sealed partial class AccessService(
             CareRelationshipKind = (CareRelationshipKind)(relationship?.Kind ?? 0),
             SelfClaim = SelfClaimOf(relationship),
             CareTeamId = relationship?.SubjectKind == RelationshipSubject.Team ? relationship.SubjectValue : null,
+            AlertDetailsWithheld = role.AlertDetailsWithheld,
         }, ct);
         LogIssued(logger, token.TokenId, professional.Id, assignment.RoleCode, assignment.OrganisationOds,
             relationship?.Id.ToString() ?? "none", pseudonyms.Pseudonym(request.NhsNumber));
@@ -90,6 +92,7 @@ public sealed partial class AccessService(
             CareRelationshipId = relationship?.Id.ToString() ?? string.Empty,
             AllowedCategories = { categories },
             CareRelationshipKind = (CareRelationshipKind)(relationship?.Kind ?? 0),
+            AlertDetailsWithheld = role.AlertDetailsWithheld,
         };
     }
 
@@ -151,6 +154,7 @@ public sealed partial class AccessService(
             FamilyName = professional.FamilyName,
             PersonalNhsNumber = professional.PersonalNhsNumber,
             SealedRecordJustification = sealedJustification.Length > 0 ? sealedJustification : null,
+            AlertDetailsWithheld = role.AlertDetailsWithheld,
         }, ct);
         LogEmergency(logger, token.TokenId, professional.Id, assignment.RoleCode, assignment.OrganisationOds,
             request.ReasonCode.ToString(), pseudonyms.Pseudonym(request.NhsNumber));
@@ -161,6 +165,7 @@ public sealed partial class AccessService(
             ExpireTime = Timestamp.FromDateTimeOffset(token.ExpiresAt),
             TokenId = token.TokenId,
             AllowedCategories = { categories },
+            AlertDetailsWithheld = role.AlertDetailsWithheld,
         };
     }
 
@@ -216,20 +221,22 @@ public sealed partial class AccessService(
     /// recorded it: it vouches for their care there, not in a role held elsewhere. A self-claim
     /// names its claimant and the organisation of the role they claimed in, so it counts only for
     /// them acting at that organisation; a relationship a feed recorded is preferred to it.
+    /// <paramref name="nhsNumbers"/> is the patient's own number first, then the numbers merged
+    /// into it: a relationship recorded under any of them counts (under the own number preferred).
     /// </summary>
     private async Task<CareRelationshipRow?> FindRelationshipAsync(
-        ProfessionalRow professional, string organisationOds, string nhsNumber, DateTimeOffset now, CancellationToken ct)
+        ProfessionalRow professional, string organisationOds, string[] nhsNumbers, DateTimeOffset now, CancellationToken ct)
     {
         var professionalId = professional.Id.ToString();
         var teams = professional.TeamIds.Where(t => Identifiers.TeamOrganisation(t) == organisationOds).ToList();
         var candidates = await db.CareRelationships.AsNoTracking()
-            .Where(r => r.NhsNumber == nhsNumber && r.StartTime <= now && (r.EndTime == null || r.EndTime > now))
+            .Where(r => nhsNumbers.Contains(r.NhsNumber) && r.StartTime <= now && (r.EndTime == null || r.EndTime > now))
             .Where(r => (r.SubjectKind == RelationshipSubject.Professional && r.SubjectValue == professionalId && r.SourceOrganisation == organisationOds) ||
                         (r.SubjectKind == RelationshipSubject.Team && teams.Contains(r.SubjectValue)) ||
                         (r.SubjectKind == RelationshipSubject.Organisation && r.SubjectValue == organisationOds))
             .ToListAsync(ct);
         return candidates.OrderBy(r => r.Kind == (int)CareRelationshipKind.SelfClaimed)
-            .ThenBy(r => r.SubjectKind).ThenByDescending(r => r.StartTime).FirstOrDefault();
+            .ThenBy(r => r.SubjectKind).ThenBy(r => r.NhsNumber != nhsNumbers[0]).ThenByDescending(r => r.StartTime).FirstOrDefault();
     }
 
     /// <summary>The self-claim a token rests on: its reason and the professional's own words.</summary>

@@ -70,6 +70,7 @@ public static class Mapping
             EmergencyAccessAllowed = role?.EmergencyAccess ?? false,
             SelfClaimAllowed = role?.SelfClaim ?? false,
             PrivacyOfficer = role?.PrivacyOfficer ?? false,
+            AlertDetailsWithheld = role?.AlertDetailsWithheld ?? false,
             StartTime = Timestamp.FromDateTimeOffset(row.StartTime),
         };
         if (role is not null)

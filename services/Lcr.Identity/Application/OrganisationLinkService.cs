@@ -10,7 +10,8 @@ namespace Lcr.Identity.Application;
 /// CheckOrganisationLink (internal to the platform): whether a care relationship, current or
 /// ended, links an organisation to a patient (<see cref="CareRelationshipLinkRule"/>). The gateway
 /// asks it, with the clinical and demographics services, before an organisation's
-/// information-governance officers or systems act for a patient.
+/// information-governance officers or systems act for a patient. With the gateway's
+/// <c>merged_nhs_numbers</c>, a relationship recorded under any number merged into the patient's links too.
 /// </summary>
 public sealed class OrganisationLinkService(IdentityDbContext db)
 {
@@ -20,10 +21,12 @@ public sealed class OrganisationLinkService(IdentityDbContext db)
         NhsNumber.Validate(request.NhsNumber, v);
         var ods = Identifiers.NormaliseOds(request.OrganisationOdsCode);
         v.Check(Identifiers.IsOdsCode(ods), "organisation_ods_code", "must be an ODS code: 3 to 10 letters and digits");
+        MergedNhsNumbers.Validate(request.MergedNhsNumbers, request.NhsNumber, v);
         v.ThrowIfAny();
 
+        string[] numbers = [request.NhsNumber, .. request.MergedNhsNumbers];
         var relationships = await db.CareRelationships.AsNoTracking()
-            .Where(r => r.NhsNumber == request.NhsNumber)
+            .Where(r => numbers.Contains(r.NhsNumber))
             .ToListAsync(ct);
 
         return new CheckOrganisationLinkResponse { Linked = relationships.Any(r => CareRelationshipLinkRule.Links(r, ods)) };

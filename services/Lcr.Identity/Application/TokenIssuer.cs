@@ -42,6 +42,9 @@ public sealed record AccessGrant(
     /// <summary>The team the relationship is with, when it is with a team (claim <c>lcr_care_team</c>).</summary>
     public string? CareTeamId { get; init; }
 
+    /// <summary>The role sees only each risk or alert's existence and kind (claim <c>lcr_alert_kind_only</c>).</summary>
+    public bool AlertDetailsWithheld { get; init; }
+
     /// <summary>Emergency tokens only: a sealed-record justification (claim <c>lcr_sealed_record_justification</c>).</summary>
     public string? SealedRecordJustification { get; init; }
 }
@@ -109,6 +112,11 @@ public sealed class TokenIssuer(SigningKeyRing keys, IOptions<IdentityTokenOptio
         if (grant.SensitiveRecordsWithheld)
         {
             claims[TokenClaims.SensitiveRecordsWithheld] = true;
+        }
+
+        if (grant.AlertDetailsWithheld)
+        {
+            claims[TokenClaims.AlertDetailsWithheld] = true;
         }
 
         if (grant.CareRelationshipId is not null)

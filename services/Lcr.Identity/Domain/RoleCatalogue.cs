@@ -21,6 +21,12 @@ public sealed class RoleDefinition
 
     /// <summary>Whether the role is its organisation's privacy officer: works that organisation's privacy alerts.</summary>
     public bool PrivacyOfficer { get; set; }
+
+    /// <summary>
+    /// Whether the role sees only that each risk or alert exists and its kind (severity, status,
+    /// period, source), never its code or comment: its access tokens carry <c>lcr_alert_kind_only</c>.
+    /// </summary>
+    public bool AlertDetailsWithheld { get; set; }
 }
 
 /// <summary>
@@ -28,7 +34,9 @@ public sealed class RoleDefinition
 /// (a map from role code to <see cref="RoleDefinition"/>) replaces the defaults entirely
 /// when present. Defaults follow the issue: clinicians every category; social care
 /// practitioners demographics, problems, medications, allergies and documents;
-/// admin/clerical demographics only; IG officers no record categories, but the
+/// admin/clerical demographics only; every clinical, social care and admin/clerical role also
+/// sees risks and alerts, admin/clerical only as their existence and kind
+/// (<see cref="RoleDefinition.AlertDetailsWithheld"/>); IG officers no record categories, but the
 /// information-governance and subject-access purposes. Clinicians and social care
 /// practitioners may self-claim a care relationship; admin/clerical and IG roles may not.
 /// </summary>
@@ -50,7 +58,7 @@ public sealed class RoleCatalogue
     private static readonly RecordCategory[] Everything =
     [
         RecordCategory.Demographics, RecordCategory.Problems, RecordCategory.Medications,
-        RecordCategory.Allergies, RecordCategory.TestResults, RecordCategory.Documents,
+        RecordCategory.Allergies, RecordCategory.TestResults, RecordCategory.Documents, RecordCategory.RisksAndAlerts,
     ];
 
     public static IReadOnlyDictionary<string, RoleDefinition> Defaults { get; } = new Dictionary<string, RoleDefinition>(StringComparer.Ordinal)
@@ -61,19 +69,22 @@ public sealed class RoleCatalogue
         [AdminClinicalSupport] = new()
         {
             Name = "Admin and Clinical Support Access Role",
-            Categories = [RecordCategory.Demographics],
+            Categories = [RecordCategory.Demographics, RecordCategory.RisksAndAlerts],
             Purposes = [PurposeOfUse.DirectCare],
+            AlertDetailsWithheld = true,
         },
         [ClericalAccess] = new()
         {
             Name = "Clerical Access Role",
-            Categories = [RecordCategory.Demographics],
+            Categories = [RecordCategory.Demographics, RecordCategory.RisksAndAlerts],
             Purposes = [PurposeOfUse.DirectCare],
+            AlertDetailsWithheld = true,
         },
         [SocialCarePractitioner] = new()
         {
             Name = "Social Care Practitioner",
-            Categories = [RecordCategory.Demographics, RecordCategory.Problems, RecordCategory.Medications, RecordCategory.Allergies, RecordCategory.Documents],
+            Categories = [RecordCategory.Demographics, RecordCategory.Problems, RecordCategory.Medications, RecordCategory.Allergies, RecordCategory.Documents,
+                RecordCategory.RisksAndAlerts],
             Purposes = [PurposeOfUse.DirectCare],
             SelfClaim = true,
         },

@@ -51,6 +51,9 @@ internal sealed partial class IdentitySeeder(IServiceScopeFactory scopes, IConfi
     public const string MentalHealthTeam = "RGD:CMHT-NORTH";
     public const string PlatformAdminClient = "platform-admin";
 
+    /// <summary>The platform's PDS-like demographics feed: reports supersessions (merges) of NHS numbers and demographics updates.</summary>
+    public const string PdsFeedClient = "lcr01-pds-feed";
+
     /// <summary>The seeded organisation that has switched self-claimed care relationships off for its staff.</summary>
     public const string SelfClaimsOffOrganisation = SyntheticOrganisations.MentalHealthTrust;
 
@@ -69,6 +72,8 @@ internal sealed partial class IdentitySeeder(IServiceScopeFactory scopes, IConfi
         ("00da-social-care-feed", SyntheticOrganisations.AdultSocialCare, "Adult social care case management feed", ProviderFeedScopes),
         (PlatformAdminClient, SyntheticOrganisations.PlatformOperator, "Platform team administration",
             [Scopes.IdentityAdmin, Scopes.KeysRotate, Scopes.RelationshipsRead, Scopes.AuditRead, Scopes.AuditReview]),
+        (PdsFeedClient, SyntheticOrganisations.PlatformOperator, "PDS demographics and supersession feed",
+            [Scopes.DemographicsMerge, Scopes.DemographicsWrite]),
     ];
 
     public async Task SeedAsync(CancellationToken cancellationToken)
@@ -218,6 +223,13 @@ internal sealed partial class IdentitySeeder(IServiceScopeFactory scopes, IConfi
             CareRelationshipKind.SocialCareCase, c => c.OrganisationOdsCode = SyntheticOrganisations.AdultSocialCare, registered);
         await Record(SyntheticOrganisations.MentalHealthTrust, "cmht-005", Scenario.SocialCareCase,
             CareRelationshipKind.MentalHealthCareTeam, c => c.TeamId = MentalHealthTeam, registered);
+
+        // The merged pair: the hospital admitted the patient through its emergency department under
+        // a temporary number, later superseded by the number kept (the demographics seed's merge).
+        // The relationship stays recorded under the temporary number; while the merge stands the
+        // gateway passes that number with the kept one, so the hospital's staff get tokens for it.
+        await Record(SyntheticOrganisations.TeachingHospitals, "ed-attendance-0064", Scenario.MergedAway,
+            CareRelationshipKind.InpatientEpisode, c => c.OrganisationOdsCode = SyntheticOrganisations.TeachingHospitals, Min(recent, now));
         return count;
     }
 

@@ -117,6 +117,7 @@ public sealed class AccessTokenVerifier(PlatformTokenVerifier verifier)
             CareRelationshipKind = kind,
             SelfClaim = selfClaim,
             CareTeamId = Text(jwt, TokenClaims.CareTeam),
+            AlertDetailsWithheld = jwt.TryGetPayloadValue<bool>(TokenClaims.AlertDetailsWithheld, out var kindOnly) && kindOnly,
             SealedRecordJustification = sealedJustification,
         };
     }
@@ -173,6 +174,9 @@ public sealed record VerifiedAccessToken(
 
     /// <summary>The team the justifying relationship is with (<c>lcr_care_team</c>), compared with a seal's named teams; null otherwise.</summary>
     public string? CareTeamId { get; init; }
+
+    /// <summary>The role sees only that each risk or alert exists and its kind (<c>lcr_alert_kind_only</c>): no alert code or comment may be shown.</summary>
+    public bool AlertDetailsWithheld { get; init; }
 
     /// <summary>Emergency tokens only: the sealed-record justification (<c>lcr_sealed_record_justification</c>); null otherwise.</summary>
     public string? SealedRecordJustification { get; init; }

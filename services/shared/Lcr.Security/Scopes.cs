@@ -8,6 +8,8 @@ public static class Scopes
 {
     public const string RecordContribute = "record.contribute";
     public const string DemographicsWrite = "demographics.write";
+
+    /// <summary>Report and withdraw supersessions of NHS numbers (merges), as a PDS-like demographics feed does.</summary>
     public const string DemographicsMerge = "demographics.merge";
     public const string RelationshipsWrite = "relationships.write";
     public const string RelationshipsRead = "relationships.read";

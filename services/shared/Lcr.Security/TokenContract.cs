@@ -84,6 +84,13 @@ public static class TokenClaims
     public const string SensitiveRecordsWithheld = "lcr_no_sensitive";
 
     /// <summary>
+    /// Access tokens: JSON true when the role sees only that each risk or alert exists and its kind
+    /// (identity's <c>RoleAssignment.alert_details_withheld</c>): the gateway removes every alert's
+    /// code and comment. Absent otherwise.
+    /// </summary>
+    public const string AlertDetailsWithheld = "lcr_alert_kind_only";
+
+    /// <summary>
     /// Access tokens resting on a care relationship: its kind (identity's <c>CareRelationshipKind</c>
     /// without prefix, lower case, e.g. "inpatient_episode", "self_claimed"), so audit and the
     /// patient-facing access log can say why in words.
@@ -120,6 +127,7 @@ public static class TokenClaimValues
         [RecordCategory.Allergies] = "allergies",
         [RecordCategory.TestResults] = "test_results",
         [RecordCategory.Documents] = "documents",
+        [RecordCategory.RisksAndAlerts] = "risks_and_alerts",
     };
 
     private static readonly Dictionary<PurposeOfUse, string> PurposeNames = new()
