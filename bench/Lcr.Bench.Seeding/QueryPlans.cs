@@ -55,7 +55,7 @@ public static class QueryPlans
         output.AppendLine("-- clinical ListEntries, medications, first page of 20 (the list scenario)");
         await using (var db = new ClinicalDbContext(clinicalOptions.Options))
         {
-            await new RecordReader(db).ListAsync(new ListEntriesRequest
+            await new RecordReader(db, TimeProvider.System).ListAsync(new ListEntriesRequest
             {
                 NhsNumber = nhsNumber,
                 Categories = { RecordCategory.Medications },
@@ -95,7 +95,7 @@ public static class QueryPlans
             ("list medications (20)", async nhs =>
             {
                 await using var db = new ClinicalDbContext(clinicalOptions.Options);
-                await new RecordReader(db).ListAsync(new ListEntriesRequest { NhsNumber = nhs, Categories = { RecordCategory.Medications }, PageSize = 20 }, ct);
+                await new RecordReader(db, TimeProvider.System).ListAsync(new ListEntriesRequest { NhsNumber = nhs, Categories = { RecordCategory.Medications }, PageSize = 20 }, ct);
             }),
         };
         var first = calls.Select(_ => new List<double>()).ToArray();

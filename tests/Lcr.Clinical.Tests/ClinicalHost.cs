@@ -162,6 +162,25 @@ public static class Make
         },
     };
 
+    public static EntryContribution Alert(string nhs, string sourceId, AlertKind kind = AlertKind.Clinical, AlertSeverity severity = AlertSeverity.High,
+        AlertStatus status = AlertStatus.Active, Date? start = null, Date? end = null, string code = "718446003", string display = "Difficult airway",
+        string comment = "") => new()
+    {
+        Entry = new Entry(Base(nhs, sourceId, RecordCategory.RisksAndAlerts, code, display))
+        {
+            Comment = comment,
+            Alert = new Alert { Kind = kind, Severity = severity, Status = status, StartDate = start ?? Date(2024, 2, 1), EndDate = end },
+        },
+    };
+
+    /// <summary>Today's date in Europe/London, shifted by <paramref name="days"/>.</summary>
+    public static Date LondonDay(int days = 0, DateTimeOffset? now = null)
+    {
+        var london = TimeZoneInfo.ConvertTime(now ?? DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById("Europe/London"));
+        var d = DateOnly.FromDateTime(london.DateTime).AddDays(days);
+        return Date(d.Year, d.Month, d.Day);
+    }
+
     public static EntryContribution Document(string nhs, string sourceId, byte[] content, Timestamp? when = null, string title = "Discharge summary: Ward 12",
         string contentType = "text/plain") => new()
     {

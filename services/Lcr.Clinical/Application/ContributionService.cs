@@ -272,7 +272,7 @@ public sealed partial class ContributionService(
 
         if (row.EnteredInError)
         {
-            return EntryMapping.ToProto(row);
+            return EntryMapping.ToProto(row, clock.GetUtcNow());
         }
 
         if (request.ExpectedVersion != 0 && request.ExpectedVersion != row.Version)
@@ -299,7 +299,7 @@ public sealed partial class ContributionService(
 
         await cache.InvalidateAsync(changed);
         metrics.Contributed("retracted", 1);
-        return EntryMapping.ToProto(row);
+        return EntryMapping.ToProto(row, now);
     }
 
     /// <summary>A new entry's row before its first version is applied (also used by the bulk loader in bench/).</summary>
@@ -334,6 +334,8 @@ public sealed partial class ContributionService(
         row.CodeDisplay = string.IsNullOrEmpty(canonical.Code.Display) ? null : canonical.Code.Display;
         row.Status = (short)EntryFacts.StatusOf(canonical);
         row.ClinicalTime = EntryFacts.ClinicalTimeOf(canonical, row.CreatedAt);
+        row.ActiveUntil = AlertRules.ActiveUntil(canonical);
+        row.AlertSeverity = canonical.DetailCase == Entry.DetailOneofCase.Alert ? (short)canonical.Alert.Severity : (short)0;
         row.SourceSystem = system;
         row.Sensitivity = (short)canonical.Sensitivity;
         row.Comment = string.IsNullOrEmpty(canonical.Comment) ? null : canonical.Comment;
@@ -350,7 +352,7 @@ public sealed partial class ContributionService(
         NhsNumber = row.NhsNumber,
         Version = row.Version,
         ChangeKind = kind,
-        Snapshot = EntryMapping.Snapshot(EntryMapping.ToProto(row)),
+        Snapshot = EntryMapping.Snapshot(EntryMapping.ToProto(row, now)),
         DocumentContentId = row.DocumentContentId,
         ActorKind = (short)actor.Kind,
         ActorId = actor.Id,

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Lcr.Clinical.Domain;
 using Lcr.Clinical.Persistence;
 using Lcr.Clinical.V1;
 using Lcr.Common.V1;
@@ -14,7 +15,8 @@ internal static class EntryMapping
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(false));
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
 
-    public static Entry ToProto(EntryRow row)
+    /// <summary>The row as an entry, with its status at <paramref name="now"/> (an alert whose end date has passed is INACTIVE).</summary>
+    public static Entry ToProto(EntryRow row, DateTimeOffset now)
     {
         var e = new Entry
         {
@@ -38,6 +40,7 @@ internal static class EntryMapping
             Comment = row.Comment ?? string.Empty,
         };
         SetDetail(e, row.Detail);
+        e.Status = AlertRules.StatusAt(e, now);
         return e;
     }
 
@@ -60,6 +63,9 @@ internal static class EntryMapping
             case RecordCategory.Documents:
                 e.Document = Parser.Parse<Document>(json);
                 break;
+            case RecordCategory.RisksAndAlerts:
+                e.Alert = Parser.Parse<Alert>(json);
+                break;
         }
     }
 
@@ -70,12 +76,19 @@ internal static class EntryMapping
         Entry.DetailOneofCase.Allergy => Formatter.Format(e.Allergy),
         Entry.DetailOneofCase.TestResult => Formatter.Format(e.TestResult),
         Entry.DetailOneofCase.Document => Formatter.Format(e.Document),
+        Entry.DetailOneofCase.Alert => Formatter.Format(e.Alert),
         _ => "{}",
     };
 
     public static string Snapshot(Entry e) => Formatter.Format(e);
 
-    public static Entry FromSnapshot(string json) => Parser.Parse<Entry>(json);
+    /// <summary>A stored version, with its status at <paramref name="now"/> (an alert whose end date has passed is INACTIVE).</summary>
+    public static Entry FromSnapshot(string json, DateTimeOffset now)
+    {
+        var e = Parser.Parse<Entry>(json);
+        e.Status = AlertRules.StatusAt(e, now);
+        return e;
+    }
 
     /// <summary>
     /// A digest of what the contributor sent, in canonical form, with the source system: equal

@@ -7,8 +7,13 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Lcr.Clinical.Application;
 
-/// <summary>ListEntries, GetEntry, GetDocumentContent and ListEntryHistory.</summary>
-public sealed class RecordReader(ClinicalDbContext db)
+/// <summary>
+/// ListEntries, GetEntry, GetDocumentContent and ListEntryHistory. Each reads the entries recorded
+/// under the request's NHS number and under the numbers merged into it (<c>merged_nhs_numbers</c>,
+/// set only by the gateway); an entry keeps the number it was contributed under. An alert whose end
+/// date has passed reads as INACTIVE, in filters as in the entries returned.
+/// </summary>
+public sealed class RecordReader(ClinicalDbContext db, TimeProvider clock)
 {
     public static Guid ParseEntryId(string? value, string field, FieldViolations v)
     {
@@ -26,12 +31,11 @@ public sealed class RecordReader(ClinicalDbContext db)
     public async Task<ListEntriesResponse> ListAsync(ListEntriesRequest request, CancellationToken ct)
     {
         var v = new FieldViolations();
-        NhsNumber.Validate(request.NhsNumber, v);
+        var numbers = Numbers(request.NhsNumber, request.MergedNhsNumbers, v);
         var categories = new SortedSet<short>();
         for (var i = 0; i < request.Categories.Count; i++)
         {
-            if (v.Check(EntryValidator.IsClinicalCategory(request.Categories[i]), $"categories[{i}]",
-                    "must be one of RECORD_CATEGORY_PROBLEMS, _MEDICATIONS, _ALLERGIES, _TEST_RESULTS or _DOCUMENTS"))
+            if (v.Check(EntryValidator.IsClinicalCategory(request.Categories[i]), $"categories[{i}]", EntryValidator.ClinicalCategories))
             {
                 categories.Add((short)request.Categories[i]);
             }
@@ -90,14 +94,14 @@ public sealed class RecordReader(ClinicalDbContext db)
         }
 
         var size = Paging.ResolvePageSize(request.PageSize, v);
-        var fingerprint = string.Join('|', "entries", request.NhsNumber, string.Join(',', categories), string.Join(',', statuses),
+        var fingerprint = string.Join('|', "entries", MergedNumbers.Key(numbers), string.Join(',', categories), string.Join(',', statuses),
             start?.UtcTicks, end?.UtcTicks, string.Join(',', excludedOrgs), string.Join(',', excludedIds), request.IncludeSensitive,
             string.Join(',', onlyOrgs), request.IncludeEnteredInError);
         var after = Paging.DecodeToken<Position>(request.PageToken, fingerprint, v);
         v.ThrowIfAny();
 
-        var nhs = request.NhsNumber;
-        var query = db.Entries.AsNoTracking().Where(e => e.NhsNumber == nhs);
+        var now = clock.GetUtcNow();
+        var query = ForNumbers(numbers);
         if (!request.IncludeEnteredInError)
         {
             query = query.Where(e => !e.EnteredInError);
@@ -115,10 +119,12 @@ public sealed class RecordReader(ClinicalDbContext db)
             query = query.Where(e => list.Contains(e.Category));
         }
 
-        if (statuses.Count > 0)
+        if (statuses.Count == 1)
         {
-            var list = statuses.ToList();
-            query = query.Where(e => list.Contains(e.Status));
+            // An ACTIVE alert whose end date has passed (active_until reached) is INACTIVE.
+            query = statuses.Contains((short)EntryStatus.Active)
+                ? query.Where(e => e.Status == (short)EntryStatus.Active && (e.ActiveUntil == null || e.ActiveUntil > now))
+                : query.Where(e => e.Status == (short)EntryStatus.Inactive || (e.ActiveUntil != null && e.ActiveUntil <= now));
         }
 
         if (start is { } s)
@@ -158,7 +164,7 @@ public sealed class RecordReader(ClinicalDbContext db)
 
         var rows = await query.OrderByDescending(e => e.ClinicalTime).ThenByDescending(e => e.Id).Take(size + 1).ToListAsync(ct);
         var response = new ListEntriesResponse();
-        response.Entries.AddRange(rows.Take(size).Select(EntryMapping.ToProto));
+        response.Entries.AddRange(rows.Take(size).Select(r => EntryMapping.ToProto(r, now)));
         if (rows.Count > size)
         {
             var last = rows[size - 1];
@@ -171,22 +177,22 @@ public sealed class RecordReader(ClinicalDbContext db)
     public async Task<Entry> GetAsync(GetEntryRequest request, CancellationToken ct)
     {
         var v = new FieldViolations();
-        NhsNumber.Validate(request.NhsNumber, v);
+        var numbers = Numbers(request.NhsNumber, request.MergedNhsNumbers, v);
         var id = ParseEntryId(request.EntryId, "entry_id", v);
         v.ThrowIfAny();
-        var row = await db.Entries.AsNoTracking().SingleOrDefaultAsync(e => e.Id == id && e.NhsNumber == request.NhsNumber, ct)
+        var row = await ForNumbers(numbers).SingleOrDefaultAsync(e => e.Id == id, ct)
             ?? throw new NotFoundException("entry");
-        return EntryMapping.ToProto(row);
+        return EntryMapping.ToProto(row, clock.GetUtcNow());
     }
 
     public async Task<GetDocumentContentResponse> GetContentAsync(GetDocumentContentRequest request, CancellationToken ct)
     {
         var v = new FieldViolations();
-        NhsNumber.Validate(request.NhsNumber, v);
+        var numbers = Numbers(request.NhsNumber, request.MergedNhsNumbers, v);
         var id = ParseEntryId(request.EntryId, "entry_id", v);
         v.ThrowIfAny();
-        var head = await db.Entries.AsNoTracking()
-            .Where(e => e.Id == id && e.NhsNumber == request.NhsNumber)
+        var head = await ForNumbers(numbers)
+            .Where(e => e.Id == id)
             .Select(e => new { e.Category, e.EnteredInError, e.Version, e.DocumentContentId })
             .SingleOrDefaultAsync(ct);
         if (head is null || head.EnteredInError)
@@ -217,14 +223,14 @@ public sealed class RecordReader(ClinicalDbContext db)
     public async Task<ListEntryHistoryResponse> HistoryAsync(ListEntryHistoryRequest request, CancellationToken ct)
     {
         var v = new FieldViolations();
-        NhsNumber.Validate(request.NhsNumber, v);
+        var numbers = Numbers(request.NhsNumber, request.MergedNhsNumbers, v);
         var id = ParseEntryId(request.EntryId, "entry_id", v);
         var size = Paging.ResolvePageSize(request.PageSize, v);
         var fingerprint = "history|" + request.EntryId;
         var before = Paging.DecodeToken<long?>(request.PageToken, fingerprint, v);
         v.ThrowIfAny();
 
-        if (!await db.Entries.AnyAsync(e => e.Id == id && e.NhsNumber == request.NhsNumber, ct))
+        if (!await ForNumbers(numbers).AnyAsync(e => e.Id == id, ct))
         {
             throw new NotFoundException("entry");
         }
@@ -237,13 +243,32 @@ public sealed class RecordReader(ClinicalDbContext db)
 
         var rows = await query.OrderByDescending(x => x.Version).Take(size + 1).Select(x => new { x.Version, x.Snapshot }).ToListAsync(ct);
         var response = new ListEntryHistoryResponse();
-        response.Versions.AddRange(rows.Take(size).Select(r => EntryMapping.FromSnapshot(r.Snapshot)));
+        var now = clock.GetUtcNow();
+        response.Versions.AddRange(rows.Take(size).Select(r => EntryMapping.FromSnapshot(r.Snapshot, now)));
         if (rows.Count > size)
         {
             response.NextPageToken = Paging.EncodeToken<long?>(rows[size - 1].Version, fingerprint);
         }
 
         return response;
+    }
+
+    /// <summary>The request's number and the numbers merged into it, validated (an invalid own number gives an empty set).</summary>
+    private static IReadOnlyList<string> Numbers(string nhsNumber, IReadOnlyList<string> merged, FieldViolations v) =>
+        NhsNumber.Validate(nhsNumber, v) ? MergedNumbers.From(nhsNumber, merged, v) : [];
+
+    /// <summary>The entries recorded under any of <paramref name="numbers"/> (one number: an equality, as the indexes expect).</summary>
+    private IQueryable<EntryRow> ForNumbers(IReadOnlyList<string> numbers)
+    {
+        var entries = db.Entries.AsNoTracking();
+        if (numbers.Count == 1)
+        {
+            var nhs = numbers[0];
+            return entries.Where(e => e.NhsNumber == nhs);
+        }
+
+        var list = numbers.ToList();
+        return entries.Where(e => list.Contains(e.NhsNumber));
     }
 
     private sealed record Position(DateTimeOffset Time, Guid Id);

@@ -55,23 +55,34 @@ public sealed class SummaryBuilder(ClinicalDbContext db, TimeProvider clock)
         (SELECT e.* FROM entries e WHERE e.nhs_number = @nhs AND e.category = {(int)RecordCategory.Documents}
             AND NOT e.entered_in_error {filter}
             ORDER BY e.clinical_time DESC, e.id DESC LIMIT {Limits.MaxSummaryDocuments})
+        UNION ALL
+        (SELECT e.* FROM entries e WHERE e.nhs_number = @nhs AND e.category = {(int)RecordCategory.RisksAndAlerts}
+            AND e.status = {(int)EntryStatus.Active} AND NOT e.entered_in_error AND (e.active_until IS NULL OR e.active_until > @now) {filter}
+            ORDER BY e.alert_severity DESC, e.clinical_time DESC, e.id DESC LIMIT {Limits.MaxSummaryAlerts})
         """;
 
     /// <summary>The patient's unfiltered summary, in one snapshot.</summary>
-    public Task<RecordSummary> ComputeAsync(string nhsNumber, CancellationToken ct) => ComputeAsync(nhsNumber, SummaryExclusions.None, ct);
+    public Task<RecordSummary> ComputeAsync(string nhsNumber, CancellationToken ct) => ComputeAsync([nhsNumber], SummaryExclusions.None, ct);
+
+    /// <summary>The patient's summary without the excluded entries, in one snapshot.</summary>
+    public Task<RecordSummary> ComputeAsync(string nhsNumber, SummaryExclusions exclusions, CancellationToken ct) =>
+        ComputeAsync([nhsNumber], exclusions, ct);
 
     /// <summary>
     /// Counts, by category, source and sensitivity, the entries among <paramref name="ids"/> that
-    /// the patient's summary at <paramref name="expectedVersion"/> counts (current, not entered in
-    /// error): one primary-key lookup per id, in the same snapshot as a check of the record
-    /// version. Null when the record has moved on from that version (the caller retries).
+    /// the summary of <paramref name="nhsNumbers"/> (a patient and the numbers merged into it) at
+    /// <paramref name="expectedVersion"/> (the sum of their record versions) counts (current, not
+    /// entered in error): one primary-key lookup per id, in the same snapshot as a check of the
+    /// record versions. Record versions only rise, so an equal sum means none moved. Null when the
+    /// record has moved on from that version (the caller retries).
     /// </summary>
-    public async Task<IReadOnlyList<EntryCount>?> CountExcludedAsync(string nhsNumber, long expectedVersion, IReadOnlySet<Guid> ids,
+    public async Task<IReadOnlyList<EntryCount>?> CountExcludedAsync(IReadOnlyList<string> nhsNumbers, long expectedVersion, IReadOnlySet<Guid> ids,
         CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+        var numbers = nhsNumbers.ToArray();
         var version = await db.PatientRecords.AsNoTracking()
-            .Where(r => r.NhsNumber == nhsNumber).Select(r => r.RecordVersion).SingleOrDefaultAsync(ct);
+            .Where(r => numbers.Contains(r.NhsNumber)).SumAsync(r => r.RecordVersion, ct);
         if (version != expectedVersion)
         {
             await tx.CommitAsync(ct);
@@ -80,7 +91,7 @@ public sealed class SummaryBuilder(ClinicalDbContext db, TimeProvider clock)
 
         var array = ids.ToArray();
         var counts = await db.Entries.AsNoTracking()
-            .Where(e => array.Contains(e.Id) && e.NhsNumber == nhsNumber && !e.EnteredInError)
+            .Where(e => array.Contains(e.Id) && numbers.Contains(e.NhsNumber) && !e.EnteredInError)
             .GroupBy(e => new { e.Category, e.SourceOrganisation, e.Sensitivity })
             .Select(g => new { g.Key.Category, g.Key.SourceOrganisation, g.Key.Sensitivity, Count = g.Count() })
             .ToListAsync(ct);
@@ -95,32 +106,47 @@ public sealed class SummaryBuilder(ClinicalDbContext db, TimeProvider clock)
     }
 
     /// <summary>
-    /// The patient's summary without the excluded entries, in one snapshot: the exclusions are
-    /// applied in the queries themselves, so every list is filled from what remains.
+    /// The summary of a patient and the numbers merged into it (<paramref name="nhsNumbers"/>, the
+    /// patient's own first) without the excluded entries, in one snapshot: each number's summary
+    /// as the queries give it (the exclusions applied in the queries themselves, so every list is
+    /// filled from what remains), combined by <see cref="SummaryCombiner"/>.
     /// </summary>
-    public async Task<RecordSummary> ComputeAsync(string nhsNumber, SummaryExclusions exclusions, CancellationToken ct)
+    public async Task<RecordSummary> ComputeAsync(IReadOnlyList<string> nhsNumbers, SummaryExclusions exclusions, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var parts = new List<RecordSummary>(nhsNumbers.Count);
+        await using var tx = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+        foreach (var nhsNumber in nhsNumbers)
+        {
+            parts.Add(await ComputeOneAsync(nhsNumber, exclusions, now, ct));
+        }
+
+        await tx.CommitAsync(ct);
+        return SummaryCombiner.Combine(nhsNumbers[0], parts);
+    }
+
+    /// <summary>One number's summary, inside the caller's snapshot.</summary>
+    private async Task<RecordSummary> ComputeOneAsync(string nhsNumber, SummaryExclusions exclusions, DateTimeOffset now, CancellationToken ct)
     {
         var summary = new RecordSummary { NhsNumber = nhsNumber };
-        await using var tx = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
-
         summary.RecordVersion = await db.PatientRecords.AsNoTracking()
             .Where(r => r.NhsNumber == nhsNumber).Select(r => r.RecordVersion).SingleOrDefaultAsync(ct);
-        summary.ComputeTime = Timestamp.FromDateTimeOffset(clock.GetUtcNow());
+        summary.ComputeTime = Timestamp.FromDateTimeOffset(now);
         if (summary.RecordVersion == 0)
         {
-            await tx.CommitAsync(ct);
             return summary;
         }
 
         // Typed as the column (character(10)): a text parameter would compare as text and
         // turn every branch into a sequential scan.
         var nhs = new Npgsql.NpgsqlParameter("nhs", NpgsqlTypes.NpgsqlDbType.Char) { Value = nhsNumber };
+        var at = new Npgsql.NpgsqlParameter("now", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = now };
         var ids = exclusions.EntryIds.ToArray();
         var organisations = exclusions.Organisations.ToArray();
         var categories = exclusions.Categories.Select(c => (short)c).ToArray();
         var rows = await (exclusions.IsEmpty
-                ? db.Entries.FromSqlRaw(SectionsSql, nhs)
-                : db.Entries.FromSqlRaw(FilteredSectionsSql, nhs,
+                ? db.Entries.FromSqlRaw(SectionsSql, nhs, at)
+                : db.Entries.FromSqlRaw(FilteredSectionsSql, nhs, at,
                     new Npgsql.NpgsqlParameter("xids", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Uuid) { Value = ids },
                     new Npgsql.NpgsqlParameter("xorgs", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = organisations },
                     new Npgsql.NpgsqlParameter("xcats", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Smallint) { Value = categories },
@@ -152,22 +178,25 @@ public sealed class SummaryBuilder(ClinicalDbContext db, TimeProvider clock)
             .GroupBy(e => new { e.Category, e.SourceOrganisation, e.Sensitivity })
             .Select(g => new { g.Key.Category, g.Key.SourceOrganisation, g.Key.Sensitivity, Count = g.Count() })
             .ToListAsync(ct);
-        await tx.CommitAsync(ct);
 
         // The UNION ALL keeps each branch's order; sort again anyway so the result never
         // depends on a plan detail.
+        var alerts = new List<Entry>();
         foreach (var row in rows.OrderByDescending(r => r.ClinicalTime).ThenByDescending(r => r.Id, GuidByteOrder.Instance))
         {
-            var entry = EntryMapping.ToProto(row);
+            var entry = EntryMapping.ToProto(row, now);
             (entry.Category switch
             {
-                RecordCategory.Problems => summary.ActiveProblems,
+                RecordCategory.Problems => (ICollection<Entry>)summary.ActiveProblems,
                 RecordCategory.Medications => summary.CurrentMedications,
                 RecordCategory.Allergies => summary.Allergies,
                 RecordCategory.TestResults => summary.LatestResults,
+                RecordCategory.RisksAndAlerts => alerts,
                 _ => summary.RecentDocuments,
             }).Add(entry);
         }
+
+        summary.Alerts.AddRange(AlertRules.InSummaryOrder(alerts));
 
         foreach (var c in counts.OrderBy(c => c.Category).ThenBy(c => c.SourceOrganisation, StringComparer.Ordinal).ThenBy(c => c.Sensitivity))
         {
@@ -186,20 +215,5 @@ public sealed class SummaryBuilder(ClinicalDbContext db, TimeProvider clock)
         }
 
         return summary;
-    }
-}
-
-/// <summary>Orders GUIDs as PostgreSQL orders uuids (byte by byte, big-endian).</summary>
-internal sealed class GuidByteOrder : IComparer<Guid>
-{
-    public static readonly GuidByteOrder Instance = new();
-
-    public int Compare(Guid x, Guid y)
-    {
-        Span<byte> a = stackalloc byte[16];
-        Span<byte> b = stackalloc byte[16];
-        x.TryWriteBytes(a, bigEndian: true, out _);
-        y.TryWriteBytes(b, bigEndian: true, out _);
-        return a.SequenceCompareTo(b);
     }
 }

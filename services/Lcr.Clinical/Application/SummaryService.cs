@@ -44,25 +44,53 @@ public sealed class SummaryService(
     ClinicalMetrics metrics,
     SummaryFlights flights,
     SummaryBuilder builder,
-    IServiceScopeFactory scopes)
+    IServiceScopeFactory scopes,
+    TimeProvider clock)
 {
     /// <summary>How often a filtered read fetches the summary again when the record moves on under it.</summary>
     private const int MaxVersionRetries = 3;
 
-    /// <summary>GetRecordSummary: validated, unfiltered or with the request's exclusions applied.</summary>
+    /// <summary>
+    /// GetRecordSummary: validated; the summary of the patient and of the numbers merged into it
+    /// (each number's unfiltered summary from its own tiers, combined by <see cref="SummaryCombiner"/>);
+    /// unfiltered or with the request's exclusions applied; without alerts whose end date has passed.
+    /// </summary>
     public async Task<RecordSummary> GetAsync(GetRecordSummaryRequest request, CancellationToken ct)
     {
         var v = new FieldViolations();
-        NhsNumber.Validate(request.NhsNumber, v);
+        var numbers = NhsNumber.Validate(request.NhsNumber, v)
+            ? MergedNumbers.From(request.NhsNumber, request.MergedNhsNumbers, v)
+            : [];
         var exclusions = SummaryExclusions.From(request, v);
         v.ThrowIfAny();
-        var summary = await GetAsync(request.NhsNumber, ct);
-        return exclusions.IsEmpty ? summary : await ApplyAsync(request.NhsNumber, summary, exclusions, ct);
+        var summary = await GetCombinedAsync(numbers, ct);
+        if (!exclusions.IsEmpty)
+        {
+            summary = await ApplyAsync(numbers, summary, exclusions, ct);
+        }
+
+        // A summary is cached by record version, but an alert's end date passes with time: drop
+        // the ended ones on every read, and compute afresh when a full alerts list lost some.
+        var (current, complete) = AlertRules.DropEnded(summary, clock.GetUtcNow());
+        return complete ? current : await ComputeFilteredAsync(numbers, exclusions, ct);
     }
 
-    private async Task<RecordSummary> ApplyAsync(string nhsNumber, RecordSummary summary, SummaryExclusions exclusions, CancellationToken ct)
+    /// <summary>The unfiltered summary of a patient and the numbers merged into it, each number's from its cheapest tier.</summary>
+    private async Task<RecordSummary> GetCombinedAsync(IReadOnlyList<string> numbers, CancellationToken ct)
     {
-        var key = nhsNumber + "|" + exclusions.Fingerprint();
+        var parts = new List<RecordSummary>(numbers.Count);
+        foreach (var number in numbers)
+        {
+            parts.Add(await GetAsync(number, ct));
+        }
+
+        return SummaryCombiner.Combine(numbers[0], parts);
+    }
+
+    private async Task<RecordSummary> ApplyAsync(IReadOnlyList<string> numbers, RecordSummary summary, SummaryExclusions exclusions,
+        CancellationToken ct)
+    {
+        var key = MergedNumbers.Key(numbers) + "|" + exclusions.Fingerprint();
         for (var attempt = 0; attempt < MaxVersionRetries; attempt++)
         {
             if (memory.Filtered.Get(key, summary.RecordVersion) is { } remembered)
@@ -73,18 +101,18 @@ public sealed class SummaryService(
 
             var excluded = exclusions.EntryIds.Count == 0 || summary.RecordVersion == 0
                 ? []
-                : await builder.CountExcludedAsync(nhsNumber, summary.RecordVersion, exclusions.EntryIds, ct);
+                : await builder.CountExcludedAsync(numbers, summary.RecordVersion, exclusions.EntryIds, ct);
             if (excluded is null)
             {
                 // A contribution landed between the summary and the count: take the newer summary.
-                summary = await GetAsync(nhsNumber, ct);
+                summary = await GetCombinedAsync(numbers, ct);
                 continue;
             }
 
             var (filtered, complete) = exclusions.Apply(summary, excluded);
             if (!complete)
             {
-                filtered = await ComputeFilteredAsync(nhsNumber, exclusions, ct);
+                filtered = await ComputeFilteredAsync(numbers, exclusions, ct);
             }
 
             memory.Filtered.Set(key, filtered.RecordVersion, filtered);
@@ -92,13 +120,13 @@ public sealed class SummaryService(
         }
 
         // The record keeps changing under us: compute the filtered summary in one snapshot.
-        return await ComputeFilteredAsync(nhsNumber, exclusions, ct);
+        return await ComputeFilteredAsync(numbers, exclusions, ct);
     }
 
-    private async Task<RecordSummary> ComputeFilteredAsync(string nhsNumber, SummaryExclusions exclusions, CancellationToken ct)
+    private async Task<RecordSummary> ComputeFilteredAsync(IReadOnlyList<string> numbers, SummaryExclusions exclusions, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
-        var summary = await builder.ComputeAsync(nhsNumber, exclusions, ct);
+        var summary = await builder.ComputeAsync(numbers, exclusions, ct);
         metrics.Computed(Stopwatch.GetElapsedTime(started));
         return summary;
     }

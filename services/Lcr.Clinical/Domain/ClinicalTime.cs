@@ -10,9 +10,13 @@ namespace Lcr.Clinical.Domain;
 /// </summary>
 public static class EntryFacts
 {
-    private static readonly TimeZoneInfo London = TimeZoneInfo.FindSystemTimeZoneById("Europe/London");
+    internal static readonly TimeZoneInfo London = TimeZoneInfo.FindSystemTimeZoneById("Europe/London");
 
-    /// <summary>ACTIVE for an active problem, an active medication, an allergy not refuted, a result not cancelled and any document.</summary>
+    /// <summary>
+    /// ACTIVE for an active problem, an active medication, an allergy not refuted, a result not
+    /// cancelled, any document and an alert of status ACTIVE. This is the stored status: an
+    /// alert's end date passes with time, so readers apply <see cref="AlertRules.StatusAt"/> too.
+    /// </summary>
     public static EntryStatus StatusOf(Entry entry) => entry.DetailCase switch
     {
         Entry.DetailOneofCase.Problem => entry.Problem.ClinicalStatus == ProblemClinicalStatus.Active ? EntryStatus.Active : EntryStatus.Inactive,
@@ -20,12 +24,13 @@ public static class EntryFacts
         Entry.DetailOneofCase.Allergy => entry.Allergy.VerificationStatus == AllergyVerificationStatus.Refuted ? EntryStatus.Inactive : EntryStatus.Active,
         Entry.DetailOneofCase.TestResult => entry.TestResult.Status == ResultStatus.Cancelled ? EntryStatus.Inactive : EntryStatus.Active,
         Entry.DetailOneofCase.Document => EntryStatus.Active,
+        Entry.DetailOneofCase.Alert => entry.Alert.Status == AlertStatus.Active ? EntryStatus.Active : EntryStatus.Inactive,
         _ => EntryStatus.Unspecified,
     };
 
     /// <summary>
     /// Problem onset, medication start, allergy onset, result effective time, document authored
-    /// time; dates at 00:00 Europe/London; <paramref name="fallback"/> (when the entry was first
+    /// time, alert start; dates at 00:00 Europe/London; <paramref name="fallback"/> (when the entry was first
     /// recorded) when the detail has no date.
     /// </summary>
     public static DateTimeOffset ClinicalTimeOf(Entry entry, DateTimeOffset fallback) => entry.DetailCase switch
@@ -35,6 +40,7 @@ public static class EntryFacts
         Entry.DetailOneofCase.Allergy => StartOfDay(entry.Allergy.OnsetDate) ?? fallback,
         Entry.DetailOneofCase.TestResult => Instant(entry.TestResult.EffectiveTime) ?? fallback,
         Entry.DetailOneofCase.Document => Instant(entry.Document.AuthoredTime) ?? fallback,
+        Entry.DetailOneofCase.Alert => StartOfDay(entry.Alert.StartDate) ?? fallback,
         _ => fallback,
     };
 

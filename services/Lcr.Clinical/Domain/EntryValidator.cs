@@ -18,6 +18,10 @@ public static class Limits
     public const int MaxSummaryListed = 200;
     public const int MaxSummaryResults = 50;
     public const int MaxSummaryDocuments = 20;
+    public const int MaxSummaryAlerts = 100;
+
+    /// <summary>NHS numbers merged into a read's own number (the gateway's <c>merged_nhs_numbers</c>).</summary>
+    public const int MaxMergedNumbers = 50;
     public const int MaxExclusions = 1000;
 
     /// <summary>
@@ -39,7 +43,11 @@ public static class EntryValidator
 {
     public static bool IsClinicalCategory(RecordCategory c) =>
         c is RecordCategory.Problems or RecordCategory.Medications or RecordCategory.Allergies
-            or RecordCategory.TestResults or RecordCategory.Documents;
+            or RecordCategory.TestResults or RecordCategory.Documents or RecordCategory.RisksAndAlerts;
+
+    /// <summary>The message naming the clinical categories, for a field that must be one of them.</summary>
+    public const string ClinicalCategories =
+        "must be one of RECORD_CATEGORY_PROBLEMS, _MEDICATIONS, _ALLERGIES, _TEST_RESULTS, _DOCUMENTS or _RISKS_AND_ALERTS";
 
     public static Entry.DetailOneofCase DetailFor(RecordCategory c) => c switch
     {
@@ -48,6 +56,7 @@ public static class EntryValidator
         RecordCategory.Allergies => Entry.DetailOneofCase.Allergy,
         RecordCategory.TestResults => Entry.DetailOneofCase.TestResult,
         RecordCategory.Documents => Entry.DetailOneofCase.Document,
+        RecordCategory.RisksAndAlerts => Entry.DetailOneofCase.Alert,
         _ => Entry.DetailOneofCase.None,
     };
 
@@ -58,6 +67,7 @@ public static class EntryValidator
         Entry.DetailOneofCase.Allergy => "allergy",
         Entry.DetailOneofCase.TestResult => "test_result",
         Entry.DetailOneofCase.Document => "document",
+        Entry.DetailOneofCase.Alert => "alert",
         _ => "detail",
     };
 
@@ -83,7 +93,7 @@ public static class EntryValidator
         {
             v.Add(p + "category", category == RecordCategory.Unspecified
                 ? "is required"
-                : "must be one of RECORD_CATEGORY_PROBLEMS, _MEDICATIONS, _ALLERGIES, _TEST_RESULTS or _DOCUMENTS");
+                : ClinicalCategories);
         }
         else if (e.DetailCase == Entry.DetailOneofCase.None)
         {
@@ -131,6 +141,9 @@ public static class EntryValidator
             case Entry.DetailOneofCase.Document:
                 canonical.Document = Document(e.Document, p + "document.", now, v);
                 break;
+            case Entry.DetailOneofCase.Alert:
+                canonical.Alert = Alert(e.Alert, p + "alert.", today, v);
+                break;
         }
 
         var content = item.DocumentContent;
@@ -157,6 +170,7 @@ public static class EntryValidator
         RecordCategory.Allergies => "RECORD_CATEGORY_ALLERGIES",
         RecordCategory.TestResults => "RECORD_CATEGORY_TEST_RESULTS",
         RecordCategory.Documents => "RECORD_CATEGORY_DOCUMENTS",
+        RecordCategory.RisksAndAlerts => "RECORD_CATEGORY_RISKS_AND_ALERTS",
         _ => c.ToString(),
     };
 
@@ -202,6 +216,24 @@ public static class EntryValidator
         v.RequireEnum(d.Status, p + "status");
         m.PrescribingOrganisation = Organisation(d.PrescribingOrganisation, p + "prescribing_organisation", v);
         return m;
+    }
+
+    /// <summary>Kind, severity and status required; a start not in the future; an end (which may be in the future) not before the start.</summary>
+    private static Alert Alert(Alert d, string p, DateOnly today, FieldViolations v)
+    {
+        v.RequireEnum(d.Kind, p + "kind");
+        v.RequireEnum(d.Severity, p + "severity");
+        v.RequireEnum(d.Status, p + "status");
+        var start = PastDate(d.StartDate, p + "start_date", today, v);
+        if (d.EndDate is not null)
+        {
+            if (v.Check(EntryFacts.TryDate(d.EndDate, out var end) && end.Year >= 1900, p + "end_date", "must be a real calendar date from 1900 on"))
+            {
+                v.Check(start is null || end >= start, p + "end_date", "must not be before start_date");
+            }
+        }
+
+        return d.Clone();
     }
 
     private static Allergy Allergy(Allergy d, string p, DateOnly today, FieldViolations v)

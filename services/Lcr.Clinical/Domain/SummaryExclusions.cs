@@ -120,6 +120,7 @@ public sealed class SummaryExclusions
         complete &= Filter(summary.Allergies, filtered.Allergies, RecordCategory.Allergies, Limits.MaxSummaryListed, false);
         complete &= Filter(summary.LatestResults, filtered.LatestResults, RecordCategory.TestResults, Limits.MaxSummaryResults, true);
         complete &= Filter(summary.RecentDocuments, filtered.RecentDocuments, RecordCategory.Documents, Limits.MaxSummaryDocuments, false);
+        complete &= Filter(summary.Alerts, filtered.Alerts, RecordCategory.RisksAndAlerts, Limits.MaxSummaryAlerts, false);
 
         var subtract = new Dictionary<(RecordCategory, string, Sensitivity), int>();
         foreach (var c in excludedById)

@@ -48,6 +48,15 @@ public sealed class EntryRow
 
     /// <summary>The current content of a document entry.</summary>
     public Guid? DocumentContentId { get; set; }
+
+    /// <summary>
+    /// For an alert with an end date: when it stops applying (00:00 Europe/London the day after
+    /// the end date). Queries read an ACTIVE alert at or past this instant as INACTIVE.
+    /// </summary>
+    public DateTimeOffset? ActiveUntil { get; set; }
+
+    /// <summary>For an alert, its <c>lcr.clinical.v1.AlertSeverity</c> (the summary lists the highest first); 0 otherwise.</summary>
+    public short AlertSeverity { get; set; }
 }
 
 /// <summary>One version of an entry as it was, kept for ever (retractions included).</summary>

@@ -73,6 +73,14 @@ namespace Lcr.Clinical.Persistence.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<DateTimeOffset?>("ActiveUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("active_until");
+
+                    b.Property<short>("AlertSeverity")
+                        .HasColumnType("smallint")
+                        .HasColumnName("alert_severity");
+
                     b.Property<short>("Category")
                         .HasColumnType("smallint")
                         .HasColumnName("category");
