@@ -28,8 +28,10 @@ public sealed class PatientResolver(Downstream.Downstream downstream, AuditTrail
                 downstream.Options(context, PlatformActor.Gateway)), context.CancellationToken);
         var current = string.IsNullOrEmpty(response.CurrentNhsNumber) ? nhsNumber : response.CurrentNhsNumber;
         var superseded = response.Superseded && !string.Equals(current, nhsNumber, StringComparison.Ordinal);
-        var merged = response.MergedNhsNumbers
-            .Where(n => NhsNumber.IsValid(n) && !string.Equals(n, current, StringComparison.Ordinal))
+        // A superseded number is refused at every door: the current number's merged set (which holds
+        // the asked number itself) is never passed on for it.
+        var merged = superseded ? [] : response.MergedNhsNumbers
+            .Where(n => NhsNumber.IsValid(n) && !string.Equals(n, current, StringComparison.Ordinal) && !string.Equals(n, nhsNumber, StringComparison.Ordinal))
             .Distinct(StringComparer.Ordinal).Take(50).ToList();
         return new PatientResolution(nhsNumber, current, superseded, merged, response.DeathDate, response.Found);
     }

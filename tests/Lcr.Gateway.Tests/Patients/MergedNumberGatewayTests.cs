@@ -113,6 +113,7 @@ public class MergedNumberGatewayTests(PlatformFixture platform)
         {
             sent.Clear();
             var e = await Assert.ThrowsAsync<RpcException>(call);
+            Assert.True(e.StatusCode == StatusCode.FailedPrecondition, $"{door}: {e.StatusCode} {e.Status.Detail}");
             AssertPointer(e, into);
             var denied = Assert.Single(sent, x => x.Outcome == AuditOutcome.Denied);
             Assert.True(denied.DenialReason == AuditDenialReason.NhsNumberSuperseded, door);
