@@ -44,9 +44,9 @@ public sealed class PatientIdentityCommandTests : IDisposable
     {
         var r = await _cli.RunAsync("patient", "--help");
 
-        Assert.Contains("supersede", r.Output);
-        Assert.Contains("withdraw-supersession", r.Output);
-        Assert.Contains("supersessions", r.Output);
+        Assert.Contains("supersede", r.Out);
+        Assert.Contains("withdraw-supersession", r.Out);
+        Assert.Contains("supersessions", r.Out);
     }
 
     [Fact]
