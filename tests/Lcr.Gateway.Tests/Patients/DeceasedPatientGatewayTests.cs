@@ -34,7 +34,7 @@ public class DeceasedPatientGatewayTests(PlatformFixture platform)
     [Fact]
     public async Task Every_view_of_a_deceased_patient_carries_the_notice_and_every_event_the_date_of_death_while_direct_care_continues()
     {
-        var nhs = Nhs(180); // B86001
+        var nhs = Nhs(96); // B86001
         var died = await DiesAsync(nhs);
         var sent = new ConcurrentQueue<AuditEvent>();
         await using var gateway = platform.CreateGateway(wrap: (service, handler) =>
@@ -60,7 +60,7 @@ public class DeceasedPatientGatewayTests(PlatformFixture platform)
     [Fact]
     public async Task Direct_care_ends_after_the_configured_period_while_information_governance_continues()
     {
-        var nhs = Nhs(192); // B86001
+        var nhs = Nhs(99); // B86001
         var granted = Bearer((await AccessAsync(platform.Gateway.Channel, "gp.b86001", nhs)).AccessToken); // before the death is recorded
         var died = await DiesAsync(nhs);
         var sent = new ConcurrentQueue<AuditEvent>();
@@ -92,7 +92,7 @@ public class DeceasedPatientGatewayTests(PlatformFixture platform)
     [Fact]
     public async Task A_relationship_claimed_after_death_is_refused_and_audited()
     {
-        var nhs = Nhs(195); // B86001
+        var nhs = Nhs(102); // B86001
         await DiesAsync(nhs);
         var sent = new ConcurrentQueue<AuditEvent>();
         await using var gateway = platform.CreateGateway(wrap: (service, handler) =>

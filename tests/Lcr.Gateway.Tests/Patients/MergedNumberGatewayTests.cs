@@ -74,7 +74,7 @@ public class MergedNumberGatewayTests(PlatformFixture platform)
     [Fact]
     public async Task Every_door_asked_about_a_superseded_number_answers_with_the_current_number_and_an_audited_denial()
     {
-        var (away, into) = (Nhs(141), Nhs(143));
+        var (away, into) = (Nhs(69), Nhs(71));
         var sent = new ConcurrentQueue<AuditEvent>();
         await using var gateway = platform.CreateGateway(wrap: (service, handler) =>
             service == ServiceNames.Audit ? new AuditEventRecorder(handler, sent) : handler);
@@ -127,7 +127,7 @@ public class MergedNumberGatewayTests(PlatformFixture platform)
     [Fact]
     public async Task The_kept_number_reads_as_one_record_with_the_old_numbers_entries_and_a_relationship_recorded_under_it()
     {
-        var (away, into) = (Nhs(144), Nhs(146));
+        var (away, into) = (Nhs(72), Nhs(74));
         var entryId = await ContributeProblemAsync(away);
         var refused = await Assert.ThrowsAsync<RpcException>(() => AccessAsync(Gateway, "gp.b86001", into));
         Assert.Equal("NO_CARE_RELATIONSHIP", Reason(refused)); // before the merge: the GP knows only the old number
@@ -157,7 +157,7 @@ public class MergedNumberGatewayTests(PlatformFixture platform)
     [Fact]
     public async Task An_opt_out_under_the_old_number_denies_the_merged_read_and_an_unmerge_restores_both()
     {
-        var (away, into) = (Nhs(153), Nhs(155));
+        var (away, into) = (Nhs(75), Nhs(77));
         var consentFeed = Bearer(await SystemAsync(Gateway, "b86001-gp-feed", "consent.write"));
         await new ConsentService.ConsentServiceClient(Gateway).RecordOptOutAsync(new RecordOptOutRequest { NhsNumber = away, Channel = ConsentChannel.Letter, Reason = "Letter ref IG/21" }, consentFeed);
         var notice = "merge-test-optout-" + Guid.NewGuid().ToString("N");
@@ -188,7 +188,7 @@ public class MergedNumberGatewayTests(PlatformFixture platform)
     [Fact]
     public async Task A_re_sent_merge_notice_writes_no_second_event()
     {
-        var (away, into) = (Nhs(165), Nhs(167));
+        var (away, into) = (Nhs(84), Nhs(86));
         var notice = "merge-test-resend-" + Guid.NewGuid().ToString("N");
         Assert.True((await MergeAsync(notice, away, into)).Created);
         Assert.False((await MergeAsync(notice, away, into)).Created);
@@ -202,32 +202,79 @@ public class MergedNumberGatewayTests(PlatformFixture platform)
     public async Task Only_the_platforms_merge_feed_reports_supersessions_and_resolve_is_internal()
     {
         var gpFeed = Bearer(await SystemAsync(Gateway, "b86001-gp-feed", "demographics.write"));
-        var request = new ReportSupersessionRequest { NoticeId = "merge-test-refused", SupersededNhsNumber = Nhs(168), NhsNumber = Nhs(170) };
+        var request = new ReportSupersessionRequest { NoticeId = "merge-test-refused", SupersededNhsNumber = Nhs(87), NhsNumber = Nhs(89) };
         var e = await Assert.ThrowsAsync<RpcException>(() => Demographics(Gateway).ReportSupersessionAsync(request, gpFeed).ResponseAsync);
         Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
         var feed = await FeedAsync();
         var resolve = await Assert.ThrowsAsync<RpcException>(() =>
-            Demographics(Gateway).ResolveNhsNumberAsync(new ResolveNhsNumberRequest { NhsNumber = Nhs(168) }, feed).ResponseAsync);
+            Demographics(Gateway).ResolveNhsNumberAsync(new ResolveNhsNumberRequest { NhsNumber = Nhs(87) }, feed).ResponseAsync);
         Assert.Equal("INTERNAL_ONLY", Reason(resolve));
-        var listed = await Demographics(Gateway).ListSupersessionsAsync(new ListSupersessionsRequest { NhsNumber = Nhs(168) }, feed);
+        var listed = await Demographics(Gateway).ListSupersessionsAsync(new ListSupersessionsRequest { NhsNumber = Nhs(87) }, feed);
         Assert.Empty(listed.Supersessions);
     }
 
     [Fact]
     public async Task A_caller_cannot_widen_their_reach_by_sending_merged_numbers()
     {
-        // gp.b86001 has a registered-GP relationship with patient 162 (B86001) and none with 161 (B86003).
+        // gp.b86001 has a registered-GP relationship with patient 93 (B86001) and none with 92 (B86003).
         var session = Bearer(await SessionAsync(Gateway, "gp.b86001"));
         var e = await Assert.ThrowsAsync<RpcException>(() => IdentityClient(Gateway).IssueAccessTokenAsync(new IssueAccessTokenRequest
         {
-            NhsNumber = Nhs(161), Purpose = PurposeOfUse.DirectCare, MergedNhsNumbers = { Nhs(162) },
+            NhsNumber = Nhs(92), Purpose = PurposeOfUse.DirectCare, MergedNhsNumbers = { Nhs(93) },
         }, session).ResponseAsync);
         Assert.Equal("NO_CARE_RELATIONSHIP", Reason(e));
 
         // An IG officer's trail of one patient never includes another number the caller names.
-        var ig = Bearer((await AccessAsync(Gateway, "ig.b86001", Nhs(162), PurposeOfUse.InformationGovernance)).AccessToken);
+        var ig = Bearer((await AccessAsync(Gateway, "ig.b86001", Nhs(93), PurposeOfUse.InformationGovernance)).AccessToken);
         var page = await new AuditService.AuditServiceClient(Gateway).ListEventsByPatientAsync(
-            new ListEventsByPatientRequest { NhsNumber = Nhs(162), MergedNhsNumbers = { Nhs(0) }, PageSize = 500 }, ig);
-        Assert.All(page.Events, x => Assert.Equal(Nhs(162), x.NhsNumber));
+            new ListEventsByPatientRequest { NhsNumber = Nhs(93), MergedNhsNumbers = { Nhs(0) }, PageSize = 500 }, ig);
+        Assert.All(page.Events, x => Assert.Equal(Nhs(93), x.NhsNumber));
+    }
+
+    [Fact]
+    public async Task The_kept_numbers_trail_and_access_log_include_the_old_numbers_events_each_naming_its_number()
+    {
+        var (away, into) = (Nhs(105), Nhs(107));
+        var gp = Bearer((await AccessAsync(Gateway, "gp.b86001", away)).AccessToken);
+        await RecordsClient(Gateway).GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = away }, gp);
+        await MergeAsync("merge-test-log-" + Guid.NewGuid().ToString("N"), away, into);
+
+        // B86001 is linked to the kept number only through the old number's relationship and registration.
+        var sar = Bearer((await AccessAsync(Gateway, "ig.b86001", into, PurposeOfUse.SubjectAccessRequest)).AccessToken);
+        var log = await RecordsClient(Gateway).GetAccessLogAsync(new GetAccessLogRequest { NhsNumber = into, PageSize = 200 }, sar);
+        var line = Assert.Single(log.Entries, x => x.Action == AuditAction.ViewSummary && x.Outcome == AuditOutcome.Permitted);
+        Assert.Equal(away, line.RecordedUnderNhsNumber);
+
+        var ig = Bearer((await AccessAsync(Gateway, "ig.b86001", into, PurposeOfUse.InformationGovernance)).AccessToken);
+        var trail = await new AuditService.AuditServiceClient(Gateway).ListEventsByPatientAsync(
+            new ListEventsByPatientRequest { NhsNumber = into, PageSize = 500 }, ig);
+        Assert.Contains(trail.Events, x => x.NhsNumber == away && x.Action == AuditAction.ViewSummary);
+        Assert.Contains(trail.Events, x => x.NhsNumber == into && x.Action == AuditAction.NhsNumberSuperseded);
+    }
+
+    [Fact]
+    public async Task A_search_finding_a_superseded_number_passes_the_pointer_on_and_audits_it()
+    {
+        var (awayIndex, into) = (108, Nhs(110));
+        var away = Nhs(awayIndex);
+        await MergeAsync("merge-test-search-" + Guid.NewGuid().ToString("N"), away, into);
+        var sent = new ConcurrentQueue<AuditEvent>();
+        await using var gateway = platform.CreateGateway(wrap: (service, handler) =>
+            service == ServiceNames.Audit ? new AuditEventRecorder(handler, sent) : handler);
+        var patient = Lcr.ServiceDefaults.DevData.SyntheticCohort.Patients[awayIndex];
+        var found = await Demographics(gateway.Channel).SearchPatientsAsync(new SearchPatientsRequest
+        {
+            Family = patient.Family,
+            BirthDate = new Date { Year = patient.BirthDate.Year, Month = patient.BirthDate.Month, Day = patient.BirthDate.Day },
+        }, Bearer(await SessionAsync(gateway.Channel, "gp.b86001")));
+
+        Assert.DoesNotContain(found.Patients, p => p.NhsNumber == away);
+        var pointer = Assert.Single(found.Superseded, x => x.NhsNumber == away);
+        Assert.Equal(into, pointer.CurrentNhsNumber);
+        var e = Assert.Single(sent, x => x.NhsNumber == away);
+        Assert.Equal(AuditAction.Search, e.Action);
+        Assert.Equal(AuditDenialReason.NhsNumberSuperseded, e.DenialReason);
+        Assert.Equal(into, e.Supersession.CurrentNhsNumber);
+        Assert.Empty(e.ReturnedCategories);
     }
 }
