@@ -152,6 +152,15 @@ public class PrivacyRuleTests
     }
 
     [Fact]
+    public void Requests_naming_a_superseded_number_are_not_counted_as_repeated_denials()
+    {
+        var pointers = Enumerable.Range(0, 5).Select(_ => View(outcome: AuditOutcome.Denied) with { DenialReason = AuditDenialReason.NhsNumberSuperseded }).ToList();
+        Assert.Empty(PrivacyRules.RepeatedDenials(pointers, Day));
+        var deceased = Enumerable.Range(0, 3).Select(_ => View(outcome: AuditOutcome.Denied) with { DenialReason = AuditDenialReason.PatientDeceased }).ToList();
+        Assert.Single(PrivacyRules.RepeatedDenials(deceased, Day));
+    }
+
+    [Fact]
     public void Finding_keys_are_stable_so_a_rerun_matches_the_stored_case()
     {
         var a = Assert.Single(PrivacyRules.NoCareRelationship([View(relationship: null)], Day));

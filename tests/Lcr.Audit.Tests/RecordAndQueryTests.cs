@@ -260,9 +260,20 @@ public class SeedTests(AuditHost host) : IClassFixture<AuditHost>
         await host.SeedAsync();
         await host.SeedAsync();
         var clerk = Lcr.ServiceDefaults.DevData.SyntheticOrganisations.Scenario.BlockedClerkProfessionalId;
-        Assert.Equal(9L, await host.Database.ScalarAsync(
+        Assert.Equal(10L, await host.Database.ScalarAsync(
             "select count(*) from audit_events where actor_id like 'seed-%' or actor_id in ('systmone-feed', @clerk)", ("clerk", clerk)));
         Assert.Equal(3L, await host.Database.ScalarAsync("select count(*) from audit_events where outcome = 2 and actor_id = @clerk", ("clerk", clerk)));
         Assert.True((await host.Client.VerifyChainAsync(new VerifyChainRequest())).Intact);
+
+        // The merged pair: the kept number's log, listed with the merged-away number, shows both numbers' events.
+        var patients = Lcr.ServiceDefaults.DevData.SyntheticCohort.Patients;
+        var kept = patients[Lcr.ServiceDefaults.DevData.SyntheticOrganisations.Scenario.MergedInto].NhsNumber;
+        var away = patients[Lcr.ServiceDefaults.DevData.SyntheticOrganisations.Scenario.MergedAway].NhsNumber;
+        var log = (await host.Client.ListEventsByPatientAsync(new ListEventsByPatientRequest
+        {
+            NhsNumber = kept, MergedNhsNumbers = { away }, Actions = { AuditAction.ViewSummary, AuditAction.NhsNumberSuperseded },
+        }, AuditHost.IgOfficer())).Events;
+        Assert.Equal(2, log.Count(e => e.Action == AuditAction.NhsNumberSuperseded && e.Supersession.NoticeId == "seed-merge-0001"));
+        Assert.Contains(log, e => e.Action == AuditAction.ViewSummary && e.NhsNumber == away);
     }
 }

@@ -40,11 +40,22 @@ public sealed class AuditLog(AuditDbContext db, AuditWriter writer, AuditDataSou
     {
         var v = new FieldViolations();
         NhsNumber.Validate(request.NhsNumber, v);
-        var page = await ListAsync("patient|" + request.NhsNumber, db.Events.Where(e => e.NhsNumber == request.NhsNumber),
+        PatientIdentityFields.MergedNhsNumbers(request.MergedNhsNumbers, request.NhsNumber, "merged_nhs_numbers", v);
+
+        // With merged numbers: every number's events in one time order (the keyset is the same
+        // for all), each keeping its own nhs_number. The page token is bound to the set, in any order.
+        var merged = request.MergedNhsNumbers.ToArray();
+        string[] numbers = [request.NhsNumber, .. merged];
+        var subject = "patient|" + request.NhsNumber +
+            (merged.Length == 0 ? string.Empty : "|merged:" + string.Join(',', merged.Order(StringComparer.Ordinal)));
+        var query = merged.Length == 0
+            ? db.Events.Where(e => e.NhsNumber == request.NhsNumber)
+            : db.Events.Where(e => numbers.Contains(e.NhsNumber));
+        var page = await ListAsync(subject, query,
             request.Period, request.Actions, request.Outcomes, request.DeniedActions, request.PageSize, request.PageToken, v, ct);
 
         // The patient's log has been read: recorded before the answer leaves.
-        await RecordQueryAsync(caller, request.NhsNumber, ct);
+        await RecordQueryAsync(caller, request.NhsNumber, ct, merged);
         var response = new ListEventsByPatientResponse { NextPageToken = page.Next };
         response.Events.AddRange(page.Events);
         return response;
@@ -142,7 +153,7 @@ public sealed class AuditLog(AuditDbContext db, AuditWriter writer, AuditDataSou
         };
     }
 
-    private async Task RecordQueryAsync(Actor caller, string? nhsNumber, CancellationToken ct)
+    private async Task RecordQueryAsync(Actor caller, string? nhsNumber, CancellationToken ct, string[]? mergedNhsNumbers = null)
     {
         var row = new AuditEventRow
         {
@@ -156,6 +167,7 @@ public sealed class AuditLog(AuditDbContext db, AuditWriter writer, AuditDataSou
             ActorRoleCode = string.IsNullOrEmpty(caller.RoleCode) ? null : caller.RoleCode,
             NhsNumber = nhsNumber,
             TraceId = Activity.Current is { } a ? a.TraceId.ToHexString() : null,
+            MergedNhsNumbers = mergedNhsNumbers ?? [],
             ChainHash = [],
             PreviousChainHash = [],
         };

@@ -171,6 +171,11 @@ public static partial class EventMapping
             {
                 v.Check(e.Seal is not null, prefix + "seal", "is required for a permitted seal or unseal");
             }
+
+            if (e.Action is AuditAction.NhsNumberSuperseded or AuditAction.NhsNumberSupersessionWithdrawn)
+            {
+                v.Check(e.Supersession is not null, prefix + "supersession", "is required for a permitted supersession or its withdrawal");
+            }
         }
 
         if (actionOk && outcomeOk && e.Action == AuditAction.EmergencyAccess && e.Outcome == AuditOutcome.Permitted)
@@ -210,6 +215,7 @@ public static partial class EventMapping
         v.Check(string.IsNullOrEmpty(e.TraceId) || TraceIdPattern().IsMatch(e.TraceId), prefix + "trace_id",
             "must be a W3C trace id: 32 lower-case hexadecimal characters");
         ValidateContext(e.ViewerPatientContext, prefix + "viewer_patient_context", v);
+        PatientIdentityFields.Validate(e, prefix, v);
 
         if (v.Items.Count > before)
         {
@@ -217,7 +223,7 @@ public static partial class EventMapping
         }
 
         var match = ViewerPatientMatching.Compare(e.ViewerPatientContext, e.NhsNumber);
-        return new AuditEventRow
+        var row = new AuditEventRow
         {
             EventId = id,
             OccurrenceTime = occurred,
@@ -259,6 +265,8 @@ public static partial class EventMapping
             ChainHash = [],
             PreviousChainHash = [],
         };
+        PatientIdentityFields.Apply(e, row);
+        return row;
     }
 
     private static void ValidateActor(Actor? actor, string field, bool required, FieldViolations v)
@@ -389,6 +397,7 @@ public static partial class EventMapping
             };
         }
 
+        PatientIdentityFields.Fill(r, e);
         return e;
     }
 

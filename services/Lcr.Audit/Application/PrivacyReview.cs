@@ -184,14 +184,15 @@ public sealed class PrivacyReview(AuditDbContext db, TimeProvider clock, IOption
             {
                 e.EventId, e.RecordTime, e.Action, e.Outcome, e.ActorKind, e.ActorId, e.ActorDisplayName, e.ActorOds, e.ActorRoleCode,
                 e.NhsNumber, e.PurposeOfUse, e.CareRelationshipId, e.EmergencyReasonCode, e.MatchSamePerson, e.MatchSameFamilyName,
-                e.MatchSameAddress, e.AccessTokenId, e.SelfClaimRelationshipId,
+                e.MatchSameAddress, e.AccessTokenId, e.SelfClaimRelationshipId, e.DenialReason,
             })
             .ToListAsync(ct);
         var actors = new Dictionary<string, ReviewActor>(StringComparer.Ordinal);
         return rows.Select(r => new ReviewEvent(r.EventId, r.RecordTime, (AuditAction)r.Action, (AuditOutcome)r.Outcome,
                 Actor(actors, r.ActorKind, r.ActorId, r.ActorDisplayName, r.ActorOds, r.ActorRoleCode), r.NhsNumber,
                 (PurposeOfUse)r.PurposeOfUse, r.CareRelationshipId, (EmergencyAccessReason?)r.EmergencyReasonCode,
-                r.MatchSamePerson, r.MatchSameFamilyName, r.MatchSameAddress, r.AccessTokenId, r.SelfClaimRelationshipId))
+                r.MatchSamePerson, r.MatchSameFamilyName, r.MatchSameAddress, r.AccessTokenId, r.SelfClaimRelationshipId,
+                (AuditDenialReason)r.DenialReason))
             .ToList();
     }
 

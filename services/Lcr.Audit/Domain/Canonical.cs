@@ -29,6 +29,13 @@ public static class Canonical
     /// </summary>
     private static readonly byte[] ContentTagWithAccessDetail = "lcr.audit.v1/event/2"u8.ToArray();
 
+    /// <summary>
+    /// The third format: the second format's fields (issue 20's always written) under this tag,
+    /// then the issue 21 fields (merged NHS numbers, supersession, alert details withheld, date of
+    /// death). Used only for events that carry one of them, so every event stored before keeps its hash.
+    /// </summary>
+    private static readonly byte[] ContentTagWithPatientIdentity = "lcr.audit.v1/event/3"u8.ToArray();
+
     /// <summary>32 zero bytes: the previous hash of a chain's first event.</summary>
     public static byte[] GenesisHash() => new byte[HashLength];
 
@@ -40,8 +47,9 @@ public static class Canonical
     public static byte[] Content(AuditEventRow e)
     {
         var w = new Writer();
-        var detail = e.HasAccessDetail;
-        w.Bytes(detail ? ContentTagWithAccessDetail : ContentTag);
+        var identity = e.HasPatientIdentityDetail;
+        var detail = identity || e.HasAccessDetail;
+        w.Bytes(identity ? ContentTagWithPatientIdentity : detail ? ContentTagWithAccessDetail : ContentTag);
         w.Text(e.EventId.ToString("D"));
         w.Time(e.OccurrenceTime);
         w.Int(e.Action);
@@ -91,6 +99,21 @@ public static class Canonical
             w.Int(e.SealReason ?? -1);
             w.Flag(e.SealAutomatic);
             w.Int(e.SealDistinctViewers ?? -1);
+        }
+
+        if (identity)
+        {
+            w.Int(e.MergedNhsNumbers.Length);
+            foreach (var n in e.MergedNhsNumbers)
+            {
+                w.Text(n);
+            }
+
+            w.Text(e.SupersededNhsNumber);
+            w.Text(e.CurrentNhsNumber);
+            w.Text(e.SupersessionNoticeId);
+            w.Flag(e.AlertDetailsWithheld);
+            w.Int(e.PatientDeathDate?.DayNumber ?? -1);
         }
 
         return w.ToArray();

@@ -22,7 +22,8 @@ public sealed record ReviewEvent(
     bool? SameFamilyName,
     bool? SameAddress,
     string? AccessTokenId = null,
-    string? SelfClaimRelationshipId = null)
+    string? SelfClaimRelationshipId = null,
+    AuditDenialReason DenialReason = AuditDenialReason.Unspecified)
 {
     public bool IsEmergency => EmergencyReason is not null || Action == AuditAction.EmergencyAccess;
 }
@@ -267,11 +268,14 @@ public static class PrivacyRules
 
     /// <summary>
     /// At least <see cref="DenialThreshold"/> denied attempts by one actor in a day: medium;
-    /// high from <see cref="HighDenialThreshold"/>.
+    /// high from <see cref="HighDenialThreshold"/>. A request naming a superseded NHS number
+    /// (<c>NHS_NUMBER_SUPERSEDED</c>) is not counted: it was answered with the number in use, a
+    /// pointer rather than a refusal, and old numbers linger in every local system after a merge.
     /// </summary>
     public static IEnumerable<Finding> RepeatedDenials(IReadOnlyList<ReviewEvent> events, DateOnly day)
     {
-        foreach (var g in events.Where(e => e.Outcome == AuditOutcome.Denied).GroupBy(e => e.Actor.Id, StringComparer.Ordinal))
+        foreach (var g in events.Where(e => e.Outcome == AuditOutcome.Denied && e.DenialReason != AuditDenialReason.NhsNumberSuperseded)
+                     .GroupBy(e => e.Actor.Id, StringComparer.Ordinal))
         {
             var list = g.OrderBy(e => e.RecordTime).ToList();
             if (list.Count < DenialThreshold)

@@ -34,6 +34,12 @@ public sealed class AuditDbContext(DbContextOptions<AuditDbContext> options) : D
         e.Property(x => x.SelfClaimRelationshipId).HasMaxLength(100);
         e.Property(x => x.SelfClaimReasonText).HasMaxLength(1000);
         e.Property(x => x.SealedBreakGlassJustification).HasMaxLength(1000);
+        e.Ignore(x => x.HasPatientIdentityDetail);
+        e.Property(x => x.MergedNhsNumbers).HasDefaultValueSql("'{}'::text[]");
+        e.Property(x => x.SupersededNhsNumber).HasMaxLength(10).IsFixedLength();
+        e.Property(x => x.CurrentNhsNumber).HasMaxLength(10).IsFixedLength();
+        e.Property(x => x.SupersessionNoticeId).HasMaxLength(100);
+        e.Property(x => x.AlertDetailsWithheld).HasDefaultValue(false);
 
         // The chain: one row per (partition, sequence). The unique index is also the
         // optimistic check that keeps two writers (two replicas) from extending a chain

@@ -64,6 +64,30 @@ public sealed class AuditEventRow
     /// <summary>True when any issue 20 field is set: the event is hashed in the second canonical format.</summary>
     public bool HasAccessDetail => CareRelationshipKind is not null || SelfClaimRelationshipId is not null || SealedViewerNamed is not null ||
                                    SealReason is not null;
+
+    // Issue 21 (empty, null or false on events recorded before it; see Canonical's third format).
+
+    /// <summary>The NHS numbers merged into <see cref="NhsNumber"/> whose records the action included.</summary>
+    public string[] MergedNhsNumbers { get; set; } = [];
+
+    /// <summary>On supersession events and refusals of a superseded number: the superseded number.</summary>
+    public string? SupersededNhsNumber { get; set; }
+
+    /// <summary>With <see cref="SupersededNhsNumber"/>: the number in use for the person.</summary>
+    public string? CurrentNhsNumber { get; set; }
+
+    /// <summary>With <see cref="SupersededNhsNumber"/>: the demographics feed's notice id, when there was one.</summary>
+    public string? SupersessionNoticeId { get; set; }
+
+    /// <summary>The viewer's role saw only each alert's existence and kind.</summary>
+    public bool AlertDetailsWithheld { get; set; }
+
+    /// <summary>The patient's date of death when the action was taken, when they had died.</summary>
+    public DateOnly? PatientDeathDate { get; set; }
+
+    /// <summary>True when any issue 21 field is set: the event is hashed in the third canonical format.</summary>
+    public bool HasPatientIdentityDetail => MergedNhsNumbers.Length > 0 || SupersededNhsNumber is not null || AlertDetailsWithheld ||
+                                            PatientDeathDate is not null;
 }
 
 /// <summary>A privacy review finding kept for an IG officer's decision.</summary>

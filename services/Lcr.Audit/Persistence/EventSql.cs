@@ -16,10 +16,11 @@ internal static class EventSql
         "returned_categories, returned_entry_ids, access_token_id, consent_version, trace_id, match_same_person, " +
         "match_same_family_name, match_same_address, chain_partition, chain_sequence, chain_hash, previous_chain_hash, " +
         "care_relationship_kind, self_claim_relationship_id, self_claim_reason_code, self_claim_reason_text, sealed_viewer_named, " +
-        "sealed_break_glass_justification, seal_reason, seal_automatic, seal_distinct_viewers";
+        "sealed_break_glass_justification, seal_reason, seal_automatic, seal_distinct_viewers, " +
+        "merged_nhs_numbers, superseded_nhs_number, current_nhs_number, supersession_notice_id, alert_details_withheld, patient_death_date";
 
     public static readonly string Insert =
-        $"INSERT INTO audit_events ({Columns}) VALUES ({string.Join(", ", Enumerable.Range(1, 42).Select(i => "$" + i))})";
+        $"INSERT INTO audit_events ({Columns}) VALUES ({string.Join(", ", Enumerable.Range(1, 48).Select(i => "$" + i))})";
 
     /// <summary>The head (last sequence and hash) of each chain in the array $1; NULLs for an empty chain.</summary>
     public const string Heads =
@@ -78,6 +79,12 @@ internal static class EventSql
         p.Add(Int(r.SealReason));
         p.Add(Flag(r.SealAutomatic));
         p.Add(Int(r.SealDistinctViewers));
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = r.MergedNhsNumbers, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        p.Add(Text(r.SupersededNhsNumber));
+        p.Add(Text(r.CurrentNhsNumber));
+        p.Add(Text(r.SupersessionNoticeId));
+        p.Add(new NpgsqlParameter<bool> { TypedValue = r.AlertDetailsWithheld });
+        p.Add(new NpgsqlParameter { Value = (object?)r.PatientDeathDate ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Date });
         return c;
     }
 
@@ -126,6 +133,12 @@ internal static class EventSql
         SealReason = d.IsDBNull(o + 39) ? null : d.GetInt32(o + 39),
         SealAutomatic = d.IsDBNull(o + 40) ? null : d.GetBoolean(o + 40),
         SealDistinctViewers = d.IsDBNull(o + 41) ? null : d.GetInt32(o + 41),
+        MergedNhsNumbers = d.GetFieldValue<string[]>(o + 42),
+        SupersededNhsNumber = Str(d, o + 43),
+        CurrentNhsNumber = Str(d, o + 44),
+        SupersessionNoticeId = Str(d, o + 45),
+        AlertDetailsWithheld = d.GetBoolean(o + 46),
+        PatientDeathDate = d.IsDBNull(o + 47) ? null : d.GetFieldValue<DateOnly>(o + 47),
     };
 
     private static NpgsqlParameter Text(string? value) =>

@@ -22,6 +22,14 @@ internal sealed class AuditSeeder(IServiceScopeFactory scopes, TimeProvider cloc
     private static readonly Actor Clerk = Professional(SyntheticOrganisations.Scenario.BlockedClerkProfessionalId, "Mr Tom Reed", SyntheticOrganisations.TeachingHospitals, "R8008");
     private static readonly Actor EdDoctor = Professional("seed-prof-ed-rr8", "Dr Sam Okoro", SyntheticOrganisations.TeachingHospitals, "R8000");
     private static readonly Actor IgOfficer = Professional("seed-prof-ig-lcr", "Ms Jo Fenwick", "LCR", "R8003");
+    private static readonly Actor PdsFeed = new()
+    {
+        Kind = ActorKind.System,
+        Id = "lcr01-pds-feed",
+        DisplayName = "PDS demographics and supersession feed",
+        Organisation = new OrganisationReference { OdsCode = SyntheticOrganisations.PlatformOperator },
+    };
+
     private static readonly Actor GpSystem = new()
     {
         Kind = ActorKind.System,
@@ -38,7 +46,10 @@ internal sealed class AuditSeeder(IServiceScopeFactory scopes, TimeProvider cloc
         var withholds = patients[SyntheticOrganisations.Scenario.WithholdsMentalHealth].NhsNumber;
         var blocks = patients[SyntheticOrganisations.Scenario.BlocksProfessional].NhsNumber;
         var emergency = patients[7].NhsNumber;
+        var mergedAway = patients[SyntheticOrganisations.Scenario.MergedAway].NhsNumber;
+        var mergedInto = patients[SyntheticOrganisations.Scenario.MergedInto].NhsNumber;
         var at = Timestamp.FromDateTimeOffset(clock.GetUtcNow().AddMinutes(-1));
+        var merge = new SupersessionDetail { SupersededNhsNumber = mergedAway, CurrentNhsNumber = mergedInto, NoticeId = "seed-merge-0001" };
 
         var events = new List<AuditEvent>
         {
@@ -79,6 +90,21 @@ internal sealed class AuditSeeder(IServiceScopeFactory scopes, TimeProvider cloc
             {
                 EventId = SeedId("gp-feed-contribution"), OccurrenceTime = at, Action = AuditAction.Contribution,
                 Outcome = AuditOutcome.Permitted, Actor = GpSystem, NhsNumber = example, PurposeOfUse = PurposeOfUse.RecordContribution,
+            },
+
+            // The merged pair: the emergency department viewed the temporary number before PDS
+            // superseded it (one supersession event under each number); the kept number's log,
+            // listed with the merged number, shows both.
+            View("ed-views-merged-away", EdDoctor, mergedAway, at, "seed-rel-ed-merged-away", [RecordCategory.Demographics, RecordCategory.Allergies]),
+            new()
+            {
+                EventId = SeedId("pds-supersession-away"), OccurrenceTime = at, Action = AuditAction.NhsNumberSuperseded,
+                Outcome = AuditOutcome.Permitted, Actor = PdsFeed, NhsNumber = mergedAway, Supersession = merge,
+            },
+            new()
+            {
+                EventId = SeedId("pds-supersession-into"), OccurrenceTime = at, Action = AuditAction.NhsNumberSuperseded,
+                Outcome = AuditOutcome.Permitted, Actor = PdsFeed, NhsNumber = mergedInto, Supersession = merge,
             },
         };
 

@@ -63,6 +63,12 @@ namespace Lcr.Audit.Persistence.Migrations
                         .HasColumnType("character varying(20)")
                         .HasColumnName("actor_role_code");
 
+                    b.Property<bool>("AlertDetailsWithheld")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(false)
+                        .HasColumnName("alert_details_withheld");
+
                     b.Property<string>("CallingSystemDisplayName")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
@@ -113,6 +119,12 @@ namespace Lcr.Audit.Persistence.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("consent_version");
 
+                    b.Property<string>("CurrentNhsNumber")
+                        .HasMaxLength(10)
+                        .HasColumnType("character(10)")
+                        .HasColumnName("current_nhs_number")
+                        .IsFixedLength();
+
                     b.Property<int>("DenialReason")
                         .HasColumnType("integer")
                         .HasColumnName("denial_reason");
@@ -145,6 +157,13 @@ namespace Lcr.Audit.Persistence.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("match_same_person");
 
+                    b.PrimitiveCollection<string[]>("MergedNhsNumbers")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("text[]")
+                        .HasColumnName("merged_nhs_numbers")
+                        .HasDefaultValueSql("'{}'::text[]");
+
                     b.Property<string>("NhsNumber")
                         .HasMaxLength(10)
                         .HasColumnType("character(10)")
@@ -158,6 +177,10 @@ namespace Lcr.Audit.Persistence.Migrations
                     b.Property<int>("Outcome")
                         .HasColumnType("integer")
                         .HasColumnName("outcome");
+
+                    b.Property<DateOnly?>("PatientDeathDate")
+                        .HasColumnType("date")
+                        .HasColumnName("patient_death_date");
 
                     b.Property<byte[]>("PreviousChainHash")
                         .IsRequired()
@@ -216,6 +239,17 @@ namespace Lcr.Audit.Persistence.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)")
                         .HasColumnName("self_claim_relationship_id");
+
+                    b.Property<string>("SupersededNhsNumber")
+                        .HasMaxLength(10)
+                        .HasColumnType("character(10)")
+                        .HasColumnName("superseded_nhs_number")
+                        .IsFixedLength();
+
+                    b.Property<string>("SupersessionNoticeId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("supersession_notice_id");
 
                     b.Property<string>("TraceId")
                         .HasMaxLength(32)
