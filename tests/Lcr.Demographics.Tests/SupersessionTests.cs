@@ -8,44 +8,19 @@ namespace Lcr.Demographics.Tests;
 /// <summary>ReportSupersession, WithdrawSupersession, ResolveNhsNumber and ListSupersessions against real PostgreSQL.</summary>
 public class SupersessionTests(DemographicsHost host) : IClassFixture<DemographicsHost>
 {
-    private static int _notice;
-
     private DemographicsService.DemographicsServiceClient Client => host.Client;
 
-    internal static Metadata Pds() => DemographicsHost.Feed("LCR", "pds-feed");
+    private Task<string> NewPatientAsync(DateOnly? death = null) => SupersessionCalls.NewPatientAsync(host, death);
 
-    internal static string Notice(string prefix = "pds") =>
-        $"{prefix}:{Interlocked.Increment(ref _notice)}-{Guid.NewGuid():N}";
+    private Task<ReportSupersessionResponse> ReportAsync(string superseded, string by, string? notice = null) =>
+        SupersessionCalls.ReportAsync(host, superseded, by, notice);
 
-    private async Task<string> NewPatientAsync(DateOnly? death = null)
-    {
-        var p = DemographicsHost.NewPatient();
-        if (death is { } d)
-        {
-            p.DeathDate = new Date { Year = d.Year, Month = d.Month, Day = d.Day };
-        }
+    private Task<WithdrawSupersessionResponse> WithdrawAsync(string superseded, string by, string? notice = null) =>
+        SupersessionCalls.WithdrawAsync(host, superseded, by, notice);
 
-        return (await host.CreateAsync(p)).NhsNumber;
-    }
+    private Task<ResolveNhsNumberResponse> ResolveAsync(string nhs) => SupersessionCalls.ResolveAsync(host, nhs);
 
-    private async Task<ReportSupersessionResponse> ReportAsync(string superseded, string by, string? notice = null) =>
-        await Client.ReportSupersessionAsync(new ReportSupersessionRequest
-        {
-            NoticeId = notice ?? Notice(),
-            SupersededNhsNumber = superseded,
-            NhsNumber = by,
-        }, Pds());
-
-    private async Task<WithdrawSupersessionResponse> WithdrawAsync(string superseded, string by, string? notice = null) =>
-        await Client.WithdrawSupersessionAsync(new WithdrawSupersessionRequest
-        {
-            NoticeId = notice ?? Notice("withdraw"),
-            SupersededNhsNumber = superseded,
-            NhsNumber = by,
-        }, Pds());
-
-    private async Task<ResolveNhsNumberResponse> ResolveAsync(string nhs) =>
-        await Client.ResolveNhsNumberAsync(new ResolveNhsNumberRequest { NhsNumber = nhs });
+    private static string Notice(string prefix = "pds") => SupersessionCalls.Notice(prefix);
 
     [Fact]
     public async Task Reported_supersession_points_the_superseded_number_at_the_kept_one()
@@ -96,7 +71,7 @@ public class SupersessionTests(DemographicsHost host) : IClassFixture<Demographi
         var reply = await Client.ReportSupersessionAsync(new ReportSupersessionRequest
         {
             NoticeId = Notice(), SupersededNhsNumber = a, NhsNumber = b, EffectiveTime = effective,
-        }, Pds());
+        }, SupersessionCalls.Pds());
         Assert.Equal(effective, reply.Supersession.EffectiveTime);
         Assert.NotEqual(effective, reply.Supersession.RecordTime);
     }
@@ -266,71 +241,6 @@ public class SupersessionTests(DemographicsHost host) : IClassFixture<Demographi
     }
 
     [Fact]
-    public async Task Concurrent_notices_for_the_same_number_make_exactly_one_supersession()
-    {
-        var a = await NewPatientAsync();
-        var targets = new List<string>();
-        for (var i = 0; i < 6; i++)
-        {
-            targets.Add(await NewPatientAsync());
-        }
-
-        var outcomes = await Task.WhenAll(targets.Select(async t =>
-        {
-            try
-            {
-                return (await ReportAsync(a, t)).Created ? "created" : "returned";
-            }
-            catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition)
-            {
-                return "conflict";
-            }
-        }));
-
-        Assert.Equal(1, outcomes.Count(o => o == "created"));
-        Assert.Equal(targets.Count - 1, outcomes.Count(o => o == "conflict"));
-        Assert.Equal(1L, await host.Database.ScalarAsync("select count(*) from supersessions where superseded_nhs_number = @n and state = 1", ("n", a)));
-    }
-
-    [Fact]
-    public async Task Concurrent_opposite_notices_never_make_a_cycle()
-    {
-        for (var round = 0; round < 5; round++)
-        {
-            var a = await NewPatientAsync();
-            var b = await NewPatientAsync();
-            var results = await Task.WhenAll(
-                Outcome(() => ReportAsync(a, b)),
-                Outcome(() => ReportAsync(b, a)));
-            Assert.Single(results, r => r == "created");
-            Assert.Single(results, r => r == "SUPERSESSION_CYCLE");
-        }
-
-        static async Task<string> Outcome(Func<Task<ReportSupersessionResponse>> call)
-        {
-            try
-            {
-                return (await call()).Created ? "created" : "returned";
-            }
-            catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition)
-            {
-                return e.GetRpcStatus()!.GetDetail<Google.Rpc.ErrorInfo>()!.Reason;
-            }
-        }
-    }
-
-    [Fact]
-    public async Task Concurrent_re_sends_of_one_notice_create_it_once()
-    {
-        var a = await NewPatientAsync();
-        var b = await NewPatientAsync();
-        var notice = Notice();
-        var replies = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => ReportAsync(a, b, notice)));
-        Assert.Single(replies, r => r.Created);
-        Assert.Single(replies.Select(r => r.Supersession.Id).Distinct());
-    }
-
-    [Fact]
     public async Task Resolving_an_unknown_number_answers_itself_not_found()
     {
         var unknown = DemographicsHost.NewNhsNumber();
@@ -389,6 +299,30 @@ public class SupersessionTests(DemographicsHost host) : IClassFixture<Demographi
         while (search.PageToken.Length > 0);
 
         Assert.Equal([a, b, c], seen);
+    }
+
+    [Fact]
+    public async Task Search_resolves_a_page_with_more_superseded_matches_than_one_batch()
+    {
+        var family = "Batchmerge" + (char)('a' + Random.Shared.Next(26)) + (char)('a' + Random.Shared.Next(26));
+        var kept = await NewPatientAsync();
+        var count = Application.NhsNumberResolver.BatchSize + 5;
+        var away = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var n = (await host.CreateAsync(DemographicsHost.NewPatient(family: family))).NhsNumber;
+            await ReportAsync(n, kept);
+            away.Add(n);
+        }
+
+        var reply = await Client.SearchPatientsAsync(new SearchPatientsRequest
+        {
+            Family = family, BirthDate = new Date { Year = 1984, Month = 3, Day = 14 }, PageSize = 200,
+        });
+        Assert.Empty(reply.Patients);
+        Assert.Equal(away.Order(StringComparer.Ordinal), reply.Superseded.Select(s => s.NhsNumber));
+        Assert.All(reply.Superseded, s => Assert.Equal(kept, s.CurrentNhsNumber));
+        Assert.Equal(away.Order(StringComparer.Ordinal), (await ResolveAsync(kept)).MergedNhsNumbers);
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public class SupersessionValidationTests(DemographicsHost host) : IClassFixture<
             SupersededNhsNumber = "9990000000",
             NhsNumber = "12345",
             EffectiveTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(1)),
-        }, SupersessionTests.Pds()));
+        }, SupersessionCalls.Pds()));
         var fields = e.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations.Select(f => f.Field).Order();
         Assert.Equal(["effective_time", "nhs_number", "notice_id", "superseded_nhs_number"], fields);
         Assert.DoesNotContain("script", e.Status.Detail, StringComparison.Ordinal);
@@ -38,11 +38,11 @@ public class SupersessionValidationTests(DemographicsHost host) : IClassFixture<
         await RpcAssert.InvalidFields(async () => await Client.ReportSupersessionAsync(new ReportSupersessionRequest
         {
             NoticeId = notice, SupersededNhsNumber = DemographicsHost.NewNhsNumber(), NhsNumber = DemographicsHost.NewNhsNumber(),
-        }, SupersessionTests.Pds()), "notice_id");
+        }, SupersessionCalls.Pds()), "notice_id");
         await RpcAssert.InvalidFields(async () => await Client.WithdrawSupersessionAsync(new WithdrawSupersessionRequest
         {
             NoticeId = notice, SupersededNhsNumber = DemographicsHost.NewNhsNumber(), NhsNumber = DemographicsHost.NewNhsNumber(),
-        }, SupersessionTests.Pds()), "notice_id");
+        }, SupersessionCalls.Pds()), "notice_id");
     }
 
     [Fact]
@@ -51,8 +51,8 @@ public class SupersessionValidationTests(DemographicsHost host) : IClassFixture<
         var n = DemographicsHost.NewNhsNumber();
         await RpcAssert.InvalidFields(async () => await Client.ReportSupersessionAsync(new ReportSupersessionRequest
         {
-            NoticeId = SupersessionTests.Notice(), SupersededNhsNumber = n, NhsNumber = n,
-        }, SupersessionTests.Pds()), "nhs_number");
+            NoticeId = SupersessionCalls.Notice(), SupersededNhsNumber = n, NhsNumber = n,
+        }, SupersessionCalls.Pds()), "nhs_number");
     }
 
     [Fact]
@@ -60,10 +60,10 @@ public class SupersessionValidationTests(DemographicsHost host) : IClassFixture<
     {
         await RpcAssert.InvalidFields(async () => await Client.ReportSupersessionAsync(new ReportSupersessionRequest
         {
-            NoticeId = SupersessionTests.Notice(),
+            NoticeId = SupersessionCalls.Notice(),
             EffectiveTime = new Timestamp { Seconds = long.MaxValue },
-        }, SupersessionTests.Pds()), "superseded_nhs_number", "nhs_number", "effective_time");
-        await RpcAssert.InvalidFields(async () => await Client.WithdrawSupersessionAsync(new WithdrawSupersessionRequest(), SupersessionTests.Pds()),
+        }, SupersessionCalls.Pds()), "superseded_nhs_number", "nhs_number", "effective_time");
+        await RpcAssert.InvalidFields(async () => await Client.WithdrawSupersessionAsync(new WithdrawSupersessionRequest(), SupersessionCalls.Pds()),
             "notice_id", "superseded_nhs_number", "nhs_number");
         await RpcAssert.InvalidFields(async () => await Client.ResolveNhsNumberAsync(new ResolveNhsNumberRequest { NhsNumber = "9990000000" }), "nhs_number");
     }
@@ -76,8 +76,8 @@ public class SupersessionValidationTests(DemographicsHost host) : IClassFixture<
 
         var e = await Assert.ThrowsAsync<RpcException>(async () => await Client.ReportSupersessionAsync(new ReportSupersessionRequest
         {
-            NoticeId = SupersessionTests.Notice(), SupersededNhsNumber = unknown, NhsNumber = known,
-        }, SupersessionTests.Pds()));
+            NoticeId = SupersessionCalls.Notice(), SupersededNhsNumber = unknown, NhsNumber = known,
+        }, SupersessionCalls.Pds()));
         Assert.Equal(StatusCode.NotFound, e.StatusCode);
         var info = e.GetRpcStatus()!.GetDetail<ErrorInfo>()!;
         Assert.Equal("PATIENT_NOT_FOUND", info.Reason);
@@ -86,8 +86,8 @@ public class SupersessionValidationTests(DemographicsHost host) : IClassFixture<
 
         var other = await RpcAssert.Fails(StatusCode.NotFound, "PATIENT_NOT_FOUND", async () => await Client.ReportSupersessionAsync(new ReportSupersessionRequest
         {
-            NoticeId = SupersessionTests.Notice(), SupersededNhsNumber = known, NhsNumber = unknown,
-        }, SupersessionTests.Pds()));
+            NoticeId = SupersessionCalls.Notice(), SupersededNhsNumber = known, NhsNumber = unknown,
+        }, SupersessionCalls.Pds()));
         Assert.Equal("nhs_number", other.Metadata["field"]);
     }
 
@@ -96,11 +96,11 @@ public class SupersessionValidationTests(DemographicsHost host) : IClassFixture<
     {
         await RpcAssert.Fails(StatusCode.Unauthenticated, async () => await Client.ReportSupersessionAsync(new ReportSupersessionRequest
         {
-            NoticeId = SupersessionTests.Notice(), SupersededNhsNumber = DemographicsHost.NewNhsNumber(), NhsNumber = DemographicsHost.NewNhsNumber(),
+            NoticeId = SupersessionCalls.Notice(), SupersededNhsNumber = DemographicsHost.NewNhsNumber(), NhsNumber = DemographicsHost.NewNhsNumber(),
         }));
         await RpcAssert.Fails(StatusCode.Unauthenticated, async () => await Client.WithdrawSupersessionAsync(new WithdrawSupersessionRequest
         {
-            NoticeId = SupersessionTests.Notice(), SupersededNhsNumber = DemographicsHost.NewNhsNumber(), NhsNumber = DemographicsHost.NewNhsNumber(),
+            NoticeId = SupersessionCalls.Notice(), SupersededNhsNumber = DemographicsHost.NewNhsNumber(), NhsNumber = DemographicsHost.NewNhsNumber(),
         }));
     }
 
@@ -110,11 +110,11 @@ public class SupersessionValidationTests(DemographicsHost host) : IClassFixture<
         var a = (await host.CreateAsync(DemographicsHost.NewPatient())).NhsNumber;
         var b = (await host.CreateAsync(DemographicsHost.NewPatient())).NhsNumber;
         var c = (await host.CreateAsync(DemographicsHost.NewPatient())).NhsNumber;
-        await Client.ReportSupersessionAsync(new ReportSupersessionRequest { NoticeId = SupersessionTests.Notice(), SupersededNhsNumber = a, NhsNumber = b }, SupersessionTests.Pds());
+        await Client.ReportSupersessionAsync(new ReportSupersessionRequest { NoticeId = SupersessionCalls.Notice(), SupersededNhsNumber = a, NhsNumber = b }, SupersessionCalls.Pds());
         await Assert.ThrowsAsync<RpcException>(async () =>
-            await Client.ReportSupersessionAsync(new ReportSupersessionRequest { NoticeId = SupersessionTests.Notice(), SupersededNhsNumber = a, NhsNumber = c }, SupersessionTests.Pds()));
+            await Client.ReportSupersessionAsync(new ReportSupersessionRequest { NoticeId = SupersessionCalls.Notice(), SupersededNhsNumber = a, NhsNumber = c }, SupersessionCalls.Pds()));
         await Client.ResolveNhsNumberAsync(new ResolveNhsNumberRequest { NhsNumber = a });
-        await Client.WithdrawSupersessionAsync(new WithdrawSupersessionRequest { NoticeId = SupersessionTests.Notice(), SupersededNhsNumber = a, NhsNumber = b }, SupersessionTests.Pds());
+        await Client.WithdrawSupersessionAsync(new WithdrawSupersessionRequest { NoticeId = SupersessionCalls.Notice(), SupersededNhsNumber = a, NhsNumber = b }, SupersessionCalls.Pds());
         await Client.ListSupersessionsAsync(new ListSupersessionsRequest { NhsNumber = b });
 
         var text = string.Join('\n', host.Logs.Lines) + '\n' + string.Join('\n', SpanText.Of(host.Spans.ToArray()));

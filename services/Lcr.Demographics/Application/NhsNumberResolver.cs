@@ -22,14 +22,20 @@ public sealed class NhsNumberResolver(DemographicsDbContext db)
     }
 
     // Both walks are capped at MaxDepth steps; writes keep every chain within it, the cap only
-    // guarantees termination. Every column stays character(10) so each step uses the indexes.
+    // guarantees termination. Every column stays character(10) so each step uses the indexes,
+    // and each lookup is a LATERAL subquery behind OFFSET 0 (not flattened into a join), so it is
+    // an index probe per number whatever the planner guesses about the array's size: a plain
+    // join is planned, for a search page's 50-200 numbers, as a scan of every supersession.
     private static readonly string Sql = $"""
         WITH RECURSIVE
         fwd(start, n, depth) AS (
             SELECT x, x, 0 FROM unnest(@numbers::character(10)[]) AS x
             UNION ALL
             SELECT f.start, s.nhs_number, f.depth + 1
-            FROM fwd f JOIN supersessions s ON s.superseded_nhs_number = f.n AND s.state = 1
+            FROM fwd f
+            CROSS JOIN LATERAL (
+                SELECT a.nhs_number FROM supersessions a
+                WHERE a.superseded_nhs_number = f.n AND a.state = 1 OFFSET 0) s
             WHERE f.depth < {SupersessionGraph.MaxDepth}
         ),
         cur AS (SELECT DISTINCT ON (start) start, n AS current FROM fwd ORDER BY start, depth DESC),
@@ -37,21 +43,33 @@ public sealed class NhsNumberResolver(DemographicsDbContext db)
             SELECT start, current, 0 FROM cur
             UNION ALL
             SELECT b.start, s.superseded_nhs_number, b.depth + 1
-            FROM back b JOIN supersessions s ON s.nhs_number = b.n AND s.state = 1
+            FROM back b
+            CROSS JOIN LATERAL (
+                SELECT a.superseded_nhs_number FROM supersessions a
+                WHERE a.nhs_number = b.n AND a.state = 1 OFFSET 0) s
             WHERE b.depth < {SupersessionGraph.MaxDepth}
+        ),
+        merged AS (
+            SELECT start, array_agg(DISTINCT n ORDER BY n) FILTER (WHERE depth > 0) AS numbers
+            FROM back GROUP BY start
         )
-        SELECT c.start, c.current,
-               ARRAY(SELECT DISTINCT b.n FROM back b WHERE b.start = c.start AND b.depth > 0 ORDER BY b.n) AS merged,
-               p.death_date, p.id IS NOT NULL AS found
-        FROM cur c LEFT JOIN patients p ON p.nhs_number = c.current
+        SELECT c.start, c.current, COALESCE(m.numbers, ARRAY[]::character(10)[]) AS merged, p.death_date, p.id IS NOT NULL AS found
+        FROM cur c
+        JOIN merged m ON m.start = c.start
+        LEFT JOIN LATERAL (SELECT q.id, q.death_date FROM patients q WHERE q.nhs_number = c.current OFFSET 0) p ON true
         """;
 
     /// <summary>Resolves one (valid) NHS number.</summary>
     public async Task<Resolution> ResolveAsync(string nhsNumber, CancellationToken ct) =>
         (await ResolveManyAsync([nhsNumber], ct))[nhsNumber];
 
-    /// <summary>Resolves (valid) NHS numbers in one statement; every number given has an entry.</summary>
-    public async Task<IReadOnlyDictionary<string, Resolution>> ResolveManyAsync(IReadOnlyCollection<string> numbers, CancellationToken ct)
+    /// <summary>
+    /// Resolves the numbers of a search page: one statement of index probes (two per number)
+    /// finds those in any standing supersession, and only they go through the full resolution,
+    /// in batches of <see cref="BatchSize"/>. A number missing from the result is in none: it is
+    /// its own current number with nothing merged into it.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, Resolution>> ResolveInvolvedAsync(IReadOnlyCollection<string> numbers, CancellationToken ct)
     {
         var result = new Dictionary<string, Resolution>(StringComparer.Ordinal);
         if (numbers.Count == 0)
@@ -59,6 +77,40 @@ public sealed class NhsNumberResolver(DemographicsDbContext db)
             return result;
         }
 
+        var involved = await db.Database.SqlQueryRaw<string>(InvolvedSql, Numbers(numbers.Distinct(StringComparer.Ordinal).ToArray()))
+            .ToListAsync(ct);
+        foreach (var batch in involved.Chunk(BatchSize))
+        {
+            foreach (var (number, r) in await ResolveManyAsync(batch, ct))
+            {
+                result[number] = r;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Numbers per resolution statement. PostgreSQL's estimate of the recursive walks grows with
+    /// the array; past about a hundred numbers it crosses <c>jit_above_cost</c>, and compiling
+    /// the plan then costs tens of milliseconds for a statement that runs in one or two.
+    /// </summary>
+    internal const int BatchSize = 25;
+
+    // The numbers of a list that are on either side of a standing supersession: each a probe of
+    // ux_supersessions_active_superseded and of ix_supersessions_active_by.
+    private const string InvolvedSql = """
+        SELECT a.superseded_nhs_number AS "Value" FROM supersessions a
+        WHERE a.state = 1 AND a.superseded_nhs_number = ANY (@numbers::character(10)[])
+        UNION
+        SELECT a.nhs_number FROM supersessions a
+        WHERE a.state = 1 AND a.nhs_number = ANY (@numbers::character(10)[])
+        """;
+
+    /// <summary>Resolves (valid) NHS numbers in one statement; every number given has an entry.</summary>
+    private async Task<IReadOnlyDictionary<string, Resolution>> ResolveManyAsync(IReadOnlyCollection<string> numbers, CancellationToken ct)
+    {
+        var result = new Dictionary<string, Resolution>(StringComparer.Ordinal);
         var rows = await db.Database.SqlQueryRaw<ResolvedRow>(Sql, Numbers(numbers.Distinct(StringComparer.Ordinal).ToArray())).ToListAsync(ct);
         foreach (var row in rows)
         {

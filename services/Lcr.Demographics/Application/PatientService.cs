@@ -79,22 +79,26 @@ public sealed class PatientService(DemographicsDbContext db, NhsNumberResolver r
         var rows = await query.OrderBy(p => p.GivenSearch).ThenBy(p => p.NhsNumber).Take(size + 1).ToListAsync(ct);
         var response = new SearchPatientsResponse();
         var page = rows.Take(size).ToList();
-        var resolved = await resolver.ResolveManyAsync(page.Select(r => r.NhsNumber).ToList(), ct);
+        var resolved = await resolver.ResolveInvolvedAsync(page.Select(r => r.NhsNumber).ToList(), ct);
 
         // A page is `size` matches in the trace order; a superseded match goes to `superseded` (a
         // pointer, no details) instead of `patients`, so `patients` may hold fewer than `size`
         // while more pages follow.
         foreach (var row in page)
         {
-            var r = resolved[row.NhsNumber];
-            if (r.Superseded)
+            var r = resolved.GetValueOrDefault(row.NhsNumber);
+            if (r is { Superseded: true })
             {
                 response.Superseded.Add(new SupersededNumber { NhsNumber = row.NhsNumber, CurrentNhsNumber = r.Current });
             }
             else
             {
                 var patient = PatientMapping.ToProto(row);
-                AddSupersession(patient, r);
+                if (r is not null)
+                {
+                    AddSupersession(patient, r);
+                }
+
                 response.Patients.Add(patient);
             }
         }

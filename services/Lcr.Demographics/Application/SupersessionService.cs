@@ -30,11 +30,19 @@ public sealed partial class SupersessionService(DemographicsDbContext db, NhsNum
             SELECT x::character(10) FROM unnest(@numbers::character(10)[]) AS x
             UNION
             SELECT (CASE WHEN s.superseded_nhs_number = c.n THEN s.nhs_number ELSE s.superseded_nhs_number END)::character(10)
-            FROM comp c JOIN supersessions s ON s.state = 1 AND (s.superseded_nhs_number = c.n OR s.nhs_number = c.n)
+            FROM comp c
+            CROSS JOIN LATERAL (
+                SELECT a.superseded_nhs_number, a.nhs_number FROM supersessions a
+                WHERE a.state = 1 AND (a.superseded_nhs_number = c.n OR a.nhs_number = c.n) OFFSET 0) s
         )
-        SELECT s.superseded_nhs_number, s.nhs_number
-        FROM supersessions s
-        WHERE s.state = 1 AND s.superseded_nhs_number IN (SELECT n FROM comp)
+        SELECT l.superseded_nhs_number, l.nhs_number
+        FROM (
+            -- A scalar subquery per member: one probe of ux_supersessions_active_superseded each
+            -- (a join here is planned as a scan of every standing supersession).
+            SELECT c.n AS superseded_nhs_number,
+                   (SELECT a.nhs_number FROM supersessions a WHERE a.superseded_nhs_number = c.n AND a.state = 1) AS nhs_number
+            FROM comp c) l
+        WHERE l.nhs_number IS NOT NULL
         """;
 
     public async Task<ReportSupersessionResponse> ReportAsync(ReportSupersessionRequest request, Actor actor, CancellationToken ct)
