@@ -30,4 +30,25 @@ public class AlertEndDateTests(ClockedClinicalHost host) : IClassFixture<Clocked
         Assert.Equal(results[1].EntryId, Assert.Single(active.Entries).Id);
         host.Clock.Offset = TimeSpan.Zero;
     }
+
+    [Fact]
+    public async Task A_full_alerts_list_that_loses_an_ended_alert_is_filled_from_the_rest()
+    {
+        host.Clock.Offset = TimeSpan.Zero;
+        var nhs = ClinicalHost.NewNhsNumber();
+        var ending = Make.Alert(nhs, "al-ending", severity: AlertSeverity.High, end: Make.LondonDay());
+        var medium = Enumerable.Range(0, 99).Select(i => Make.Alert(nhs, $"al-{i:000}", severity: AlertSeverity.Medium)).ToArray();
+        await host.ContributeAsync("RR8", [ending, .. medium]);
+        var low = (await host.ContributeAsync("RR8", Make.Alert(nhs, "al-low", severity: AlertSeverity.Low))).Results[0].EntryId;
+        var before = await host.SummaryAsync(nhs);
+        Assert.Equal(100, before.Alerts.Count);
+        Assert.DoesNotContain(before.Alerts, a => a.Id == low);
+
+        host.Clock.Offset = TimeSpan.FromDays(2);
+        var after = await host.SummaryAsync(nhs);
+        Assert.Equal(100, after.Alerts.Count);
+        Assert.Equal(low, after.Alerts[^1].Id); // the alert beyond the cap takes the ended one's place
+        Assert.DoesNotContain(after.Alerts, a => a.Alert.Severity == AlertSeverity.High);
+        host.Clock.Offset = TimeSpan.Zero;
+    }
 }

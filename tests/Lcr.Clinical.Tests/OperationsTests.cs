@@ -62,7 +62,32 @@ public class OperationsTests(ClinicalHost host) : IClassFixture<ClinicalHost>
         Assert.Contains(example.LatestResults, e => e.Code.Code == "1107481000000106" && e.TestResult.Quantity.Value == 48);
         Assert.Contains(example.RecentDocuments, e => e.Document.Type == DocumentType.DischargeSummary);
         Assert.Contains(example.RecentDocuments, e => e.Document.Type == DocumentType.ClinicLetter);
-        Assert.Equal(5, example.CategoryCounts.Count);
+        Assert.Equal(6, example.CategoryCounts.Count);
+
+        // Issue 21: the example patient's risks and alerts, highest severity first; the ended one is not shown.
+        Assert.Equal(["718446003", "61372001", "417430008"], example.Alerts.Select(a => a.Code.Code));
+        Assert.Equal(AlertKind.RiskToStaff, example.Alerts[1].Alert.Kind);
+        Assert.StartsWith("Do not visit alone", example.Alerts[1].Comment, StringComparison.Ordinal);
+        Assert.Equal(SyntheticOrganisations.AdultSocialCare, example.Alerts[2].Provenance.SourceOrganisation.OdsCode);
+        Assert.Contains(example.CategoryCounts, c => c.Category == RecordCategory.RisksAndAlerts && c.Count == 4);
+        var ended = await host.Client.ListEntriesAsync(new ListEntriesRequest
+        {
+            NhsNumber = example.NhsNumber, Categories = { RecordCategory.RisksAndAlerts }, Statuses = { EntryStatus.Inactive },
+        });
+        Assert.Equal("225444004", Assert.Single(ended.Entries).Code.Code);
+
+        // The merged pair: the temporary number holds only what the emergency department recorded; read through the kept number.
+        var away = patients[SyntheticOrganisations.Scenario.MergedAway].NhsNumber;
+        var kept = patients[SyntheticOrganisations.Scenario.MergedInto].NhsNumber;
+        var awaySummary = await host.SummaryAsync(away);
+        Assert.All(awaySummary.EntryCounts, c => Assert.Equal(SyntheticOrganisations.TeachingHospitals, c.SourceOrganisationOdsCode));
+        Assert.Equal(3, awaySummary.EntryCounts.Sum(c => c.Count));
+        var keptSummary = await host.SummaryAsync(kept);
+        var merged = (await host.Client.GetRecordSummaryAsync(new GetRecordSummaryRequest { NhsNumber = kept, MergedNhsNumbers = { away } })).Summary;
+        Assert.Contains(merged.ActiveProblems, e => e.Code.Code == "16114001" && e.NhsNumber == away);
+        Assert.Contains(merged.Allergies, e => e.Code.Code == "111088007" && e.NhsNumber == away);
+        Assert.Equal(keptSummary.EntryCounts.Sum(c => c.Count) + 3, merged.EntryCounts.Sum(c => c.Count));
+        Assert.Contains(keptSummary.EntryCounts, c => c.SourceOrganisationOdsCode != SyntheticOrganisations.TeachingHospitals);
         Assert.True((await host.Client.ListEntriesAsync(new ListEntriesRequest
         {
             NhsNumber = example.NhsNumber, Statuses = { EntryStatus.Inactive },

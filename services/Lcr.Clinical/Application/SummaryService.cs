@@ -36,6 +36,16 @@ namespace Lcr.Clinical.Application;
 /// or a latest result was excluded), the filtered summary is computed from PostgreSQL instead.
 /// The result is kept in this replica's memory under (patient, exclusions, record version).
 /// </para>
+/// <para>
+/// A merged record (<c>merged_nhs_numbers</c>, <see cref="MergedNumbers"/>) is read number by
+/// number through the same tiers, each checked against its own record version, and combined
+/// (<see cref="SummaryCombiner"/>); its record version is the sum. Exclusions then apply to the
+/// combined summary as above, counted across the set.
+/// </para>
+/// <para>
+/// Alerts end with time, not with a contribution: every read drops from the summary the alerts
+/// whose end date has passed (<see cref="AlertRules.DropEnded"/>).
+/// </para>
 /// </summary>
 public sealed class SummaryService(
     ClinicalDbContext db,
@@ -63,10 +73,10 @@ public sealed class SummaryService(
             : [];
         var exclusions = SummaryExclusions.From(request, v);
         v.ThrowIfAny();
-        var summary = await GetCombinedAsync(numbers, ct);
+        var (summary, versions) = await GetCombinedAsync(numbers, ct);
         if (!exclusions.IsEmpty)
         {
-            summary = await ApplyAsync(numbers, summary, exclusions, ct);
+            summary = await ApplyAsync(numbers, summary, versions, exclusions, ct);
         }
 
         // A summary is cached by record version, but an alert's end date passes with time: drop
@@ -75,8 +85,12 @@ public sealed class SummaryService(
         return complete ? current : await ComputeFilteredAsync(numbers, exclusions, ct);
     }
 
-    /// <summary>The unfiltered summary of a patient and the numbers merged into it, each number's from its cheapest tier.</summary>
-    private async Task<RecordSummary> GetCombinedAsync(IReadOnlyList<string> numbers, CancellationToken ct)
+    /// <summary>
+    /// The unfiltered summary of a patient and the numbers merged into it, each number's from its
+    /// cheapest tier; and, for a merged set, each number's record version (the combined version is
+    /// their sum, and two sums observed by concurrent readers can be equal for different versions).
+    /// </summary>
+    private async Task<(RecordSummary Summary, string Versions)> GetCombinedAsync(IReadOnlyList<string> numbers, CancellationToken ct)
     {
         var parts = new List<RecordSummary>(numbers.Count);
         foreach (var number in numbers)
@@ -84,15 +98,18 @@ public sealed class SummaryService(
             parts.Add(await GetAsync(number, ct));
         }
 
-        return SummaryCombiner.Combine(numbers[0], parts);
+        var versions = parts.Count == 1 ? string.Empty : string.Join(',', parts.Select(p => p.RecordVersion));
+        return (SummaryCombiner.Combine(numbers[0], parts), versions);
     }
 
-    private async Task<RecordSummary> ApplyAsync(IReadOnlyList<string> numbers, RecordSummary summary, SummaryExclusions exclusions,
+    private async Task<RecordSummary> ApplyAsync(IReadOnlyList<string> numbers, RecordSummary summary, string versions, SummaryExclusions exclusions,
         CancellationToken ct)
     {
-        var key = MergedNumbers.Key(numbers) + "|" + exclusions.Fingerprint();
+        var set = MergedNumbers.Key(numbers) + "|" + exclusions.Fingerprint();
         for (var attempt = 0; attempt < MaxVersionRetries; attempt++)
         {
+            // For a merged set the key names every number's version, not only their sum.
+            var key = versions.Length == 0 ? set : set + "|" + versions;
             if (memory.Filtered.Get(key, summary.RecordVersion) is { } remembered)
             {
                 metrics.Hit("memory-filtered");
@@ -105,7 +122,7 @@ public sealed class SummaryService(
             if (excluded is null)
             {
                 // A contribution landed between the summary and the count: take the newer summary.
-                summary = await GetCombinedAsync(numbers, ct);
+                (summary, versions) = await GetCombinedAsync(numbers, ct);
                 continue;
             }
 

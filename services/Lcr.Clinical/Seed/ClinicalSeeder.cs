@@ -16,7 +16,11 @@ namespace Lcr.Clinical.Seed;
 /// changes nothing. Tells the shared dev story: everybody has GP entries and hospital
 /// (RR8) results; patient 0 has an RR8 discharge summary and clinic letter; patient 2 has
 /// mental health (RGD) entries they withhold; patient 4 has sensitive sexual health entries
-/// (RY6); patient 5 has adult social care (00DA) documents and an RGD care plan.
+/// (RY6); patient 5 has adult social care (00DA) documents and an RGD care plan. Issue 21:
+/// patient 0 has risks and alerts (RR8: risk to staff "do not visit alone", a difficult airway, a
+/// risk to self that has ended; 00DA: a safeguarding alert); Scenario.MergedAway (a temporary
+/// number) has only what RR8's emergency department recorded under it; Scenario.MergedInto has
+/// ordinary entries like everybody.
 /// </summary>
 internal sealed class ClinicalSeeder(IServiceScopeFactory scopes) : IDevelopmentSeeder
 {
@@ -81,6 +85,14 @@ internal sealed class ClinicalSeeder(IServiceScopeFactory scopes) : IDevelopment
         var r = new Random(7919 * (i + 1));
         var b = new Builder(p.NhsNumber, i);
         var gp = p.PracticeOds;
+
+        // --- The temporary number given at the emergency department (RR8), later merged into
+        // Scenario.MergedInto: only what the hospital recorded under it, left under it for ever.
+        if (i == SyntheticOrganisations.Scenario.MergedAway)
+        {
+            yield return (Orgs.TeachingHospitals, MergedAwayEntries(b));
+            yield break;
+        }
 
         // --- GP practice: problems, medications, allergies.
         var gpEntries = new List<EntryContribution>();
@@ -174,6 +186,11 @@ internal sealed class ClinicalSeeder(IServiceScopeFactory scopes) : IDevelopment
                 + "No cardiac cause found. Discharged back to the care of the GP."));
         }
 
+        if (i == SyntheticOrganisations.Scenario.ExamplePatient)
+        {
+            rr8.AddRange(ExampleHospitalAlerts(b));
+        }
+
         yield return (Orgs.TeachingHospitals, rr8);
 
         // --- Mental health trust (RGD): patient 2 (who withholds it), patient 5, and some others.
@@ -212,6 +229,16 @@ internal sealed class ClinicalSeeder(IServiceScopeFactory scopes) : IDevelopment
             ]);
         }
 
+        // --- Adult social care (00DA): a safeguarding alert on the example patient.
+        if (i == SyntheticOrganisations.Scenario.ExamplePatient)
+        {
+            yield return (Orgs.AdultSocialCare,
+            [
+                b.Alert("al-safeguarding", AlertKind.Safeguarding, AlertSeverity.Medium, "417430008", "Vulnerable adult", new Date { Year = 2025, Month = 11, Day = 3 },
+                    comment: "Adult safeguarding enquiry open (financial abuse by a third party). Discuss any concern with the duty social worker."),
+            ]);
+        }
+
         // --- Adult social care (00DA): documents for patient 5.
         if (i == SyntheticOrganisations.Scenario.SocialCareCase)
         {
@@ -226,6 +253,31 @@ internal sealed class ClinicalSeeder(IServiceScopeFactory scopes) : IDevelopment
             ]);
         }
     }
+
+    /// <summary>The example patient's hospital alerts: risk to staff, a difficult airway, and one that has ended.</summary>
+    private static IEnumerable<EntryContribution> ExampleHospitalAlerts(Builder b) =>
+    [
+        b.Alert("al-staff-risk", AlertKind.RiskToStaff, AlertSeverity.High, "61372001", "Aggressive behaviour", new Date { Year = 2024, Month = 9, Day = 12 },
+            comment: "Do not visit alone. Verbal aggression towards staff on two admissions; two members of staff for home visits."),
+        b.Alert("al-airway", AlertKind.Clinical, AlertSeverity.High, "718446003", "Difficult airway", new Date { Year = 2026, Month = 2, Day = 20 },
+            comment: "Difficult intubation (Cormack-Lehane grade 4): video laryngoscope and a senior anaesthetist for any airway procedure."),
+        b.Alert("al-suicide-risk", AlertKind.RiskToSelf, AlertSeverity.Medium, "225444004", "At risk for suicide", new Date { Year = 2025, Month = 1, Day = 6 },
+            end: new Date { Year = 2025, Month = 3, Day = 31 },
+            comment: "Crisis plan agreed during the admission; risk reviewed and closed by the liaison psychiatry team before discharge."),
+    ];
+
+    /// <summary>What the emergency department recorded under the temporary number (Scenario.MergedAway).</summary>
+    private static List<EntryContribution> MergedAwayEntries(Builder b) =>
+    [
+        b.Problem("p-ae-ankle", "16114001", "Fracture of ankle", ProblemClinicalStatus.Active, new Date { Year = 2026, Month = 9, Day = 14 }),
+        b.Allergy("a-ae-latex", "111088007", "Latex", AllergyVerificationStatus.Unconfirmed, AllergySeverity.Moderate, AllergyCriticality.Low,
+            ("271807003", "Eruption of skin"), new Date { Year = 2026, Month = 9, Day = 14 }),
+        b.Document("d-ae-letter", DocumentType.DischargeSummary, "373942005", "Discharge summary",
+            "Emergency department discharge letter, St James's University Hospital", "Dr R Okafor, Emergency Medicine Registrar",
+            Timestamp.FromDateTime(new DateTime(2026, 9, 14, 23, 40, 0, DateTimeKind.Utc)),
+            "Attended after a fall on steps; identity not confirmed on arrival, temporary NHS number issued. X-ray: undisplaced lateral malleolus fracture. "
+            + "Below-knee cast, crutches. Reported a rash with latex gloves. Fracture clinic in one week."),
+    ];
 
     private sealed class Builder(string nhs, int index)
     {
@@ -333,6 +385,14 @@ internal sealed class ClinicalSeeder(IServiceScopeFactory scopes) : IDevelopment
                 ReportId = reportId ?? string.Empty,
                 ReportCode = report is { } rc ? new CodedConcept { System = Snomed, Code = rc.Code, Display = rc.Display } : null,
             };
+            return new EntryContribution { Entry = e };
+        }
+
+        public EntryContribution Alert(string id, AlertKind kind, AlertSeverity severity, string code, string display, Date start, Date? end = null,
+            string? comment = null)
+        {
+            var e = Base(id, RecordCategory.RisksAndAlerts, Snomed, code, display, sensitive: false, comment);
+            e.Alert = new Alert { Kind = kind, Severity = severity, Status = AlertStatus.Active, StartDate = start, EndDate = end };
             return new EntryContribution { Entry = e };
         }
 
