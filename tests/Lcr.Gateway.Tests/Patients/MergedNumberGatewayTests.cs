@@ -79,12 +79,14 @@ public class MergedNumberGatewayTests(PlatformFixture platform)
         await using var gateway = platform.CreateGateway(wrap: (service, handler) =>
             service == ServiceNames.Audit ? new AuditEventRecorder(handler, sent) : handler);
         var entryId = await ContributeProblemAsync(away);
-        var oldToken = Bearer((await AccessAsync(gateway.Channel, "gp.b86001", away)).AccessToken); // issued before the merge
+        var oldRaw = (await AccessAsync(gateway.Channel, "gp.b86001", away)).AccessToken; // issued before the merge
+        var oldToken = Bearer(oldRaw);
         var igToken = Bearer((await AccessAsync(gateway.Channel, "ig.b86001", away, PurposeOfUse.InformationGovernance)).AccessToken);
         await MergeAsync("merge-test-doors-" + Guid.NewGuid().ToString("N"), away, into);
 
         var records = RecordsClient(gateway.Channel);
         var session = Bearer(await SessionAsync(gateway.Channel, "gp.b86001"));
+        var emergencySession = Bearer(await SessionAsync(gateway.Channel, "ed.rr8"));
         var doors = new (string Door, Func<Task> Call)[]
         {
             ("GetPatientRecord", async () => await records.GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = away }, oldToken)),
@@ -95,6 +97,9 @@ public class MergedNumberGatewayTests(PlatformFixture platform)
                 new Lcr.Gateway.V1.GetDocumentContentRequest { NhsNumber = away, EntryId = entryId }, oldToken)),
             ("IssueAccessToken", async () => await IdentityClient(gateway.Channel).IssueAccessTokenAsync(
                 new IssueAccessTokenRequest { NhsNumber = away, Purpose = PurposeOfUse.DirectCare }, session)),
+            ("IssueEmergencyAccessToken", async () => await IdentityClient(gateway.Channel).IssueEmergencyAccessTokenAsync(
+                new IssueEmergencyAccessTokenRequest { NhsNumber = away, ReasonCode = EmergencyAccessReason.ClinicalEmergency, ReasonText = "Unconscious in ED" },
+                emergencySession)),
             ("ClaimCareRelationship", async () => await IdentityClient(gateway.Channel).ClaimCareRelationshipAsync(new ClaimCareRelationshipRequest
             {
                 NhsNumber = away, ReasonCode = SelfClaimReason.ReferralReceived, ReasonText = "Referral received",
@@ -108,6 +113,15 @@ public class MergedNumberGatewayTests(PlatformFixture platform)
                 new ListEventsByPatientRequest { NhsNumber = away }, igToken)),
             ("GetAccessLog", async () => await records.GetAccessLogAsync(new GetAccessLogRequest { NhsNumber = away }, igToken)),
         };
+
+        // FHIR: a 400 OperationOutcome giving the current number, audited as the gRPC doors are.
+        sent.Clear();
+        var fhir = await Fhir.FhirHttp.GetAsync(Fhir.FhirHttp.Client(gateway, oldRaw), "Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|" + away);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, fhir.Status);
+        var issue = Assert.Single(fhir.Outcome.Issue);
+        Assert.Equal("NHS_NUMBER_SUPERSEDED", issue.Details!.Coding.Single().Code);
+        Assert.Contains(into, issue.Diagnostics, StringComparison.Ordinal);
+        Assert.Equal(AuditDenialReason.NhsNumberSuperseded, Assert.Single(sent, x => x.Outcome == AuditOutcome.Denied).DenialReason);
 
         foreach (var (door, call) in doors)
         {
