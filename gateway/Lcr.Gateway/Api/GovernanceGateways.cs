@@ -36,9 +36,11 @@ public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy po
         AuditAction action = AuditAction.ConsentChange, SealDetail? seal = null)
     {
         var actor = await Caller(c, nhsNumber, Scopes.ConsentWrite);
+        var died = DeathDateAsync(nhsNumber, c); // not redirected: only the date of death is recorded on the event
         var result = await downstream.CallAsync(ServiceNames.Consent, () => call(actor), c.CancellationToken);
         var e = audit.For(actor, nhsNumber, action, PurposeOfUse.InformationGovernance);
         e.Seal = seal;
+        e.PatientDeathDate = await died;
         await audit.CommitAsync(e, c);
         return result;
     }
@@ -47,6 +49,22 @@ public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy po
     /// A superseded number gets the pointer (audited); a merged record's consent comes with each
     /// merged number's (<c>merged_consents</c>, the gateway's own set: a caller's is replaced).
     /// </summary>
+    /// <summary>
+    /// The patient's date of death for a consent change's event, looked up alongside the change;
+    /// demographics failing leaves it off (a recorded change is never refused for it).
+    /// </summary>
+    private async Task<Date?> DeathDateAsync(string nhsNumber, ServerCallContext c)
+    {
+        try
+        {
+            return (await patients.ResolveAsync(nhsNumber, c)).DeathDate;
+        }
+        catch (Exception e) when (e is LcrException or RpcException)
+        {
+            return null;
+        }
+    }
+
     [GovernanceCaller(Scopes.ConsentRead)]
     public override async Task<GetConsentResponse> GetConsent(GetConsentRequest r, ServerCallContext c)
     {

@@ -87,6 +87,14 @@ public class DeceasedPatientGatewayTests(PlatformFixture platform)
         var sar = Bearer((await AccessAsync(gateway.Channel, "ig.b86001", nhs, PurposeOfUse.SubjectAccessRequest)).AccessToken);
         var log = await RecordsClient(gateway.Channel).GetAccessLogAsync(new GetAccessLogRequest { NhsNumber = nhs }, sar);
         Assert.Contains(log.Entries, x => x.Action == AuditAction.TokenIssued && x.Outcome == AuditOutcome.Denied);
+
+        // A consent change recorded for a deceased patient carries the date of death too.
+        sent.Clear();
+        await new Lcr.Consent.V1.ConsentService.ConsentServiceClient(gateway.Channel).RecordOptOutAsync(new Lcr.Consent.V1.RecordOptOutRequest
+        {
+            NhsNumber = nhs, Channel = Lcr.Consent.V1.ConsentChannel.Letter, Reason = "Letter from the executor",
+        }, ig);
+        Assert.Equal(died, Assert.Single(sent, x => x.Action == AuditAction.ConsentChange).PatientDeathDate);
     }
 
     [Fact]
