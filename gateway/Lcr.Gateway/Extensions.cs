@@ -3,6 +3,7 @@ using Lcr.Gateway.Api;
 using Lcr.Gateway.Downstream;
 using Lcr.Gateway.Fhir;
 using Lcr.Gateway.Http;
+using Lcr.Gateway.Patients;
 using Lcr.Gateway.RateLimiting;
 using Lcr.Gateway.Records;
 using Lcr.Gateway.SubjectAccess;
@@ -56,6 +57,12 @@ public static class Extensions
         builder.Services.AddOptions<ViewerContextOptions>().Bind(config.GetSection("Gateway:ViewerContext"));
         builder.Services.AddSingleton<ViewerContextSource>();
         builder.Services.AddSingleton<AuditTrail>();
+
+        // Every door resolves the NHS number first (Patients/): superseded numbers, merged sets, deceased patients.
+        builder.Services.AddOptions<DeceasedOptions>().Bind(config.GetSection("Gateway:Deceased"))
+            .Validate(o => o.IsValid, "Gateway:Deceased:CareContinuesFor must be between 0 and 3660 days.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<PatientResolver>();
         builder.Services.AddSingleton<RecordReader>();
 
         // The view-surge rule (Records/ViewSurge*.cs): counted off the response path in Redis,

@@ -7,11 +7,17 @@ namespace Lcr.Cli;
 
 internal static class PatientCommands
 {
-    public static Command Create()
+    public static Command Create(CliEnvironment env)
     {
-        var patient = new Command("patient", "Demographics straight from the demographics service: only where it runs without internal credentials (service development); through the platform use `record`.");
+        var patient = new Command("patient", "Demographics straight from the demographics service: only where it runs without internal credentials (service development); through the platform use `record`. " +
+            "Merges of NHS numbers (supersede, withdraw-supersession, supersessions) go through the gateway as the platform's PDS feed.");
         patient.Subcommands.Add(Get());
         patient.Subcommands.Add(Search());
+        foreach (var command in SupersessionCommands.Create(env))
+        {
+            patient.Subcommands.Add(command);
+        }
+
         return patient;
     }
 

@@ -19,7 +19,7 @@ internal static class Program
         root.Add(SeedCommand.Create(env));       // seed
         root.Add(HealthCommand.Create(env));     // health
         root.Add(ProfileCommands.Create(env));   // profile show|set|use|list
-        root.Add(PatientCommands.Create());      // patient get|search (demographics service, development only)
+        root.Add(PatientCommands.Create(env));   // patient get|search (demographics service, development only), supersede|withdraw-supersession|supersessions
         root.Add(DevCommands.Create(env));       // dev example-nhs-number
         root.Add(ExportCommands.Create(env));    // export (subject access, FHIR R4 Bundle)
         return root;

@@ -72,11 +72,14 @@ public sealed class CallerAuthenticator
     /// re-registration moves the registered practice, so this mostly refuses a token issued
     /// through a path that skipped the check).
     /// </remarks>
-    public async Task<Actor> RequireGovernanceAsync(ServerCallContext context, string nhsNumber, string scope, GovernancePolicy policy)
+    /// <param name="merged">The numbers merged into <paramref name="nhsNumber"/> (the door's resolution): a link through any counts.</param>
+    public async Task<Actor> RequireGovernanceAsync(ServerCallContext context, string nhsNumber, string scope, GovernancePolicy policy,
+        IReadOnlyList<string>? merged = null)
     {
         var (actor, purpose, tokenId) = await GovernanceCallerAsync(context, nhsNumber, scope, policy);
         var attempt = policy.Attempt(actor, nhsNumber, scope, purpose);
         attempt.AccessTokenId = tokenId;
+        attempt.MergedNhsNumbers.AddRange(merged ?? []);
         await policy.RequireLinkedAsync(actor.Organisation?.OdsCode ?? string.Empty, attempt, context);
         return actor;
     }

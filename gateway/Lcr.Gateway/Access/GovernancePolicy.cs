@@ -49,13 +49,14 @@ public sealed class GovernancePolicy(IOptions<GovernanceOptions> options, Patien
     /// <summary>
     /// Lets <paramref name="organisationOds"/> act for the patient of <paramref name="attempt"/>
     /// when it is one of the platform's own IG organisations or is linked to the patient
-    /// (<see cref="OrganisationLinkRule"/>); otherwise records <paramref name="attempt"/> as denied
+    /// (<see cref="OrganisationLinkRule"/>) under its number or any of the event's
+    /// <c>merged_nhs_numbers</c> (set by the door from the resolution); otherwise records <paramref name="attempt"/> as denied
     /// (ORGANISATION_NOT_LINKED) and throws PERMISSION_DENIED ORGANISATION_NOT_LINKED.
     /// </summary>
     public async Task RequireLinkedAsync(string organisationOds, AuditEvent attempt, ServerCallContext context)
     {
         if (OrganisationLinkRule.ActsForEveryone(organisationOds, options.Value) ||
-            await links.IsLinkedAsync(organisationOds, attempt.NhsNumber, context))
+            await links.IsLinkedAsync(organisationOds, attempt.NhsNumber, [.. attempt.MergedNhsNumbers], context))
         {
             return;
         }

@@ -13,35 +13,42 @@ namespace Lcr.Gateway.Access;
 /// parallel: demographics (the patient's registered practice and who recorded each version of
 /// their details), clinical (any entry the organisation contributed, retracted ones included:
 /// one entry is enough, so one page of one) and identity (care relationships, current or
-/// ended). The services never call each other: only the gateway composes. A service that
+/// ended). A patient others were merged into (demographics' ResolveNhsNumber, given by the
+/// caller) is linked through any of the numbers: identity and clinical are given the merged set,
+/// and each merged number's demographics are asked too. The services never call each other: only the gateway composes. A service that
 /// cannot answer makes the whole check UNAVAILABLE, never a guess.
 /// </summary>
 public sealed class PatientOrganisationLinks(Downstream.Downstream downstream)
 {
     private const int HistoryPageSize = 200;
 
-    public async Task<bool> IsLinkedAsync(string organisationOds, string nhsNumber, ServerCallContext context)
+    public async Task<bool> IsLinkedAsync(string organisationOds, string nhsNumber, ServerCallContext context) =>
+        await IsLinkedAsync(organisationOds, nhsNumber, [], context);
+
+    /// <summary>Linked to the patient under <paramref name="nhsNumber"/> or any number merged into it.</summary>
+    public async Task<bool> IsLinkedAsync(string organisationOds, string nhsNumber, IReadOnlyList<string> merged, ServerCallContext context)
     {
-        var relationship = RelationshipAsync(organisationOds, nhsNumber, context);
-        var contributed = ContributedAsync(organisationOds, nhsNumber, context);
-        var demographics = DemographicsAsync(organisationOds, nhsNumber, context);
-        await Task.WhenAll(relationship, contributed, demographics);
-        return await relationship || await contributed || await demographics;
+        var relationship = RelationshipAsync(organisationOds, nhsNumber, merged, context);
+        var contributed = ContributedAsync(organisationOds, nhsNumber, merged, context);
+        var demographics = merged.Prepend(nhsNumber).Select(n => DemographicsAsync(organisationOds, n, context)).ToList();
+        await Task.WhenAll(demographics.Append(relationship).Append(contributed));
+        return await relationship || await contributed || demographics.Any(d => d.Result);
     }
 
-    private async Task<bool> RelationshipAsync(string ods, string nhsNumber, ServerCallContext c)
+    private async Task<bool> RelationshipAsync(string ods, string nhsNumber, IReadOnlyList<string> merged, ServerCallContext c)
     {
-        var request = new CheckOrganisationLinkRequest { NhsNumber = nhsNumber, OrganisationOdsCode = ods };
+        var request = new CheckOrganisationLinkRequest { NhsNumber = nhsNumber, OrganisationOdsCode = ods, MergedNhsNumbers = { merged } };
         var response = await downstream.CallAsync(ServiceNames.Identity,
             () => downstream.Identity.CheckOrganisationLinkAsync(request, downstream.Options(c, PlatformActor.Gateway)), c.CancellationToken);
         return response.Linked;
     }
 
-    private async Task<bool> ContributedAsync(string ods, string nhsNumber, ServerCallContext c)
+    private async Task<bool> ContributedAsync(string ods, string nhsNumber, IReadOnlyList<string> merged, ServerCallContext c)
     {
         var request = new ListEntriesRequest
         {
             NhsNumber = nhsNumber,
+            MergedNhsNumbers = { merged },
             SourceOrganisationOdsCodes = { ods },
             IncludeEnteredInError = true,
             IncludeSensitive = true,

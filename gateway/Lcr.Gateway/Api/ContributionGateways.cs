@@ -5,9 +5,11 @@ using Lcr.Common.V1;
 using Lcr.Demographics.V1;
 using Lcr.Gateway.Access;
 using Lcr.Gateway.Downstream;
+using Lcr.Gateway.Patients;
 using Lcr.Gateway.Records;
 using Lcr.Security;
 using Lcr.ServiceDefaults;
+using Microsoft.Extensions.Options;
 
 namespace Lcr.Gateway.Api;
 
@@ -91,115 +93,4 @@ public sealed class ClinicalGateway(CallerAuthenticator auth, Downstream.Downstr
     public override Task<GetEntryResponse> GetEntry(GetEntryRequest request, ServerCallContext context) => throw ReadHere();
     public override Task<Clinical.V1.GetDocumentContentResponse> GetDocumentContent(Clinical.V1.GetDocumentContentRequest request, ServerCallContext context) => throw ReadHere();
     public override Task<ListEntryHistoryResponse> ListEntryHistory(ListEntryHistoryRequest request, ServerCallContext context) => throw ReadHere();
-}
-
-/// <summary>
-/// Demographics at the front door: registration and PDS feeds write with
-/// <c>demographics.write</c>; signed-in professionals trace patients with SearchPatients, each
-/// returned patient audited as a search and restricted patients' location withheld. A single
-/// patient's demographics are read with GatewayService.GetPatientRecord.
-/// </summary>
-[AuthenticatedCaller]
-public sealed class DemographicsGateway(CallerAuthenticator auth, GovernancePolicy policy, Downstream.Downstream downstream, AuditTrail audit)
-    : DemographicsService.DemographicsServiceBase
-{
-    /// <summary>
-    /// A system changing a patient's details must be of an organisation linked to the patient
-    /// (docs/architecture.md, "Where trust stops"); a malformed NHS number is left to
-    /// demographics, which names the field.
-    /// </summary>
-    private async Task<Actor> LinkedWriterAsync(ServerCallContext context, string nhsNumber)
-    {
-        var system = await auth.RequireSystemAsync(context, Scopes.DemographicsWrite);
-        var actor = system.ToActor();
-        if (NhsNumber.IsValid(nhsNumber))
-        {
-            await policy.RequireLinkedAsync(system.OrganisationOdsCode,
-                policy.Attempt(actor, nhsNumber, Scopes.DemographicsWrite, PurposeOfUse.RecordContribution), context);
-        }
-
-        return actor;
-    }
-
-    [SystemScope(Scopes.DemographicsWrite)]
-    public override async Task<CreatePatientResponse> CreatePatient(CreatePatientRequest request, ServerCallContext context)
-    {
-        var system = await auth.RequireSystemAsync(context, Scopes.DemographicsWrite);
-        return await downstream.CallAsync(ServiceNames.Demographics,
-            () => downstream.Demographics.CreatePatientAsync(request, downstream.Options(context, system.ToActor())), context.CancellationToken);
-    }
-
-    [SystemScope(Scopes.DemographicsWrite)]
-    public override async Task<UpdatePatientResponse> UpdatePatient(UpdatePatientRequest request, ServerCallContext context)
-    {
-        var actor = await LinkedWriterAsync(context, request.Patient?.NhsNumber ?? string.Empty);
-        return await downstream.CallAsync(ServiceNames.Demographics,
-            () => downstream.Demographics.UpdatePatientAsync(request, downstream.Options(context, actor)), context.CancellationToken);
-    }
-
-    [SystemScope(Scopes.DemographicsWrite)]
-    public override async Task<UpdateContactDetailsResponse> UpdateContactDetails(UpdateContactDetailsRequest request, ServerCallContext context)
-    {
-        var actor = await LinkedWriterAsync(context, request.NhsNumber);
-        return await downstream.CallAsync(ServiceNames.Demographics,
-            () => downstream.Demographics.UpdateContactDetailsAsync(request, downstream.Options(context, actor)), context.CancellationToken);
-    }
-
-    /// <summary>
-    /// A trace. A session names no organisation relationship, so each found patient's seal is read
-    /// from consent (GetConsent, internally as the platform, in parallel; consent caches): a sealed
-    /// patient whose seal does not name the professional is left out of <c>patients</c>, listed in
-    /// <c>sealed_nhs_numbers</c>, and audited as a SEARCH denied RECORD_SEALED with nothing returned.
-    /// A seal naming only teams does not admit a search (a session rests on no team): such a viewer
-    /// reads the record with an access token resting on the team's relationship.
-    /// </summary>
-    [SessionCaller]
-    public override async Task<SearchPatientsResponse> SearchPatients(SearchPatientsRequest request, ServerCallContext context)
-    {
-        var professional = await auth.RequireSessionAsync(context);
-        var found = await downstream.CallAsync(ServiceNames.Demographics,
-            () => downstream.Demographics.SearchPatientsAsync(request, downstream.Options(context, professional)), context.CancellationToken);
-        var seals = await Task.WhenAll(found.Patients.Select(p => SealOfAsync(p.NhsNumber, context)));
-        var response = new SearchPatientsResponse { NextPageToken = found.NextPageToken };
-        var events = new List<AuditEvent>();
-        for (var i = 0; i < found.Patients.Count; i++)
-        {
-            var p = found.Patients[i];
-            var e = audit.For(professional, p.NhsNumber, AuditAction.Search, PurposeOfUse.DirectCare);
-            if (seals[i] is { } seal && !SealedRecordRule.NamesProfessional(seal, professional.Id))
-            {
-                response.SealedNhsNumbers.Add(p.NhsNumber);
-                e.Outcome = AuditOutcome.Denied;
-                e.DenialReason = AuditDenialReason.RecordSealed;
-                e.SealedRecord = new SealedRecordAccess { ViewerNamed = false };
-                events.Add(e);
-                continue;
-            }
-
-            if (seals[i] is not null)
-            {
-                e.SealedRecord = new SealedRecordAccess { ViewerNamed = true };
-            }
-
-            response.Patients.Add(RecordFilter.Demographics(p, out _));
-            e.ReturnedCategories.Add(RecordCategory.Demographics);
-            events.Add(e);
-        }
-
-        await audit.CommitAsync(events, context);
-
-        return response;
-    }
-
-    /// <summary>The patient's seal, or null when the record is not sealed.</summary>
-    private async Task<Consent.V1.Seal?> SealOfAsync(string nhsNumber, ServerCallContext context) =>
-        (await downstream.CallAsync(ServiceNames.Consent,
-            () => downstream.Consent.GetConsentAsync(new Consent.V1.GetConsentRequest { NhsNumber = nhsNumber }, downstream.Options(context, PlatformActor.Gateway)),
-            context.CancellationToken)).Consent?.Seal;
-
-    public override Task<GetPatientResponse> GetPatient(GetPatientRequest request, ServerCallContext context) =>
-        throw new PermissionDeniedException("USE_GATEWAY_SERVICE", "Read a patient with lcr.gateway.v1.GatewayService.GetPatientRecord.");
-
-    public override Task<ListPatientHistoryResponse> ListPatientHistory(ListPatientHistoryRequest request, ServerCallContext context) =>
-        throw new PermissionDeniedException("USE_GATEWAY_SERVICE", "Demographic history is not exposed outside the platform.");
 }

@@ -4,6 +4,7 @@ using Lcr.Common.V1;
 using Lcr.Consent.V1;
 using Lcr.Gateway.Access;
 using Lcr.Gateway.Downstream;
+using Lcr.Gateway.Patients;
 using Lcr.Gateway.Records;
 using Lcr.Security;
 using Lcr.ServiceDefaults;
@@ -20,7 +21,8 @@ namespace Lcr.Gateway.Api;
 /// EvaluateAccess and SealRecordAutomatically are internal to the platform and not exposed.
 /// </summary>
 [AuthenticatedCaller]
-public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy policy, Downstream.Downstream downstream, AuditTrail audit)
+public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy policy, Downstream.Downstream downstream, AuditTrail audit,
+    PatientResolver patients)
     : ConsentService.ConsentServiceBase
 {
     private async Task<Actor> Caller(ServerCallContext c, string nhsNumber, string scope)
@@ -34,24 +36,48 @@ public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy po
         AuditAction action = AuditAction.ConsentChange, SealDetail? seal = null)
     {
         var actor = await Caller(c, nhsNumber, Scopes.ConsentWrite);
+        var died = DeathDateAsync(nhsNumber, c); // not redirected: only the date of death is recorded on the event
         var result = await downstream.CallAsync(ServiceNames.Consent, () => call(actor), c.CancellationToken);
         var e = audit.For(actor, nhsNumber, action, PurposeOfUse.InformationGovernance);
         e.Seal = seal;
+        e.PatientDeathDate = await died;
         await audit.CommitAsync(e, c);
         return result;
+    }
+
+    /// <summary>
+    /// A superseded number gets the pointer (audited); a merged record's consent comes with each
+    /// merged number's (<c>merged_consents</c>, the gateway's own set: a caller's is replaced).
+    /// </summary>
+    /// <summary>
+    /// The patient's date of death for a consent change's event, looked up alongside the change;
+    /// demographics failing leaves it off (a recorded change is never refused for it).
+    /// </summary>
+    private async Task<Date?> DeathDateAsync(string nhsNumber, ServerCallContext c)
+    {
+        try
+        {
+            return (await patients.ResolveAsync(nhsNumber, c)).DeathDate;
+        }
+        catch (Exception e) when (e is LcrException or RpcException)
+        {
+            return null;
+        }
     }
 
     [GovernanceCaller(Scopes.ConsentRead)]
     public override async Task<GetConsentResponse> GetConsent(GetConsentRequest r, ServerCallContext c)
     {
-        var actor = await Caller(c, r.NhsNumber, Scopes.ConsentRead);
-        return await downstream.CallAsync(ServiceNames.Consent, () => downstream.Consent.GetConsentAsync(r, downstream.Options(c, actor)), c.CancellationToken);
+        var (actor, patient) = await patients.RequireGovernanceReadAsync(c, r.NhsNumber, Scopes.ConsentRead, auth, policy);
+        var forwarded = new GetConsentRequest { NhsNumber = r.NhsNumber, MergedNhsNumbers = { patient.MergedNhsNumbers } };
+        return await downstream.CallAsync(ServiceNames.Consent, () => downstream.Consent.GetConsentAsync(forwarded, downstream.Options(c, actor)), c.CancellationToken);
     }
 
+    /// <summary>A superseded number gets the pointer (audited); each number's history is read under that number.</summary>
     [GovernanceCaller(Scopes.ConsentRead)]
     public override async Task<ListConsentHistoryResponse> ListConsentHistory(ListConsentHistoryRequest r, ServerCallContext c)
     {
-        var actor = await Caller(c, r.NhsNumber, Scopes.ConsentRead);
+        var (actor, _) = await patients.RequireGovernanceReadAsync(c, r.NhsNumber, Scopes.ConsentRead, auth, policy);
         return await downstream.CallAsync(ServiceNames.Consent, () => downstream.Consent.ListConsentHistoryAsync(r, downstream.Options(c, actor)), c.CancellationToken);
     }
 
@@ -127,7 +153,7 @@ public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy po
 /// </summary>
 [AuthenticatedCaller]
 public sealed class AuditGateway(CallerAuthenticator auth, GovernancePolicy policy, PrivacyOfficerPolicy officers, Downstream.Downstream downstream,
-    AuditTrail audit, IOptions<GovernanceOptions> governance) : AuditService.AuditServiceBase
+    AuditTrail audit, IOptions<GovernanceOptions> governance, PatientResolver patients) : AuditService.AuditServiceBase
 {
     /// <summary>Calls across patients (by actor, chain verification, privacy review): system clients with the scope.</summary>
     private async Task<T> Forward<T>(ServerCallContext c, string scope, Func<Actor, AsyncUnaryCall<T>> call, bool platformOnly = false)
@@ -152,12 +178,19 @@ public sealed class AuditGateway(CallerAuthenticator auth, GovernancePolicy poli
     public override Task<RecordEventsResponse> RecordEvents(RecordEventsRequest r, ServerCallContext c) =>
         throw new PermissionDeniedException("INTERNAL_ONLY", "Only platform services write the audit log.");
 
+    /// <summary>
+    /// A superseded number gets the pointer (audited); a merged record's trail includes each merged
+    /// number's events (the gateway's own set: a caller's <c>merged_nhs_numbers</c> is replaced, so
+    /// nobody widens their reach by naming numbers).
+    /// </summary>
     [GovernanceCaller(Scopes.AuditRead)]
     public override async Task<ListEventsByPatientResponse> ListEventsByPatient(ListEventsByPatientRequest r, ServerCallContext c)
     {
-        NhsNumber.Require(r.NhsNumber);
-        var actor = await auth.RequireGovernanceAsync(c, r.NhsNumber, Scopes.AuditRead, policy);
-        return await downstream.CallAsync(ServiceNames.Audit, () => downstream.Audit.ListEventsByPatientAsync(r, downstream.Options(c, actor)), c.CancellationToken);
+        var (actor, patient) = await patients.RequireGovernanceReadAsync(c, r.NhsNumber, Scopes.AuditRead, auth, policy);
+        var forwarded = r.Clone();
+        forwarded.MergedNhsNumbers.Clear();
+        forwarded.MergedNhsNumbers.AddRange(patient.MergedNhsNumbers);
+        return await downstream.CallAsync(ServiceNames.Audit, () => downstream.Audit.ListEventsByPatientAsync(forwarded, downstream.Options(c, actor)), c.CancellationToken);
     }
 
     [SystemScope(Scopes.AuditRead)]

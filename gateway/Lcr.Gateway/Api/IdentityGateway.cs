@@ -3,6 +3,7 @@ using Lcr.Audit.V1;
 using Lcr.Common.V1;
 using Lcr.Gateway.Access;
 using Lcr.Gateway.Downstream;
+using Lcr.Gateway.Patients;
 using Lcr.Gateway.Records;
 using Lcr.Identity.V1;
 using Lcr.Security;
@@ -20,7 +21,7 @@ namespace Lcr.Gateway.Api;
 /// </summary>
 [AuthenticatedCaller]
 public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail audit, CallerAuthenticator authenticator,
-    AccessTokenVerifier accessTokens, GovernancePolicy governance)
+    AccessTokenVerifier accessTokens, GovernancePolicy governance, PatientResolver patients)
     : IdentityService.IdentityServiceBase
 {
     private Task<T> Forward<T>(ServerCallContext c, Func<IdentityService.IdentityServiceClient, CallOptions, AsyncUnaryCall<T>> call,
@@ -51,12 +52,60 @@ public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail
     [AllowAnonymous]
     public override Task<ExchangeFederatedTokenResponse> ExchangeFederatedToken(ExchangeFederatedTokenRequest r, ServerCallContext c) => Forward(c, (x, o) => x.ExchangeFederatedTokenAsync(r, o));
 
-    public override Task<IssueAccessTokenResponse> IssueAccessToken(IssueAccessTokenRequest r, ServerCallContext c) =>
-        AuditedIssue(c, r.NhsNumber, r.Purpose, emergency: null, () => Forward(c, (x, o) => x.IssueAccessTokenAsync(r, o)), t => t.AccessToken);
+    /// <summary>
+    /// The number is resolved first: a superseded number gets the pointer, a deceased patient's
+    /// direct care past its period is refused (both audited), and identity is given the gateway's
+    /// own merged set (a caller's <c>merged_nhs_numbers</c> is replaced, never trusted), so a
+    /// relationship recorded under a merged number counts.
+    /// </summary>
+    public override async Task<IssueAccessTokenResponse> IssueAccessToken(IssueAccessTokenRequest r, ServerCallContext c)
+    {
+        var patient = await ResolveForIssueAsync(c, r.NhsNumber, r.Purpose, AuditAction.TokenIssued, emergency: null);
+        var forwarded = r.Clone();
+        forwarded.MergedNhsNumbers.Clear();
+        forwarded.MergedNhsNumbers.AddRange(patient?.MergedNhsNumbers ?? []);
+        return await AuditedIssue(c, r.NhsNumber, r.Purpose, emergency: null, () => Forward(c, (x, o) => x.IssueAccessTokenAsync(forwarded, o)),
+            t => t.AccessToken, patient);
+    }
 
-    public override Task<IssueEmergencyAccessTokenResponse> IssueEmergencyAccessToken(IssueEmergencyAccessTokenRequest r, ServerCallContext c) =>
-        AuditedIssue(c, r.NhsNumber, PurposeOfUse.EmergencyCare, new EmergencyAccessDetail { ReasonCode = r.ReasonCode, ReasonText = r.ReasonText },
-            () => Forward(c, (x, o) => x.IssueEmergencyAccessTokenAsync(r, o)), t => t.AccessToken);
+    /// <summary>As <see cref="IssueAccessToken"/>: resolved first; emergency care of a deceased patient ends with direct care.</summary>
+    public override async Task<IssueEmergencyAccessTokenResponse> IssueEmergencyAccessToken(IssueEmergencyAccessTokenRequest r, ServerCallContext c)
+    {
+        var emergency = new EmergencyAccessDetail { ReasonCode = r.ReasonCode, ReasonText = r.ReasonText };
+        var patient = await ResolveForIssueAsync(c, r.NhsNumber, PurposeOfUse.EmergencyCare, AuditAction.EmergencyAccess, emergency);
+        return await AuditedIssue(c, r.NhsNumber, PurposeOfUse.EmergencyCare, emergency,
+            () => Forward(c, (x, o) => x.IssueEmergencyAccessTokenAsync(r, o)), t => t.AccessToken, patient);
+    }
+
+    /// <summary>
+    /// Resolves a valid number before a token is asked of identity (a malformed one is left to
+    /// identity, which names the field). A superseded number or ended direct care is refused here,
+    /// audited against the professional of the session; when the gateway cannot verify the session
+    /// nothing is told (identity answers the caller) and the issued token is held to the same
+    /// rules in <see cref="AuditedIssue{T}"/>.
+    /// </summary>
+    private async Task<PatientResolution?> ResolveForIssueAsync(ServerCallContext c, string nhsNumber, PurposeOfUse purpose, AuditAction action,
+        EmergencyAccessDetail? emergency)
+    {
+        if (!NhsNumber.IsValid(nhsNumber))
+        {
+            return null;
+        }
+
+        var patient = await patients.ResolveAsync(nhsNumber, c);
+        if ((patient.Superseded || patients.CareHasEnded(patient, purpose)) && await SessionProfessionalAsync(c) is { } professional)
+        {
+            var e = audit.For(professional, nhsNumber, action, purpose);
+            if (emergency is not null && !string.IsNullOrWhiteSpace(emergency.ReasonText))
+            {
+                e.EmergencyAccess = emergency;
+            }
+
+            await patients.RequireAccessibleAsync(patient, purpose, e, c);
+        }
+
+        return patient;
+    }
 
     public override Task<CheckOrganisationLinkResponse> CheckOrganisationLink(CheckOrganisationLinkRequest r, ServerCallContext c) =>
         throw new PermissionDeniedException("INTERNAL_ONLY", "Organisation links are checked inside the platform.");
@@ -104,6 +153,18 @@ public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail
     public override async Task<ClaimCareRelationshipResponse> ClaimCareRelationship(ClaimCareRelationshipRequest r, ServerCallContext c)
     {
         var professional = await authenticator.RequireSessionAsync(c);
+        if (NhsNumber.IsValid(r.NhsNumber))
+        {
+            // A superseded number gets the pointer; a relationship claimed after death is not direct care.
+            var patient = await patients.ResolveAsync(r.NhsNumber, c);
+            var attempt = audit.For(professional, r.NhsNumber, AuditAction.SelfClaimedRelationship, PurposeOfUse.DirectCare);
+            await patients.RefuseIfSupersededAsync(patient, attempt, c);
+            if (patient.Deceased)
+            {
+                throw await audit.DenyAsync(attempt, AuditDenialReason.PatientDeceased, DeceasedRule.ClaimRefusal(), c);
+            }
+        }
+
         ClaimCareRelationshipResponse response;
         try
         {
@@ -174,7 +235,7 @@ public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail
     /// ErrorInfo, whenever the gateway knows the professional from their session.
     /// </summary>
     private async Task<T> AuditedIssue<T>(ServerCallContext c, string nhsNumber, PurposeOfUse requested, EmergencyAccessDetail? emergency,
-        Func<Task<T>> issue, Func<T, string> accessToken)
+        Func<Task<T>> issue, Func<T, string> accessToken, PatientResolution? patient)
     {
         var action = emergency is null ? AuditAction.TokenIssued : AuditAction.EmergencyAccess;
         T result;
@@ -210,6 +271,12 @@ public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail
         }
 
         var issued = audit.For(token, nhsNumber, action);
+        if (patient is not null)
+        {
+            // The issued token's own purpose is held to the number's rules (a session the gateway could not verify skipped them above).
+            await patients.RequireAccessibleAsync(patient, token.Purpose, issued, c);
+        }
+
         if (token.SealedRecordJustification is { Length: > 0 } justification)
         {
             // Break-glass meant for a sealed record: audit alerts the privacy officer at once.
@@ -249,6 +316,7 @@ public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail
             "ORGANISATION_NOT_LINKED" => AuditDenialReason.OrganisationNotLinked,
             "SELF_CLAIM_NOT_PERMITTED" => AuditDenialReason.SelfClaimNotPermitted,
             "SELF_CLAIMS_DISABLED" => AuditDenialReason.SelfClaimsDisabled,
+            DeceasedRule.Reason => AuditDenialReason.PatientDeceased,
             _ => AuditDenialReason.Other,
         };
 }

@@ -68,6 +68,12 @@ public static class FhirErrors
             _ => (StatusCodes.Status500InternalServerError, R4.OperationOutcome.IssueType.Exception),
         };
         var single = new R4.OperationOutcome();
+        if (reason == Patients.SupersededNumber.Reason && CurrentNhsNumber(e) is { } current)
+        {
+            // A superseded NHS number (merged into another): the number to use, as the gRPC doors give it in ErrorInfo metadata.
+            message += $" Current NHS number: {current}.";
+        }
+
         single.Issue.Add(Issue(R4.OperationOutcome.IssueSeverity.Error, type, reason, message, null));
         return (status, WithText(single), status == StatusCodes.Status401Unauthorized ? Challenge + ", error=\"invalid_token\"" : null);
     }
@@ -128,6 +134,18 @@ public static class FhirErrors
 
         outcome.Text = narrative.Build();
         return outcome;
+    }
+
+    /// <summary>The number now in use, from a NHS_NUMBER_SUPERSEDED refusal's metadata (a valid NHS number only).</summary>
+    private static string? CurrentNhsNumber(Exception e)
+    {
+        var metadata = e switch
+        {
+            LcrException domain => domain.Metadata,
+            RpcException rpc => rpc.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Metadata,
+            _ => null,
+        };
+        return metadata is not null && metadata.TryGetValue(Patients.SupersededNumber.CurrentKey, out var current) && NhsNumber.IsValid(current) ? current : null;
     }
 
     /// <summary><c>categories[2]</c> becomes <c>categories</c>: positions add nothing for a FHIR client.</summary>

@@ -11,10 +11,14 @@ namespace Lcr.Gateway.Records;
 /// name and organisation would mislead the patient). An organisation the event does not know
 /// (e.g. a token request refused before a role was chosen) is left unset. Why they looked is the
 /// event's purpose and, in words, <see cref="AccessReasons"/> (never the professional's own text).
+/// A line recorded under another number than the one asked about (a number merged into it) names it.
 /// </summary>
 public static class AccessLogLine
 {
-    public static AccessLogEntry From(AuditEvent e)
+    public static AccessLogEntry From(AuditEvent e) => From(e, e.NhsNumber);
+
+    /// <summary>The line of <paramref name="e"/> in the log of <paramref name="askedNhsNumber"/>.</summary>
+    public static AccessLogEntry From(AuditEvent e, string askedNhsNumber)
     {
         var kind = e.Actor?.Kind ?? ActorKind.Unspecified;
         var named = kind is ActorKind.Professional or ActorKind.System;
@@ -34,6 +38,7 @@ public static class AccessLogLine
             AccessReason = AccessReasons.Of(e),
             SelfClaimReason = e.SelfClaim?.ReasonCode ?? SelfClaimReason.Unspecified,
             SealedRecord = e.SealedRecord is not null,
+            RecordedUnderNhsNumber = string.Equals(e.NhsNumber, askedNhsNumber, StringComparison.Ordinal) ? string.Empty : e.NhsNumber,
         };
     }
 }

@@ -2,6 +2,7 @@ using Lcr.Audit.V1;
 using Lcr.Common.V1;
 using Lcr.Gateway.Access;
 using Lcr.Gateway.Downstream;
+using Lcr.Gateway.Patients;
 using Lcr.Gateway.V1;
 using Lcr.ServiceDefaults;
 using Grpc.Core;
@@ -16,9 +17,12 @@ namespace Lcr.Gateway.Records;
 /// an IG officer holds the log for enhanced review, a subject-access token is refused
 /// FAILED_PRECONDITION ACCESS_LOG_UNDER_REVIEW (information governance still reads it). A refusal
 /// is audited as a denied AUDIT_QUERY, and the audit service records a permitted query itself.
+/// A superseded number is refused with the pointer (audited); the log of a number others were
+/// merged into includes their events, each line naming the number it was recorded under.
+/// For a deceased patient the log is for their personal representative (docs/access-model.md).
 /// </summary>
 public sealed class AccessLogReader(CallerAuthenticator authenticator, Downstream.Downstream downstream, AuditTrail audit,
-    IOptions<GovernanceOptions> governance)
+    IOptions<GovernanceOptions> governance, PatientResolver patients)
 {
     public async Task<GetAccessLogResponse> GetAccessLogAsync(GetAccessLogRequest request, ServerCallContext context)
     {
@@ -35,6 +39,9 @@ public sealed class AccessLogReader(CallerAuthenticator authenticator, Downstrea
             var e = audit.For(token, request.NhsNumber, AuditAction.AuditQuery);
             throw await audit.DenyAsync(e, refusal.AuditReason, new PermissionDeniedException(refusal.Reason, refusal.Message), context);
         }
+
+        var patient = await patients.ResolveAsync(request.NhsNumber, context);
+        await patients.RefuseIfSupersededAsync(patient, audit.For(token, request.NhsNumber, AuditAction.AuditQuery), context);
 
         // Enhanced review holds back only the patient-facing log; information governance is not asked about it.
         if (token.Purpose != PurposeOfUse.InformationGovernance &&
@@ -53,10 +60,11 @@ public sealed class AccessLogReader(CallerAuthenticator authenticator, Downstrea
                 DeniedActions = { AccessLogPolicy.RefusedAttempts },
                 PageSize = request.PageSize,
                 PageToken = request.PageToken,
+                MergedNhsNumbers = { patient.MergedNhsNumbers },
             }, downstream.Options(context, token.ToActor())), context.CancellationToken);
 
         var response = new GetAccessLogResponse { NextPageToken = page.NextPageToken };
-        response.Entries.AddRange(page.Events.Select(AccessLogLine.From));
+        response.Entries.AddRange(page.Events.Select(e => AccessLogLine.From(e, request.NhsNumber)));
         return response;
     }
 }

@@ -7,6 +7,7 @@ using Lcr.Consent.V1;
 using Lcr.Demographics.V1;
 using Lcr.Gateway.Access;
 using Lcr.Gateway.Downstream;
+using Lcr.Gateway.Patients;
 using Lcr.Gateway.Telemetry;
 using Lcr.Gateway.V1;
 using Lcr.Security;
@@ -17,7 +18,13 @@ namespace Lcr.Gateway.Records;
 /// <summary>
 /// The read path, in the design's order, for every record read:
 /// 1. access token verified locally; 2. token patient = requested patient, role allows the
-/// categories; 3. consent evaluated (opt-out, blocks refused; withholdings filtered);
+/// categories; 2a+3. the NHS number resolved with demographics (<see cref="PatientResolver"/>) IN
+/// PARALLEL with consent for the number: a superseded number is refused with a pointer to the
+/// current one (audited NHS_NUMBER_SUPERSEDED), direct and emergency care of a patient dead longer
+/// than the configured period are refused PATIENT_DECEASED; a number others were merged into has
+/// its consent evaluated again over the merged set (so the common, unmerged read adds no hop) and
+/// every clinical call is given the merged numbers; 3. consent applied (opt-out, blocks refused;
+/// withholdings filtered);
 /// 3a. a sealed record (<see cref="SealedRecordRule"/>): read as usual by a viewer named on the seal
 /// or breaking the glass with a sealed-record justification (flagged in audit); anyone else gets the
 /// sealed notice only (GetPatientRecord) or RECORD_SEALED, audited as denied;
@@ -30,7 +37,8 @@ public sealed class RecordReader(
     Downstream.Downstream downstream,
     AuditTrail audit,
     GatewayMetrics metrics,
-    ViewSurgeMonitor surge)
+    ViewSurgeMonitor surge,
+    PatientResolver patients)
 {
     private static readonly RecordCategory[] ClinicalCategories =
     [
@@ -58,7 +66,7 @@ public sealed class RecordReader(
         v.ThrowIfAny();
         var e = audit.For(token, request.NhsNumber, AuditAction.ViewSummary);
         var categories = await AuthoriseCategoriesAsync(token, request.NhsNumber, request.Categories, e, context);
-        var (scope, decision, seal) = await EvaluateConsentAsync(token, request.NhsNumber, categories, e, context, noticeWhenSealed: true);
+        var (patient, scope, decision, seal) = await EvaluateConsentAsync(token, request.NhsNumber, categories, e, context, noticeWhenSealed: true);
         if (seal == SealedRecordAccessKind.Notice)
         {
             return await SealedNoticeAsync(token, e, context);
@@ -68,6 +76,7 @@ public sealed class RecordReader(
         // One call however many entries the patient withholds: the clinical service applies every
         // exclusion to the summary's lists and counts.
         var summaryRequest = RecordFilter.SummaryRequest(request.NhsNumber, scope, ClinicalCategories);
+        summaryRequest.MergedNhsNumbers.AddRange(patient.MergedNhsNumbers);
         var summaryTask = wantsClinical
             ? downstream.CallAsync(ServiceNames.Clinical,
                 () => downstream.Clinical.GetRecordSummaryAsync(summaryRequest, downstream.Options(context, token.ToActor())), context.CancellationToken)
@@ -80,6 +89,8 @@ public sealed class RecordReader(
         var view = RecordFilter.Compose((await summaryTask)?.Summary, await patientTask, scope);
         view.EmergencyAccess = token.IsEmergency;
         view.SealedRecord = seal != SealedRecordAccessKind.NotSealed;
+        view.MergedNhsNumbers.AddRange(patient.MergedNhsNumbers);
+        view.Deceased = Notice(patient);
         e.ConsentVersion = decision.ConsentVersion;
         ReleasedContent.Describe(e, view);
         await audit.CommitAsync(e, context);
@@ -114,9 +125,12 @@ public sealed class RecordReader(
 
         var e = audit.For(token, request.NhsNumber, AuditAction.ViewCategory);
         await AuthoriseCategoriesAsync(token, request.NhsNumber, [request.Category], e, context);
-        var (scope, decision, seal) = await EvaluateConsentAsync(token, request.NhsNumber, [request.Category], e, context);
+        var (patient, scope, decision, seal) = await EvaluateConsentAsync(token, request.NhsNumber, [request.Category], e, context);
 
-        var response = new ListRecordEntriesResponse { PatientRestrictionsApply = scope.RestrictionsApply, AlertDetailsWithheld = scope.AlertDetailsWithheld };
+        var response = new ListRecordEntriesResponse
+        {
+            PatientRestrictionsApply = scope.RestrictionsApply, AlertDetailsWithheld = scope.AlertDetailsWithheld, Deceased = Notice(patient),
+        };
         if (scope.Categories.Contains(request.Category))
         {
             var list = new ListEntriesRequest
@@ -130,6 +144,7 @@ public sealed class RecordReader(
                 IncludeSensitive = scope.SensitiveReleased,
                 PageSize = request.PageSize,
                 PageToken = request.PageToken,
+                MergedNhsNumbers = { patient.MergedNhsNumbers },
             };
             var page = await downstream.CallAsync(ServiceNames.Clinical,
                 () => downstream.Clinical.ListEntriesAsync(list, downstream.Options(context, token.ToActor())), context.CancellationToken);
@@ -155,7 +170,7 @@ public sealed class RecordReader(
         RecordCategory? only = null)
     {
         var started = Stopwatch.GetTimestamp();
-        var (entry, e, seal) = await ReadEntryAsync(token, request.NhsNumber, request.EntryId, AuditAction.ViewEntry, context);
+        var (entry, e, seal, patient) = await ReadEntryAsync(token, request.NhsNumber, request.EntryId, AuditAction.ViewEntry, context);
         if (only is { } category && entry.Category != category)
         {
             throw new NotFoundException("entry");
@@ -164,7 +179,7 @@ public sealed class RecordReader(
         await audit.CommitAsync(e, context);
         surge.Observe(token, request.NhsNumber, seal);
         Record(started, "entry");
-        return new GetRecordEntryResponse { Entry = entry, AuditEventId = e.EventId, AlertDetailsWithheld = e.AlertDetailsWithheld };
+        return new GetRecordEntryResponse { Entry = entry, AuditEventId = e.EventId, AlertDetailsWithheld = e.AlertDetailsWithheld, Deceased = Notice(patient) };
     }
 
     public async Task<V1.GetDocumentContentResponse> GetDocumentContentAsync(V1.GetDocumentContentRequest request, ServerCallContext context) =>
@@ -174,23 +189,29 @@ public sealed class RecordReader(
     public async Task<V1.GetDocumentContentResponse> GetDocumentContentAsync(VerifiedAccessToken token, V1.GetDocumentContentRequest request, ServerCallContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        var (entry, e, seal) = await ReadEntryAsync(token, request.NhsNumber, request.EntryId, AuditAction.ViewDocument, context);
+        var (entry, e, seal, patient) = await ReadEntryAsync(token, request.NhsNumber, request.EntryId, AuditAction.ViewDocument, context);
         if (entry.Category != RecordCategory.Documents)
         {
             throw new FailedPreconditionException("NOT_A_DOCUMENT", "The entry is not a document; use GetRecordEntry.");
         }
 
         var content = await downstream.CallAsync(ServiceNames.Clinical,
-            () => downstream.Clinical.GetDocumentContentAsync(new Clinical.V1.GetDocumentContentRequest { NhsNumber = request.NhsNumber, EntryId = request.EntryId },
+            () => downstream.Clinical.GetDocumentContentAsync(new Clinical.V1.GetDocumentContentRequest
+            {
+                NhsNumber = request.NhsNumber, EntryId = request.EntryId, MergedNhsNumbers = { patient.MergedNhsNumbers },
+            },
                 downstream.Options(context, token.ToActor())), context.CancellationToken);
         await audit.CommitAsync(e, context);
         surge.Observe(token, request.NhsNumber, seal);
         Record(started, "document");
-        return new V1.GetDocumentContentResponse { Content = content.Content, EntryVersion = content.EntryVersion, AuditEventId = e.EventId };
+        return new V1.GetDocumentContentResponse
+        {
+            Content = content.Content, EntryVersion = content.EntryVersion, AuditEventId = e.EventId, Deceased = Notice(patient),
+        };
     }
 
     /// <summary>Steps 2-3 for one entry, then the entry itself; NOT_FOUND for anything withheld, as for anything absent.</summary>
-    private async Task<(Entry Entry, AuditEvent Event, SealedRecordAccessKind Seal)> ReadEntryAsync(VerifiedAccessToken token, string nhsNumber, string entryId, AuditAction action,
+    private async Task<(Entry Entry, AuditEvent Event, SealedRecordAccessKind Seal, PatientResolution Patient)> ReadEntryAsync(VerifiedAccessToken token, string nhsNumber, string entryId, AuditAction action,
         ServerCallContext context)
     {
         var v = new FieldViolations();
@@ -200,20 +221,20 @@ public sealed class RecordReader(
 
         var e = audit.For(token, nhsNumber, action);
         var categories = await AuthoriseCategoriesAsync(token, nhsNumber, [], e, context);
-        var (scope, decision, seal) = await EvaluateConsentAsync(token, nhsNumber, categories, e, context);
+        var (patient, scope, decision, seal) = await EvaluateConsentAsync(token, nhsNumber, categories, e, context);
         var entry = (await downstream.CallAsync(ServiceNames.Clinical,
-            () => downstream.Clinical.GetEntryAsync(new GetEntryRequest { NhsNumber = nhsNumber, EntryId = entryId },
+            () => downstream.Clinical.GetEntryAsync(new GetEntryRequest { NhsNumber = nhsNumber, EntryId = entryId, MergedNhsNumbers = { patient.MergedNhsNumbers } },
                 downstream.Options(context, token.ToActor())), context.CancellationToken)).Entry;
-        if (entry is null || entry.NhsNumber != nhsNumber || !scope.Allows(entry))
+        if (entry is null || !patient.Includes(entry.NhsNumber) || !scope.Allows(entry))
         {
-            // Withheld, retracted, another patient's, or outside the role: indistinguishable from absent.
+            // Withheld, retracted, another patient's (not one merged into this one), or outside the role: indistinguishable from absent.
             throw new NotFoundException("entry");
         }
 
         e.ConsentVersion = decision.ConsentVersion;
         entry = scope.Release(entry);
         ReleasedContent.Describe(e, [entry], alertDetailsWithheld: scope.AlertDetailsWithheld);
-        return (entry, e, seal);
+        return (entry, e, seal, patient);
     }
 
     /// <summary>Step 2: the token's patient must be this patient, and its role must allow what is asked.</summary>
@@ -255,25 +276,33 @@ public sealed class RecordReader(
     }
 
     /// <summary>
-    /// Step 3: the patient's consent. Opted out or a blocked viewer is refused; the rest is a scope.
-    /// Then 3a, a seal: a viewer who may not see the sealed record is refused RECORD_SEALED (audited
-    /// denied), or, with <paramref name="noticeWhenSealed"/>, told so by the caller with the notice.
+    /// Steps 2a and 3: the number resolved (<see cref="PatientResolver"/>) while consent is evaluated
+    /// for it, in parallel; a superseded number or ended direct care is refused (audited) whatever
+    /// consent says; a merged record's consent is evaluated again over the merged set (the stricter
+    /// wins). Opted out or a blocked viewer is refused; the rest is a scope. Then 3a, a seal: a viewer
+    /// who may not see the sealed record is refused RECORD_SEALED (audited denied), or, with
+    /// <paramref name="noticeWhenSealed"/>, told so by the caller with the notice.
     /// </summary>
-    private async Task<(AccessScope Scope, EvaluateAccessResponse Decision, SealedRecordAccessKind Seal)> EvaluateConsentAsync(
+    private async Task<(PatientResolution Patient, AccessScope Scope, EvaluateAccessResponse Decision, SealedRecordAccessKind Seal)> EvaluateConsentAsync(
         VerifiedAccessToken token, string nhsNumber, IReadOnlyCollection<RecordCategory> categories, AuditEvent e, ServerCallContext context,
         bool noticeWhenSealed = false)
     {
-        var decision = await downstream.CallAsync(ServiceNames.Consent,
-            () => downstream.Consent.EvaluateAccessAsync(new EvaluateAccessRequest
-            {
-                NhsNumber = nhsNumber,
-                ViewerProfessionalId = token.ProfessionalId,
-                ViewerOrganisationOdsCode = token.OrganisationOdsCode,
-                ViewerRoleCode = token.RoleCode,
-                RequestedCategories = { categories },
-                Emergency = token.IsEmergency,
-                ViewerTeamId = token.CareTeamId ?? string.Empty,
-            }, downstream.Options(context, token.ToActor())), context.CancellationToken);
+        var resolving = patients.ResolveAsync(nhsNumber, context);
+        var evaluating = EvaluateAsync(token, nhsNumber, categories, [], context);
+        try
+        {
+            await Task.WhenAll(resolving, evaluating);
+        }
+        catch (Exception) when (resolving.IsCompletedSuccessfully)
+        {
+            // Consent failed: the number's own rules (a pointer, a death) still answer first; consent's failure is rethrown below.
+        }
+
+        var patient = await resolving;
+        await patients.RequireAccessibleAsync(patient, token.Purpose, e, context);
+        var decision = patient.Merged
+            ? await EvaluateAsync(token, nhsNumber, categories, patient.MergedNhsNumbers, context)
+            : await evaluating;
         e.ConsentVersion = decision.ConsentVersion;
         if (decision.Decision != AccessDecision.Permit)
         {
@@ -298,8 +327,26 @@ public sealed class RecordReader(
                 new PermissionDeniedException(SealedRecordRule.Reason, SealedRecordRule.Message), context);
         }
 
-        return (new AccessScope(categories, decision, token.SensitiveRecordsWithheld, token.AlertDetailsWithheld), decision, seal);
+        return (patient, new AccessScope(categories, decision, token.SensitiveRecordsWithheld, token.AlertDetailsWithheld), decision, seal);
     }
+
+    private Task<EvaluateAccessResponse> EvaluateAsync(VerifiedAccessToken token, string nhsNumber, IReadOnlyCollection<RecordCategory> categories,
+        IReadOnlyList<string> merged, ServerCallContext context) =>
+        downstream.CallAsync(ServiceNames.Consent,
+            () => downstream.Consent.EvaluateAccessAsync(new EvaluateAccessRequest
+            {
+                NhsNumber = nhsNumber,
+                ViewerProfessionalId = token.ProfessionalId,
+                ViewerOrganisationOdsCode = token.OrganisationOdsCode,
+                ViewerRoleCode = token.RoleCode,
+                RequestedCategories = { categories },
+                Emergency = token.IsEmergency,
+                ViewerTeamId = token.CareTeamId ?? string.Empty,
+                MergedNhsNumbers = { merged },
+            }, downstream.Options(context, token.ToActor())), context.CancellationToken);
+
+    /// <summary>The deceased notice every view of a deceased patient carries; null while alive.</summary>
+    private static DeceasedNotice? Notice(PatientResolution patient) => patient.DeathDate is { } died ? DeceasedRule.Notice(died) : null;
 
     /// <summary>
     /// GetPatientRecord for a viewer who may not see the sealed record: the notice and nothing

@@ -7,6 +7,7 @@ using Lcr.Common.V1;
 using Lcr.Demographics.V1;
 using Lcr.Gateway.Access;
 using Lcr.Gateway.Downstream;
+using Lcr.Gateway.Patients;
 using Lcr.Gateway.Records;
 using Lcr.Gateway.V1;
 using Lcr.ServiceDefaults;
@@ -25,7 +26,9 @@ namespace Lcr.Gateway.SubjectAccess;
 /// be withheld, while an IG officer holds it for enhanced review) and build the FHIR
 /// Bundle without document contents (<see cref="PrepareAsync"/>). Then
 /// <see cref="WriteBundleAsync"/> writes the Bundle's JSON as it goes, fetching each current
-/// document's content only when its DocumentReference is written.
+/// document's content only when its DocumentReference is written. The number is resolved after
+/// the policy check: a superseded number is refused with the pointer (audited); a number others
+/// were merged into exports their entries and access log too (each keeping its own number).
 /// </summary>
 public sealed partial class SubjectAccessExporter(
     CallerAuthenticator authenticator,
@@ -33,6 +36,7 @@ public sealed partial class SubjectAccessExporter(
     IOptions<SubjectAccessOptions> options,
     Downstream.Downstream downstream,
     AuditTrail audit,
+    PatientResolver patients,
     TimeProvider clock,
     ILogger<SubjectAccessExporter> logger)
 {
@@ -81,10 +85,12 @@ public sealed partial class SubjectAccessExporter(
             throw await audit.DenyAsync(e, refusal.AuditReason, new PermissionDeniedException(refusal.Reason, refusal.Message), context);
         }
 
+        var resolved = await patients.ResolveAsync(request.NhsNumber, context);
+        await patients.RefuseIfSupersededAsync(resolved, e, context); // subject access continues after death
         var actor = token.ToActor();
         var patientTask = GetPatientOrNullAsync(request.NhsNumber, actor, context);
         var reviewTask = AccessLogReviews.IsUnderReviewAsync(downstream, request.NhsNumber, context);
-        var entries = await CollectEntriesAsync(request.NhsNumber, ods, actor, context);
+        var entries = await CollectEntriesAsync(resolved, ods, actor, context);
         var patient = await patientTask;
         var logWithheld = await reviewTask;
 
@@ -96,7 +102,7 @@ public sealed partial class SubjectAccessExporter(
         await audit.CommitAsync(e, context);
 
         // While an IG officer holds the access log for enhanced review it is left out, and the Bundle says so.
-        var log = logWithheld ? [] : await CollectAccessLogAsync(request.NhsNumber, actor, context);
+        var log = logWithheld ? [] : await CollectAccessLogAsync(resolved, actor, context);
         var data = new SubjectAccessData(Guid.CreateVersion7().ToString(), clock.GetUtcNow(), request.NhsNumber, ods, patient, entries, log)
         {
             AccessLogWithheld = logWithheld,
@@ -115,7 +121,7 @@ public sealed partial class SubjectAccessExporter(
         };
         header.ResourceCounts.AddRange(bundle.Entry.GroupBy(x => x.Resource!.TypeName).OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => new SubjectAccessResourceCount { ResourceType = g.Key, Count = g.Count() }));
-        return new SubjectAccessExport(header, bundle, request.NhsNumber, actor, log.Count);
+        return new SubjectAccessExport(header, bundle, request.NhsNumber, actor, log.Count) { MergedNhsNumbers = resolved.MergedNhsNumbers };
     }
 
     /// <summary>
@@ -126,21 +132,23 @@ public sealed partial class SubjectAccessExporter(
     public async Task WriteBundleAsync(SubjectAccessExport export, BundleChunkStream output, ServerCallContext context)
     {
         await SubjectAccessBundleWriter.WriteAsync(export.Bundle, output,
-            (entryId, _) => GetDocumentContentAsync(export.NhsNumber, entryId, export.Actor, context), context.CancellationToken);
+            (entryId, _) => GetDocumentContentAsync(export.NhsNumber, export.MergedNhsNumbers, entryId, export.Actor, context), context.CancellationToken);
         LogExported(logger, export.Header.AuditEventId, export.Header.OrganisationOdsCode.Length == 0 ? "whole-record" : "organisation",
             export.Header.EntryCount, export.Header.EntryVersionCount, export.AccessLogEvents, output.BytesWritten);
     }
 
-    private async Task<DocumentContent> GetDocumentContentAsync(string nhsNumber, string entryId, Actor actor, ServerCallContext context)
+    private async Task<DocumentContent> GetDocumentContentAsync(string nhsNumber, IReadOnlyList<string> merged, string entryId, Actor actor,
+        ServerCallContext context)
     {
-        var request = new Clinical.V1.GetDocumentContentRequest { NhsNumber = nhsNumber, EntryId = entryId };
+        var request = new Clinical.V1.GetDocumentContentRequest { NhsNumber = nhsNumber, EntryId = entryId, MergedNhsNumbers = { merged } };
         return (await downstream.CallAsync(ServiceNames.Clinical,
             () => downstream.Clinical.GetDocumentContentAsync(request, downstream.Options(context, actor)), context.CancellationToken)).Content;
     }
 
     /// <summary>Every entry in scope, retracted ones included, each with every version (metadata only).</summary>
-    private async Task<IReadOnlyList<EntryWithHistory>> CollectEntriesAsync(string nhsNumber, string? ods, Actor actor, ServerCallContext context)
+    private async Task<IReadOnlyList<EntryWithHistory>> CollectEntriesAsync(PatientResolution patient, string? ods, Actor actor, ServerCallContext context)
     {
+        var nhsNumber = patient.CurrentNhsNumber;
         var current = new List<Entry>();
         var pageToken = string.Empty;
         do
@@ -152,6 +160,7 @@ public sealed partial class SubjectAccessExporter(
                 IncludeEnteredInError = true,
                 PageSize = EntryPageSize,
                 PageToken = pageToken,
+                MergedNhsNumbers = { patient.MergedNhsNumbers },
             };
             if (ods is not null)
             {
@@ -161,7 +170,7 @@ public sealed partial class SubjectAccessExporter(
             var page = await downstream.CallAsync(ServiceNames.Clinical,
                 () => downstream.Clinical.ListEntriesAsync(list, downstream.Options(context, actor)), context.CancellationToken);
             // Defence in depth: nothing of another organisation leaves in an organisation's export.
-            current.AddRange(page.Entries.Where(x => x.NhsNumber == nhsNumber &&
+            current.AddRange(page.Entries.Where(x => patient.Includes(x.NhsNumber) &&
                 (ods is null || string.Equals(x.Provenance?.SourceOrganisation?.OdsCode, ods, StringComparison.OrdinalIgnoreCase))));
             pageToken = page.NextPageToken;
         }
@@ -211,13 +220,17 @@ public sealed partial class SubjectAccessExporter(
     }
 
     /// <summary>The patient's whole audit trail (every action and outcome), newest first.</summary>
-    private async Task<IReadOnlyList<AuditEvent>> CollectAccessLogAsync(string nhsNumber, Actor actor, ServerCallContext context)
+    private async Task<IReadOnlyList<AuditEvent>> CollectAccessLogAsync(PatientResolution patient, Actor actor, ServerCallContext context)
     {
+        var nhsNumber = patient.CurrentNhsNumber;
         var events = new List<AuditEvent>();
         var pageToken = string.Empty;
         do
         {
-            var request = new ListEventsByPatientRequest { NhsNumber = nhsNumber, PageSize = AuditPageSize, PageToken = pageToken };
+            var request = new ListEventsByPatientRequest
+            {
+                NhsNumber = nhsNumber, PageSize = AuditPageSize, PageToken = pageToken, MergedNhsNumbers = { patient.MergedNhsNumbers },
+            };
             var page = await downstream.CallAsync(ServiceNames.Audit,
                 () => downstream.Audit.ListEventsByPatientAsync(request, downstream.Options(context, actor)), context.CancellationToken);
             events.AddRange(page.Events);

@@ -46,8 +46,14 @@ internal sealed record Failure(
     {
         var violations = error.FieldViolations.Select(v => (v.Field, v.Description)).ToList();
         return new Failure(ExitCodes.For(error.Code), PlatformError.CodeName(error.Code), error.Message, error.Reason, violations,
-            Hints.For(error.Code, error.Reason, violations, error.RetryDelay, context), error.RetryDelay);
+            Superseded(error) ?? Hints.For(error.Code, error.Reason, violations, error.RetryDelay, context), error.RetryDelay);
     }
+
+    /// <summary>A superseded NHS number (merged into another): the number to use, from the ErrorInfo metadata.</summary>
+    private static string? Superseded(PlatformError error) =>
+        error.Is("NHS_NUMBER_SUPERSEDED") && error.Metadata.TryGetValue("current_nhs_number", out var current) && Lcr.ServiceDefaults.NhsNumber.IsValid(current)
+            ? $"NHS number superseded: use {current} (`lcr token {current}` for a token)"
+            : null;
 
     /// <summary>A failure the tool detected itself (no call made).</summary>
     public static Failure From(CliException e) =>

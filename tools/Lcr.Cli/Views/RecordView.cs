@@ -12,11 +12,22 @@ internal static class RecordView
 {
     public static void Render(IAnsiConsole console, GetPatientRecordResponse r)
     {
+        if (r.Deceased is { } deceased)
+        {
+            // First, before anything else: the patient has died.
+            console.MarkupLineInterpolated($"[bold]{deceased.Message}[/]");
+        }
+
         // Risks and alerts before anything else, as every view shows them.
         AlertView.Render(console, r.Alerts, r.ReturnedCategories.Contains(RecordCategory.RisksAndAlerts), r.AlertDetailsWithheld);
         if (r.Patient is { } p)
         {
             console.Write(PatientPanel(p, r.ContactDetailsWithheld));
+        }
+
+        if (r.MergedNhsNumbers.Count > 0)
+        {
+            console.MarkupLineInterpolated($"Merged from: {string.Join(", ", r.MergedNhsNumbers.Select(FormatNhs))} (entries keep the number they were recorded under).");
         }
 
         if (r.EmergencyAccess)
