@@ -105,6 +105,9 @@ done
 
 EXAMPLE_NHS="$("${CLI[@]}" dev example-nhs-number)"
 SEALED_NHS="$("${CLI[@]}" dev example-nhs-number --sealed)"
+MERGED_AWAY_NHS="$("${CLI[@]}" dev example-nhs-number --merged-away)"
+MERGED_INTO_NHS="$("${CLI[@]}" dev example-nhs-number --merged-into)"
+DECEASED_NHS="$("${CLI[@]}" dev example-nhs-number --deceased)"
 echo
 echo "Leeds Care Record platform is running (logs in .data/logs/):"
 for entry in "${SERVICES[@]}"; do
@@ -116,7 +119,7 @@ cat <<EXAMPLE
 
 Seeded users (password in .data/secrets/dev-password): gp.b86001, clinician.rr8, ed.rr8, clerk.rr8,
 socialworker.00da, mhnurse.rgd, ig.rr8, ig.b86001, ig.platform, privacy.rr8 and privacy.b86001 (privacy officers: `lcr alerts list`). Feed clients (secret in .data/secrets/dev-client-secret):
-b86001-gp-feed, rr8-ppm-feed, rgd-care-feed, 00da-social-care-feed, platform-admin, ...
+b86001-gp-feed, rr8-ppm-feed, rgd-care-feed, 00da-social-care-feed, platform-admin, lcr01-pds-feed (merges), ...
 
 Try it in another terminal, from $REPO (docs/cli.md; sessions are cached owner-only in ~/.config/lcr/sessions,
 every command takes --json for scripts, exit codes 0 ok / 2 bad argument / 3 not signed in / 4 refused / 5 not found / 6 unavailable):
@@ -137,6 +140,9 @@ every command takes --json for scripts, exit codes 0 ok / 2 bad argument / 3 not
   lcr --profile ed signin --user ed.rr8        # an emergency department doctor, no care relationship with the example patient
   lcr --profile ed claim $EXAMPLE_NHS --reason patient-presented   # a self-claimed relationship (24 h at most), alerted to RR8's privacy officer
   lcr --profile ed record $EXAMPLE_NHS           # read on the claim; the access log says why
+  lcr --profile ed record $MERGED_AWAY_NHS       # a temporary number merged into another: refused, naming the number in use
+  lcr --profile ed record $MERGED_INTO_NHS       # the kept number: "Merged from:", with RR8's entries under the old number
+  lcr --profile ed record $DECEASED_NHS --emergency-reason "Brought in; confirming history"   # a deceased patient: the notice comes first
   lcr --profile po signin --user privacy.rr8   # RR8's privacy officer (R0001)
   lcr --profile po alerts list                 # the claim above; decide it: lcr --profile po alerts decide ID --status justified --note "..."
   lcr --profile ig export $EXAMPLE_NHS --organisation B86001 --output /tmp/sar-$EXAMPLE_NHS.json   # subject access: a FHIR R4 Bundle
