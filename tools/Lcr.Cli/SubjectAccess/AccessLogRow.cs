@@ -79,6 +79,8 @@ internal sealed record AccessLogRow(DateTimeOffset? When, string Who, string? Ro
         "RecordSealed" => "Sealed your record",
         "RecordUnsealed" => "Lifted the seal on your record",
         "PrivacyReviewDecision" => "Reviewed an access to your record",
+        "NhsNumberSuperseded" => "Recorded that two of your NHS numbers are the same person (merged)",
+        "NhsNumberSupersessionWithdrawn" => "Undid a merge of two NHS numbers recorded in error",
         _ => display is { Length: > 0 } ? display : "Used your record",
     };
 
