@@ -46,10 +46,6 @@ public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy po
     }
 
     /// <summary>
-    /// A superseded number gets the pointer (audited); a merged record's consent comes with each
-    /// merged number's (<c>merged_consents</c>, the gateway's own set: a caller's is replaced).
-    /// </summary>
-    /// <summary>
     /// The patient's date of death for a consent change's event, looked up alongside the change;
     /// demographics failing leaves it off (a recorded change is never refused for it).
     /// </summary>
@@ -65,6 +61,10 @@ public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy po
         }
     }
 
+    /// <summary>
+    /// A superseded number gets the pointer (audited); a merged record's consent comes with each
+    /// merged number's (<c>merged_consents</c>, the gateway's own set: a caller's is replaced).
+    /// </summary>
     [GovernanceCaller(Scopes.ConsentRead)]
     public override async Task<GetConsentResponse> GetConsent(GetConsentRequest r, ServerCallContext c)
     {
@@ -73,11 +73,17 @@ public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy po
         return await downstream.CallAsync(ServiceNames.Consent, () => downstream.Consent.GetConsentAsync(forwarded, downstream.Options(c, actor)), c.CancellationToken);
     }
 
-    /// <summary>A superseded number gets the pointer (audited); each number's history is read under that number.</summary>
+    /// <summary>
+    /// Each number's history is read under that number, a superseded one included: a choice stays
+    /// recorded (and is changed) under the number it was made under, so the IG officer who lifts it
+    /// must be able to read how it came about. The link may rest on any merged number.
+    /// </summary>
     [GovernanceCaller(Scopes.ConsentRead)]
     public override async Task<ListConsentHistoryResponse> ListConsentHistory(ListConsentHistoryRequest r, ServerCallContext c)
     {
-        var (actor, _) = await patients.RequireGovernanceReadAsync(c, r.NhsNumber, Scopes.ConsentRead, auth, policy);
+        NhsNumber.Require(r.NhsNumber);
+        var patient = await patients.ResolveAsync(r.NhsNumber, c);
+        var actor = await auth.RequireGovernanceAsync(c, r.NhsNumber, Scopes.ConsentRead, policy, patient.MergedNhsNumbers);
         return await downstream.CallAsync(ServiceNames.Consent, () => downstream.Consent.ListConsentHistoryAsync(r, downstream.Options(c, actor)), c.CancellationToken);
     }
 

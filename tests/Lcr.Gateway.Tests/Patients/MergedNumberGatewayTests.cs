@@ -107,8 +107,6 @@ public class MergedNumberGatewayTests(PlatformFixture platform)
             }, session)),
             ("GetConsent", async () => await new ConsentService.ConsentServiceClient(gateway.Channel).GetConsentAsync(
                 new Lcr.Consent.V1.GetConsentRequest { NhsNumber = away }, igToken)),
-            ("ListConsentHistory", async () => await new ConsentService.ConsentServiceClient(gateway.Channel).ListConsentHistoryAsync(
-                new ListConsentHistoryRequest { NhsNumber = away }, igToken)),
             ("ListEventsByPatient", async () => await new AuditService.AuditServiceClient(gateway.Channel).ListEventsByPatientAsync(
                 new ListEventsByPatientRequest { NhsNumber = away }, igToken)),
             ("GetAccessLog", async () => await records.GetAccessLogAsync(new GetAccessLogRequest { NhsNumber = away }, igToken)),
@@ -136,6 +134,12 @@ public class MergedNumberGatewayTests(PlatformFixture platform)
             Assert.Equal(into, denied.Supersession.CurrentNhsNumber);
             Assert.Empty(denied.ReturnedEntryIds);
         }
+
+        // The consent history stays readable under the number a choice was recorded under: the IG
+        // officer who lifts a choice made under the old number reads how it came about there.
+        var history = await new ConsentService.ConsentServiceClient(gateway.Channel).ListConsentHistoryAsync(
+            new ListConsentHistoryRequest { NhsNumber = away }, igToken);
+        Assert.NotNull(history);
     }
 
     [Fact]
@@ -166,6 +170,28 @@ public class MergedNumberGatewayTests(PlatformFixture platform)
         Assert.All(sent.Where(x => x.Action is AuditAction.ViewSummary or AuditAction.ViewCategory or AuditAction.ViewEntry),
             x => Assert.Equal([away], x.MergedNhsNumbers));
         Assert.Contains(sent, x => x.Action == AuditAction.ViewEntry && x.ReturnedEntryIds.Contains(entryId));
+    }
+
+    [Fact]
+    public async Task Contributions_racing_a_merge_lose_nothing_and_all_show_under_the_kept_number()
+    {
+        var (away, into) = (Nhs(129), Nhs(131));
+        // Contributions to both numbers run while the PDS feed's notice is reported (and re-sent):
+        // each lands on the number it names, and the kept number shows every one, whatever the order.
+        var contributions = Enumerable.Range(0, 12).Select(i => Task.Run(() => ContributeProblemAsync(i % 3 == 0 ? into : away))).ToList();
+        var notice = "merge-test-race-" + Guid.NewGuid().ToString("N");
+        var merges = new[] { Task.Run(() => MergeAsync(notice, away, into)), Task.Run(() => MergeAsync(notice, away, into)) };
+        var ids = await Task.WhenAll(contributions);
+        var merged = await Task.WhenAll(merges);
+        Assert.Single(merged, m => m.Created); // the re-sent notice recorded it once
+        ids = [.. ids, .. await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => ContributeProblemAsync(away)))]; // and after it
+
+        var token = Bearer((await AccessAsync(Gateway, "gp.b86001", into)).AccessToken);
+        var list = await RecordsClient(Gateway).ListRecordEntriesAsync(
+            new ListRecordEntriesRequest { NhsNumber = into, Category = RecordCategory.Problems, PageSize = 200 }, token);
+        Assert.Superset(ids.ToHashSet(), list.Entries.Select(e => e.Id).ToHashSet());
+        Assert.Equal(12 - 4 + 3, list.Entries.Count(e => ids.Contains(e.Id) && e.NhsNumber == away));
+        Assert.Equal(2, await CountAsync("nhs_number in (@a, @b) and action = @x", ("a", away), ("b", into), ("x", (int)AuditAction.NhsNumberSuperseded)));
     }
 
     [Fact]
