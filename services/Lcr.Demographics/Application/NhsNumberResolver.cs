@@ -59,9 +59,29 @@ public sealed class NhsNumberResolver(DemographicsDbContext db)
         LEFT JOIN LATERAL (SELECT q.id, q.death_date FROM patients q WHERE q.nhs_number = c.current OFFSET 0) p ON true
         """;
 
-    /// <summary>Resolves one (valid) NHS number.</summary>
-    public async Task<Resolution> ResolveAsync(string nhsNumber, CancellationToken ct) =>
-        (await ResolveManyAsync([nhsNumber], ct))[nhsNumber];
+    /// <summary>
+    /// Resolves one (valid) NHS number: every record read calls this. A first, plain statement (three
+    /// index probes, no recursion to plan) answers for a number in no standing supersession, which is
+    /// nearly every number; only a number on either side of one goes through the recursive walks.
+    /// </summary>
+    public async Task<Resolution> ResolveAsync(string nhsNumber, CancellationToken ct)
+    {
+        var probe = (await db.Database.SqlQueryRaw<ProbeRow>(ProbeSql, new NpgsqlParameter("n", NpgsqlDbType.Text) { Value = nhsNumber })
+            .ToListAsync(ct)).Single();
+        return probe.Involved
+            ? (await ResolveManyAsync([nhsNumber], ct))[nhsNumber]
+            : new Resolution(nhsNumber, nhsNumber, [], probe.DeathDate, probe.Found);
+    }
+
+    // The patient (ix_patients_nhs_number) and whether the number is on either side of a standing
+    // supersession (ux_supersessions_active_superseded, ix_supersessions_active_by).
+    private const string ProbeSql = """
+        SELECT p.death_date, p.id IS NOT NULL AS found,
+               (EXISTS (SELECT 1 FROM supersessions a WHERE a.state = 1 AND a.superseded_nhs_number = @n::character(10))
+                OR EXISTS (SELECT 1 FROM supersessions a WHERE a.state = 1 AND a.nhs_number = @n::character(10))) AS involved
+        FROM (SELECT 1) AS one
+        LEFT JOIN patients p ON p.nhs_number = @n::character(10)
+        """;
 
     /// <summary>
     /// Resolves the numbers of a search page: one statement of index probes (two per number)
@@ -123,6 +143,14 @@ public sealed class NhsNumberResolver(DemographicsDbContext db)
     /// <summary>The <c>@numbers</c> parameter of the resolution and component statements.</summary>
     internal static NpgsqlParameter Numbers(string[] numbers) =>
         new("numbers", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = numbers };
+
+    /// <summary>One row of the probe statement (columns by name, snake case).</summary>
+    private sealed class ProbeRow
+    {
+        public DateOnly? DeathDate { get; init; }
+        public bool Found { get; init; }
+        public bool Involved { get; init; }
+    }
 
     /// <summary>One row of the resolution statement (columns by name, snake case).</summary>
     private sealed class ResolvedRow
