@@ -23,41 +23,15 @@ namespace Lcr.Gateway.Tests.Patients;
 [Collection(PlatformCollection.Name)]
 public class MergedNumberGatewayTests(PlatformFixture platform)
 {
-    private const string PdsFeed = "lcr01-pds-feed";
-
     private GrpcChannel Gateway => platform.Gateway.Channel;
 
     private static DemographicsService.DemographicsServiceClient Demographics(GrpcChannel channel) => new(channel);
 
-    private async Task<Metadata> FeedAsync() => Bearer(await SystemAsync(Gateway, PdsFeed, "demographics.merge"));
+    private Task<Metadata> FeedAsync() => PatientIdentityCalls.PdsFeedAsync(Gateway);
 
-    private async Task<ReportSupersessionResponse> MergeAsync(string notice, string away, string into) =>
-        await Demographics(Gateway).ReportSupersessionAsync(
-            new ReportSupersessionRequest { NoticeId = notice, SupersededNhsNumber = away, NhsNumber = into }, await FeedAsync());
+    private Task<ReportSupersessionResponse> MergeAsync(string notice, string away, string into) => PatientIdentityCalls.MergeAsync(Gateway, notice, away, into);
 
-    private async Task<string> ContributeProblemAsync(string nhs)
-    {
-        var feed = Bearer(await SystemAsync(Gateway, "b86001-gp-feed", "record.contribute"));
-        var written = await new ClinicalRecordService.ClinicalRecordServiceClient(Gateway).UpsertEntriesAsync(new UpsertEntriesRequest
-        {
-            SourceSystem = "SystmOne",
-            Entries =
-            {
-                new EntryContribution
-                {
-                    Entry = new Entry
-                    {
-                        NhsNumber = nhs,
-                        Category = RecordCategory.Problems,
-                        Code = new CodedConcept { System = "http://snomed.info/sct", Code = "195967001", Display = "Asthma" },
-                        Provenance = new Provenance { SourceEntryId = "merge-test-" + Guid.NewGuid().ToString("N") },
-                        Problem = new Problem { ClinicalStatus = ProblemClinicalStatus.Active, OnsetDate = new Date { Year = 2023, Month = 9, Day = 2 } },
-                    },
-                },
-            },
-        }, feed);
-        return written.Results.Single().EntryId;
-    }
+    private Task<string> ContributeProblemAsync(string nhs) => PatientIdentityCalls.ContributeProblemAsync(Gateway, nhs);
 
     private async Task<long> CountAsync(string where, params (string, object)[] parameters) =>
         (long)(await platform.Audit.Database.ScalarAsync("select count(*) from audit_events where " + where, parameters))!;

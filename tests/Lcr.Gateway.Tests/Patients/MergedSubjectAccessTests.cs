@@ -29,31 +29,9 @@ public class MergedSubjectAccessTests(PlatformFixture platform)
     {
         var (away, into) = (Nhs(111), Nhs(113));
         var gateway0 = platform.Gateway.Channel;
-        var feed = Bearer(await SystemAsync(gateway0, "b86001-gp-feed", "record.contribute"));
-        var written = await new ClinicalRecordService.ClinicalRecordServiceClient(gateway0).UpsertEntriesAsync(new UpsertEntriesRequest
-        {
-            SourceSystem = "SystmOne",
-            Entries =
-            {
-                new EntryContribution
-                {
-                    Entry = new Entry
-                    {
-                        NhsNumber = away,
-                        Category = RecordCategory.Problems,
-                        Code = new CodedConcept { System = "http://snomed.info/sct", Code = "195967001", Display = "Asthma" },
-                        Provenance = new Provenance { SourceEntryId = "merge-sar-" + Guid.NewGuid().ToString("N") },
-                        Problem = new Problem { ClinicalStatus = ProblemClinicalStatus.Active, OnsetDate = new Date { Year = 2023, Month = 9, Day = 2 } },
-                    },
-                },
-            },
-        }, feed);
-        var entryId = written.Results.Single().EntryId;
+        var entryId = await PatientIdentityCalls.ContributeProblemAsync(gateway0, away);
         var oldSar = (await AccessAsync(gateway0, "ig.platform", away, PurposeOfUse.SubjectAccessRequest)).AccessToken;
-        await new DemographicsService.DemographicsServiceClient(gateway0).ReportSupersessionAsync(new ReportSupersessionRequest
-        {
-            NoticeId = "merge-sar-" + Guid.NewGuid().ToString("N"), SupersededNhsNumber = away, NhsNumber = into,
-        }, Bearer(await SystemAsync(gateway0, "lcr01-pds-feed", "demographics.merge")));
+        await PatientIdentityCalls.MergeAsync(gateway0, "merge-sar-" + Guid.NewGuid().ToString("N"), away, into);
 
         var sent = new ConcurrentQueue<AuditEvent>();
         await using var gateway = platform.CreateGateway(wrap: (service, handler) =>
