@@ -210,9 +210,9 @@ var root = new RootCommand("Bulk seeding of synthetic filler patients into the b
 };
 return await root.Parse(args).InvokeAsync();
 
-// The patients bench/Lcr.LoadGen's read scenarios rotate over: registered at B86001, not the scenario patients (0-5), not restricted.
+// The patients bench/Lcr.LoadGen's read scenarios rotate over: registered at B86001, no scenario patient (Scenario.IsOrdinary), not restricted.
 static string[] LoadGenPatients() => SyntheticCohort.Patients.Select((p, i) => (p, i))
-    .Where(x => x.p.PracticeOds == "B86001" && x.i > 5 && !x.p.Restricted).Select(x => x.p.NhsNumber).ToArray();
+    .Where(x => x.p.PracticeOds == "B86001" && SyntheticOrganisations.Scenario.IsOrdinary(x.i) && !x.p.Restricted).Select(x => x.p.NhsNumber).ToArray();
 
 static async Task<string[]> DefaultPatientsAsync(NpgsqlDataSource clinical, NpgsqlDataSource demographics, CancellationToken ct)
 {

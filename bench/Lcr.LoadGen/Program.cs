@@ -36,10 +36,10 @@ var outFile = options.Str("out", "bench/results/loadgen.json");
 var deadline = TimeSpan.FromSeconds(10);
 var platformWarmUp = TimeSpan.FromSeconds(options.Int("platform-warmup", 30));
 
-// Patients registered at B86001, not the scenario patients (0-5) and not restricted ones.
+// Patients registered at B86001, none with a role in a scenario (0-5, the sealed one, ...: Scenario.IsOrdinary) and not restricted ones.
 var patients = SyntheticCohort.Patients
     .Select((p, i) => (p, i))
-    .Where(x => x.p.PracticeOds == "B86001" && x.i > 5 && !x.p.Restricted)
+    .Where(x => x.p.PracticeOds == "B86001" && SyntheticOrganisations.Scenario.IsOrdinary(x.i) && !x.p.Restricted)
     .Select(x => x.p.NhsNumber)
     .ToArray();
 var warmPatients = patients.Take(Math.Clamp(options.Int("warm-patients", 4), 1, patients.Length)).ToArray();
@@ -173,7 +173,7 @@ if (platformScenarios.Length > 0)
     // Contributions go to patients of other practices, so the read scenarios' records do not grow.
     var feedPatients = SyntheticCohort.Patients
         .Select((p, i) => (p, i))
-        .Where(x => x.p.PracticeOds != "B86001" && x.i > 5)
+        .Where(x => x.p.PracticeOds != "B86001" && SyntheticOrganisations.Scenario.IsOrdinary(x.i))
         .Select(x => x.p.NhsNumber)
         .ToArray();
     var batch = options.Int("batch", 10);

@@ -96,6 +96,13 @@ public static class SyntheticOrganisations
 
         /// <summary>A patient who has died: the demographics seed records a date of death 30 days before the seed runs (registered at B86002).</summary>
         public const int Deceased = 67;
+
+        /// <summary>
+        /// True for a cohort index with no role in any scenario (not 0-5, sealed, restricted, merged or
+        /// deceased): the patients a benchmark may read or write without meeting a scenario's refusal.
+        /// </summary>
+        public static bool IsOrdinary(int index) =>
+            index > SocialCareCase && index is not (Sealed or RestrictedDemographics or MergedAway or MergedInto or Deceased);
     }
 }
 
