@@ -29,7 +29,7 @@ public sealed class FaultPlatform : IAsyncLifetime
     /// <summary>Patients registered at B86001 (so gp.b86001 has a care relationship), not the scenario patients, not restricted.</summary>
     public static readonly string[] Patients = SyntheticCohort.Patients
         .Select((p, i) => (p, i))
-        .Where(x => x.p.PracticeOds == "B86001" && x.i > 5 && !x.p.Restricted)
+        .Where(x => x.p.PracticeOds == "B86001" && SyntheticOrganisations.Scenario.IsOrdinary(x.i) && !x.p.Restricted)
         .Select(x => x.p.NhsNumber)
         .Take(6)
         .ToArray();
@@ -37,7 +37,7 @@ public sealed class FaultPlatform : IAsyncLifetime
     /// <summary>Patients of other practices: the contributions go there, so the read records do not grow.</summary>
     public static readonly string[] FeedPatients = SyntheticCohort.Patients
         .Select((p, i) => (p, i))
-        .Where(x => x.p.PracticeOds != "B86001" && x.i > 5)
+        .Where(x => x.p.PracticeOds != "B86001" && SyntheticOrganisations.Scenario.IsOrdinary(x.i))
         .Select(x => x.p.NhsNumber)
         .Take(6)
         .ToArray();
