@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Deploys an overlay in the order that keeps every release safe:
-#   1. foundation: namespace, ConfigMaps, Secrets (dev), ServiceAccounts, Services,
+#   1. foundation: namespace, ConfigMaps, Secrets (dev: generated), ServiceAccounts, Services,
 #      NetworkPolicies and, in dev, PostgreSQL, Redis and the collector (waited for);
 #   2. migrate:    each service's migration Job (its own image, verb `migrate`; `seed` in dev),
 #      the previous run deleted first (a Job's pod template is immutable), all waited for;
@@ -17,6 +17,10 @@ set -euo pipefail
 check_only=false
 if [ "${1:-}" = "--check" ]; then check_only=true; shift; fi
 overlay="${1:?usage: k8s/deploy.sh [--check] k8s/overlays/<name>}"
+
+# An overlay that generates its Secrets (dev: git-ignored env files with random values, never
+# committed) gets them before it is rendered; existing ones are kept.
+if [ -f "$overlay/secrets/generate.sh" ]; then bash "$overlay/secrets/generate.sh" >&2; fi
 
 rendered="$(kubectl kustomize "$overlay")"
 # Names the keys (the text before the colon), never the values around them.
