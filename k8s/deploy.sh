@@ -40,7 +40,9 @@ if [ -n "$placeholders" ]; then
   exit 3
 fi
 if $check_only; then echo "$overlay: no placeholders left"; exit 0; fi
-ns="${LCR_NAMESPACE:-lcr}"
+# The namespace the overlay deploys to (its Namespace object), unless LCR_NAMESPACE says otherwise.
+ns="${LCR_NAMESPACE:-$(sed -n '/^kind: Namespace$/,/^---$/ s/^  name: //p' <<<"$rendered" | awk 'NR == 1')}"
+ns="${ns:-lcr}"
 timeout="${LCR_DEPLOY_TIMEOUT:-600s}"
 
 echo "== foundation"
