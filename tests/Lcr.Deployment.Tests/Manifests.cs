@@ -101,6 +101,17 @@ internal static partial class Manifests
     /// </summary>
     private static string CopyK8s()
     {
+        // The generated dev Secrets do not outlive the test run: earlier runs' copies go first
+        // (a test host ends without running exit handlers).
+        foreach (var stale in Directory.EnumerateDirectories(Path.GetTempPath(), "lcr-k8s-*-*"))
+        {
+            var pid = Path.GetFileName(stale).Split('-')[2];
+            if (int.TryParse(pid, CultureInfo.InvariantCulture, out var id) && !IsRunning(id))
+            {
+                Directory.Delete(stale, recursive: true);
+            }
+        }
+
         var target = Directory.CreateTempSubdirectory($"lcr-k8s-{System.Environment.ProcessId}-").FullName;
         foreach (var file in Directory.EnumerateFiles(Repo.K8s, "*", SearchOption.AllDirectories))
         {
@@ -122,6 +133,19 @@ internal static partial class Manifests
         }
 
         return target;
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     private static Rendered DoRender(string overlay) => RenderDirectory(overlay, Path.Combine(Checkout.Value, "overlays", overlay));
