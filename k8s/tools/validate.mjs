@@ -1,7 +1,8 @@
 // Validates rendered Kubernetes manifests against the Kubernetes API's JSON schemas (the
 // OpenAPI definitions compiled into validators by the npm package kubernetes-models): types,
 // required fields, formats (int32, quantities, int-or-string), enums where the API declares
-// them. Unknown fields are checked separately (tests/Lcr.Deployment.Tests, KubernetesClient).
+// them. Gateway API objects (gateway.networking.k8s.io: Gateway, GRPCRoute, HTTPRoute) against
+// the schemas of its CRDs, from @kubernetes-models/gateway-api. Unknown fields are checked separately (tests/Lcr.Deployment.Tests, KubernetesClient).
 // Usage: node validate.mjs <rendered.yaml>...   Prints one line per problem; exit 1 if any.
 import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
@@ -24,7 +25,8 @@ for (const file of process.argv.slice(2)) {
     }
     let mod;
     try {
-      mod = await import(`kubernetes-models/${obj.apiVersion}/${obj.kind}`);
+      const pkg = obj.apiVersion.startsWith("gateway.networking.k8s.io/") ? "@kubernetes-models/gateway-api" : "kubernetes-models";
+      mod = await import(`${pkg}/${obj.apiVersion}/${obj.kind}`);
     } catch {
       problems.push(`${where}: unknown apiVersion/kind ${obj.apiVersion} ${obj.kind}`);
       continue;

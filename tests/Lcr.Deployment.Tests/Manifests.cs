@@ -76,9 +76,82 @@ internal static partial class Manifests
 
     public static IEnumerable<object[]> OverlayNames() => Repo.Overlays().Select(o => new object[] { o });
 
-    private static Rendered DoRender(string overlay)
+    /// <summary>
+    /// Renders a kustomization written for a test (e.g. an overlay with another namespace or an
+    /// optional component) in a folder beside the copy's overlays: <c>../overlays/dev</c>,
+    /// <c>../components/...</c> reach the copy's.
+    /// </summary>
+    public static Rendered RenderKustomization(string name, string kustomization)
     {
-        var dir = Path.Combine(Repo.K8s, "overlays", overlay);
+        var dir = Path.Combine(Checkout.Value, "test-overlays", name);
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "kustomization.yaml"), kustomization);
+        return RenderDirectory(name, dir);
+    }
+
+    /// <summary>The copy of k8s/ that tests render (see <see cref="CopyK8s"/>).</summary>
+    public static string CheckoutK8s => Checkout.Value;
+
+    private static readonly Lazy<string> Checkout = new(CopyK8s);
+
+    /// <summary>
+    /// k8s/ as a fresh checkout has it (without tools/ and without Secret files generated in the
+    /// worktree), in a temporary folder, with the dev overlay's Secrets generated there the way
+    /// k8s/deploy.sh does: what a deployment renders, and nothing written into the repository.
+    /// </summary>
+    private static string CopyK8s()
+    {
+        // The generated dev Secrets do not outlive the test run: earlier runs' copies go first
+        // (a test host ends without running exit handlers).
+        foreach (var stale in Directory.EnumerateDirectories(Path.GetTempPath(), "lcr-k8s-*-*"))
+        {
+            var pid = Path.GetFileName(stale).Split('-')[2];
+            if (int.TryParse(pid, CultureInfo.InvariantCulture, out var id) && !IsRunning(id))
+            {
+                Directory.Delete(stale, recursive: true);
+            }
+        }
+
+        var target = Directory.CreateTempSubdirectory($"lcr-k8s-{System.Environment.ProcessId}-").FullName;
+        foreach (var file in Directory.EnumerateFiles(Repo.K8s, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(Repo.K8s, file);
+            if (relative.StartsWith("tools" + Path.DirectorySeparatorChar, StringComparison.Ordinal) || file.EndsWith(".env", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var to = Path.Combine(target, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(file, to);
+        }
+
+        var generate = Repo.Run("bash", [Path.Combine(target, "overlays", "dev", "secrets", "generate.sh")]);
+        if (generate.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"generating the dev Secrets failed ({generate.ExitCode}): {generate.Stderr}");
+        }
+
+        return target;
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static Rendered DoRender(string overlay) => RenderDirectory(overlay, Path.Combine(Checkout.Value, "overlays", overlay));
+
+    private static Rendered RenderDirectory(string overlay, string dir)
+    {
         var result = Repo.Run("kubectl", ["kustomize", dir]);
         if (result.ExitCode != 0)
         {
