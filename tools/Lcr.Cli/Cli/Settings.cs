@@ -6,6 +6,9 @@ namespace Lcr.Cli;
 /// <summary>A setting's value and where it came from (shown by `lcr profile show`).</summary>
 internal sealed record Resolved(string? Value, string Source)
 {
+    /// <summary>The source named when no flag, variable or profile gave the value.</summary>
+    public const string BuiltInDefault = "built-in default";
+
     public static Resolved Pick(string? flag, string flagName, CliEnvironment env, string envName, string? profileValue, string profileName, string? fallback = null)
     {
         if (!string.IsNullOrEmpty(flag))
@@ -23,7 +26,7 @@ internal sealed record Resolved(string? Value, string Source)
             return new Resolved(profileValue, $"profile '{profileName}'");
         }
 
-        return new Resolved(fallback, fallback is null ? "not set" : "built-in default");
+        return new Resolved(fallback, fallback is null ? "not set" : BuiltInDefault);
     }
 }
 
