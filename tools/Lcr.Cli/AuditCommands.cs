@@ -74,7 +74,7 @@ internal static class AuditCommands
                 return;
             }
 
-            i.Console.Write(AuditView.Events($"Audit events about {RecordView.FormatNhs(patient)}", reply.Events));
+            i.Write(AuditView.Events($"Audit events about {RecordView.FormatNhs(patient)}", reply.Events));
             if (reply.NextPageToken.Length > 0)
             {
                 i.WriteLine($"More: lcr audit patient {patient} --page-token {reply.NextPageToken}");
@@ -125,7 +125,7 @@ internal static class AuditCommands
                 return;
             }
 
-            i.Console.Write(AuditView.Events($"Audit events of {parse.GetValue(actor)}", reply.Events));
+            i.Write(AuditView.Events($"Audit events of {parse.GetValue(actor)}", reply.Events));
             if (reply.NextPageToken.Length > 0)
             {
                 i.WriteLine($"More: lcr audit professional {parse.GetValue(actor)} --page-token {reply.NextPageToken}");

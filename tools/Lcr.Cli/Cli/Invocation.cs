@@ -203,6 +203,9 @@ internal sealed class Invocation : IDisposable
 
     public void WriteLine(string text) => Env.Out.WriteLine(text);
 
+    /// <summary>A table, as --columns and --plain ask (<see cref="CliTable"/>).</summary>
+    public void Write(CliTable table) => table.Write(Console, Env.Out, Settings.Tables);
+
     /// <summary>A note for a person (stderr, so stdout stays clean for pipes).</summary>
     public void Note(string text) => Env.Error.WriteLine(text);
 
