@@ -179,7 +179,8 @@ internal static class AuditCommands
             var token = await i.SystemTokenAsync(i.AdminClient(parse.GetValue(client)));
             var request = new VerifyChainRequest();
             request.ChainPartitions.AddRange(parse.GetValue(partitions) ?? []);
-            var reply = await new AuditService.AuditServiceClient(i.Channel).VerifyChainAsync(request, i.Options(token));
+            var reply = await i.WithProgressAsync("Verifying the audit log's hash chains...",
+                async _ => await new AuditService.AuditServiceClient(i.Channel).VerifyChainAsync(request, i.Options(token)));
             if (i.Json)
             {
                 i.WriteJson(reply);

@@ -50,7 +50,8 @@ internal static class ReviewCommands
             };
             request.Rules.AddRange((parse.GetValue(rules) ?? []).Select(r => Parsing.Enum<PrivacyRule>(r, "--rule")));
             var token = await i.SystemTokenAsync(i.AdminClient(parse.GetValue(client)));
-            var reply = await new AuditService.AuditServiceClient(i.Channel).RunPrivacyReviewAsync(request, i.Options(token));
+            var reply = await i.WithProgressAsync("Running the privacy review rules over the period...",
+                async _ => await new AuditService.AuditServiceClient(i.Channel).RunPrivacyReviewAsync(request, i.Options(token)));
             if (i.Json)
             {
                 i.WriteJson(reply);
