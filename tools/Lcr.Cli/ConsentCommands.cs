@@ -240,10 +240,19 @@ internal static class ConsentCommands
             }
 
             i.WriteLine($"Restriction added ({AuditView.Describe(reply.Restriction)}), id {reply.Restriction.Id}.");
+            i.WriteLine("To undo it when the patient asks: " + UndoCommand(i.Settings.ProfileName.Value, patient, reply.Restriction.Id, reply.Restriction.Channel));
             AuditView.Consent(i, reply.Consent);
         }));
         return command;
     }
+
+    /// <summary>
+    /// The exact `lcr consent unrestrict` that ends a restriction just added: same profile (unless the default), patient,
+    /// the restriction's id and the channel it came by; the reason is left for the officer to write.
+    /// </summary>
+    internal static string UndoCommand(string? profile, string nhs, string restrictionId, ConsentChannel channel) =>
+        "lcr " + (profile is { Length: > 0 } p && p != "default" ? $"--profile {p} " : string.Empty) +
+        $"consent unrestrict {nhs} {restrictionId} --channel {Parsing.Name(channel)} --reason \"<why the patient asked>\"";
 
     private static Command Unrestrict(CliEnvironment env)
     {
