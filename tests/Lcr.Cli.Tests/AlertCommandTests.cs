@@ -25,11 +25,11 @@ public sealed class AlertCommandTests
     public void The_alert_list_fits_80_columns_with_whole_case_ids()
     {
         var console = new TestConsole().Width(80);
-        console.Write(AuditView.Alerts("Privacy alerts (2)",
+        AuditView.Alerts("Privacy alerts (2)",
         [
             Alert(PrivacyRule.SealedRecordEmergencyAccess, PrivacyReviewCaseStatus.FlaggedForInvestigation),
             Alert(PrivacyRule.SelfClaimedRelationship, PrivacyReviewCaseStatus.Escalated),
-        ]));
+        ]).Write(console);
         var lines = console.Output.Split('\n');
         Assert.All(lines, l => Assert.True(l.TrimEnd().Length <= 80, $"{l.TrimEnd().Length} columns: {l}"));
         Assert.Equal(2, lines.Count(l => l.Contains("0193a7b2-5c1e-7d2a-9b1e-3f4a5b6c7d8e", StringComparison.Ordinal)));

@@ -93,12 +93,23 @@ public sealed class ExitCodeAndErrorTests : IDisposable
     [Fact]
     public async Task Health_of_an_unreachable_platform_exits_6_listing_every_service()
     {
-        var r = await _cli.RunAsync("health", "--address", "http://127.0.0.1:1", "--json", "--timeout", "3");
+        var r = await _cli.RunAsync("health", "--address", "http://127.0.0.1:1", "--service-address", "audit=http://127.0.0.1:2", "--json", "--timeout", "3");
 
         Assert.Equal(ExitCodes.Unavailable, r.ExitCode);
         using var doc = JsonDocument.Parse(r.Out);
         Assert.False(doc.RootElement.GetProperty("allServing").GetBoolean());
         Assert.Equal(6, doc.RootElement.GetProperty("services").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Health_of_one_unreachable_address_lists_that_address_only()
+    {
+        var r = await _cli.RunAsync("health", "--address", "http://127.0.0.1:1", "--json", "--timeout", "3");
+
+        Assert.Equal(ExitCodes.Unavailable, r.ExitCode);
+        using var doc = JsonDocument.Parse(r.Out);
+        var only = Assert.Single(doc.RootElement.GetProperty("services").EnumerateArray());
+        Assert.Equal("http://127.0.0.1:1", only.GetProperty("address").GetString());
     }
 
     [Fact]

@@ -122,7 +122,7 @@ public sealed class OutputFormattingTests
     public void Access_log_marks_emergency_access_and_refusals()
     {
         var console = new TestConsole().Width(400);
-        console.Write(AuditView.AccessLog([
+        AuditView.AccessLog([
             new AccessLogEntry
             {
                 AccessTime = Timestamp.FromDateTime(new DateTime(2026, 12, 1, 10, 0, 0, DateTimeKind.Utc)),
@@ -132,7 +132,7 @@ public sealed class OutputFormattingTests
                 AccessReason = "emergency access to your sealed record - clinical emergency", SealedRecord = true,
             },
             new AccessLogEntry { ViewerName = "Mr Ben Carter", Action = AuditAction.ViewSummary, Outcome = AuditOutcome.Denied },
-        ]));
+        ]).Write(console);
 
         Assert.Contains("Dr Sam Okoro (emergency)", console.Output);
         Assert.Contains("emergency access to your sealed record - clinical emergency (sealed record)", console.Output);

@@ -106,7 +106,7 @@ internal static class AlertCommands
                 return;
             }
 
-            i.Console.Write(AuditView.Alerts($"Privacy alerts ({reply.Cases.Count})", reply.Cases));
+            i.Write(AuditView.Alerts($"Privacy alerts ({reply.Cases.Count})", reply.Cases));
             if (reply.NextPageToken.Length > 0)
             {
                 i.WriteLine($"More: lcr alerts list --page-token {reply.NextPageToken} (same filters)");

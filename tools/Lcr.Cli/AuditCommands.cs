@@ -74,7 +74,7 @@ internal static class AuditCommands
                 return;
             }
 
-            i.Console.Write(AuditView.Events($"Audit events about {RecordView.FormatNhs(patient)}", reply.Events));
+            i.Write(AuditView.Events($"Audit events about {RecordView.FormatNhs(patient)}", reply.Events));
             if (reply.NextPageToken.Length > 0)
             {
                 i.WriteLine($"More: lcr audit patient {patient} --page-token {reply.NextPageToken}");
@@ -125,7 +125,7 @@ internal static class AuditCommands
                 return;
             }
 
-            i.Console.Write(AuditView.Events($"Audit events of {parse.GetValue(actor)}", reply.Events));
+            i.Write(AuditView.Events($"Audit events of {parse.GetValue(actor)}", reply.Events));
             if (reply.NextPageToken.Length > 0)
             {
                 i.WriteLine($"More: lcr audit professional {parse.GetValue(actor)} --page-token {reply.NextPageToken}");
@@ -179,7 +179,8 @@ internal static class AuditCommands
             var token = await i.SystemTokenAsync(i.AdminClient(parse.GetValue(client)));
             var request = new VerifyChainRequest();
             request.ChainPartitions.AddRange(parse.GetValue(partitions) ?? []);
-            var reply = await new AuditService.AuditServiceClient(i.Channel).VerifyChainAsync(request, i.Options(token));
+            var reply = await i.WithProgressAsync("Verifying the audit log's hash chains...",
+                async _ => await new AuditService.AuditServiceClient(i.Channel).VerifyChainAsync(request, i.Options(token)));
             if (i.Json)
             {
                 i.WriteJson(reply);

@@ -26,7 +26,7 @@ internal static class Common
     public static void Print(IMessage message) => Console.WriteLine(Json.Format(message));
 
     /// <summary>Runs a call, printing a failed status with its details and hint on stderr; returns the documented exit code.</summary>
-    public static async Task<int> Call(Func<Task> call)
+    public static async Task<int> Call(Func<Task> call, FailureContext? context = null)
     {
         try
         {
@@ -35,7 +35,7 @@ internal static class Common
         }
         catch (RpcException e)
         {
-            var failure = Failure.From(e, new FailureContext());
+            var failure = Failure.From(e, context ?? new FailureContext());
             await Console.Error.WriteAsync(failure.ToText());
             return failure.ExitCode;
         }

@@ -69,7 +69,7 @@ internal static class ConsentCommands
             }
             else
             {
-                AuditView.Consent(i.Console, reply.Consent);
+                AuditView.Consent(i, reply.Consent);
             }
         }));
         return command;
@@ -95,21 +95,7 @@ internal static class ConsentCommands
                 return;
             }
 
-            var table = new Table { Title = new TableTitle("Consent history"), Border = TableBorder.Rounded };
-            foreach (var h in new[] { "Version", "When", "Change", "By", "Channel", "Reason", "Restriction or seal" })
-            {
-                table.AddColumn(h);
-            }
-
-            foreach (var c in reply.Changes)
-            {
-                table.AddRow(c.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(Text.Time(c.ChangeTime)),
-                    Markup.Escape(Parsing.Name(c.Kind)), Markup.Escape(AuditView.Actor(c.Actor)), Markup.Escape(Parsing.Name(c.Channel)),
-                    Markup.Escape(c.Reason), Markup.Escape(c.Restriction is not null ? AuditView.Describe(c.Restriction)
-                        : c.Seal is not null ? ConsentSealView.Describe(c.Seal) : string.Empty));
-            }
-
-            i.Console.Write(table);
+            i.Write(AuditView.ConsentHistory(reply.Changes));
             if (reply.NextPageToken.Length > 0)
             {
                 i.WriteLine($"More: lcr consent history {patient} --page-token {reply.NextPageToken}");
@@ -162,7 +148,7 @@ internal static class ConsentCommands
             i.WriteLine(changed
                 ? (withdraw ? "Opt-out withdrawn: the record is shared again." : "Opt-out recorded: nobody can see the record now.")
                 : (withdraw ? "Nothing changed: the patient was not opted out." : "Nothing changed: the patient was already opted out."));
-            AuditView.Consent(i.Console, state);
+            AuditView.Consent(i, state);
         }));
         return command;
     }
@@ -254,10 +240,19 @@ internal static class ConsentCommands
             }
 
             i.WriteLine($"Restriction added ({AuditView.Describe(reply.Restriction)}), id {reply.Restriction.Id}.");
-            AuditView.Consent(i.Console, reply.Consent);
+            i.WriteLine("To undo it when the patient asks: " + UndoCommand(i.Settings.ProfileName.Value, patient, reply.Restriction.Id, reply.Restriction.Channel));
+            AuditView.Consent(i, reply.Consent);
         }));
         return command;
     }
+
+    /// <summary>
+    /// The exact `lcr consent unrestrict` that ends a restriction just added: same profile (unless the default), patient,
+    /// the restriction's id and the channel it came by; the reason is left for the officer to write.
+    /// </summary>
+    internal static string UndoCommand(string? profile, string nhs, string restrictionId, ConsentChannel channel) =>
+        "lcr " + (profile is { Length: > 0 } p && p != "default" ? $"--profile {p} " : string.Empty) +
+        $"consent unrestrict {nhs} {restrictionId} --channel {Parsing.Name(channel)} --reason \"<why the patient asked>\"";
 
     private static Command Unrestrict(CliEnvironment env)
     {
@@ -287,7 +282,7 @@ internal static class ConsentCommands
             }
 
             i.WriteLine($"Restriction {reply.Restriction.Id} is now {Parsing.Name(reply.Restriction.State)}.");
-            AuditView.Consent(i.Console, reply.Consent);
+            AuditView.Consent(i, reply.Consent);
         }));
         return command;
     }

@@ -66,7 +66,7 @@ internal static class ConsentSealCommands
             }
 
             i.WriteLine("Record sealed.");
-            AuditView.Consent(i.Console, reply.State);
+            AuditView.Consent(i, reply.State);
         }));
         return command;
     }
@@ -92,7 +92,7 @@ internal static class ConsentSealCommands
             }
 
             i.WriteLine(reply.Changed ? "Seal lifted." : "Nothing changed: the record was not sealed.");
-            AuditView.Consent(i.Console, reply.State);
+            AuditView.Consent(i, reply.State);
         }));
         return command;
     }
@@ -149,7 +149,7 @@ internal static class ConsentSealCommands
             }
 
             i.WriteLine(state.AccessLogReview is null ? "No enhanced review: the patient sees their access log." : "The patient's access log is held for enhanced review.");
-            AuditView.Consent(i.Console, state);
+            AuditView.Consent(i, state);
         }));
         return command;
     }

@@ -76,7 +76,7 @@ internal static class ExportCommands
 
             var readable = parse.GetValue(format) == "html" ? ReadableCopyOf(target) : null;
             var bearer = await i.AccessTokenAsync(patient, parse.GetValue(token), PurposeOfUse.SubjectAccessRequest);
-            var written = await ExportWithRetriesAsync(i, request, bearer, target);
+            var written = await i.WithProgressAsync("Exporting the subject access record...", report => ExportWithRetriesAsync(i, request, bearer, target, report));
             if (readable is not null)
             {
                 await WriteReadableCopyAsync(target, readable, i.CancellationToken);
@@ -183,7 +183,8 @@ internal static class ExportCommands
     /// to <see cref="Attempts"/> attempts within one deadline, as the client package does for
     /// unary reads (its ServiceConfig policy does not cover streams).
     /// </summary>
-    private static async Task<Written> ExportWithRetriesAsync(Invocation i, ExportSubjectAccessRequest request, string bearer, FileInfo output)
+    private static async Task<Written> ExportWithRetriesAsync(Invocation i, ExportSubjectAccessRequest request, string bearer, FileInfo output,
+        Action<string> report)
     {
         var timeout = i.Settings.CallTimeout > MinimumDeadline ? i.Settings.CallTimeout : MinimumDeadline;
         var deadline = i.Env.Clock.GetUtcNow().UtcDateTime + timeout;
@@ -191,10 +192,11 @@ internal static class ExportCommands
         {
             try
             {
-                return await ExportAsync(i, request, bearer, output, deadline);
+                return await ExportAsync(i, request, bearer, output, deadline, report);
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && attempt < Attempts)
             {
+                report($"The platform is unavailable; trying again (attempt {attempt + 1} of {Attempts})...");
                 await Task.Delay(TimeSpan.FromMilliseconds(500 * attempt), i.Env.Clock, i.CancellationToken);
             }
         }
@@ -202,7 +204,8 @@ internal static class ExportCommands
 
     private const int Attempts = 3;
 
-    private static async Task<Written> ExportAsync(Invocation i, ExportSubjectAccessRequest request, string bearer, FileInfo output, DateTime deadline)
+    private static async Task<Written> ExportAsync(Invocation i, ExportSubjectAccessRequest request, string bearer, FileInfo output, DateTime deadline,
+        Action<string> report)
     {
         var partial = output.FullName + ".partial";
         try
@@ -221,11 +224,14 @@ internal static class ExportCommands
                     {
                         case ExportSubjectAccessResponse.PartOneofCase.Header:
                             header = message.Header;
+                            report($"Exporting {header.EntryCount} entries ({header.EntryVersionCount} versions)...");
                             break;
                         case ExportSubjectAccessResponse.PartOneofCase.BundleChunk:
                             sha.AppendData(message.BundleChunk.Span);
                             await file.WriteAsync(message.BundleChunk.Memory, i.CancellationToken);
                             written += message.BundleChunk.Length;
+                            report(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                                $"Exporting {header?.EntryCount ?? 0} entries: {written:N0} bytes received..."));
                             break;
                         case ExportSubjectAccessResponse.PartOneofCase.Trailer:
                             trailer = message.Trailer;

@@ -31,12 +31,13 @@ internal static class HealthCommand
         };
         var service = new Option<string[]>("--service-address")
         {
-            Description = "An internal service's address, name=url (repeatable), e.g. identity=http://127.0.0.1:7102. Default: the profile's " +
-                "services, else $LCR_<NAME>_ADDRESS, else the make run ports on the gateway's host.",
+            Description = "An internal service's address, name=url (repeatable), e.g. identity=http://127.0.0.1:7102. Default: $LCR_<NAME>_ADDRESS, else the profile's " +
+                "services, else (only when one of them is named or --address is not set) the make run ports on the gateway's host.",
             AllowMultipleArgumentsPerToken = true,
         };
         var command = new Command("health",
-            "Shows every service's gRPC health (grpc.health.v1, readiness by default) in one table. Exit code 0 when all are SERVING, 6 otherwise.")
+            "Shows every service's gRPC health (grpc.health.v1, readiness by default) in one table. With --address alone (e.g. a " +
+            "port-forwarded gateway) only that address is checked. Exit code 0 when all are SERVING, 6 otherwise.")
         {
             check, wait, only, service, legacy,
         };
@@ -91,7 +92,11 @@ internal static class HealthCommand
 
     internal sealed record Target(string Name, string Address, string Source);
 
-    /// <summary>The gateway from the settings, each internal service from flag, profile, env or the default port.</summary>
+    /// <summary>
+    /// The gateway from the settings, then each internal service from flag, env, profile or the `make run` port. The ports are
+    /// guessed only for the `make run` layout (the built-in address) or when some internal address is named: an address given
+    /// on its own (a port-forwarded gateway) is checked alone, since the next ports there are not the platform's.
+    /// </summary>
     internal static List<Target> Targets(Settings settings, IEnumerable<string> flags)
     {
         var fromFlags = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -108,13 +113,25 @@ internal static class HealthCommand
 
         var gateway = new Uri(settings.Address.Value!);
         var list = new List<Target> { new("gateway", settings.Address.Value!, settings.Address.Source) };
-        foreach (var (name, port) in Services.Skip(1))
+        var named = new List<(string Name, Resolved Named)>();
+        foreach (var (name, _) in Services.Skip(1))
         {
             var profile = settings.Profile.Services is { } map && map.TryGetValue(name, out var a) ? a : null;
+            named.Add((name, Resolved.Pick(fromFlags.GetValueOrDefault(name), "--service-address", settings.Environment,
+                EnvironmentNames.ServiceAddress(name), profile, settings.ProfileName.Value!)));
+        }
+
+        var makeRunLayout = string.Equals(settings.Address.Source, Resolved.BuiltInDefault, StringComparison.Ordinal);
+        if (!makeRunLayout && named.All(n => n.Named.Value is null))
+        {
+            return list;
+        }
+
+        foreach (var (name, r) in named)
+        {
+            var port = Services.Single(s => s.Name == name).Port;
             var fallback = new UriBuilder(gateway) { Port = gateway.Port - 7100 + port }.Uri.ToString().TrimEnd('/');
-            var r = Resolved.Pick(fromFlags.GetValueOrDefault(name), "--service-address", settings.Environment, EnvironmentNames.ServiceAddress(name),
-                profile, settings.ProfileName.Value!, fallback);
-            list.Add(new Target(name, r.Value!, r.Source));
+            list.Add(r.Value is null ? new Target(name, fallback, Resolved.BuiltInDefault) : new Target(name, r.Value, r.Source));
         }
 
         return list;

@@ -27,6 +27,10 @@ internal static class PatientCommands
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable(EnvironmentNames.ServiceAddress("demographics")) ?? "http://127.0.0.1:7101",
     };
 
+    /// <summary>What a failure's hint may name: the demographics address and its option, never a sign-in (these calls carry none).</summary>
+    internal static FailureContext Context(string address, string? nhs) =>
+        new(Address: address, NhsNumber: nhs, AddressOption: $"--demographics/${EnvironmentNames.ServiceAddress("demographics")}");
+
     private static Command Get()
     {
         var address = Demographics();
@@ -39,7 +43,7 @@ internal static class PatientCommands
             var reply = await client.GetPatientAsync(new GetPatientRequest { NhsNumber = parse.GetValue(nhs) },
                 deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: ct);
             Common.Print(reply.Patient);
-        }));
+        }, Context(parse.GetValue(address)!, parse.GetValue(nhs))));
         return command;
     }
 
@@ -71,7 +75,7 @@ internal static class PatientCommands
                 Postcode = parse.GetValue(postcode) ?? string.Empty,
             }, deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: ct);
             Common.Print(reply);
-        }));
+        }, Context(parse.GetValue(address)!, null)));
         return command;
     }
 }

@@ -132,7 +132,7 @@ internal static class RecordCommands
             }
             else
             {
-                i.Console.Write(RecordView.Entries($"{RecordView.CategoryTitle(cat)} ({reply.Entries.Count})", cat, reply.Entries));
+                i.Write(RecordView.Entries($"{RecordView.CategoryTitle(cat)} ({reply.Entries.Count})", cat, reply.Entries));
             }
 
             if (reply.AlertDetailsWithheld && reply.Entries.Count > 0)
@@ -228,7 +228,7 @@ internal static class RecordCommands
                 return;
             }
 
-            i.Console.Write(AuditView.AccessLog(reply.Entries));
+            i.Write(AuditView.AccessLog(reply.Entries));
             if (reply.NextPageToken.Length > 0)
             {
                 i.WriteLine($"More: lcr access-log {patient} --page-token {reply.NextPageToken}");

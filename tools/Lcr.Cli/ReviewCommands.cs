@@ -50,14 +50,15 @@ internal static class ReviewCommands
             };
             request.Rules.AddRange((parse.GetValue(rules) ?? []).Select(r => Parsing.Enum<PrivacyRule>(r, "--rule")));
             var token = await i.SystemTokenAsync(i.AdminClient(parse.GetValue(client)));
-            var reply = await new AuditService.AuditServiceClient(i.Channel).RunPrivacyReviewAsync(request, i.Options(token));
+            var reply = await i.WithProgressAsync("Running the privacy review rules over the period...",
+                async _ => await new AuditService.AuditServiceClient(i.Channel).RunPrivacyReviewAsync(request, i.Options(token)));
             if (i.Json)
             {
                 i.WriteJson(reply);
                 return;
             }
 
-            i.Console.Write(AuditView.Cases($"Privacy review {Text.Time(start)} to {Text.Time(end)}: {reply.Cases.Count} cases, {reply.NewCaseCount} new", reply.Cases));
+            i.Write(AuditView.Cases($"Privacy review {Text.Time(start)} to {Text.Time(end)}: {reply.Cases.Count} cases, {reply.NewCaseCount} new", reply.Cases));
             if (reply.NextPageToken.Length > 0)
             {
                 i.WriteLine($"More: lcr review run --from {Text.Time(start)} --to {Text.Time(end)} --page-token {reply.NextPageToken}");
@@ -118,7 +119,7 @@ internal static class ReviewCommands
                 return;
             }
 
-            i.Console.Write(AuditView.Cases($"Privacy review cases ({reply.Cases.Count})", reply.Cases));
+            i.Write(AuditView.Cases($"Privacy review cases ({reply.Cases.Count})", reply.Cases));
             if (reply.NextPageToken.Length > 0)
             {
                 i.WriteLine($"More: lcr review cases --page-token {reply.NextPageToken}");
@@ -151,11 +152,11 @@ internal static class ReviewCommands
     /// <summary>One case for people: the case, its flagged events, its decisions (shared with `lcr alerts show`).</summary>
     internal static void WriteCase(Invocation i, PrivacyReviewCase c)
     {
-        i.Console.Write(AuditView.Alerts("Privacy review case", [c]));
+        i.Write(AuditView.Alerts("Privacy review case", [c]));
         i.WriteLine($"{Parsing.Name(c.Rule)}, {Parsing.Name(c.Severity)}, {Parsing.Name(c.Origin)}; alerted to {c.Organisation?.OdsCode}; " +
                     $"patient {RecordView.FormatNhs(c.NhsNumber)}; created {Text.Time(c.CreateTime)}");
         i.WriteLine("Why: " + c.Explanation);
-        i.Console.Write(AuditView.Events($"Flagged events ({c.Events.Count} of {c.EventCount})", c.Events));
+        i.Write(AuditView.Events($"Flagged events ({c.Events.Count} of {c.EventCount})", c.Events));
         if (c.History.Count > 0)
         {
             i.Console.Write(AuditView.History(c.History));

@@ -123,7 +123,7 @@ public static class ServiceDefaultsExtensions
     private static void AddTelemetry(this WebApplicationBuilder builder, string serviceName)
     {
         var otel = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService("lcr-" + serviceName, serviceNamespace: "lcr"))
+            .ConfigureResource(r => ConfigureResource(r, serviceName))
             .WithTracing(t => t
                 .AddSource(TelemetryPrefix + "*")
                 .AddAspNetCoreInstrumentation(o =>
@@ -149,6 +149,15 @@ public static class ServiceDefaultsExtensions
             otel.UseOtlpExporter();
         }
     }
+
+    /// <summary>
+    /// The telemetry resource: our name (<c>lcr-{serviceName}</c>, namespace <c>lcr</c>) as the default only.
+    /// <c>OTEL_SERVICE_NAME</c> and <c>OTEL_RESOURCE_ATTRIBUTES</c> (environment or configuration) win, as the OpenTelemetry
+    /// specification says: the default builder reads them first, and a later <c>AddService</c> would overwrite them, so the
+    /// environment detector is added again after ours (later resources win when the builder merges them).
+    /// </summary>
+    internal static ResourceBuilder ConfigureResource(ResourceBuilder resource, string serviceName) =>
+        resource.AddService("lcr-" + serviceName, serviceNamespace: "lcr").AddEnvironmentVariableDetector();
 
     /// <summary>
     /// Registers the service's DbContext on an Npgsql data source built from

@@ -22,7 +22,8 @@ internal sealed record FailureContext(
     string? Client = null,
     string? Address = null,
     int TimeoutSeconds = Settings.DefaultTimeoutSeconds,
-    bool TokenFromFlag = false);
+    bool TokenFromFlag = false,
+    string AddressOption = "--address/$LCR_ADDRESS");
 
 /// <summary>
 /// A failed call as the user sees it: exit code, the platform's message, its details and a hint.
@@ -154,6 +155,13 @@ internal static class Hints
             (StatusCode.Unauthenticated, "SESSION_REVOKED") => $"your session was ended: run `{signIn}` again",
             (StatusCode.Unauthenticated, "INVALID_CREDENTIALS") => "check the user name (--user) and the password ($LCR_PASSWORD or --password)",
             (StatusCode.Unauthenticated, "INVALID_CLIENT") => "check the client id (--client) and its secret ($LCR_CLIENT_SECRET or --secret-file)",
+            // An internal service refuses any caller but the gateway: no sign-in changes that.
+            (StatusCode.Unauthenticated, "INTERNAL_CREDENTIAL_MISSING" or "INTERNAL_CREDENTIAL_INVALID") =>
+                $"this service answers the gateway only (its internal credential, which no sign-in gives): go through the gateway, e.g. `lcr record {nhs}`; " +
+                "`lcr patient get/search` work only against a demographics service run without internal credentials (service development)",
+            // The call carried none of the user's credentials, so signing in cannot change the answer.
+            (StatusCode.Unauthenticated, _) when c.Credential == CredentialKind.None =>
+                $"this call carried no sign-in of yours, so signing in will not change the answer: check {c.AddressOption}",
             (StatusCode.Unauthenticated, _) => $"sign in again: run `{(c.Credential == CredentialKind.System ? systemSignIn : signIn)}`",
             (StatusCode.PermissionDenied, "NO_CARE_RELATIONSHIP") =>
                 "no care relationship links you to this patient; if you are caring for them and no system has recorded it yet, claim one with " +
@@ -188,7 +196,7 @@ internal static class Hints
             (StatusCode.InvalidArgument, _) when violations.Count > 0 => "fix the field(s) named above and try again",
             (StatusCode.NotFound, _) => "check the identifier; entries withheld from you by the patient's consent are reported as not found too",
             (StatusCode.Unavailable, _) =>
-                $"the platform at {c.Address ?? "the address"} did not answer: check it is running (`lcr health`; `make run` starts it) and --address/$LCR_ADDRESS; safe to retry",
+                $"the platform at {c.Address ?? "the address"} did not answer: check it is running (`lcr health`; `make run` starts it) and {c.AddressOption}; safe to retry",
             (StatusCode.DeadlineExceeded, _) =>
                 $"no answer within {c.TimeoutSeconds}s: retry, or allow longer with --timeout <seconds>",
             (StatusCode.ResourceExhausted, "SIGN_IN_THROTTLED") =>

@@ -203,6 +203,26 @@ internal sealed class Invocation : IDisposable
 
     public void WriteLine(string text) => Env.Out.WriteLine(text);
 
+    /// <summary>Whether long operations show progress: a person at a terminal (output not redirected), and not --json or --plain.</summary>
+    public bool ShowsProgress => Env.Interactive && !Json && !Settings.Tables.Plain;
+
+    /// <summary>
+    /// Runs a long operation with a spinner and a status line on a terminal (<paramref name="work"/> updates it through the
+    /// action it is given, in our words only); in scripts the same work runs silently.
+    /// </summary>
+    public async Task<T> WithProgressAsync<T>(string status, Func<Action<string>, Task<T>> work)
+    {
+        if (!ShowsProgress)
+        {
+            return await work(_ => { });
+        }
+
+        return await Console.Status().StartAsync(Markup.Escape(status), ctx => work(text => ctx.Status = Markup.Escape(text)));
+    }
+
+    /// <summary>A table, as --columns and --plain ask (<see cref="CliTable"/>).</summary>
+    public void Write(CliTable table) => table.Write(Console, Env.Out, Settings.Tables);
+
     /// <summary>A note for a person (stderr, so stdout stays clean for pipes).</summary>
     public void Note(string text) => Env.Error.WriteLine(text);
 

@@ -6,6 +6,9 @@ namespace Lcr.Cli;
 /// <summary>A setting's value and where it came from (shown by `lcr profile show`).</summary>
 internal sealed record Resolved(string? Value, string Source)
 {
+    /// <summary>The source named when no flag, variable or profile gave the value.</summary>
+    public const string BuiltInDefault = "built-in default";
+
     public static Resolved Pick(string? flag, string flagName, CliEnvironment env, string envName, string? profileValue, string profileName, string? fallback = null)
     {
         if (!string.IsNullOrEmpty(flag))
@@ -23,7 +26,7 @@ internal sealed record Resolved(string? Value, string Source)
             return new Resolved(profileValue, $"profile '{profileName}'");
         }
 
-        return new Resolved(fallback, fallback is null ? "not set" : "built-in default");
+        return new Resolved(fallback, fallback is null ? "not set" : BuiltInDefault);
     }
 }
 
@@ -54,8 +57,22 @@ internal static class GlobalOptions
         Recursive = true,
     };
 
+    public static readonly Option<string> Columns = new("--columns")
+    {
+        Description = "Tables: only these columns, comma-separated, in the table's order (e.g. --columns case-id,sev); an unknown name lists the table's.",
+        Recursive = true,
+    };
+
+    public static readonly Option<bool> Plain = new("--plain")
+    {
+        Description = "Tables: tab-separated lines (a header line of column names, then one line per row, no borders or colour) for scripts.",
+        Recursive = true,
+    };
+
     public static void AddTo(Command root)
     {
+        root.Options.Add(Columns);
+        root.Options.Add(Plain);
         root.Options.Add(Profile);
         root.Options.Add(Address);
         root.Options.Add(Json);
@@ -80,6 +97,9 @@ internal sealed class Settings
     public required Resolved Address { get; init; }
     public required Resolved Timeout { get; init; }
     public required bool Json { get; init; }
+
+    /// <summary>How tables are printed (--columns, --plain).</summary>
+    public TableFormat Tables { get; init; } = TableFormat.Default;
 
     public TimeSpan CallTimeout => TimeSpan.FromSeconds(int.Parse(Timeout.Value!, CultureInfo.InvariantCulture));
 
@@ -117,6 +137,7 @@ internal sealed class Settings
             Profile = profile,
             Address = address,
             Timeout = timeout,
+            Tables = TableFormat.Parse(parse.GetValue(GlobalOptions.Columns), parse.GetValue(GlobalOptions.Plain)),
             Json = parse.GetValue(GlobalOptions.Json) ||
                 string.Equals(env.Variable(EnvironmentNames.Output), "json", StringComparison.OrdinalIgnoreCase),
         };

@@ -9,39 +9,32 @@ namespace Lcr.Cli;
 /// <summary>Audit, privacy review and consent replies as tables.</summary>
 internal static class AuditView
 {
-    public static Table AccessLog(IEnumerable<AccessLogEntry> entries)
+    /// <summary>The access log, readable at 80 columns: when (whole), who with their role and organisation, what was done and why, what was seen.</summary>
+    public static CliTable AccessLog(IEnumerable<AccessLogEntry> entries)
     {
-        var table = new Table { Title = new TableTitle("Who has looked at this record"), Border = TableBorder.Rounded };
-        foreach (var c in new[] { "When", "Who", "Role", "Organisation", "Did", "Why", "Saw", "Entries", "Outcome" })
-        {
-            table.AddColumn(c);
-        }
-
+        var table = new CliTable("Who has looked at this record", [CliColumn.Id("When"), new("Who"), new("Did"), new("Saw"), new("Outcome")]);
         foreach (var e in entries)
         {
+            var saw = string.Join(", ", e.Categories.Select(Parsing.Name));
             table.AddRow(
                 Markup.Escape(Text.Time(e.AccessTime)),
-                Markup.Escape(e.ViewerName) + (e.EmergencyAccess ? " [bold red](emergency)[/]" : string.Empty),
-                Markup.Escape(e.ViewerRoleName),
-                Markup.Escape(e.Organisation is { } o ? RecordView.Org(o) : string.Empty),
-                Markup.Escape(Parsing.Name(e.Action)),
+                Markup.Escape(e.ViewerName) + (e.EmergencyAccess ? " [bold red](emergency)[/]" : string.Empty) +
+                    (e.ViewerRoleName.Length > 0 ? "\n[grey]" + Markup.Escape(e.ViewerRoleName) + "[/]" : string.Empty) +
+                    (e.Organisation is { } o ? "\n" + Markup.Escape(RecordView.Org(o)) : string.Empty),
                 // The platform's reason words (never the professional's own text), and whether the record was sealed.
-                Markup.Escape(e.AccessReason) + (e.SealedRecord ? " [bold]" + Markup.Escape("(sealed record)") + "[/]" : string.Empty),
-                Markup.Escape(string.Join(", ", e.Categories.Select(Parsing.Name))),
-                e.EntryCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Markup.Escape(Parsing.Name(e.Action)) + (e.AccessReason.Length > 0 ? "\n" + Markup.Escape(e.AccessReason) : string.Empty) +
+                    (e.SealedRecord ? " [bold]" + Markup.Escape("(sealed record)") + "[/]" : string.Empty),
+                Markup.Escape(saw + (e.EntryCount > 0 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" ({e.EntryCount} entries)") : string.Empty)),
                 Outcome(e.Outcome));
         }
 
         return table;
     }
 
-    public static Table Events(string title, IEnumerable<AuditEvent> events)
+    public static CliTable Events(string title, IEnumerable<AuditEvent> events)
     {
-        var table = new Table { Title = new TableTitle(title), Border = TableBorder.Rounded };
-        foreach (var c in new[] { "Recorded", "Actor", "Action", "Outcome", "Patient", "Purpose", "Returned", "Event id" })
-        {
-            table.AddColumn(c);
-        }
+        var table = new CliTable(title, [new("Recorded"), new("Actor"), new("Action"), new("Outcome"), CliColumn.Id("Patient"), new("Purpose"),
+            new("Returned"), CliColumn.Id("Event id")]);
 
         foreach (var e in events)
         {
@@ -60,13 +53,10 @@ internal static class AuditView
         return table;
     }
 
-    public static Table Cases(string title, IEnumerable<PrivacyReviewCase> cases)
+    public static CliTable Cases(string title, IEnumerable<PrivacyReviewCase> cases)
     {
-        var table = new Table { Title = new TableTitle(title), Border = TableBorder.Rounded };
-        foreach (var c in new[] { "Severity", "Rule", "Status", "Actor", "Patient", "Events", "Why", "Case id" })
-        {
-            table.AddColumn(c);
-        }
+        var table = new CliTable(title, [new("Severity"), new("Rule"), new("Status"), new("Actor"), CliColumn.Id("Patient"), new("Events"), new("Why"),
+            CliColumn.Id("Case id")]);
 
         foreach (var c in cases)
         {
@@ -85,14 +75,10 @@ internal static class AuditView
     }
 
     /// <summary>Privacy alerts in 80 columns: the full case id (to copy), severity, what, status, organisation.</summary>
-    public static Table Alerts(string title, IEnumerable<PrivacyReviewCase> cases)
+    public static CliTable Alerts(string title, IEnumerable<PrivacyReviewCase> cases)
     {
         // No border and two spaces between columns: 36 + 6 + 12 + 9 + 6 characters and the gaps fit 80 columns unwrapped.
-        var table = new Table { Title = new TableTitle(title), Border = TableBorder.None };
-        foreach (var c in new[] { "Case id", "Sev", "Alert", "Status", "Org" })
-        {
-            table.AddColumn(new TableColumn(c).NoWrap().PadLeft(0).PadRight(2));
-        }
+        var table = new CliTable(title, [CliColumn.Id("Case id"), new("Sev"), new("Alert"), new("Status"), CliColumn.Id("Org")], compact: true);
 
         foreach (var c in cases)
         {
@@ -150,7 +136,13 @@ internal static class AuditView
     public static string StatusName(PrivacyReviewCaseStatus status) =>
         status == PrivacyReviewCaseStatus.FlaggedForInvestigation ? "flagged" : Parsing.Name(status);
 
-    public static void Consent(IAnsiConsole console, ConsentState c)
+    /// <summary>A patient's consent, the restrictions table as --columns and --plain ask.</summary>
+    public static void Consent(Invocation i, ConsentState c) => Consent(i.Console, c, i.Write);
+
+    /// <summary>A patient's consent on a console (all columns).</summary>
+    public static void Consent(IAnsiConsole console, ConsentState c) => Consent(console, c, t => t.Write(console));
+
+    private static void Consent(IAnsiConsole console, ConsentState c, Action<CliTable> write)
     {
         var changed = c.UpdateTime is { } t ? $", changed {Text.Time(t)}" : string.Empty;
         console.MarkupLineInterpolated($"[bold]Patient {RecordView.FormatNhs(c.NhsNumber)}[/]: consent version {c.Version}{changed}");
@@ -171,11 +163,7 @@ internal static class AuditView
             return;
         }
 
-        var table = new Table { Title = new TableTitle("Restrictions in force"), Border = TableBorder.Rounded };
-        foreach (var h in new[] { "Restriction", "Reason", "Channel", "Until", "Recorded", "Id" })
-        {
-            table.AddColumn(h);
-        }
+        var table = new CliTable("Restrictions in force", [new("Restriction"), new("Reason"), new("Channel"), new("Until"), new("Recorded"), CliColumn.Id("Id")]);
 
         foreach (var r in c.Restrictions)
         {
@@ -183,7 +171,23 @@ internal static class AuditView
                 Markup.Escape(r.EndTime is null ? "until removed" : Text.Time(r.EndTime)), Markup.Escape(Text.Time(r.CreateTime)), Markup.Escape(r.Id));
         }
 
-        console.Write(table);
+        write(table);
+    }
+
+    /// <summary>A patient's consent changes, each restriction with its id (what `lcr consent unrestrict` needs), never wrapped.</summary>
+    public static CliTable ConsentHistory(IEnumerable<ConsentChange> changes)
+    {
+        var table = new CliTable("Consent history", [new("Version"), new("When"), new("Change"), new("By"), new("Channel"), new("Reason"),
+            new("Restriction or seal"), CliColumn.Id("Restriction id")]);
+        foreach (var c in changes)
+        {
+            table.AddRow(c.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), Markup.Escape(Text.Time(c.ChangeTime)),
+                Markup.Escape(Parsing.Name(c.Kind)), Markup.Escape(Actor(c.Actor)), Markup.Escape(Parsing.Name(c.Channel)),
+                Markup.Escape(c.Reason), Markup.Escape(c.Restriction is not null ? Describe(c.Restriction)
+                    : c.Seal is not null ? ConsentSealView.Describe(c.Seal) : string.Empty), Markup.Escape(c.Restriction?.Id ?? string.Empty));
+        }
+
+        return table;
     }
 
     public static string Describe(Restriction r) => r.TargetCase switch

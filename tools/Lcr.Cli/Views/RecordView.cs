@@ -95,31 +95,32 @@ internal static class RecordView
             return;
         }
 
-        console.Write(Entries(title, category, entries));
+        Entries(title, category, entries, entryIds: false).Write(console);
     }
 
-    /// <summary>A table of entries of one category, columns chosen for that category.</summary>
-    public static Table Entries(string title, RecordCategory category, IEnumerable<Entry> entries)
+    /// <summary>
+    /// A table of entries of one category, columns chosen for that category; with <paramref name="entryIds"/> every
+    /// category ends with the entry id (what `lcr consent restrict --withhold-entry` needs), never wrapped.
+    /// </summary>
+    public static CliTable Entries(string title, RecordCategory category, IEnumerable<Entry> entries, bool entryIds = true)
     {
-        var table = new Table { Title = new TableTitle(title), Border = TableBorder.Rounded, Expand = false };
         var columns = category switch
         {
             RecordCategory.Problems => new[] { "Problem", "Status", "Onset", "From" },
             RecordCategory.Medications => ["Medication", "Dose", "Frequency", "Status", "Started", "From"],
             RecordCategory.Allergies => ["Substance", "Type", "Reaction", "Severity", "Verification", "From"],
             RecordCategory.TestResults => ["Test", "Result", "Range", "Flag", "Taken", "From"],
-            RecordCategory.Documents => ["Document", "Type", "Author", "Date", "From", "Entry id"],
+            RecordCategory.Documents => ["Document", "Type", "Author", "Date", "From"],
             RecordCategory.RisksAndAlerts => AlertView.Columns,
             _ => ["Entry", "Status", "Time", "From"],
         };
-        foreach (var c in columns)
-        {
-            table.AddColumn(new TableColumn(c));
-        }
-
+        var withId = entryIds || category == RecordCategory.Documents;
+        var table = new CliTable(title, columns.Select(c => new CliColumn(c)).Concat(withId ? [CliColumn.Id("Entry id")] : []));
         foreach (var e in entries)
         {
-            table.AddRow(Row(category, e).Select(s => (Spectre.Console.Rendering.IRenderable)new Markup(s)).ToArray());
+            var cells = Row(category, e).ToList();
+            cells.AddRange(Enumerable.Repeat(string.Empty, Math.Max(0, columns.Length - cells.Count))); // an entry without its category's details
+            table.AddRow([.. cells.Take(columns.Length), .. withId ? new[] { Markup.Escape(e.Id) } : []]);
         }
 
         return table;
@@ -147,7 +148,7 @@ internal static class RecordView
                 return AlertView.Row(e);
             case RecordCategory.Documents when e.Document is { } d:
                 return [Markup.Escape(d.Title) + sensitive, Markup.Escape(Parsing.Name(d.Type)), Markup.Escape(d.Author),
-                    Markup.Escape(Text.Time(d.AuthoredTime)), from, Markup.Escape(e.Id)];
+                    Markup.Escape(Text.Time(d.AuthoredTime)), from];
             default:
                 return [code + sensitive, Markup.Escape(Parsing.Name(e.Status)), Markup.Escape(Text.Time(e.ClinicalTime)), from];
         }
