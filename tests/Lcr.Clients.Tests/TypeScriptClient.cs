@@ -70,7 +70,7 @@ public sealed class TypeScriptClient : IAsyncLifetime
         await MustSucceed(await Npm(["pack", "--pack-destination", packs, "--loglevel=error"], TimeSpan.FromMinutes(2)), "npm pack");
         var tarball = System.IO.Directory.GetFiles(packs, "*.tgz").Single();
         await MustSucceed(await ChildProcess.RunAsync("npm",
-                ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", tarball], SampleDirectory, TimeSpan.FromMinutes(2)),
+                ["install", "--no-save", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", tarball], SampleDirectory, TimeSpan.FromMinutes(2)),
             "npm install <tarball> in the sample");
         return tarball;
     }

@@ -49,6 +49,22 @@ public sealed class TypeScriptPackageTests(ClientsPlatform platform)
     }
 
     [Fact]
+    public async Task Sample_type_checks_against_the_types_the_package_exports()
+    {
+        var client = await platform.TypeScriptAsync();
+        await client.PackedSampleAsync();
+
+        // The client's own TypeScript (the sample has no build of its own) checks the sample's
+        // JavaScript against the .d.ts files found through the installed package's exports.
+        var result = await ChildProcess.RunAsync(Path.Combine(client.Directory, "node_modules", ".bin", "tsc"),
+            ["--noEmit", "--allowJs", "--checkJs", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext",
+                "--target", "es2022", "--typeRoots", "../node_modules/@types", "--types", "node", "sign-in.mjs"],
+            client.SampleDirectory, TimeSpan.FromMinutes(2));
+
+        Assert.True(result.ExitCode == 0, result.Describe());
+    }
+
+    [Fact]
     public async Task Sample_installed_from_the_packed_tarball_says_its_platform_version_and_signs_in_through_the_gateway()
     {
         var client = await platform.TypeScriptAsync();
