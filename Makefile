@@ -1,7 +1,7 @@
 # Leeds Care Record platform: the commands a newcomer needs.
 #   make run    bring up PostgreSQL and Redis, build, migrate, seed, start every service
 #   make test   bring up PostgreSQL and Redis, run every test against them
-#   make lint   buf lint (STANDARD) and format check of protos/; buf breaking against main on branches
+#   make lint   buf lint (STANDARD) and format check of protos/; buf breaking against the last release (and main on branches)
 #   make bench  benchmarks (never part of make test)
 #   make bench-scale  read latency as the store grows: 10k/100k/900k filler patients bulk-loaded (SCALE_SIZES); about 30 min
 #   make soak   real processes at a steady rate for SOAK_MINUTES (10): memory, threads, errors flat?

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Xml.Linq;
+using Lcr.Client;
 
 namespace Lcr.Clients.Tests;
 
@@ -27,7 +28,7 @@ public sealed class PackageTests : IDisposable
         Assert.True(result.ExitCode == 0, result.Describe());
 
         var package = Assert.Single(Directory.GetFiles(_output, "*.nupkg"));
-        Assert.Equal("Lcr.Client.1.0.0.nupkg", Path.GetFileName(package));
+        Assert.Equal($"Lcr.Client.{LcrPlatform.Version}.nupkg", Path.GetFileName(package));
         using var zip = ZipFile.OpenRead(package);
         var files = zip.Entries.Select(e => e.FullName).ToHashSet();
         Assert.Contains("lib/net10.0/Lcr.Client.dll", files);
