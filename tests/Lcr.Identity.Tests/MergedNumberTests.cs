@@ -101,7 +101,7 @@ public sealed class MergedNumberTests(IdentityHost host)
         var session = await host.SessionAsync("ed.rr8");
         await RpcAssert.InvalidFields(async () => await Client.IssueAccessTokenAsync(DirectCare(kept, bad), session), fields);
         await RpcAssert.InvalidFields(async () => await LinkedAsync(kept, "RR8", bad), fields);
-        var tooMany = Enumerable.Range(0, MergedNhsNumbers.Max + 1).Select(_ => IdentityHost.NewNhsNumber()).ToArray();
+        var tooMany = Enumerable.Range(0, Lcr.ServiceDefaults.MergedNhsNumbers.Max + 1).Select(_ => IdentityHost.NewNhsNumber()).ToArray();
         await RpcAssert.InvalidFields(async () => await LinkedAsync(kept, "RR8", tooMany), "merged_nhs_numbers");
     }
 

@@ -11,7 +11,7 @@ namespace Lcr.Audit.Application;
 public static class PatientIdentityFields
 {
     /// <summary>The most merged NHS numbers one event (or one patient listing) may name.</summary>
-    public const int MaxMergedNhsNumbers = 50;
+    public const int MaxMergedNhsNumbers = Lcr.ServiceDefaults.MergedNhsNumbers.Max;
 
     public const int MaxNoticeIdLength = 100;
 
@@ -37,28 +37,9 @@ public static class PatientIdentityFields
         }
     }
 
-    /// <summary>
-    /// Checks a list of NHS numbers merged into <paramref name="own"/>: at most 50 (naming the list),
-    /// each valid, not <paramref name="own"/>, not repeated (naming <c>field[i]</c>).
-    /// </summary>
-    public static void MergedNhsNumbers(IReadOnlyList<string> merged, string? own, string field, FieldViolations v)
-    {
-        if (!v.Check(merged.Count <= MaxMergedNhsNumbers, field, $"must name at most {MaxMergedNhsNumbers} NHS numbers"))
-        {
-            return;
-        }
-
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < merged.Count; i++)
-        {
-            var name = $"{field}[{i}]";
-            if (NhsNumber.Validate(merged[i], v, name) &&
-                v.Check(!string.Equals(merged[i], own, StringComparison.Ordinal), name, "must not be the event's own nhs_number"))
-            {
-                v.Check(seen.Add(merged[i]), name, "repeats an NHS number already in the list");
-            }
-        }
-    }
+    /// <summary>Checks a list of NHS numbers merged into <paramref name="own"/> (<see cref="Lcr.ServiceDefaults.MergedNhsNumbers"/>), naming <paramref name="field"/>.</summary>
+    public static void MergedNhsNumbers(IReadOnlyList<string> merged, string? own, string field, FieldViolations v) =>
+        Lcr.ServiceDefaults.MergedNhsNumbers.Validate(merged, own, v, field);
 
     /// <summary>Copies the (validated) fields onto the row to store.</summary>
     public static void Apply(AuditEvent e, AuditEventRow row)

@@ -21,7 +21,7 @@ public static class Limits
     public const int MaxSummaryAlerts = 100;
 
     /// <summary>NHS numbers merged into a read's own number (the gateway's <c>merged_nhs_numbers</c>).</summary>
-    public const int MaxMergedNumbers = 50;
+    public const int MaxMergedNumbers = MergedNhsNumbers.Max;
     public const int MaxExclusions = 1000;
 
     /// <summary>

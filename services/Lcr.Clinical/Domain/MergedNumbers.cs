@@ -23,22 +23,8 @@ public static class MergedNumbers
             return [nhsNumber];
         }
 
-        v.Check(merged.Count <= Limits.MaxMergedNumbers, "merged_nhs_numbers", $"must have at most {Limits.MaxMergedNumbers} numbers");
-        var seen = new SortedSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < merged.Count && i < Limits.MaxMergedNumbers; i++)
-        {
-            var field = $"merged_nhs_numbers[{i}]";
-            if (!NhsNumber.Validate(merged[i], v, field))
-            {
-                continue;
-            }
-
-            if (v.Check(merged[i] != nhsNumber, field, "must not be the request's own nhs_number"))
-            {
-                v.Check(seen.Add(merged[i]), field, "repeats an earlier merged number");
-            }
-        }
-
+        MergedNhsNumbers.Validate(merged, nhsNumber, v);
+        var seen = new SortedSet<string>(merged.Take(Limits.MaxMergedNumbers).Where(n => NhsNumber.IsValid(n) && n != nhsNumber), StringComparer.Ordinal);
         return [nhsNumber, .. seen];
     }
 

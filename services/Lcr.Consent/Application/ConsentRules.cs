@@ -14,31 +14,11 @@ internal static partial class ConsentRules
     public const int MaxRoleCodeLength = 20;
 
     /// <summary>The most NHS numbers the gateway may name as merged into a record.</summary>
-    public const int MaxMergedNhsNumbers = 50;
+    public const int MaxMergedNhsNumbers = Lcr.ServiceDefaults.MergedNhsNumbers.Max;
 
-    /// <summary>
-    /// Checks the gateway's <c>merged_nhs_numbers</c>: at most 50, each a valid NHS number, none
-    /// the request's own number, none repeated; each bad one named as <c>merged_nhs_numbers[i]</c>.
-    /// </summary>
-    public static void MergedNhsNumbers(IReadOnlyList<string> merged, string ownNhsNumber, FieldViolations v)
-    {
-        const string field = "merged_nhs_numbers";
-        if (!v.Check(merged.Count <= MaxMergedNhsNumbers, field, $"must name at most {MaxMergedNhsNumbers} NHS numbers"))
-        {
-            return;
-        }
-
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < merged.Count; i++)
-        {
-            var name = $"{field}[{i}]";
-            if (NhsNumber.Validate(merged[i], v, name) &&
-                v.Check(!string.Equals(merged[i], ownNhsNumber, StringComparison.Ordinal), name, "must not be the request's own nhs_number"))
-            {
-                v.Check(seen.Add(merged[i]), name, "repeats an NHS number already in the list");
-            }
-        }
-    }
+    /// <summary>Checks the gateway's <c>merged_nhs_numbers</c> (<see cref="Lcr.ServiceDefaults.MergedNhsNumbers"/>).</summary>
+    public static void MergedNhsNumbers(IReadOnlyList<string> merged, string ownNhsNumber, FieldViolations v) =>
+        Lcr.ServiceDefaults.MergedNhsNumbers.Validate(merged, ownNhsNumber, v);
 
     public static void Reason(string? reason, string field, FieldViolations v) => v.RequireText(reason, field, MaxReasonLength);
 
