@@ -198,6 +198,12 @@ public class AlertsGatewayTests(PlatformFixture platform, FhirValidation validat
 
         // Another category's id is not a Flag: answered as any absent id is.
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await GetAsync(http, $"Flag/{gpEntries[RecordCategory.Problems]}")).Status);
+        // A malformed or hostile id is answered cleanly, never a server error.
+        foreach (var bad in new[] { "not-a-uuid", "%27%3B%20drop", new string('a', 300) })
+        {
+            var answer = await GetAsync(http, $"Flag/{bad}");
+            Assert.True(answer.Status is System.Net.HttpStatusCode.NotFound or System.Net.HttpStatusCode.BadRequest, $"{answer.Status}");
+        }
 
         var everything = await GetAsync(http, $"Patient/{id}/$everything");
         Assert.True(everything.Status == System.Net.HttpStatusCode.OK, everything.Body);

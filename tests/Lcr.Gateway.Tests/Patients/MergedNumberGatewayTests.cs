@@ -219,7 +219,20 @@ public class MergedNumberGatewayTests(PlatformFixture platform)
         var request = new ReportSupersessionRequest { NoticeId = "merge-test-refused", SupersededNhsNumber = Nhs(87), NhsNumber = Nhs(89) };
         var e = await Assert.ThrowsAsync<RpcException>(() => Demographics(Gateway).ReportSupersessionAsync(request, gpFeed).ResponseAsync);
         Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
+        var withdraw = new WithdrawSupersessionRequest { NoticeId = "merge-test-refused-w", SupersededNhsNumber = Nhs(87), NhsNumber = Nhs(89) };
+        Assert.Equal(StatusCode.PermissionDenied, (await Assert.ThrowsAsync<RpcException>(() =>
+            Demographics(Gateway).WithdrawSupersessionAsync(withdraw, gpFeed).ResponseAsync)).StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, (await Assert.ThrowsAsync<RpcException>(() =>
+            Demographics(Gateway).ListSupersessionsAsync(new ListSupersessionsRequest { NhsNumber = Nhs(87) }, gpFeed).ResponseAsync)).StatusCode);
         var feed = await FeedAsync();
+
+        // Malformed input through the gateway: every bad field named, nothing echoed, nothing written.
+        await RpcAssert.InvalidFields(() => Demographics(Gateway).ReportSupersessionAsync(new ReportSupersessionRequest
+        {
+            NoticeId = "bad notice id!", SupersededNhsNumber = "12345", NhsNumber = "9990000019",
+        }, feed).ResponseAsync, "notice_id", "superseded_nhs_number", "nhs_number");
+        await RpcAssert.InvalidFields(() => Demographics(Gateway).ListSupersessionsAsync(
+            new ListSupersessionsRequest { NhsNumber = Nhs(87), PageSize = -1 }, feed).ResponseAsync, "page_size");
         var resolve = await Assert.ThrowsAsync<RpcException>(() =>
             Demographics(Gateway).ResolveNhsNumberAsync(new ResolveNhsNumberRequest { NhsNumber = Nhs(87) }, feed).ResponseAsync);
         Assert.Equal("INTERNAL_ONLY", Reason(resolve));
