@@ -225,6 +225,27 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Registers the patient version store (<see cref="PatientVersionStore"/>, settings
+    /// <c>Lcr:PatientVersions:*</c>) on the Redis connection of <see cref="AddRedis"/> when
+    /// <c>ConnectionStrings:Redis</c> is set (Redis is then registered if it was not); off without it.
+    /// Every service that writes consent, clinical or demographic data, and the gateway that
+    /// reuses it, must share one Redis for the store.
+    /// </summary>
+    public static WebApplicationBuilder AddPatientVersions(this WebApplicationBuilder builder)
+    {
+        var hasRedis = !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis"));
+        if (hasRedis && !builder.Services.Any(d => d.ServiceType == typeof(IConnectionMultiplexer)))
+        {
+            builder.AddRedis();
+        }
+
+        var options = builder.Configuration.GetSection("Lcr:PatientVersions").Get<PatientVersionOptions>() ?? new PatientVersionOptions();
+        builder.Services.AddSingleton(sp => new PatientVersionStore(hasRedis ? sp.GetRequiredService<IConnectionMultiplexer>() : null,
+            sp.GetRequiredService<PatientPseudonymiser>(), options, sp.GetRequiredService<ILogger<PatientVersionStore>>()));
+        return builder;
+    }
+
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         app.MapGrpcHealthChecksService();
