@@ -5,6 +5,7 @@ using Lcr.Gateway.Fhir;
 using Lcr.Gateway.Http;
 using Lcr.Gateway.Patients;
 using Lcr.Gateway.RateLimiting;
+using Lcr.Gateway.ReadCache;
 using Lcr.Gateway.Records;
 using Lcr.Gateway.SubjectAccess;
 using Lcr.Gateway.Telemetry;
@@ -65,6 +66,14 @@ public static class Extensions
         builder.Services.AddSingleton<PatientResolver>();
         builder.Services.AddSingleton<RecordReader>();
 
+        // The read cache (ReadCache/): internal answers about a patient kept in this replica under
+        // the patient's version record, which every writer marks before it commits and publishes
+        // after (Lcr.ServiceDefaults' PatientVersionStore); off without ConnectionStrings:Redis.
+        builder.Services.AddOptions<ReadCacheOptions>().Bind(config.GetSection("Gateway:ReadCache"))
+            .Validate(o => o.IsValid, "Gateway:ReadCache: MaxEntries must be 0-1,000,000 and MaxAge 0-1 hour.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<VersionedAnswers>();
+
         // The view-surge rule (Records/ViewSurge*.cs): counted off the response path in Redis,
         // shared by every replica; without ConnectionStrings:Redis the gateway starts with it off.
         builder.Services.AddOptions<ViewSurgeOptions>().Bind(config.GetSection("Gateway:ViewSurge"));
@@ -75,6 +84,8 @@ public static class Extensions
             builder.AddRedis();
             builder.Services.AddSingleton<ViewSurgeCounter>();
         }
+
+        builder.AddPatientVersions(writer: false);
 
         builder.Services.AddSingleton<AccessLogReader>();
         builder.Services.AddOptions<SubjectAccessOptions>();

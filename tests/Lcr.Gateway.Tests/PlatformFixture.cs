@@ -33,6 +33,9 @@ public sealed class PlatformFixture : IAsyncLifetime
     public const string ClientSecret = "gateway-test-client-secret-0001";
     public static readonly string InternalKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
+    /// <summary>The platform's one pseudonym key: the services' cache and version-record keys and the gateway's must agree.</summary>
+    public static readonly string PseudonymKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
     /// <summary>Every metric measurement of the run, from every host in this process (started before any host).</summary>
     public MetricCapture Metrics { get; } = new();
 
@@ -51,7 +54,7 @@ public sealed class PlatformFixture : IAsyncLifetime
         {
             ["Internal:SigningKey"] = InternalKey,
             ["ConnectionStrings:Redis"] = Redis.ConnectionString,
-            ["Lcr:PseudonymKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Lcr:PseudonymKey"] = PseudonymKey,
         };
         Dictionary<string, string?> With(params (string Key, string? Value)[] extra)
         {
@@ -168,6 +171,7 @@ public sealed class GatewayHost : IAsyncDisposable
         {
             b.UseEnvironment("Test");
             b.UseSetting("Internal:SigningKey", PlatformFixture.InternalKey);
+            b.UseSetting("Lcr:PseudonymKey", PlatformFixture.PseudonymKey);
             foreach (var name in ServiceNames.All)
             {
                 b.UseSetting($"Services:{name}", "http://localhost");

@@ -32,8 +32,13 @@ public sealed class PatientVersionStoreTests : IAsyncLifetime
         await _redis.DisposeAsync();
     }
 
-    private PatientVersionStore Store(PatientVersionOptions? options = null, IConnectionMultiplexer? redis = null) =>
-        new(redis ?? _connection, _pseudonyms, options ?? new PatientVersionOptions(), NullLogger<PatientVersionStore>.Instance);
+    private PatientVersionStore Store(PatientVersionOptions? options = null, IConnectionMultiplexer? redis = null, PatientPseudonymiser? pseudonyms = null)
+    {
+        var store = new PatientVersionStore(redis ?? _connection, pseudonyms ?? _pseudonyms, options ?? new PatientVersionOptions(),
+            NullLogger<PatientVersionStore>.Instance);
+        Assert.True(store.AnnounceAsync().GetAwaiter().GetResult());
+        return store;
+    }
 
     [Fact]
     public async Task A_first_probe_makes_a_record_and_the_next_probe_returns_the_same_tags()
@@ -135,6 +140,7 @@ public sealed class PatientVersionStoreTests : IAsyncLifetime
             if (round % 2 == 0)
             {
                 await _connection.GetServer(_connection.GetEndPoints()[0]).FlushDatabaseAsync();
+                await store.AnnounceAsync(); // as a writer does after a flush
             }
             else
             {
@@ -149,6 +155,8 @@ public sealed class PatientVersionStoreTests : IAsyncLifetime
         var store = Store();
         var before = (await store.ProbeAsync(Patient))!;
         await _connection.GetServer(_connection.GetEndPoints()[0]).FlushDatabaseAsync();
+        Assert.Null(await store.ProbeAsync(Patient)); // nothing reused until a writer has announced the key again
+        await store.AnnounceAsync();
         var after = (await store.ProbeAsync(Patient))!;
         Assert.NotEqual(before.Epoch, after.Epoch);
     }
@@ -180,6 +188,19 @@ public sealed class PatientVersionStoreTests : IAsyncLifetime
         {
             await _redis.StartAgainAsync();
         }
+    }
+
+    [Fact]
+    public async Task A_process_with_another_pseudonym_key_reuses_nothing_and_cannot_write()
+    {
+        var store = Store();
+        var stranger = new PatientVersionStore(_connection, new PatientPseudonymiser(RandomNumberGenerator.GetBytes(32)), new PatientVersionOptions(),
+            NullLogger<PatientVersionStore>.Instance);
+        Assert.False(await stranger.AnnounceAsync());
+        Assert.Null(await stranger.ProbeAsync(Patient)); // it would probe records no writer moves
+        var refused = await Assert.ThrowsAsync<DependencyUnavailableException>(() => stranger.BeginWriteAsync(PatientDataKind.Consent, Patient));
+        Assert.Equal("VERSION_STORE_UNAVAILABLE", refused.Reason);
+        Assert.NotNull(await store.ProbeAsync(Patient)); // the announced key still works
     }
 
     [Fact]

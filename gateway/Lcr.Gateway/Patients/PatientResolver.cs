@@ -18,14 +18,20 @@ namespace Lcr.Gateway.Patients;
 /// PATIENT_DECEASED, audited; every event about the patient carries the merged numbers and the
 /// date of death. Demographics failing makes the door UNAVAILABLE (never a guess).
 /// </summary>
-public sealed class PatientResolver(Downstream.Downstream downstream, AuditTrail audit, IOptions<DeceasedOptions> deceased, TimeProvider clock)
+public sealed class PatientResolver(Downstream.Downstream downstream, AuditTrail audit, IOptions<DeceasedOptions> deceased, TimeProvider clock,
+    ReadCache.VersionedAnswers answers)
 {
-    /// <summary>The resolution of a valid <paramref name="nhsNumber"/>.</summary>
-    public async Task<PatientResolution> ResolveAsync(string nhsNumber, ServerCallContext context)
+    /// <summary>
+    /// The resolution of a valid <paramref name="nhsNumber"/>; reused from the read cache when
+    /// <paramref name="probe"/> (taken before this call) shows the number's demographics unchanged
+    /// (every supersession it is part of moves its demographics tag).
+    /// </summary>
+    public async Task<PatientResolution> ResolveAsync(string nhsNumber, ServerCallContext context, PatientVersionProbe? probe = null)
     {
-        var response = await downstream.CallAsync(ServiceNames.Demographics,
-            () => downstream.Demographics.ResolveNhsNumberAsync(new ResolveNhsNumberRequest { NhsNumber = nhsNumber },
-                downstream.Options(context, PlatformActor.Gateway)), context.CancellationToken);
+        var request = new ResolveNhsNumberRequest { NhsNumber = nhsNumber };
+        var response = await answers.GetOrFetchAsync(PatientDataKind.Demographics, nhsNumber, request, probe,
+            () => downstream.CallAsync(ServiceNames.Demographics,
+                () => downstream.Demographics.ResolveNhsNumberAsync(request, downstream.Options(context, PlatformActor.Gateway)), context.CancellationToken));
         var current = string.IsNullOrEmpty(response.CurrentNhsNumber) ? nhsNumber : response.CurrentNhsNumber;
         var superseded = response.Superseded && !string.Equals(current, nhsNumber, StringComparison.Ordinal);
         // A superseded number is refused at every door: the current number's merged set (which holds

@@ -38,9 +38,9 @@ public sealed partial class AuditTrail(Downstream.Downstream downstream, TimePro
 
     /// <summary>
     /// Builds an event for a professional's access-token use, with its basis (relationship,
-    /// self-claimed relationship with its reason, or break glass) and the relationship's kind;
-    /// for a record view it also starts the viewer-patient comparison lookups
-    /// (<see cref="ViewerContextSource"/>), attached when the event is committed.
+    /// self-claimed relationship with its reason, or break glass) and the relationship's kind.
+    /// A record view's reader starts the viewer-patient comparison (<see cref="ViewerContextSource.Begin"/>),
+    /// attached when the event is committed.
     /// </summary>
     public AuditEvent For(VerifiedAccessToken token, string nhsNumber, AuditAction action)
     {
@@ -64,7 +64,6 @@ public sealed partial class AuditTrail(Downstream.Downstream downstream, TimePro
             e.CareRelationshipKind = token.CareRelationshipKind;
         }
 
-        viewers.Begin(e, token);
         return e;
     }
 

@@ -38,7 +38,10 @@ public sealed class RecordReader(
     AuditTrail audit,
     GatewayMetrics metrics,
     ViewSurgeMonitor surge,
-    PatientResolver patients)
+    PatientResolver patients,
+    ViewerContextSource viewers,
+    ReadCache.VersionedAnswers answers,
+    PatientVersionStore versions)
 {
     private static readonly RecordCategory[] ClinicalCategories =
     [
@@ -66,7 +69,8 @@ public sealed class RecordReader(
         v.ThrowIfAny();
         var e = audit.For(token, request.NhsNumber, AuditAction.ViewSummary);
         var categories = await AuthoriseCategoriesAsync(token, request.NhsNumber, request.Categories, e, context);
-        var (patient, scope, decision, seal) = await EvaluateConsentAsync(token, request.NhsNumber, categories, e, context, noticeWhenSealed: true);
+        var read = await BeginReadAsync(token, request.NhsNumber, categories, e, context, noticeWhenSealed: true);
+        var (patient, scope, decision, seal) = (read.Patient, read.Scope, read.Decision, read.Seal);
         if (seal == SealedRecordAccessKind.Notice)
         {
             return await SealedNoticeAsync(token, e, context);
@@ -74,16 +78,15 @@ public sealed class RecordReader(
 
         var wantsClinical = scope.Categories.Any(c => c != RecordCategory.Demographics);
         // One call however many entries the patient withholds: the clinical service applies every
-        // exclusion to the summary's lists and counts.
+        // exclusion to the summary's lists and counts. Kept under the record tag of this read's probe.
         var summaryRequest = RecordFilter.SummaryRequest(request.NhsNumber, scope, ClinicalCategories);
         summaryRequest.MergedNhsNumbers.AddRange(patient.MergedNhsNumbers);
         var summaryTask = wantsClinical
-            ? downstream.CallAsync(ServiceNames.Clinical,
-                () => downstream.Clinical.GetRecordSummaryAsync(summaryRequest, downstream.Options(context, token.ToActor())), context.CancellationToken)
+            ? answers.GetOrFetchAsync(PatientDataKind.Record, request.NhsNumber, summaryRequest, read.Probe,
+                () => downstream.CallAsync(ServiceNames.Clinical,
+                    () => downstream.Clinical.GetRecordSummaryAsync(summaryRequest, downstream.Options(context, token.ToActor())), context.CancellationToken))
             : Task.FromResult<GetRecordSummaryResponse?>(null)!;
-        var patientTask = scope.Categories.Contains(RecordCategory.Demographics)
-            ? GetPatientOrNullAsync(request.NhsNumber, token, context)
-            : Task.FromResult<Patient?>(null);
+        var patientTask = scope.Categories.Contains(RecordCategory.Demographics) ? read.Details : Task.FromResult<Patient?>(null);
         await Task.WhenAll(summaryTask, patientTask);
 
         var view = RecordFilter.Compose((await summaryTask)?.Summary, await patientTask, scope);
@@ -125,7 +128,8 @@ public sealed class RecordReader(
 
         var e = audit.For(token, request.NhsNumber, AuditAction.ViewCategory);
         await AuthoriseCategoriesAsync(token, request.NhsNumber, [request.Category], e, context);
-        var (patient, scope, decision, seal) = await EvaluateConsentAsync(token, request.NhsNumber, [request.Category], e, context);
+        var read = await BeginReadAsync(token, request.NhsNumber, [request.Category], e, context);
+        var (patient, scope, decision, seal) = (read.Patient, read.Scope, read.Decision, read.Seal);
 
         var response = new ListRecordEntriesResponse
         {
@@ -146,8 +150,9 @@ public sealed class RecordReader(
                 PageToken = request.PageToken,
                 MergedNhsNumbers = { patient.MergedNhsNumbers },
             };
-            var page = await downstream.CallAsync(ServiceNames.Clinical,
-                () => downstream.Clinical.ListEntriesAsync(list, downstream.Options(context, token.ToActor())), context.CancellationToken);
+            var page = await answers.GetOrFetchAsync(PatientDataKind.Record, request.NhsNumber, list, read.Probe,
+                () => downstream.CallAsync(ServiceNames.Clinical,
+                    () => downstream.Clinical.ListEntriesAsync(list, downstream.Options(context, token.ToActor())), context.CancellationToken));
             // Defence in depth: the clinical service applied the exclusions; nothing passes without the scope's check.
             response.Entries.AddRange(scope.Release(page.Entries));
             response.NextPageToken = page.NextPageToken;
@@ -221,10 +226,12 @@ public sealed class RecordReader(
 
         var e = audit.For(token, nhsNumber, action);
         var categories = await AuthoriseCategoriesAsync(token, nhsNumber, [], e, context);
-        var (patient, scope, decision, seal) = await EvaluateConsentAsync(token, nhsNumber, categories, e, context);
-        var entry = (await downstream.CallAsync(ServiceNames.Clinical,
-            () => downstream.Clinical.GetEntryAsync(new GetEntryRequest { NhsNumber = nhsNumber, EntryId = entryId, MergedNhsNumbers = { patient.MergedNhsNumbers } },
-                downstream.Options(context, token.ToActor())), context.CancellationToken)).Entry;
+        var read = await BeginReadAsync(token, nhsNumber, categories, e, context);
+        var (patient, scope, decision, seal) = (read.Patient, read.Scope, read.Decision, read.Seal);
+        var get = new GetEntryRequest { NhsNumber = nhsNumber, EntryId = entryId, MergedNhsNumbers = { patient.MergedNhsNumbers } };
+        var entry = (await answers.GetOrFetchAsync(PatientDataKind.Record, nhsNumber, get, read.Probe,
+            () => downstream.CallAsync(ServiceNames.Clinical,
+                () => downstream.Clinical.GetEntryAsync(get, downstream.Options(context, token.ToActor())), context.CancellationToken))).Entry;
         if (entry is null || !patient.Includes(entry.NhsNumber) || !scope.Allows(entry))
         {
             // Withheld, retracted, another patient's (not one merged into this one), or outside the role: indistinguishable from absent.
@@ -283,12 +290,21 @@ public sealed class RecordReader(
     /// who may not see the sealed record is refused RECORD_SEALED (audited denied), or, with
     /// <paramref name="noticeWhenSealed"/>, told so by the caller with the notice.
     /// </summary>
-    private async Task<(PatientResolution Patient, AccessScope Scope, EvaluateAccessResponse Decision, SealedRecordAccessKind Seal)> EvaluateConsentAsync(
+    private async Task<PatientRead> BeginReadAsync(
         VerifiedAccessToken token, string nhsNumber, IReadOnlyCollection<RecordCategory> categories, AuditEvent e, ServerCallContext context,
         bool noticeWhenSealed = false)
     {
-        var resolving = patients.ResolveAsync(nhsNumber, context);
-        var evaluating = EvaluateAsync(token, nhsNumber, categories, [], context);
+        // One round trip to the patient's version record, BEFORE anything is fetched: every answer
+        // fetched below is kept under it, and every kept answer is reused only if it still matches.
+        var probe = answers.Enabled ? await versions.ProbeAsync(nhsNumber, context.CancellationToken) : null;
+        // The patient's details, once per read: for the view (demographics in scope) and for privacy
+        // review's viewer comparison (started now, awaited when the event is committed).
+        var details = categories.Contains(RecordCategory.Demographics) || viewers.Applies(e, token)
+            ? GetPatientOrNullAsync(nhsNumber, token, context, probe)
+            : Task.FromResult<Patient?>(null);
+        viewers.Begin(e, token, details);
+        var resolving = patients.ResolveAsync(nhsNumber, context, probe);
+        var evaluating = EvaluateAsync(token, nhsNumber, categories, [], context, probe);
         try
         {
             await Task.WhenAll(resolving, evaluating);
@@ -300,8 +316,10 @@ public sealed class RecordReader(
 
         var patient = await resolving;
         await patients.RequireAccessibleAsync(patient, token.Purpose, e, context);
+        // A merged record's answers depend on the other numbers' data too, which this probe did not
+        // cover: evaluated again over the merged set, and nothing of it kept or reused.
         var decision = patient.Merged
-            ? await EvaluateAsync(token, nhsNumber, categories, patient.MergedNhsNumbers, context)
+            ? await EvaluateAsync(token, nhsNumber, categories, patient.MergedNhsNumbers, context, probe: null)
             : await evaluating;
         e.ConsentVersion = decision.ConsentVersion;
         if (decision.Decision != AccessDecision.Permit)
@@ -327,23 +345,34 @@ public sealed class RecordReader(
                 new PermissionDeniedException(SealedRecordRule.Reason, SealedRecordRule.Message), context);
         }
 
-        return (patient, new AccessScope(categories, decision, token.SensitiveRecordsWithheld, token.AlertDetailsWithheld), decision, seal);
+        return new PatientRead(patient, new AccessScope(categories, decision, token.SensitiveRecordsWithheld, token.AlertDetailsWithheld), decision, seal,
+            patient.Merged ? null : probe, details);
     }
 
+    /// <summary>Consent's decision for this viewer and request: kept under the consent tag (the decision is a pure function of the patient's consent state and the request).</summary>
     private Task<EvaluateAccessResponse> EvaluateAsync(VerifiedAccessToken token, string nhsNumber, IReadOnlyCollection<RecordCategory> categories,
-        IReadOnlyList<string> merged, ServerCallContext context) =>
-        downstream.CallAsync(ServiceNames.Consent,
-            () => downstream.Consent.EvaluateAccessAsync(new EvaluateAccessRequest
-            {
-                NhsNumber = nhsNumber,
-                ViewerProfessionalId = token.ProfessionalId,
-                ViewerOrganisationOdsCode = token.OrganisationOdsCode,
-                ViewerRoleCode = token.RoleCode,
-                RequestedCategories = { categories },
-                Emergency = token.IsEmergency,
-                ViewerTeamId = token.CareTeamId ?? string.Empty,
-                MergedNhsNumbers = { merged },
-            }, downstream.Options(context, token.ToActor())), context.CancellationToken);
+        IReadOnlyList<string> merged, ServerCallContext context, PatientVersionProbe? probe)
+    {
+        var request = new EvaluateAccessRequest
+        {
+            NhsNumber = nhsNumber,
+            ViewerProfessionalId = token.ProfessionalId,
+            ViewerOrganisationOdsCode = token.OrganisationOdsCode,
+            ViewerRoleCode = token.RoleCode,
+            RequestedCategories = { categories },
+            Emergency = token.IsEmergency,
+            ViewerTeamId = token.CareTeamId ?? string.Empty,
+            MergedNhsNumbers = { merged },
+        };
+        return answers.GetOrFetchAsync(PatientDataKind.Consent, nhsNumber, request, probe,
+            () => downstream.CallAsync(ServiceNames.Consent,
+                () => downstream.Consent.EvaluateAccessAsync(request, downstream.Options(context, token.ToActor())), context.CancellationToken));
+    }
+
+    /// <summary>What steps 2a-3a established for a read, and the probe its fetches are kept under (null for a merged record).</summary>
+    private sealed record PatientRead(PatientResolution Patient, AccessScope Scope, EvaluateAccessResponse Decision, SealedRecordAccessKind Seal,
+        PatientVersionProbe? Probe, Task<Patient?> Details);
+
 
     /// <summary>The deceased notice every view of a deceased patient carries; null while alive.</summary>
     private static DeceasedNotice? Notice(PatientResolution patient) => patient.DeathDate is { } died ? DeceasedRule.Notice(died) : null;
@@ -364,13 +393,14 @@ public sealed class RecordReader(
         return new GetPatientRecordResponse { SealedNotice = SealedRecordRule.Notice(token) };
     }
 
-    private async Task<Patient?> GetPatientOrNullAsync(string nhsNumber, VerifiedAccessToken token, ServerCallContext context)
+    private async Task<Patient?> GetPatientOrNullAsync(string nhsNumber, VerifiedAccessToken token, ServerCallContext context, PatientVersionProbe? probe)
     {
+        var request = new GetPatientRequest { NhsNumber = nhsNumber };
         try
         {
-            return (await downstream.CallAsync(ServiceNames.Demographics,
-                () => downstream.Demographics.GetPatientAsync(new GetPatientRequest { NhsNumber = nhsNumber },
-                    downstream.Options(context, token.ToActor())), context.CancellationToken)).Patient;
+            return (await answers.GetOrFetchAsync(PatientDataKind.Demographics, nhsNumber, request, probe,
+                () => downstream.CallAsync(ServiceNames.Demographics,
+                    () => downstream.Demographics.GetPatientAsync(request, downstream.Options(context, token.ToActor())), context.CancellationToken))).Patient;
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
         {

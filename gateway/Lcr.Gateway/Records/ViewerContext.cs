@@ -16,9 +16,6 @@ public sealed class ViewerContextOptions
     /// <summary>How long a viewer's home address (demographics, by their own NHS number) is reused.</summary>
     public TimeSpan ViewerAddressTtl { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>How long a patient's family name and address are reused across reads.</summary>
-    public TimeSpan PatientTtl { get; set; } = TimeSpan.FromMinutes(1);
-
     /// <summary>
     /// The longest an audit commit waits for a lookup still in flight (it started when the read
     /// began, so it is normally long finished). Past it the event is recorded without the context:
@@ -40,10 +37,10 @@ public sealed class ViewerContextOptions
 /// (identity puts <c>family_name</c> and <c>lcr_personal_nhs_number</c> in it): no call.</item>
 /// <item>The viewer's home address comes from demographics by that NHS number, cached for
 /// <see cref="ViewerContextOptions.ViewerAddressTtl"/> under a keyed pseudonym.</item>
-/// <item>The patient's family name and address come from demographics, cached for
-/// <see cref="ViewerContextOptions.PatientTtl"/> under a keyed pseudonym.</item>
+/// <item>The patient's family name and address are the details the read itself fetched
+/// (GetPatient, through the gateway's version-checked read cache): no second call.</item>
 /// </list>
-/// Lookups start when the read's audit event is created (<see cref="Begin"/>), run in parallel
+/// Lookups start when the reader has probed the patient's version record (<see cref="Begin"/>), run in parallel
 /// with consent and the clinical record, are shared by concurrent reads, and are awaited only
 /// when the event is committed (<see cref="CompleteAsync"/>): no per-read round trip on the
 /// critical path. A failed lookup is not cached and leaves the event without a context.
@@ -66,19 +63,24 @@ public sealed partial class ViewerContextSource(
     public static bool IsRecordView(AuditAction action) =>
         action is AuditAction.ViewSummary or AuditAction.ViewCategory or AuditAction.ViewEntry or AuditAction.ViewDocument or AuditAction.ViewDemographics;
 
+    /// <summary>True when a record-view event made with <paramref name="token"/> carries the comparison (for the token's own patient only).</summary>
+    public bool Applies(AuditEvent e, VerifiedAccessToken token) =>
+        IsRecordView(e.Action) && string.Equals(token.NhsNumber, e.NhsNumber, StringComparison.Ordinal) &&
+        (token.ViewerFamilyName is not null || token.ViewerNhsNumber is not null);
+
     /// <summary>
-    /// Starts the lookups for a record-view event made with <paramref name="token"/> (for the
-    /// token's own patient only: a request for another patient is refused before anything is read).
+    /// Starts the lookups for a record-view event made with <paramref name="token"/>; the
+    /// patient's side comes from <paramref name="patient"/>, the details the read itself fetched
+    /// (no second demographics call). Does nothing when the event carries no comparison.
     /// </summary>
-    public void Begin(AuditEvent e, VerifiedAccessToken token)
+    public void Begin(AuditEvent e, VerifiedAccessToken token, Task<Patient?> patient)
     {
-        if (!IsRecordView(e.Action) || !string.Equals(token.NhsNumber, e.NhsNumber, StringComparison.Ordinal) ||
-            (token.ViewerFamilyName is null && token.ViewerNhsNumber is null))
+        if (!Applies(e, token))
         {
             return;
         }
 
-        _pending.AddOrUpdate(e, BuildAsync(token.ViewerFamilyName, token.ViewerNhsNumber, e.NhsNumber));
+        _pending.AddOrUpdate(e, BuildAsync(token.ViewerFamilyName, token.ViewerNhsNumber, patient));
     }
 
     /// <summary>Sets the context on each event that has one pending; waits at most <see cref="ViewerContextOptions.MaxWait"/>.</summary>
@@ -104,12 +106,11 @@ public sealed partial class ViewerContextSource(
         }
     }
 
-    private async Task<ViewerPatientContext?> BuildAsync(string? viewerFamilyName, string? viewerNhsNumber, string patientNhsNumber)
+    private async Task<ViewerPatientContext?> BuildAsync(string? viewerFamilyName, string? viewerNhsNumber, Task<Patient?> patientDetails)
     {
         var viewerTask = viewerNhsNumber is null ? Task.FromResult<Person?>(null) : LookUpAsync(viewerNhsNumber, options.Value.ViewerAddressTtl);
-        var patientTask = LookUpAsync(patientNhsNumber, options.Value.PatientTtl);
         var viewer = await viewerTask;
-        var patient = await patientTask;
+        var patient = await patientDetails is { } p ? ToPerson(p) : null;
         var context = new ViewerPatientContext
         {
             ViewerNhsNumber = viewerNhsNumber ?? string.Empty,
@@ -153,13 +154,15 @@ public sealed partial class ViewerContextSource(
         {
             var patient = (await downstream.CallAsync(ServiceNames.Demographics,
                 () => downstream.Demographics.GetPatientAsync(new GetPatientRequest { NhsNumber = nhsNumber }, call), CancellationToken.None)).Patient;
-            return patient is null ? null : new Person(patient.Name?.Family ?? string.Empty, ToMatchable(patient.Address));
+            return patient is null ? null : ToPerson(patient);
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
         {
             return null;
         }
     }
+
+    private static Person ToPerson(Patient patient) => new(patient.Name?.Family ?? string.Empty, ToMatchable(patient.Address));
 
     private static MatchableAddress? ToMatchable(Address? address) =>
         address is null || string.IsNullOrEmpty(address.Postcode) ? null : new MatchableAddress { Lines = { address.Lines.Take(5) }, Postcode = address.Postcode };

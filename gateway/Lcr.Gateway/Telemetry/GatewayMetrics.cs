@@ -15,6 +15,8 @@ public sealed class GatewayMetrics : IDisposable
         Denials = _meter.CreateCounter<long>("lcr.gateway.denials", description: "Refused record reads, by reason.");
         AuditFailures = _meter.CreateCounter<long>("lcr.gateway.audit_failures", description: "Audit events that could not be committed (reads answered UNAVAILABLE).");
         ReadDuration = _meter.CreateHistogram<double>("lcr.gateway.read.duration", unit: "ms", description: "Record read latency at the gateway.");
+        ReadCache = _meter.CreateCounter<long>("lcr.gateway.read_cache",
+            description: "Internal answers looked up in the gateway's version-checked read cache, by kind and outcome (hit, miss).");
         RateLimited = _meter.CreateCounter<long>("lcr.gateway.rate_limited", description: "Calls refused with RESOURCE_EXHAUSTED.");
         ViewSurgeSkipped = _meter.CreateCounter<long>("lcr.gateway.view_surge.skipped",
             description: "Record views the view-surge rule could not count or act on, by cause (queue_full, redis_unavailable, seal_failed).");
@@ -26,6 +28,7 @@ public sealed class GatewayMetrics : IDisposable
     public Counter<long> AuditFailures { get; }
     public Histogram<double> ReadDuration { get; }
     public Counter<long> RateLimited { get; }
+    public Counter<long> ReadCache { get; }
     public Counter<long> ViewSurgeSkipped { get; }
     public Counter<long> ViewSurgeSeals { get; }
 

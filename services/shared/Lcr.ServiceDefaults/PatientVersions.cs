@@ -91,6 +91,7 @@ public sealed partial class PatientVersionStore
 {
     internal const string EpochKey = "lcr:pv:epoch";
     internal const string ClockKey = "lcr:pv:clock";
+    internal const string KeyCheckKey = "lcr:pv:keycheck";
 
     // Shared by the scripts: Redis's clock now (ms) and the next generation (microseconds floor).
     private const string Prelude = """
@@ -107,15 +108,21 @@ public sealed partial class PatientVersionStore
         end
         """;
 
-    // KEYS: epoch, clock, patient. ARGV: candidate epoch, ttl seconds.
-    // Returns epoch, then per kind c, r, d: generation and pending (1/0).
+    // KEYS: epoch, clock, key check, patient. ARGV: candidate epoch, ttl seconds, this process's key check.
+    // Returns epoch, then per kind c, r, d: generation and pending (1/0); or {'keycheck', 0|1}
+    // when no writer has announced its pseudonym key (0) or announced another one (1).
     private static readonly string ProbeScript = Lua("""
+        local kc = redis.call('GET', KEYS[3])
+        if kc ~= ARGV[3] then
+          if kc then return {'keycheck', 1} end
+          return {'keycheck', 0}
+        end
         local epoch = redis.call('GET', KEYS[1])
         if not epoch then
           redis.call('SET', KEYS[1], ARGV[1])
           epoch = ARGV[1]
         end
-        local v = redis.call('HMGET', KEYS[3], 'c', 'r', 'd', 'cn', 'rn', 'dn', 'cu', 'ru', 'du')
+        local v = redis.call('HMGET', KEYS[4], 'c', 'r', 'd', 'cn', 'rn', 'dn', 'cu', 'ru', 'du')
         local kinds = {'c', 'r', 'd'}
         local out = {epoch}
         local created = false
@@ -123,7 +130,7 @@ public sealed partial class PatientVersionStore
           local g = v[i]
           if not g then
             g = nextgen()
-            redis.call('HSET', KEYS[3], kinds[i], g)
+            redis.call('HSET', KEYS[4], kinds[i], g)
             created = true
           end
           local pending = 0
@@ -134,14 +141,21 @@ public sealed partial class PatientVersionStore
           out[#out + 1] = pending
         end
         if created then
-          redis.call('EXPIRE', KEYS[3], ARGV[2])
+          redis.call('EXPIRE', KEYS[4], ARGV[2])
         end
         return out
         """);
 
-    // KEYS: epoch, clock, patient keys... ARGV: kind letter, pending ms, ttl seconds.
+    // KEYS: epoch, clock, key check, patient keys... ARGV: kind letter, pending ms, ttl seconds, key check.
+    // Returns 0 (nothing marked) when another pseudonym key was announced.
     private static readonly string MarkScript = Lua("""
-        for i = 3, #KEYS do
+        local kc = redis.call('GET', KEYS[3])
+        if not kc then
+          redis.call('SET', KEYS[3], ARGV[4])
+        elseif kc ~= ARGV[4] then
+          return 0
+        end
+        for i = 4, #KEYS do
           redis.call('HSET', KEYS[i], ARGV[1], nextgen())
           redis.call('HINCRBY', KEYS[i], ARGV[1] .. 'n', 1)
           local u = nowMs + tonumber(ARGV[2])
@@ -154,9 +168,9 @@ public sealed partial class PatientVersionStore
         return 1
         """);
 
-    // KEYS: epoch, clock, patient keys... ARGV: kind letter, ttl seconds.
+    // KEYS: epoch, clock, key check, patient keys... ARGV: kind letter, ttl seconds.
     private static readonly string PublishScript = Lua("""
-        for i = 3, #KEYS do
+        for i = 4, #KEYS do
           redis.call('HSET', KEYS[i], ARGV[1], nextgen())
           local n = redis.call('HINCRBY', KEYS[i], ARGV[1] .. 'n', -1)
           if n <= 0 then
@@ -171,7 +185,9 @@ public sealed partial class PatientVersionStore
     private readonly PatientPseudonymiser _pseudonyms;
     private readonly PatientVersionOptions _options;
     private readonly ILogger _logger;
+    private readonly string _keyCheck;
     private long _skipUntil;
+    private long _lastMismatchLog = long.MinValue / 2;
 
     public PatientVersionStore(IConnectionMultiplexer? redis, PatientPseudonymiser pseudonyms, PatientVersionOptions options, ILogger<PatientVersionStore> logger)
     {
@@ -179,6 +195,9 @@ public sealed partial class PatientVersionStore
         _pseudonyms = pseudonyms;
         _options = options;
         _logger = logger;
+        // A fingerprint of the pseudonym key (not the key): every writer and reader of the store
+        // must share the key, or a reader would probe records no writer ever moves.
+        _keyCheck = pseudonyms.Pseudonym("lcr:pv:keycheck");
     }
 
     /// <summary>False without Redis configured: nothing is marked, nothing may be reused.</summary>
@@ -199,12 +218,17 @@ public sealed partial class PatientVersionStore
         try
         {
             var result = (RedisResult[]?)await _redis.GetDatabase().ScriptEvaluateAsync(ProbeScript,
-                    [EpochKey, ClockKey, Key(nhsNumber)],
-                    [NewEpoch(), (long)_options.RecordTtl.TotalSeconds])
+                    [EpochKey, ClockKey, KeyCheckKey, Key(nhsNumber)],
+                    [NewEpoch(), (long)_options.RecordTtl.TotalSeconds, _keyCheck])
                 .WaitAsync(_options.ProbeTimeout, cancellationToken);
+            if (result is { Length: 2 } && (long)result[1] == 1)
+            {
+                LogKeyMismatch();
+            }
+
             if (result is not { Length: 7 })
             {
-                return null;
+                return null; // no writer has announced the shared key yet, or another key: reuse nothing
             }
 
             return new PatientVersionProbe((string)result[0]!,
@@ -235,10 +259,11 @@ public sealed partial class PatientVersionStore
         }
 
         var keys = Keys(numbers);
+        RedisResult marked;
         try
         {
-            await _redis.GetDatabase().ScriptEvaluateAsync(MarkScript, keys,
-                    [Letter(kind), (long)_options.PendingFor.TotalMilliseconds, (long)_options.RecordTtl.TotalSeconds])
+            marked = await _redis.GetDatabase().ScriptEvaluateAsync(MarkScript, keys,
+                    [Letter(kind), (long)_options.PendingFor.TotalMilliseconds, (long)_options.RecordTtl.TotalSeconds, _keyCheck])
                 .WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
@@ -246,6 +271,13 @@ public sealed partial class PatientVersionStore
             LogMarkFailed(_logger, kind.ToString(), e.GetType().Name);
             throw new DependencyUnavailableException("VERSION_STORE_UNAVAILABLE",
                 "The change could not be announced to the platform's readers, so nothing was written; retry shortly.", e);
+        }
+
+        if ((long)marked == 0)
+        {
+            LogKeyMismatch();
+            throw new DependencyUnavailableException("VERSION_STORE_UNAVAILABLE",
+                "The change could not be announced to the platform's readers, so nothing was written; the platform team has been alerted.");
         }
 
         return new PatientWrite(this, kind, keys, Stopwatch.GetTimestamp());
@@ -256,6 +288,40 @@ public sealed partial class PatientVersionStore
         BeginWriteAsync(kind, [nhsNumber], cancellationToken);
 
     internal TimeSpan CommitWindow => _options.PendingFor / 2;
+
+    /// <summary>
+    /// Writer side: announces this process's pseudonym key fingerprint if none is (after a
+    /// flush, on start); false when another key was announced (then every write is refused and
+    /// an error is logged). Readers reuse nothing until a writer has announced.
+    /// </summary>
+    public async Task<bool> AnnounceAsync(CancellationToken cancellationToken = default)
+    {
+        if (_redis is null)
+        {
+            return true;
+        }
+
+        var db = _redis.GetDatabase();
+        await db.StringSetAsync(KeyCheckKey, _keyCheck, when: When.NotExists).WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+        var current = (string?)await db.StringGetAsync(KeyCheckKey).WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+        if (current is not null && current != _keyCheck)
+        {
+            LogKeyMismatch();
+            return false;
+        }
+
+        return true;
+    }
+
+    private void LogKeyMismatch()
+    {
+        var now = Environment.TickCount64;
+        if (now - Interlocked.Read(ref _lastMismatchLog) > 60_000)
+        {
+            Interlocked.Exchange(ref _lastMismatchLog, now);
+            LogKeyCheckMismatch(_logger);
+        }
+    }
 
     internal async Task PublishAsync(PatientDataKind kind, RedisKey[] keys)
     {
@@ -274,12 +340,13 @@ public sealed partial class PatientVersionStore
 
     private RedisKey[] Keys(string[] numbers)
     {
-        var keys = new RedisKey[numbers.Length + 2];
+        var keys = new RedisKey[numbers.Length + 3];
         keys[0] = EpochKey;
         keys[1] = ClockKey;
+        keys[2] = KeyCheckKey;
         for (var i = 0; i < numbers.Length; i++)
         {
-            keys[i + 2] = Key(numbers[i]);
+            keys[i + 3] = Key(numbers[i]);
         }
 
         return keys;
@@ -301,6 +368,9 @@ public sealed partial class PatientVersionStore
     private static string NewEpoch() => Convert.ToHexString(RandomNumberGenerator.GetBytes(12));
 
     private static string Lua(string body) => Prelude + "\n" + body;
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The patient version store holds another pseudonym key's fingerprint: Lcr:PseudonymKey differs between the platform's processes; writes are refused and reads reuse nothing until it is fixed")]
+    private static partial void LogKeyCheckMismatch(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Patient version probe failed ({Failure}); reads go to the services for a while")]
     private static partial void LogProbeFailed(ILogger logger, string failure);

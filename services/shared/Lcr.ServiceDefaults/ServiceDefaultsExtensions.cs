@@ -230,9 +230,10 @@ public static class ServiceDefaultsExtensions
     /// <c>Lcr:PatientVersions:*</c>) on the Redis connection of <see cref="AddRedis"/> when
     /// <c>ConnectionStrings:Redis</c> is set (Redis is then registered if it was not); off without it.
     /// Every service that writes consent, clinical or demographic data, and the gateway that
-    /// reuses it, must share one Redis for the store.
+    /// reuses it, must share one Redis and one <c>Lcr:PseudonymKey</c> for the store. A writer
+    /// (<paramref name="writer"/>) announces its key's fingerprint (<see cref="PatientVersionStore.AnnounceAsync"/>).
     /// </summary>
-    public static WebApplicationBuilder AddPatientVersions(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddPatientVersions(this WebApplicationBuilder builder, bool writer = true)
     {
         var hasRedis = !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis"));
         if (hasRedis && !builder.Services.Any(d => d.ServiceType == typeof(IConnectionMultiplexer)))
@@ -243,6 +244,11 @@ public static class ServiceDefaultsExtensions
         var options = builder.Configuration.GetSection("Lcr:PatientVersions").Get<PatientVersionOptions>() ?? new PatientVersionOptions();
         builder.Services.AddSingleton(sp => new PatientVersionStore(hasRedis ? sp.GetRequiredService<IConnectionMultiplexer>() : null,
             sp.GetRequiredService<PatientPseudonymiser>(), options, sp.GetRequiredService<ILogger<PatientVersionStore>>()));
+        if (writer && hasRedis)
+        {
+            builder.Services.AddHostedService<PatientVersionAnnouncer>();
+        }
+
         return builder;
     }
 
