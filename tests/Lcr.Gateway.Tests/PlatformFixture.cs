@@ -87,9 +87,10 @@ public sealed class PlatformFixture : IAsyncLifetime
         Gateway = CreateGateway();
     }
 
-    /// <summary>A gateway in front of this platform; variants substitute services or the clock.</summary>
-    public GatewayHost CreateGateway(Action<IServiceCollection>? configure = null, Func<string, HttpMessageHandler, HttpMessageHandler>? wrap = null) =>
-        new(this, configure, wrap);
+    /// <summary>A gateway in front of this platform; variants substitute services, the clock or settings (e.g. another Redis).</summary>
+    public GatewayHost CreateGateway(Action<IServiceCollection>? configure = null, Func<string, HttpMessageHandler, HttpMessageHandler>? wrap = null,
+        IReadOnlyDictionary<string, string>? settings = null) =>
+        new(this, configure, wrap, settings);
 
     internal HttpMessageHandler HandlerFor(string service) => service switch
     {
@@ -165,7 +166,8 @@ public sealed class GatewayHost : IAsyncDisposable
 {
     private readonly WebApplicationFactory<Lcr.Gateway.Api.GatewayGrpcService> _factory;
 
-    internal GatewayHost(PlatformFixture platform, Action<IServiceCollection>? configure, Func<string, HttpMessageHandler, HttpMessageHandler>? wrap)
+    internal GatewayHost(PlatformFixture platform, Action<IServiceCollection>? configure, Func<string, HttpMessageHandler, HttpMessageHandler>? wrap,
+        IReadOnlyDictionary<string, string>? settings = null)
     {
         _factory = new WebApplicationFactory<Lcr.Gateway.Api.GatewayGrpcService>().WithWebHostBuilder(b =>
         {
@@ -181,7 +183,11 @@ public sealed class GatewayHost : IAsyncDisposable
             b.UseSetting("Gateway:RateLimit:Burst", "10000");
             b.UseSetting("Gateway:DefaultCallTimeout", "00:00:10");
             b.UseSetting("Gateway:Cors:AllowedOrigins:0", BrowserOrigin);
-            b.UseSetting("ConnectionStrings:Redis", platform.Redis.ConnectionString); // the view-surge count, on the fixture's own Redis
+            b.UseSetting("ConnectionStrings:Redis", platform.Redis.ConnectionString); // view-surge counts and version records, on the fixture's own Redis
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            {
+                b.UseSetting(key, value);
+            }
             b.ConfigureTestServices(s =>
             {
                 s.AddSingleton<IDownstreamHandlerFactory>(new InMemoryHandlers(platform, wrap));

@@ -92,7 +92,7 @@ public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail
             return null;
         }
 
-        var patient = await patients.ResolveAsync(nhsNumber, c);
+        var patient = await patients.ResolveProbedAsync(nhsNumber, c);
         if ((patient.Superseded || patients.CareHasEnded(patient, purpose)) && await SessionProfessionalAsync(c) is { } professional)
         {
             var e = audit.For(professional, nhsNumber, action, purpose);

@@ -19,8 +19,15 @@ namespace Lcr.Gateway.Patients;
 /// date of death. Demographics failing makes the door UNAVAILABLE (never a guess).
 /// </summary>
 public sealed class PatientResolver(Downstream.Downstream downstream, AuditTrail audit, IOptions<DeceasedOptions> deceased, TimeProvider clock,
-    ReadCache.VersionedAnswers answers)
+    ReadCache.VersionedAnswers answers, PatientVersionStore versions)
 {
+    /// <summary>
+    /// The resolution at a door that reads nothing else of the patient (a token issue): one probe
+    /// of the patient's version record, then the kept resolution or demographics' answer.
+    /// </summary>
+    public async Task<PatientResolution> ResolveProbedAsync(string nhsNumber, ServerCallContext context) =>
+        await ResolveAsync(nhsNumber, context, answers.Enabled ? await versions.ProbeAsync(nhsNumber, context.CancellationToken) : null);
+
     /// <summary>
     /// The resolution of a valid <paramref name="nhsNumber"/>; reused from the read cache when
     /// <paramref name="probe"/> (taken before this call) shows the number's demographics unchanged
