@@ -90,9 +90,10 @@ public sealed partial class AuditBatcher(
     /// <summary>Takes and sends batches until nothing is queued (then its sender slot is free).</summary>
     private async Task RunSenderAsync()
     {
+        List<PendingAuditCommit> batch = [];
         try
         {
-            for (var batch = _queue.TakeBatch(); batch.Count > 0; batch = _queue.TakeBatch())
+            for (batch = _queue.TakeBatch(); batch.Count > 0; batch = _queue.TakeBatch())
             {
                 // Each call under the span of its first caller that is still open (the one that
                 // started this sender for the first call); none if every one has closed.
@@ -103,11 +104,14 @@ public sealed partial class AuditBatcher(
         }
         catch (Exception ex)
         {
-            // SendAsync completes every member itself; this is a fault of the loop. Never lose a sender slot.
+            // SendAsync completes every member itself; this is a fault of the loop. Nobody is left
+            // waiting (the batch in hand and everything queued are refused) and the slot is freed.
             LogSenderFault(logger, ex.GetType().Name);
+            var refusal = Unavailable("the audit batch could not be sent");
+            Fail(batch, refusal);
             while (_queue.TakeBatch() is { Count: > 0 } left)
             {
-                Fail(left, Unavailable("the audit batch could not be sent"));
+                Fail(left, refusal);
             }
         }
     }
