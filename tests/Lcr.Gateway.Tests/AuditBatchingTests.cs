@@ -153,6 +153,26 @@ public class AuditBatchingTests(PlatformFixture platform, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task A_caller_without_a_deadline_and_its_shared_call_are_both_bounded_by_the_default_call_timeout()
+    {
+        var gate = new AuditCallGate();
+        await using var gateway = platform.CreateGateway(
+            s => s.Configure<DownstreamOptions>(o => o.DefaultCallTimeout = TimeSpan.FromSeconds(1)),
+            (service, handler) => service == ServiceNames.Audit ? gate.Wrap(handler) : handler);
+        var batcher = gateway.Services.GetRequiredService<AuditBatcher>();
+        var audit = gateway.Services.GetRequiredService<AuditTrail>();
+        var noDeadline = new PlatformCallContext(DateTime.MaxValue, CancellationToken.None);
+
+        gate.Hold(); // the audit service never answers
+        var e = await Assert.ThrowsAsync<DependencyUnavailableException>(() => batcher.CommitAsync(
+            [audit.For(PlatformActor.Gateway, Nhs(Patients[0]), AuditAction.ViewSummary, PurposeOfUse.DirectCare)], noDeadline));
+        Assert.Equal("AUDIT_UNAVAILABLE", e.Reason);
+        await UntilAsync(() => gate.Calls.Count == 1 && gate.Held == 0, "the shared call is cut off at its own deadline");
+        Assert.Equal(0, batcher.Waiting);
+        gate.Release(forward: true);
+    }
+
+    [Fact]
     public async Task A_batch_refused_for_one_callers_event_commits_the_others_events_alone()
     {
         var gate = new AuditCallGate();
