@@ -57,6 +57,7 @@ public static class Extensions
         builder.Services.AddSingleton<PrivacyOfficerPolicy>();
         builder.Services.AddOptions<ViewerContextOptions>().Bind(config.GetSection("Gateway:ViewerContext"));
         builder.Services.AddSingleton<ViewerContextSource>();
+        builder.Services.AddAuditBatching(config); // shared RecordEvents calls (Records/AuditBatcher.cs)
         builder.Services.AddSingleton<AuditTrail>();
 
         // Every door resolves the NHS number first (Patients/): superseded numbers, merged sets, deceased patients.

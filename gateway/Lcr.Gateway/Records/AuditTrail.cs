@@ -16,7 +16,7 @@ namespace Lcr.Gateway.Records;
 /// no access without an audit record. Denials are recorded too (a failure to record a denial
 /// does not turn it into an answer: the caller is refused either way).
 /// </summary>
-public sealed partial class AuditTrail(Downstream.Downstream downstream, TimeProvider clock, GatewayMetrics metrics, ViewerContextSource viewers,
+public sealed partial class AuditTrail(AuditBatcher batcher, TimeProvider clock, GatewayMetrics metrics, ViewerContextSource viewers,
     ILogger<AuditTrail> logger)
 {
     /// <summary>
@@ -70,7 +70,7 @@ public sealed partial class AuditTrail(Downstream.Downstream downstream, TimePro
     /// <summary>Commits a permitted access. Throws UNAVAILABLE (and nothing may be returned) if it cannot.</summary>
     public Task CommitAsync(AuditEvent e, ServerCallContext context) => CommitAsync([e], context);
 
-    /// <summary>Commits several events (one per patient) in one call, all or nothing.</summary>
+    /// <summary>Commits several events (one per patient) in one call, all or nothing (kept together in one batch).</summary>
     public async Task CommitAsync(IReadOnlyCollection<AuditEvent> events, ServerCallContext context)
     {
         if (events.Count == 0)
@@ -81,9 +81,8 @@ public sealed partial class AuditTrail(Downstream.Downstream downstream, TimePro
         await viewers.CompleteAsync(events, context.CancellationToken);
         try
         {
-            await downstream.CallAsync(ServiceNames.Audit,
-                () => downstream.Audit.RecordEventsAsync(new RecordEventsRequest { Events = { events } }, downstream.Options(context, PlatformActor.Gateway)),
-                context.CancellationToken);
+            // Shared with the events of concurrent calls (AuditBatcher), still waiting for these.
+            await batcher.CommitAsync(events, context);
         }
         catch (Exception ex) when (ex is DependencyUnavailableException or DependencyFailedException or RpcException)
         {
