@@ -29,8 +29,11 @@ public class SummarySnapshotTests(ClinicalHost host) : IClassFixture<ClinicalHos
     /// Computes the summary of <paramref name="numbers"/> while a session holding an exclusive lock
     /// on <c>entries</c> runs <paramref name="change"/> and commits once the computation waits for it.
     /// </summary>
-    private async Task<RecordSummary> ComputeAcrossAsync(IReadOnlyList<string> numbers, SummaryExclusions exclusions, string change,
-        params (string Name, object Value)[] parameters)
+    private Task<RecordSummary> ComputeAcrossAsync(IReadOnlyList<string> numbers, SummaryExclusions exclusions, string change,
+        params (string Name, object Value)[] parameters) => AcrossAsync(() => ComputeAsync(numbers, exclusions), change, parameters);
+
+    /// <summary>Runs <paramref name="read"/> while a session holding an exclusive lock on <c>entries</c> runs <paramref name="change"/> and commits once the read waits for it.</summary>
+    private async Task<T> AcrossAsync<T>(Func<Task<T>> read, string change, params (string Name, object Value)[] parameters)
     {
         await using var session = new NpgsqlConnection(host.Database.ConnectionString);
         await session.OpenAsync();
@@ -40,7 +43,7 @@ public class SummarySnapshotTests(ClinicalHost host) : IClassFixture<ClinicalHos
             await lockEntries.ExecuteNonQueryAsync();
         }
 
-        var computing = ComputeAsync(numbers, exclusions);
+        var computing = read();
         await using (var waiting = new NpgsqlCommand(
             "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'entries'::regclass AND pid <> pg_backend_pid()", session, tx))
         {
@@ -138,6 +141,39 @@ public class SummarySnapshotTests(ClinicalHost host) : IClassFixture<ClinicalHos
         Assert.Equal(before.RecordVersion + 2, after.RecordVersion);
         Assert.Equal(kept, Assert.Single(after.ActiveProblems).NhsNumber);
         Assert.Empty(after.CurrentMedications);
+    }
+
+    private async Task<IReadOnlyList<EntryCount>?> CountExcludedAsync(IReadOnlyList<string> numbers, long version, IReadOnlySet<Guid> ids)
+    {
+        await using var scope = host.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<SummaryBuilder>().CountExcludedAsync(numbers, version, ids, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task The_excluded_entries_are_counted_in_the_snapshot_of_the_version_they_are_checked_against()
+    {
+        var nhs = ClinicalHost.NewNhsNumber();
+        var ids = (await host.ContributeAsync("RR8", Make.Problem(nhs, "p-asthma"), Make.Medication(nhs, "m-metformin"))).Results
+            .ToDictionary(r => r.SourceEntryId.Split('/')[1], r => Guid.Parse(r.EntryId));
+        var excluded = new HashSet<Guid>([ids["m-metformin"], ids["p-asthma"]]);
+        var trace = ActivityTraceId.CreateRandom();
+        IReadOnlyList<EntryCount>? before;
+        using (new Activity("count-test").SetParentId(trace, ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded).Start())
+        {
+            before = await CountExcludedAsync([nhs], 1, excluded);
+        }
+
+        Assert.NotNull(before);
+        Assert.Equal(2, before.Sum(c => c.Count));
+        Assert.Single(host.Spans.ToArray(), s => s.TraceId == trace && s.Source.Name.StartsWith("Npgsql", StringComparison.Ordinal));
+        Assert.Null(await CountExcludedAsync([nhs], 2, excluded)); // not at that version
+
+        // Retracted while the count waits: counted as at version 1, which it was checked against.
+        var during = await AcrossAsync(() => CountExcludedAsync([nhs], 1, excluded), Retract, ("id", ids["m-metformin"]), ("nhs", nhs));
+        Assert.Equal(before.OrderBy(c => c.Category), during!.OrderBy(c => c.Category));
+
+        Assert.Null(await CountExcludedAsync([nhs], 1, excluded));
+        Assert.Equal(RecordCategory.Problems, Assert.Single((await CountExcludedAsync([nhs], 2, excluded))!).Category);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Data;
 using Google.Protobuf.WellKnownTypes;
 using Lcr.Clinical.Domain;
 using Lcr.Clinical.Persistence;
@@ -31,36 +30,49 @@ public sealed class SummaryBuilder(ClinicalDbContext db, TimeProvider clock)
     /// the summary of <paramref name="nhsNumbers"/> (a patient and the numbers merged into it) at
     /// <paramref name="expectedVersion"/> (the sum of their record versions) counts (current, not
     /// entered in error): one primary-key lookup per id, in the same snapshot as a check of the
-    /// record versions. Record versions only rise, so an equal sum means none moved. Null when the
-    /// record has moved on from that version (the caller retries).
+    /// record versions, in one round trip (a batch like <see cref="ComputeAsync(IReadOnlyList{string}, SummaryExclusions, CancellationToken)"/>'s).
+    /// Record versions only rise, so an equal sum means none moved. Null when the record has moved
+    /// on from that version (the caller retries).
     /// </summary>
     public async Task<IReadOnlyList<EntryCount>?> CountExcludedAsync(IReadOnlyList<string> nhsNumbers, long expectedVersion, IReadOnlySet<Guid> ids,
         CancellationToken ct)
     {
-        await using var tx = await db.Database.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
-        var numbers = nhsNumbers.ToArray();
-        var version = await db.PatientRecords.AsNoTracking()
-            .Where(r => numbers.Contains(r.NhsNumber)).SumAsync(r => r.RecordVersion, ct);
-        if (version != expectedVersion)
+        RequireNoTransaction();
+        await db.Database.OpenConnectionAsync(ct);
+        try
         {
-            await tx.CommitAsync(ct);
-            return null;
-        }
+            await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection());
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(SummaryQueries.Begin));
+            SummaryQueries.AddExcludedCounts(batch, nhsNumbers, ids);
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(SummaryQueries.Commit));
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            var version = await reader.ReadAsync(ct) ? reader.GetInt64(0) : 0;
+            await NextAsync(reader, ct);
+            var counts = new List<EntryCount>();
+            while (await reader.ReadAsync(ct))
+            {
+                counts.Add(SummaryQueries.ReadCount(reader));
+            }
 
-        var array = ids.ToArray();
-        var counts = await db.Entries.AsNoTracking()
-            .Where(e => array.Contains(e.Id) && numbers.Contains(e.NhsNumber) && !e.EnteredInError)
-            .GroupBy(e => new { e.Category, e.SourceOrganisation, e.Sensitivity })
-            .Select(g => new { g.Key.Category, g.Key.SourceOrganisation, g.Key.Sensitivity, Count = g.Count() })
-            .ToListAsync(ct);
-        await tx.CommitAsync(ct);
-        return counts.Select(c => new EntryCount
+            while (await reader.NextResultAsync(ct))
+            {
+            }
+
+            return version == expectedVersion ? counts : null;
+        }
+        finally
         {
-            Category = (RecordCategory)c.Category,
-            SourceOrganisationOdsCode = c.SourceOrganisation,
-            Sensitivity = (Sensitivity)c.Sensitivity,
-            Count = c.Count,
-        }).ToList();
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    /// <summary>The batches bring their own BEGIN and COMMIT: they must not run inside another transaction.</summary>
+    private void RequireNoTransaction()
+    {
+        if (db.Database.CurrentTransaction is not null)
+        {
+            throw new InvalidOperationException("A summary is read in its own snapshot, outside any transaction.");
+        }
     }
 
     /// <summary>
@@ -71,12 +83,7 @@ public sealed class SummaryBuilder(ClinicalDbContext db, TimeProvider clock)
     /// </summary>
     public async Task<RecordSummary> ComputeAsync(IReadOnlyList<string> nhsNumbers, SummaryExclusions exclusions, CancellationToken ct)
     {
-        if (db.Database.CurrentTransaction is not null)
-        {
-            // The batch brings its own BEGIN and COMMIT: it must not run inside another transaction.
-            throw new InvalidOperationException("A summary is computed in its own snapshot, outside any transaction.");
-        }
-
+        RequireNoTransaction();
         var now = clock.GetUtcNow();
         var parts = new List<RecordSummary>(nhsNumbers.Count);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();

@@ -114,6 +114,32 @@ internal static class SummaryQueries
         batch.BatchCommands.Add(counts);
     }
 
+    /// <summary>The summed record version of a set of numbers (bigint; 0 when none has a record).</summary>
+    public const string VersionSumSql = "SELECT coalesce(sum(record_version), 0)::bigint FROM patient_records WHERE nhs_number = ANY(@nhs)";
+
+    /// <summary>The entries among @ids filed under the set that a summary counts, by group (one primary-key lookup per id).</summary>
+    public static readonly string ExcludedCountsSql = """
+        SELECT e.category, e.source_organisation, e.sensitivity, count(*) FROM entries e
+        WHERE e.id = ANY(@ids) AND e.nhs_number = ANY(@nhs) AND NOT e.entered_in_error
+        GROUP BY e.category, e.source_organisation, e.sensitivity
+        """;
+
+    /// <summary>Adds the excluded-entry count's two statements (summed version, counts) to <paramref name="batch"/>.</summary>
+    public static void AddExcludedCounts(NpgsqlBatch batch, IReadOnlyList<string> nhsNumbers, IReadOnlySet<Guid> ids)
+    {
+        var version = new NpgsqlBatchCommand(VersionSumSql);
+        version.Parameters.Add(NhsSet(nhsNumbers));
+        batch.BatchCommands.Add(version);
+
+        var counts = new NpgsqlBatchCommand(ExcludedCountsSql);
+        counts.Parameters.Add(NhsSet(nhsNumbers));
+        counts.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = ids.ToArray() });
+        batch.BatchCommands.Add(counts);
+    }
+
+    private static NpgsqlParameter NhsSet(IReadOnlyList<string> nhsNumbers) =>
+        new("nhs", NpgsqlDbType.Array | NpgsqlDbType.Char) { Value = nhsNumbers.ToArray() };
+
     private static NpgsqlParameter Nhs(string nhsNumber) => new("nhs", NpgsqlDbType.Char) { Value = nhsNumber };
 
     private static void AddExclusions(NpgsqlBatchCommand command, SummaryExclusions exclusions)
