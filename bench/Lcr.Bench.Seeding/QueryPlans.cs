@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Diagnostics;
 using System.Text;
 using Lcr.Clinical.Application;
+using Lcr.Clinical.Domain;
 using Lcr.Clinical.Persistence;
 using Lcr.Clinical.V1;
 using Lcr.Common.V1;
@@ -46,10 +47,33 @@ public static class QueryPlans
 
         var clinicalOptions = new DbContextOptionsBuilder<ClinicalDbContext>();
         clinicalOptions.UseNpgsql(clinical).UseSnakeCaseNamingConvention().AddInterceptors(explain);
-        output.AppendLine("-- clinical GetRecordSummary, cache miss (SummaryBuilder)");
-        await using (var db = new ClinicalDbContext(clinicalOptions.Options))
+        // The summary is one Npgsql batch, not EF commands: explain each of its statements (as
+        // SummaryQueries builds them, with their typed parameters) in one REPEATABLE READ snapshot.
+        output.AppendLine("-- clinical GetRecordSummary, cache miss (SummaryBuilder: one batch)");
+        await using (var connection = await clinical.OpenConnectionAsync(ct))
         {
-            await new SummaryBuilder(db, TimeProvider.System).ComputeAsync(nhsNumber, ct);
+            await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+            await using var batch = new NpgsqlBatch(connection);
+            SummaryQueries.Add(batch, nhsNumber, SummaryExclusions.None, DateTimeOffset.UtcNow);
+            foreach (var statement in batch.BatchCommands)
+            {
+                await using var plan = new NpgsqlCommand("EXPLAIN (ANALYZE, BUFFERS) " + statement.CommandText, connection, tx);
+                foreach (NpgsqlParameter p in statement.Parameters)
+                {
+                    plan.Parameters.Add(p.Clone());
+                }
+
+                output.AppendLine(statement.CommandText.Trim()).AppendLine();
+                await using var reader = await plan.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                {
+                    output.Append("    ").AppendLine(reader.GetString(0));
+                }
+
+                output.AppendLine();
+            }
+
+            await tx.CommitAsync(ct);
         }
 
         output.AppendLine("-- clinical ListEntries, medications, first page of 20 (the list scenario)");

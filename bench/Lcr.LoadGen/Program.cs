@@ -109,6 +109,7 @@ if (platformScenarios.Length > 0)
     IConnectionMultiplexer? redis = null;
     PatientPseudonymiser? pseudonyms = null;
     NpgsqlDataSource? clinicalRecords = null;
+    PatientVersionStore? versions = null;
     if (platformScenarios.Any(s => s.StartsWith("cold", StringComparison.Ordinal)))
     {
         var redisConfig = options.Str("redis", Environment.GetEnvironmentVariable("LCR_REDIS") ?? "");
@@ -125,6 +126,12 @@ if (platformScenarios.Length > 0)
         }
 
         pseudonyms = PatientPseudonymiser.FromBase64OrRandom((await File.ReadAllTextAsync(keyFile)).Trim());
+
+        // The gateway keeps summaries in memory under the patient's version record (Redis,
+        // keyed by the platform's pseudonym of the number), so the bump below is announced the
+        // way a contributing writer announces it: marked before, published after.
+        versions = new PatientVersionStore(redis, pseudonyms, new PatientVersionOptions(),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<PatientVersionStore>.Instance);
 
         // The clinical service also keeps summaries in its own memory under the record version
         // (a Redis eviction alone leaves that hit in place), so a cold read is made the way a
@@ -155,16 +162,27 @@ if (platformScenarios.Length > 0)
     async Task Evict(long n)
     {
         var nhs = patients[n % patients.Length];
-        await using (var bump = clinicalRecords!.CreateCommand("UPDATE patient_records SET record_version = record_version + 1, updated_at = now() WHERE nhs_number = $1"))
+
+        // As a contribution does it: mark the record (kind Record) before the commit, publish it
+        // after, so no gateway reuses the summary it kept for this patient.
+        var write = await versions!.BeginWriteAsync(PatientDataKind.Record, nhs);
+        try
         {
+            await using var bump = clinicalRecords!.CreateCommand("UPDATE patient_records SET record_version = record_version + 1, updated_at = now() WHERE nhs_number = $1");
+
             // Typed as the column (character(10)): a text parameter compares as text, cannot use
             // the primary key, and scans the table (it did: cold reads fell 264 -> 15/s from 10,000
             // to 900,000 patients while the platform's own queries stayed flat).
             bump.Parameters.Add(new NpgsqlParameter { Value = nhs, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Char });
+            write.EnsureCovered();
             if (await bump.ExecuteNonQueryAsync() != 1)
             {
                 throw new InvalidOperationException("a cold-scenario patient has no clinical record");
             }
+        }
+        finally
+        {
+            await write.CompleteAsync();
         }
 
         await redis!.GetDatabase().KeyDeleteAsync($"lcr:clinical:{{{pseudonyms!.Pseudonym(nhs)}}}:summary");
@@ -283,7 +301,7 @@ if (platformScenarios.Length > 0)
                     (inv, n) => Read(inv, warmPatients[n % warmPatients.Length]), pacedRate: Math.Max(1, warm.RequestsPerSecond / 2));
                 break;
             case "cold":
-                cold = await Run("cold", $"GetPatientRecord, cold summary cache ({patients.Length} patients in rotation; before each read, untimed, the record version moves on and the Redis summary is deleted, so no tier holds it)", gateway,
+                cold = await Run("cold", $"GetPatientRecord, cold summary cache ({patients.Length} patients in rotation; before each read, untimed, the record version moves on, announced in the patient version record as a contribution would, and the Redis summary is deleted, so no tier holds it)", gateway,
                     (inv, n) => Read(inv, patients[n % patients.Length]), Evict);
                 break;
             case "cold-half" when cold is not null:
