@@ -3,9 +3,6 @@ using Lcr.Common.V1;
 using Lcr.Consent.V1;
 using Lcr.ServiceDefaults;
 using Lcr.Testing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using StackExchange.Redis;
 
 namespace Lcr.Consent.Tests;
 
@@ -50,18 +47,13 @@ public sealed class VersionAnnouncementTests(ConsentHost host) : IClassFixture<C
 
     private static Task None(ConsentService.ConsentServiceClient client, string nhs) => Task.CompletedTask;
 
-    /// <summary>A store of its own on the host's Redis and pseudonym key: what a reader in another process would see.</summary>
-    private PatientVersionStore Reader(IServiceProvider services) =>
-        new(services.GetRequiredService<IConnectionMultiplexer>(), services.GetRequiredService<PatientPseudonymiser>(),
-            new PatientVersionOptions(), NullLogger<PatientVersionStore>.Instance);
-
     [Theory]
     [MemberData(nameof(WriteNames))]
     public async Task A_change_moves_the_patients_consent_tag_on_before_the_reply_and_leaves_nothing_pending(string rpc)
     {
         var write = Writes[rpc];
         var nhs = ConsentHost.NewNhsNumber();
-        var reader = Reader(host.Services);
+        var reader = PatientVersionReader.For(host.Services);
         await write.Before(host.Client, nhs);
         var before = (await reader.ProbeAsync(nhs))!;
         Assert.NotNull(before.Tag(PatientDataKind.Consent));
