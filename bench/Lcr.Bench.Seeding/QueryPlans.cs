@@ -11,6 +11,7 @@ using Lcr.Demographics.Persistence;
 using Lcr.ServiceDefaults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Lcr.Bench.Seeding;
@@ -25,6 +26,11 @@ namespace Lcr.Bench.Seeding;
 /// </summary>
 public static class QueryPlans
 {
+    // Reads only: the patient version store is off (no Redis), nothing is marked.
+    private static readonly PatientVersionStore NoVersions = new(null,
+        new PatientPseudonymiser(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)), new PatientVersionOptions(),
+        NullLogger<PatientVersionStore>.Instance);
+
     public static async Task<string> ExplainReadPathAsync(NpgsqlDataSource clinical, NpgsqlDataSource demographics, string nhsNumber, CancellationToken ct)
     {
         var output = new StringBuilder();
@@ -37,7 +43,7 @@ public static class QueryPlans
         {
             try
             {
-                await new PatientService(db, new NhsNumberResolver(db), TimeProvider.System).GetAsync(nhsNumber, ct);
+                await new PatientService(db, new NhsNumberResolver(db), NoVersions, TimeProvider.System).GetAsync(nhsNumber, ct);
             }
             catch (NotFoundException)
             {
@@ -109,7 +115,7 @@ public static class QueryPlans
             ("GetPatient", async nhs =>
             {
                 await using var db = new DemographicsDbContext(demographicsOptions.Options);
-                await new PatientService(db, new NhsNumberResolver(db), TimeProvider.System).GetAsync(nhs, ct);
+                await new PatientService(db, new NhsNumberResolver(db), NoVersions, TimeProvider.System).GetAsync(nhs, ct);
             }),
             ("summary (cache miss)", async nhs =>
             {

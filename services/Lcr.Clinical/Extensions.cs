@@ -13,6 +13,7 @@ public static class Extensions
     {
         builder.AddPostgres<ClinicalDbContext>("Clinical");
         builder.AddRedis();
+        builder.AddPatientVersions();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<ClinicalMetrics>();

@@ -12,6 +12,7 @@ public static class Extensions
     {
         builder.AddPostgres<ConsentDbContext>("Consent");
         builder.AddRedis();
+        builder.AddPatientVersions();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ConsentMetrics>();
         builder.Services.AddSingleton<ConsentSnapshotCache>();

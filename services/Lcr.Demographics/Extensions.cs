@@ -11,6 +11,7 @@ public static class Extensions
     public static WebApplicationBuilder AddDemographicsServices(this WebApplicationBuilder builder)
     {
         builder.AddPostgres<DemographicsDbContext>("Demographics");
+        builder.AddPatientVersions();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddScoped<PatientService>();
         builder.Services.AddScoped<SupersessionService>();

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Grpc.Core;
 using Lcr.Clinical.V1;
+using Lcr.Testing;
 using StackExchange.Redis;
 
 namespace Lcr.Clinical.Tests;
@@ -85,7 +87,7 @@ public sealed class OwnRedisClinicalHost : ClinicalHost
 public class RedisOutageTests(OwnRedisClinicalHost host) : IClassFixture<OwnRedisClinicalHost>
 {
     [Fact]
-    public async Task Reads_and_writes_carry_on_from_postgres_while_redis_is_down_and_caching_resumes_when_it_returns()
+    public async Task Reads_carry_on_from_postgres_and_writes_are_refused_while_redis_is_down_and_both_resume_when_it_returns()
     {
         var nhs = ClinicalHost.NewNhsNumber();
         await host.ContributeAsync("B86001", Make.Problem(nhs, "p-1"));
@@ -97,10 +99,13 @@ public class RedisOutageTests(OwnRedisClinicalHost host) : IClassFixture<OwnRedi
         var during = await host.SummaryAsync(nhs);
         Assert.Single(during.ActiveProblems);
 
-        // A contribution while Redis is down succeeds, and its reader sees it.
-        await host.ContributeAsync("RR8", Make.Medication(nhs, "m-1"));
+        // A contribution while Redis is down cannot be announced to the readers (the patient
+        // version store), so it is refused and nothing is written; reads carry on.
+        await RpcAssert.Fails(StatusCode.Unavailable, "VERSION_STORE_UNAVAILABLE", () => host.ContributeAsync("RR8", Make.Medication(nhs, "m-1")));
+        Assert.Equal(1L, await host.CountAsync("entries", nhs));
         var afterWrite = await host.SummaryAsync(nhs);
-        Assert.Single(afterWrite.CurrentMedications);
+        Assert.Empty(afterWrite.CurrentMedications);
+        Assert.Single(afterWrite.ActiveProblems);
         Assert.True(host.Counter("lcr.clinical.summary_cache.misses|unavailable") >= unavailable + 2);
 
         host.OwnRedis.Start();
@@ -110,9 +115,13 @@ public class RedisOutageTests(OwnRedisClinicalHost host) : IClassFixture<OwnRedi
         {
             Assert.True(DateTime.UtcNow < deadline, "caching did not resume after Redis came back");
             var s = await host.SummaryAsync(nhs);
-            Assert.Single(s.CurrentMedications);
+            Assert.Single(s.ActiveProblems);
             await Task.Delay(200);
         }
+
+        // With Redis back, the contribution goes through and its reader sees it.
+        await host.ContributeAsync("RR8", Make.Medication(nhs, "m-1"));
+        Assert.Single((await host.SummaryAsync(nhs)).CurrentMedications);
 
         Assert.True(await host.Redis.KeyExistsAsync(host.SummaryKey(nhs)));
         Assert.Contains(host.Logs.Lines, l => l.Contains("Summary cache unavailable", StringComparison.Ordinal));

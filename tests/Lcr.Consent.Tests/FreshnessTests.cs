@@ -38,7 +38,7 @@ public class FreshnessTests(ConsentHost host) : IClassFixture<ConsentHost>
     [Fact]
     public async Task Cache_miss_is_rebuilt_from_postgres_and_then_served_from_redis()
     {
-        await using var replica = new ConsentReplica(host.Database.ConnectionString, Infrastructure.Redis, localCache: false);
+        await using var replica = new ConsentReplica(host.Database.ConnectionString, host.RedisConnectionString, localCache: false);
         using var counters = new CacheCounters(replica.Services);
         var nhs = ConsentHost.NewNhsNumber();
         await replica.Client.AddRestrictionAsync(Calls.Add(nhs, Calls.WithholdCategory(RecordCategory.TestResults)), ConsentHost.IgOfficer());
@@ -56,8 +56,8 @@ public class FreshnessTests(ConsentHost host) : IClassFixture<ConsentHost>
     [Fact]
     public async Task A_repeated_evaluation_is_served_from_the_replicas_memory_and_a_change_elsewhere_is_seen_at_once()
     {
-        await using var reader = new ConsentReplica(host.Database.ConnectionString, Infrastructure.Redis);
-        await using var writer = new ConsentReplica(host.Database.ConnectionString, Infrastructure.Redis);
+        await using var reader = new ConsentReplica(host.Database.ConnectionString, host.RedisConnectionString);
+        await using var writer = new ConsentReplica(host.Database.ConnectionString, host.RedisConnectionString);
         using var counters = new CacheCounters(reader.Services);
         var nhs = ConsentHost.NewNhsNumber();
         await writer.Client.AddRestrictionAsync(Calls.Add(nhs, Calls.WithholdOrganisation("RGD")), ConsentHost.IgOfficer());
@@ -98,7 +98,7 @@ public class FreshnessTests(ConsentHost host) : IClassFixture<ConsentHost>
     [Fact]
     public async Task Two_replicas_never_serve_a_stale_decision_after_a_change_returns()
     {
-        await using var replica = new ConsentReplica(host.Database.ConnectionString, Infrastructure.Redis);
+        await using var replica = new ConsentReplica(host.Database.ConnectionString, host.RedisConnectionString);
         using var primaryCounters = new CacheCounters(host.Services);
         using var replicaCounters = new CacheCounters(replica.Services);
         var replicas = new[] { host.Client, replica.Client };
@@ -149,7 +149,7 @@ public class FreshnessTests(ConsentHost host) : IClassFixture<ConsentHost>
     public async Task Expiry_is_applied_at_evaluation_time_not_frozen_into_the_cache()
     {
         var later = new ManualClock(DateTimeOffset.UtcNow.AddDays(2));
-        await using var future = new ConsentReplica(host.Database.ConnectionString, Infrastructure.Redis, later);
+        await using var future = new ConsentReplica(host.Database.ConnectionString, host.RedisConnectionString, later);
         var nhs = ConsentHost.NewNhsNumber();
         var block = Calls.BlockProfessional(Calls.Viewer);
         block.EndTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(1));

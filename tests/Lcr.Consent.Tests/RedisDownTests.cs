@@ -1,8 +1,13 @@
+using Grpc.Core;
 using Lcr.Consent.V1;
+using Lcr.Testing;
 
 namespace Lcr.Consent.Tests;
 
-/// <summary>Redis is a cache: paused or gone, EvaluateAccess still answers, correctly, from PostgreSQL.</summary>
+/// <summary>
+/// Redis is a cache for reads: paused or gone, EvaluateAccess still answers, correctly, from
+/// PostgreSQL. Changes need it (the patient version store): refused, nothing written.
+/// </summary>
 public class RedisDownTests(ConsentHost host, KillableRedis redis) : IClassFixture<ConsentHost>, IClassFixture<KillableRedis>
 {
     [Fact]
@@ -18,8 +23,14 @@ public class RedisDownTests(ConsentHost host, KillableRedis redis) : IClassFixtu
         await redis.PauseAsync();
         try
         {
-            // The change commits although the cache cannot be told; the read falls back to PostgreSQL.
-            await replica.Client.RecordOptOutAsync(Calls.OptOut(nhs), ConsentHost.IgOfficer(), deadline: DateTime.UtcNow.AddSeconds(30));
+            // This replica cannot announce a change to the patient version store, so it refuses it, writing nothing.
+            await RpcAssert.Fails(StatusCode.Unavailable, "VERSION_STORE_UNAVAILABLE",
+                () => replica.Client.RecordOptOutAsync(Calls.OptOut(nhs), ConsentHost.IgOfficer(), deadline: DateTime.UtcNow.AddSeconds(30)).ResponseAsync);
+            Assert.Equal(1, (await replica.Client.EvaluateAccessAsync(Calls.Evaluate(nhs), deadline: DateTime.UtcNow.AddSeconds(30))).ConsentVersion);
+
+            // A change through another instance (its own Redis reachable) commits although this
+            // replica's cache cannot be told; this replica's read falls back to PostgreSQL.
+            await host.Client.RecordOptOutAsync(Calls.OptOut(nhs), ConsentHost.IgOfficer(), deadline: DateTime.UtcNow.AddSeconds(30));
             var during = await replica.Client.EvaluateAccessAsync(Calls.Evaluate(nhs), deadline: DateTime.UtcNow.AddSeconds(30));
             Assert.Equal(AccessDecisionReason.PatientOptedOut, during.Reason);
         }
@@ -38,11 +49,11 @@ public class RedisDownTests(ConsentHost host, KillableRedis redis) : IClassFixtu
     }
 }
 
-/// <summary>Redis killed outright (its own class: the fixture's server does not come back).</summary>
+/// <summary>Redis killed outright (its own class: the fixture's server does not come back): reads still work, changes are refused.</summary>
 public class RedisKilledTests(ConsentHost host, KillableRedis redis) : IClassFixture<ConsentHost>, IClassFixture<KillableRedis>
 {
     [Fact]
-    public async Task Evaluate_access_and_changes_work_with_redis_killed()
+    public async Task Evaluate_access_works_and_changes_are_refused_with_nothing_written_with_redis_killed()
     {
         await using var replica = new ConsentReplica(host.Database.ConnectionString, redis.Configuration, localCache: false);
         var nhs = ConsentHost.NewNhsNumber();
@@ -53,10 +64,13 @@ public class RedisKilledTests(ConsentHost host, KillableRedis redis) : IClassFix
         Assert.False(redis.Running);
 
         Assert.Equal(AccessDecisionReason.OrganisationBlocked, (await replica.Client.EvaluateAccessAsync(Calls.Evaluate(nhs))).Reason);
-        await replica.Client.RemoveRestrictionAsync(Calls.Remove(nhs, block.Restriction.Id), ConsentHost.IgOfficer());
+
+        // Changes need the patient version store (readers are told of every change): refused, nothing written.
+        await RpcAssert.Fails(StatusCode.Unavailable, "VERSION_STORE_UNAVAILABLE",
+            () => replica.Client.RemoveRestrictionAsync(Calls.Remove(nhs, block.Restriction.Id), ConsentHost.IgOfficer()).ResponseAsync);
         var after = await replica.Client.EvaluateAccessAsync(Calls.Evaluate(nhs));
-        Assert.Equal(AccessDecision.Permit, after.Decision);
-        Assert.Equal(2, after.ConsentVersion);
+        Assert.Equal(AccessDecisionReason.OrganisationBlocked, after.Reason);
+        Assert.Equal(1, after.ConsentVersion);
         Assert.Equal(AccessDecisionReason.NoRestrictions,
             (await replica.Client.EvaluateAccessAsync(Calls.Evaluate(ConsentHost.NewNhsNumber()))).Reason);
     }

@@ -201,7 +201,7 @@ public class SealTests(ConsentHost host) : IClassFixture<ConsentHost>
         Assert.True(next.AccessLogUnderReview);
 
         // Another replica without an in-memory tier: what Redis holds carries the seal and the review.
-        await using var replica = new ConsentReplica(host.Database.ConnectionString, Infrastructure.Redis, localCache: false);
+        await using var replica = new ConsentReplica(host.Database.ConnectionString, host.RedisConnectionString, localCache: false);
         using var counters = new CacheCounters(replica.Services);
         for (var i = 0; i < 2; i++)
         {

@@ -20,7 +20,7 @@ internal static class Platform
     public static readonly Deployable[] All =
     [
         new("identity", "services/Lcr.Identity", "Identity", false, ["Identity__KeyEncryptionKey"], ["lcr-gateway"]),
-        new("demographics", "services/Lcr.Demographics", "Demographics", false, [], ["lcr-gateway"]),
+        new("demographics", "services/Lcr.Demographics", "Demographics", true, [], ["lcr-gateway"]),
         new("consent", "services/Lcr.Consent", "Consent", true, [], ["lcr-gateway"]),
         new("clinical", "services/Lcr.Clinical", "Clinical", true, [], ["lcr-gateway"]),
         // Audit: RecordEvents and the privacy review lookups, from the gateway and nothing else.

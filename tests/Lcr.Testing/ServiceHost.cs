@@ -13,8 +13,10 @@ namespace Lcr.Testing;
 
 /// <summary>
 /// Hosts one real service in memory (<see cref="WebApplicationFactory{TEntryPoint}"/>) on its
-/// own fresh PostgreSQL database, migrated, with the test Redis, and a gRPC channel to it.
-/// Captures its log lines and spans. One per test class (xunit class fixture).
+/// own fresh PostgreSQL database, migrated, with a private redis-server of its own (a real Redis
+/// that no other test or dev process shares: the patient version store records which pseudonym
+/// key its writers use, and hosts with different keys must not meet there), and a gRPC channel
+/// to it. Captures its log lines and spans. One per test class (xunit class fixture).
 /// </summary>
 /// <typeparam name="TEntryPoint">Any type in the service's assembly.</typeparam>
 public abstract class ServiceHost<TEntryPoint> : IAsyncLifetime
@@ -26,6 +28,12 @@ public abstract class ServiceHost<TEntryPoint> : IAsyncLifetime
     protected abstract string ConnectionName { get; }
 
     public TestDatabase Database { get; private set; } = null!;
+
+    /// <summary>The host's own redis-server (a subclass's <see cref="Settings"/> may point the service elsewhere).</summary>
+    public RedisServer OwnRedisServer { get; private set; } = null!;
+
+    /// <summary>StackExchange.Redis configuration of the host's own Redis, e.g. for a second replica.</summary>
+    public string RedisConnectionString => OwnRedisServer.ConnectionString;
 
     public GrpcChannel Channel { get; private set; } = null!;
 
@@ -61,11 +69,12 @@ public abstract class ServiceHost<TEntryPoint> : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Database = await TestDatabase.CreateAsync();
+        OwnRedisServer = await RedisServer.StartAsync();
         _factory = new WebApplicationFactory<TEntryPoint>().WithWebHostBuilder(b =>
         {
             b.UseEnvironment("Test");
             b.UseSetting($"ConnectionStrings:{ConnectionName}", Database.ConnectionString);
-            b.UseSetting("ConnectionStrings:Redis", Infrastructure.Redis);
+            b.UseSetting("ConnectionStrings:Redis", OwnRedisServer.ConnectionString);
             foreach (var (k, v) in Settings())
             {
                 b.UseSetting(k, v);
@@ -99,5 +108,9 @@ public abstract class ServiceHost<TEntryPoint> : IAsyncLifetime
         }
 
         await Database.DisposeAsync();
+        if (OwnRedisServer is not null)
+        {
+            await OwnRedisServer.DisposeAsync();
+        }
     }
 }

@@ -99,11 +99,23 @@ public sealed class Downstream(
     /// A failure to reach or hear from the service. A RESOURCE_EXHAUSTED the service itself
     /// answered with the platform's ErrorInfo (e.g. identity's SIGN_IN_THROTTLED, with its
     /// RetryInfo) is its answer to this caller: passed on as it is, and never counted against
-    /// the service's circuit, or one caller being held back would open it for everybody.
+    /// the service's circuit, or one caller being held back would open it for everybody. So is
+    /// a write the service refused because it could not announce it to the patient version
+    /// store (UNAVAILABLE VERSION_STORE_UNAVAILABLE or WRITE_TOO_SLOW, nothing written): the
+    /// service is up and still answers reads, which a Redis outage must not take away.
     /// </summary>
-    private static bool IsFailure(RpcException e) =>
-        e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled ||
-        (e.StatusCode == StatusCode.ResourceExhausted && e.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Domain != ErrorDomain.Name);
+    internal static bool IsFailure(RpcException e) =>
+        e.StatusCode switch
+        {
+            StatusCode.Unavailable => !IsVersionStoreRefusal(e),
+            StatusCode.DeadlineExceeded or StatusCode.Cancelled => true,
+            StatusCode.ResourceExhausted => e.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>()?.Domain != ErrorDomain.Name,
+            _ => false,
+        };
+
+    private static bool IsVersionStoreRefusal(RpcException e) =>
+        e.GetRpcStatus()?.GetDetail<Google.Rpc.ErrorInfo>() is { } info && info.Domain == ErrorDomain.Name
+        && info.Reason is "VERSION_STORE_UNAVAILABLE" or "WRITE_TOO_SLOW";
 
     private ResiliencePipeline CreateBreaker(string service) => new ResiliencePipelineBuilder()
         .AddCircuitBreaker(new CircuitBreakerStrategyOptions

@@ -17,6 +17,13 @@ namespace Lcr.Clinical.Application;
 /// changed patient's record version goes up in the same transaction; after the commit, and
 /// before the reply, the changed patients' cached summaries are invalidated.
 /// <para>
+/// Every write is announced to the readers that keep records in memory (the gateway): each
+/// patient of the request is marked in the version store (<see cref="PatientVersionStore"/>,
+/// kind Record) after validation and before the transaction, and published after the commit and
+/// before the reply. Without Redis the write is refused (UNAVAILABLE, VERSION_STORE_UNAVAILABLE)
+/// before anything is written.
+/// </para>
+/// <para>
 /// The source organisation of a contribution is the calling system's organisation (the
 /// <c>x-lcr-actor-org</c> the gateway asserts from the system's token): a request naming
 /// another organisation is PERMISSION_DENIED, so no system can write, overwrite or retract
@@ -27,6 +34,7 @@ public sealed partial class ContributionService(
     ClinicalDbContext db,
     SummaryCache cache,
     ClinicalMetrics metrics,
+    PatientVersionStore versions,
     TimeProvider clock,
     ILogger<ContributionService> logger)
 {
@@ -78,13 +86,28 @@ public sealed partial class ContributionService(
 
         v.ThrowIfAny();
 
+        // One mark for every patient of the batch (an unchanged entry's patient too: simplest, and harmless).
+        var write = await versions.BeginWriteAsync(PatientDataKind.Record, items.Select(i => i.Canonical.NhsNumber), ct);
+        try
+        {
+            return await UpsertMarkedAsync(items, org!, system, actor, now, write, ct);
+        }
+        finally
+        {
+            await write.CompleteAsync();
+        }
+    }
+
+    private async Task<UpsertEntriesResponse> UpsertMarkedAsync(
+        List<Item> items, string org, string system, Actor actor, DateTimeOffset now, PatientWrite write, CancellationToken ct)
+    {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var (response, changed) = await ApplyAsync(items, org!, system, actor, now, ct);
+                var (response, changed) = await ApplyAsync(items, org, system, actor, now, write, ct);
                 await cache.InvalidateAsync(changed);
-                LogContribution(logger, org!, response.Results.Count(r => r.Outcome == UpsertOutcome.Created),
+                LogContribution(logger, org, response.Results.Count(r => r.Outcome == UpsertOutcome.Created),
                     response.Results.Count(r => r.Outcome == UpsertOutcome.Updated),
                     response.Results.Count(r => r.Outcome == UpsertOutcome.Unchanged), changed.Count);
                 return response;
@@ -109,7 +132,7 @@ public sealed partial class ContributionService(
     }
 
     private async Task<(UpsertEntriesResponse Response, List<(string, long)> Changed)> ApplyAsync(
-        List<Item> items, string org, string system, Actor actor, DateTimeOffset now, CancellationToken ct)
+        List<Item> items, string org, string system, Actor actor, DateTimeOffset now, PatientWrite write, CancellationToken ct)
     {
         // A long-lived context (a seeder, a bulk loader) must not drag earlier batches' rows along.
         db.ChangeTracker.Clear();
@@ -246,6 +269,7 @@ public sealed partial class ContributionService(
 
         var changed = await BumpRecordVersionsAsync(changedPatients, now, ct);
         await db.SaveChangesAsync(ct);
+        write.EnsureCovered();
         await tx.CommitAsync(ct);
         metrics.Contributed("created", created);
         metrics.Contributed("updated", updated);
@@ -262,6 +286,19 @@ public sealed partial class ContributionService(
         v.Check(request.ExpectedVersion >= 0, "expected_version", "must not be negative");
         v.ThrowIfAny();
 
+        var write = await versions.BeginWriteAsync(PatientDataKind.Record, request.NhsNumber, ct);
+        try
+        {
+            return await RetractMarkedAsync(request, id, actor, write, ct);
+        }
+        finally
+        {
+            await write.CompleteAsync();
+        }
+    }
+
+    private async Task<Entry> RetractMarkedAsync(RetractEntryRequest request, Guid id, Actor actor, PatientWrite write, CancellationToken ct)
+    {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var row = await db.Entries.SingleOrDefaultAsync(e => e.Id == id && e.NhsNumber == request.NhsNumber, ct)
             ?? throw new NotFoundException("entry");
@@ -290,6 +327,7 @@ public sealed partial class ContributionService(
         try
         {
             await db.SaveChangesAsync(ct);
+            write.EnsureCovered();
             await tx.CommitAsync(ct);
         }
         catch (DbUpdateConcurrencyException)

@@ -14,7 +14,8 @@ namespace Lcr.Consent.Application;
 /// opt-out or re-sending an AddRestriction changes nothing), appends one event and bumps the
 /// version. EvaluateAccess reads the version first, so it sees every committed change.
 /// </summary>
-public sealed partial class ConsentUseCases(ConsentDbContext db, ConsentSnapshotCache cache, ConsentMetrics metrics, TimeProvider clock)
+public sealed partial class ConsentUseCases(
+    ConsentDbContext db, ConsentSnapshotCache cache, ConsentMetrics metrics, PatientVersionStore versions, TimeProvider clock)
 {
     public async Task<EvaluateAccessResponse> EvaluateAccessAsync(EvaluateAccessRequest request, CancellationToken ct)
     {
@@ -263,10 +264,44 @@ public sealed partial class ConsentUseCases(ConsentDbContext db, ConsentSnapshot
     /// Runs one consent change: locks the patient's version row (creating it at version 0 for
     /// a first change), folds the history, asks <paramref name="decide"/> for the event to
     /// append (null: nothing changes, roll back), appends it and bumps the version, commits,
-    /// then writes the new snapshot to the cache (a courtesy: readers never depend on it).
+    /// then writes the new snapshot to the cache (a courtesy: readers never depend on it). The
+    /// patient's consent version record (<see cref="PatientVersionStore"/>) is marked before the
+    /// transaction and published after it, before the caller replies.
     /// </summary>
     private async Task<(ConsentLedger Ledger, ConsentEvent? Change)> ChangeAsync(
         string nhsNumber, Actor actor, Func<ConsentLedger, DateTimeOffset, ConsentEvent?> decide, CancellationToken ct)
+    {
+        // Announced to the readers (the gateway's kept consent inputs) before anything is written,
+        // published after the commit and before the reply; no Redis, no change.
+        var write = await versions.BeginWriteAsync(PatientDataKind.Consent, nhsNumber, ct);
+        ConsentLedger ledger;
+        ConsentEvent change;
+        List<ConsentEvent> events;
+        try
+        {
+            var outcome = await CommitChangeAsync(nhsNumber, actor, decide, write, ct);
+            if (outcome.Change is null)
+            {
+                return (outcome.Ledger, null);
+            }
+
+            (ledger, change, events) = (outcome.Ledger, outcome.Change, outcome.Events);
+        }
+        finally
+        {
+            await write.CompleteAsync();
+        }
+
+        events.Add(change);
+        ledger = ConsentLedger.Fold(events);
+        await cache.SetAsync(nhsNumber, ledger.ToSnapshot());
+        Activity.Current?.SetTag("lcr.consent.version", ledger.Version);
+        return (ledger, change);
+    }
+
+    /// <summary>The transaction of <see cref="ChangeAsync"/>: the events read, and the change committed (null: nothing changed, rolled back).</summary>
+    private async Task<(ConsentLedger Ledger, ConsentEvent? Change, List<ConsentEvent> Events)> CommitChangeAsync(
+        string nhsNumber, Actor actor, Func<ConsentLedger, DateTimeOffset, ConsentEvent?> decide, PatientWrite write, CancellationToken ct)
     {
         var now = Microseconds(clock.GetUtcNow());
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -287,7 +322,7 @@ public sealed partial class ConsentUseCases(ConsentDbContext db, ConsentSnapshot
         if (change is null)
         {
             await tx.RollbackAsync(ct);
-            return (ledger, null);
+            return (ledger, null, events);
         }
 
         change.NhsNumber = nhsNumber;
@@ -301,14 +336,10 @@ public sealed partial class ConsentUseCases(ConsentDbContext db, ConsentSnapshot
         await db.SaveChangesAsync(ct);
         await db.Database.ExecuteSqlInterpolatedAsync(
             $"UPDATE consent_patients SET version = {change.Version}, updated_at = {now} WHERE nhs_number = {nhsNumber}", ct);
+        write.EnsureCovered();
         await tx.CommitAsync(ct);
         db.ChangeTracker.Clear();
-
-        events.Add(change);
-        ledger = ConsentLedger.Fold(events);
-        await cache.SetAsync(nhsNumber, ledger.ToSnapshot());
-        Activity.Current?.SetTag("lcr.consent.version", ledger.Version);
-        return (ledger, change);
+        return (ledger, change, events);
     }
 
     /// <summary>PostgreSQL keeps microseconds: a change's reply shows the times a later read will.</summary>

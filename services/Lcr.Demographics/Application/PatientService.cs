@@ -11,9 +11,13 @@ namespace Lcr.Demographics.Application;
 
 /// <summary>
 /// The demographics use cases. Validates everything first, writes the current row and its
-/// history version in one transaction, and turns concurrency conflicts into ABORTED.
+/// history version in one transaction, and turns concurrency conflicts into ABORTED. Every
+/// write is announced to the readers that keep demographics in memory (the gateway): the
+/// patient's number is marked in the version store (<see cref="PatientVersionStore"/>, kind
+/// Demographics) before the write and published after the commit, before the reply; without
+/// Redis the write is refused before anything is written.
 /// </summary>
-public sealed class PatientService(DemographicsDbContext db, NhsNumberResolver resolver, TimeProvider clock)
+public sealed class PatientService(DemographicsDbContext db, NhsNumberResolver resolver, PatientVersionStore versions, TimeProvider clock)
 {
     public async Task<Patient> GetAsync(string nhsNumber, CancellationToken ct)
     {
@@ -135,18 +139,27 @@ public sealed class PatientService(DemographicsDbContext db, NhsNumberResolver r
             return SameDetails(existing, row) ? (PatientMapping.ToProto(existing), false) : throw AlreadyExists();
         }
 
-        db.Patients.Add(row);
-        db.PatientVersions.Add(NewVersion(row, ChangeKind.Created, actor, now));
+        var write = await versions.BeginWriteAsync(PatientDataKind.Demographics, row.NhsNumber, ct);
         try
         {
-            await db.SaveChangesAsync(ct);
+            db.Patients.Add(row);
+            db.PatientVersions.Add(NewVersion(row, ChangeKind.Created, actor, now));
+            try
+            {
+                write.EnsureCovered();
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+            {
+                // A concurrent create of the same patient won the race: answer as for a re-send.
+                db.ChangeTracker.Clear();
+                existing = await db.Patients.AsNoTracking().SingleAsync(p => p.NhsNumber == row.NhsNumber, ct);
+                return SameDetails(existing, row) ? (PatientMapping.ToProto(existing), false) : throw AlreadyExists();
+            }
         }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        finally
         {
-            // A concurrent create of the same patient won the race: answer as for a re-send.
-            db.ChangeTracker.Clear();
-            existing = await db.Patients.AsNoTracking().SingleAsync(p => p.NhsNumber == row.NhsNumber, ct);
-            return SameDetails(existing, row) ? (PatientMapping.ToProto(existing), false) : throw AlreadyExists();
+            await write.CompleteAsync();
         }
 
         return (PatientMapping.ToProto(row), true);
@@ -243,6 +256,20 @@ public sealed class PatientService(DemographicsDbContext db, NhsNumberResolver r
     private async Task<Patient> ChangeAsync(string nhsNumber, long? expectedVersion, Action<PatientRow> apply, ChangeKind kind,
         Actor actor, CancellationToken ct)
     {
+        var write = await versions.BeginWriteAsync(PatientDataKind.Demographics, nhsNumber, ct);
+        try
+        {
+            return await ChangeMarkedAsync(nhsNumber, expectedVersion, apply, kind, actor, write, ct);
+        }
+        finally
+        {
+            await write.CompleteAsync();
+        }
+    }
+
+    private async Task<Patient> ChangeMarkedAsync(string nhsNumber, long? expectedVersion, Action<PatientRow> apply, ChangeKind kind,
+        Actor actor, PatientWrite write, CancellationToken ct)
+    {
         var row = await db.Patients.SingleOrDefaultAsync(p => p.NhsNumber == nhsNumber, ct)
             ?? throw new NotFoundException("patient");
         if (expectedVersion is { } expected && row.Version != expected)
@@ -259,6 +286,7 @@ public sealed class PatientService(DemographicsDbContext db, NhsNumberResolver r
         {
             // The UPDATE carries "WHERE version = <the version read>": a concurrent writer that
             // committed first makes it match no row, and EF throws rather than overwrite.
+            write.EnsureCovered();
             await db.SaveChangesAsync(ct);
         }
         catch (DbUpdateConcurrencyException)

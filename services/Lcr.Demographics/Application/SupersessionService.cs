@@ -15,9 +15,17 @@ namespace Lcr.Demographics.Application;
 /// can never both win, nor build a cycle between them. Merges are rare (a national feed's
 /// notices), so one lock costs nothing; the partial unique index
 /// <c>ux_supersessions_active_superseded</c> backs it up in the schema.
+/// <para>
+/// A supersession changes how every number of the connected component(s) it joins or splits
+/// resolves, so a write marks kind Demographics of EVERY number of the component(s) of its two
+/// numbers in the version store (<see cref="PatientVersionStore"/>), read inside the lock (so no
+/// other supersession can change them before the commit), before it writes; it publishes them
+/// after the commit, before the reply. Joining two components makes their union and splitting
+/// one makes parts of it, so the numbers before the change cover the numbers after it.
+/// </para>
 /// </summary>
-public sealed partial class SupersessionService(DemographicsDbContext db, NhsNumberResolver resolver, TimeProvider clock,
-    ILogger<SupersessionService> logger)
+public sealed partial class SupersessionService(DemographicsDbContext db, NhsNumberResolver resolver, PatientVersionStore versions,
+    TimeProvider clock, ILogger<SupersessionService> logger)
 {
     /// <summary>How far ahead of this service's clock a reported effective time may be (feeds' clocks drift).</summary>
     public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
@@ -166,7 +174,8 @@ public sealed partial class SupersessionService(DemographicsDbContext db, NhsNum
         }
 
         await RequirePatientsAsync(row.SupersededNhsNumber, row.NhsNumber, ct);
-        var graph = await LoadGraphAsync([row.SupersededNhsNumber, row.NhsNumber], ct);
+        var links = await LoadLinksAsync([row.SupersededNhsNumber, row.NhsNumber], ct);
+        var graph = new SupersessionGraph(links.Select(l => (l.SupersededNhsNumber, l.NhsNumber)));
         switch (graph.Check(row.SupersededNhsNumber, row.NhsNumber))
         {
             case SupersessionCheck.AlreadyStands:
@@ -184,18 +193,28 @@ public sealed partial class SupersessionService(DemographicsDbContext db, NhsNum
                     $"A chain of supersessions may be at most {SupersessionGraph.MaxDepth} long and merge at most {SupersessionGraph.MaxMerged} numbers into one.");
         }
 
-        db.Supersessions.Add(row);
+        var write = await versions.BeginWriteAsync(PatientDataKind.Demographics, ComponentNumbers(links, row.SupersededNhsNumber, row.NhsNumber), ct);
         try
         {
-            await db.SaveChangesAsync(ct);
+            db.Supersessions.Add(row);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+            {
+                // Only reachable if a writer bypassed the lock: the schema still allows one winner.
+                throw new FailedPreconditionException("SUPERSESSION_CONFLICT", "A concurrent supersession of the same number won; read the supersessions and retry.");
+            }
+
+            write.EnsureCovered();
+            await tx.CommitAsync(ct);
         }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        finally
         {
-            // Only reachable if a writer bypassed the lock: the schema still allows one winner.
-            throw new FailedPreconditionException("SUPERSESSION_CONFLICT", "A concurrent supersession of the same number won; read the supersessions and retry.");
+            await write.CompleteAsync();
         }
 
-        await tx.CommitAsync(ct);
         return (row, true);
     }
 
@@ -226,15 +245,27 @@ public sealed partial class SupersessionService(DemographicsDbContext db, NhsNum
             return (latest, false);
         }
 
-        latest.State = DemographicsDbContext.WithdrawnState;
-        latest.WithdrawalNoticeId = request.NoticeId;
-        latest.WithdrawTime = now;
-        latest.WithdrawnByKind = (int)actor.Kind;
-        latest.WithdrawnById = actor.Id;
-        latest.WithdrawnByOrganisation = SupersessionMapping.Organisation(actor);
-        latest.WithdrawnByRole = SupersessionMapping.Role(actor);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
+        var links = await LoadLinksAsync([request.SupersededNhsNumber, request.NhsNumber], ct);
+        var write = await versions.BeginWriteAsync(PatientDataKind.Demographics,
+            ComponentNumbers(links, request.SupersededNhsNumber, request.NhsNumber), ct);
+        try
+        {
+            latest.State = DemographicsDbContext.WithdrawnState;
+            latest.WithdrawalNoticeId = request.NoticeId;
+            latest.WithdrawTime = now;
+            latest.WithdrawnByKind = (int)actor.Kind;
+            latest.WithdrawnById = actor.Id;
+            latest.WithdrawnByOrganisation = SupersessionMapping.Organisation(actor);
+            latest.WithdrawnByRole = SupersessionMapping.Role(actor);
+            await db.SaveChangesAsync(ct);
+            write.EnsureCovered();
+            await tx.CommitAsync(ct);
+        }
+        finally
+        {
+            await write.CompleteAsync();
+        }
+
         return (latest, true);
     }
 
@@ -257,11 +288,15 @@ public sealed partial class SupersessionService(DemographicsDbContext db, NhsNum
     }
 
     /// <summary>The standing links of the connected components of <paramref name="numbers"/>, inside the write lock.</summary>
-    private async Task<SupersessionGraph> LoadGraphAsync(string[] numbers, CancellationToken ct)
-    {
-        var links = await db.Database.SqlQueryRaw<LinkRow>(ComponentSql, NhsNumberResolver.Numbers(numbers)).ToListAsync(ct);
-        return new SupersessionGraph(links.Select(l => (l.SupersededNhsNumber, l.NhsNumber)));
-    }
+    private Task<List<LinkRow>> LoadLinksAsync(string[] numbers, CancellationToken ct) =>
+        db.Database.SqlQueryRaw<LinkRow>(ComponentSql, NhsNumberResolver.Numbers(numbers)).ToListAsync(ct);
+
+    /// <summary>Every number of the components the links were read for: the two numbers of the write and both ends of every link.</summary>
+    internal static IEnumerable<string> ComponentNumbers(IEnumerable<(string Superseded, string By)> links, string superseded, string by) =>
+        links.SelectMany(l => new[] { l.Superseded, l.By }).Append(superseded).Append(by).Select(n => n.Trim()).Distinct(StringComparer.Ordinal);
+
+    private static IEnumerable<string> ComponentNumbers(List<LinkRow> links, string superseded, string by) =>
+        ComponentNumbers(links.Select(l => (l.SupersededNhsNumber, l.NhsNumber)), superseded, by);
 
     private static void ValidateNotice(string? noticeId, FieldViolations v)
     {

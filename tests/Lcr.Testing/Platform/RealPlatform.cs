@@ -205,7 +205,12 @@ public sealed class RealPlatform : IAsyncDisposable
         else
         {
             _postgresAdmin = Infrastructure.PostgresAdmin;
-            redis = Infrastructure.Redis;
+
+            // A redis-server of its own even here: the patient version store records the pseudonym
+            // key of its writers, and this platform's fresh key must not meet another's.
+            _redis = await RedisServer.StartAsync();
+            redis = _redis.ConnectionString;
+            await AppendPidAsync("redis", _redis.ProcessId, "redis-server");
         }
 
         var connections = new Dictionary<PlatformService, string>();
