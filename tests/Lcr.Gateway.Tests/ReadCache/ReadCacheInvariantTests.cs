@@ -67,7 +67,7 @@ public sealed class ReadCacheInvariantTests(PlatformFixture platform)
 
     private async Task LiftAsync(string nhs, string restrictionId) =>
         await new ConsentService.ConsentServiceClient(Writer).RemoveRestrictionAsync(
-            new RemoveRestrictionRequest { NhsNumber = nhs, RestrictionId = restrictionId, Reason = "Patient changed their mind" }, await IgAsync(nhs));
+            new RemoveRestrictionRequest { NhsNumber = nhs, RestrictionId = restrictionId, Reason = "Patient changed their mind", Channel = ConsentChannel.Letter }, await IgAsync(nhs));
 
     private async Task OptOutAsync(string nhs) =>
         await new ConsentService.ConsentServiceClient(Writer).RecordOptOutAsync(
