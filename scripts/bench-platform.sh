@@ -9,6 +9,8 @@
 #   PLATFORM_WARMUP=30         seconds of unmeasured mixed reads before the first scenario (JIT warm-up)
 #   SCENARIOS=floor,token,warm,warm-json,warm-half,cold,cold-half,list,fhir-everything,upsert,audit   which scenarios, in order
 #                              (warm-json: the warm read as JSON over HTTP/1.1 on the gateway's HTTP port, base+10)
+#                              (startup: the freshly started platform, open loop at STARTUP_RATE (40) warm reads/s for
+#                              STARTUP_SECONDS (60), p50/p99 per 10 s window; always run first, before PLATFORM_WARMUP)
 #   LCR_BENCH_PORT_BASE=7100   ports base..base+5 (gateway, demographics, identity, consent,
 #                              clinical, audit); use e.g. 7200 beside a running `make run`
 #   LCR_BENCH_USE_RUNNING=1    start nothing: load the platform already at the gateway port
@@ -134,6 +136,7 @@ done
 dotnet bench/Lcr.LoadGen/bin/Release/net10.0/Lcr.LoadGen.dll \
   --gateway "$GATEWAY" --connections "${CONNECTIONS:-4}" --callers "${CALLERS:-32}" \
   --warmup "${WARMUP:-10}" --seconds "${SECONDS_PER_SCENARIO:-15}" ${WARM_PATIENTS:+--warm-patients "$WARM_PATIENTS"} --platform-warmup "${PLATFORM_WARMUP:-30}" \
+  --startup-rate "${STARTUP_RATE:-40}" --startup-seconds "${STARTUP_SECONDS:-60}" \
   --scenarios "${SCENARIOS:-floor,token,warm,warm-json,warm-half,cold,cold-half,list,fhir-everything,upsert,audit}" --gateway-http "$GATEWAY_HTTP" \
   --audit "http://127.0.0.1:$((BASE + 5))" --client-secret-file "$SECRETS/dev-client-secret" --internal-key-file "$SECRETS/internal-signing-key" \
   --password-file "$SECRETS/dev-password" --pseudonym-key-file "$SECRETS/pseudonym-key" --redis "$BENCH_REDIS" \
