@@ -21,6 +21,8 @@
 #   LCR_BENCH_KEEP=1           leave the platform running afterwards (profiling: dotnet-trace, more loadgen runs)
 #   LCR_BENCH_BUILD=0          skip the Release build (already built, e.g. by scripts/bench-scale.sh)
 #   LCR_BENCH_BUILD_ONLY=1     build (with LCR_BENCH_EXTRA_PROJECTS, space-separated) and stop there
+#   LCR_READY_TO_RUN=0         run the services and the gateway from the plain Release build (JIT only) instead of
+#                              their ReadyToRun publish (bin/Release/net10.0/publish/), e.g. to measure what it buys
 # Results: bench/results/loadgen.json, loadgen.md, platform-resources.txt. Quote ratios to the
 # floor, not absolute figures: these machines are shared and noisy.
 set -euo pipefail
@@ -62,7 +64,24 @@ if [ "${LCR_BENCH_BUILD:-1}" = 1 ]; then
       exit 1
     fi
   done
+  # The platform's processes run as they are deployed: published ReadyToRun (PublishReadyToRun in
+  # their .csproj; framework-dependent, for this machine's runtime identifier), so they start on
+  # precompiled code instead of tier-0 JIT (docs/performance.md, "The first 60 s").
+  if [ "${LCR_READY_TO_RUN:-1}" = 1 ]; then
+    for entry in "${ALL[@]}"; do
+      IFS=: read -r name dir offset <<<"$entry"
+      if ! dotnet publish "$dir" -c Release --use-current-runtime --no-self-contained -o "$dir/bin/Release/net10.0/publish" >> "$BUILD_LOG" 2>&1; then
+        grep -E ': error ' "$BUILD_LOG" | sort -u | head -n 40 >&2
+        echo "Publish of $dir failed (full log: $BUILD_LOG)" >&2
+        exit 1
+      fi
+    done
+  fi
 fi
+# The entry assembly of a platform process: the ReadyToRun publish, or the plain build (LCR_READY_TO_RUN=0).
+entry_dll() {
+  if [ "${LCR_READY_TO_RUN:-1}" = 1 ]; then echo "bin/Release/net10.0/publish/$(basename "$1").dll"; else echo "bin/Release/net10.0/$(basename "$1").dll"; fi
+}
 if [ "${LCR_BENCH_BUILD_ONLY:-0}" = 1 ]; then
   if [ "$INFRA_WAS_UP" = 0 ]; then scripts/infra.sh down; fi
   exit 0
@@ -94,7 +113,7 @@ else
   for entry in "${ALL[@]}"; do
     IFS=: read -r name dir offset <<<"$entry"
     echo "Migrating and seeding $name..."
-    if ! (cd "$dir" && dotnet "bin/Release/net10.0/$(basename "$dir").dll" seed) > "$LOGS/bench-$name-seed.log" 2>&1; then
+    if ! (cd "$dir" && dotnet "$(entry_dll "$dir")" seed) > "$LOGS/bench-$name-seed.log" 2>&1; then
       tail -n 20 "$LOGS/bench-$name-seed.log" >&2
       echo "Seeding $name failed (log: $LOGS/bench-$name-seed.log)" >&2
       exit 1
@@ -108,7 +127,7 @@ else
     http_url=""; [ "$name" = gateway ] && http_url="$GATEWAY_HTTP"
     (cd "$dir" && if [ -n "$http_url" ]; then export Kestrel__Endpoints__Http__Url="$http_url"; fi
       Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$((BASE + offset))" \
-      exec dotnet "bin/Release/net10.0/$(basename "$dir").dll") > "$LOGS/bench-$name.log" 2>&1 &
+      exec dotnet "$(entry_dll "$dir")") > "$LOGS/bench-$name.log" 2>&1 &
     PIDS+=("$!")
     NAMES+=("$name")
   done
