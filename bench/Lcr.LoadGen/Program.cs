@@ -250,7 +250,7 @@ if (platformScenarios.Length > 0)
         var startupRate = options.Int("startup-rate", 40);
         Console.Error.WriteLine($"loadgen: startup, open loop at {startupRate}/s on the freshly started platform ...");
         var (startup, windows) = await StartupScenario.RunAsync(generator.Channels(gateway).Select(c => c.CreateCallInvoker()).ToArray(),
-            startupRate, TimeSpan.FromSeconds(options.Int("startup-seconds", 60)), TimeSpan.FromSeconds(10), (inv, n) => Read(inv, warmPatients[n % warmPatients.Length]));
+            startupRate, TimeSpan.FromSeconds(options.Int("startup-seconds", 60)), TimeSpan.FromSeconds(10), (inv, n) => Read(inv, warmPatients[n % warmPatients.Length]), new ProcessCpu(pids));
         Console.Error.WriteLine($"loadgen:   p50 {startup.P50Ms:F2} ms, p99 {startup.P99Ms:F2} ms, errors {startup.Errors} {string.Join(", ", startup.ErrorsByStatus.Select(kv => kv.Key + " " + kv.Value))}");
         results.Add(startup);
         startupWindows = windows;
