@@ -9,6 +9,8 @@
 #   PLATFORM_WARMUP=30         seconds of unmeasured mixed reads before the first scenario (JIT warm-up)
 #   SCENARIOS=floor,token,warm,warm-json,warm-half,cold,cold-half,list,fhir-everything,upsert,audit   which scenarios, in order
 #                              (warm-json: the warm read as JSON over HTTP/1.1 on the gateway's HTTP port, base+10)
+#                              (startup: the freshly started platform, open loop at STARTUP_RATE (40) warm reads/s for
+#                              STARTUP_SECONDS (60), p50/p99 per 10 s window; always run first, before PLATFORM_WARMUP)
 #   LCR_BENCH_PORT_BASE=7100   ports base..base+5 (gateway, demographics, identity, consent,
 #                              clinical, audit); use e.g. 7200 beside a running `make run`
 #   LCR_BENCH_USE_RUNNING=1    start nothing: load the platform already at the gateway port
@@ -19,6 +21,8 @@
 #   LCR_BENCH_KEEP=1           leave the platform running afterwards (profiling: dotnet-trace, more loadgen runs)
 #   LCR_BENCH_BUILD=0          skip the Release build (already built, e.g. by scripts/bench-scale.sh)
 #   LCR_BENCH_BUILD_ONLY=1     build (with LCR_BENCH_EXTRA_PROJECTS, space-separated) and stop there
+#   LCR_READY_TO_RUN=0         run the services and the gateway from the plain Release build (JIT only) instead of
+#                              their ReadyToRun publish (bin/Release/net10.0/publish/), e.g. to measure what it buys
 # Results: bench/results/loadgen.json, loadgen.md, platform-resources.txt. Quote ratios to the
 # floor, not absolute figures: these machines are shared and noisy.
 set -euo pipefail
@@ -60,7 +64,24 @@ if [ "${LCR_BENCH_BUILD:-1}" = 1 ]; then
       exit 1
     fi
   done
+  # The platform's processes run as they are deployed: published ReadyToRun (PublishReadyToRun in
+  # their .csproj; framework-dependent, for this machine's runtime identifier), so they start on
+  # precompiled code instead of tier-0 JIT (docs/performance.md, "The first 60 s").
+  if [ "${LCR_READY_TO_RUN:-1}" = 1 ]; then
+    for entry in "${ALL[@]}"; do
+      IFS=: read -r name dir offset <<<"$entry"
+      if ! dotnet publish "$dir" -c Release --use-current-runtime --no-self-contained -o "$dir/bin/Release/net10.0/publish" >> "$BUILD_LOG" 2>&1; then
+        grep -E ': error ' "$BUILD_LOG" | sort -u | head -n 40 >&2
+        echo "Publish of $dir failed (full log: $BUILD_LOG)" >&2
+        exit 1
+      fi
+    done
+  fi
 fi
+# The entry assembly of a platform process: the ReadyToRun publish, or the plain build (LCR_READY_TO_RUN=0).
+entry_dll() {
+  if [ "${LCR_READY_TO_RUN:-1}" = 1 ]; then echo "bin/Release/net10.0/publish/$(basename "$1").dll"; else echo "bin/Release/net10.0/$(basename "$1").dll"; fi
+}
 if [ "${LCR_BENCH_BUILD_ONLY:-0}" = 1 ]; then
   if [ "$INFRA_WAS_UP" = 0 ]; then scripts/infra.sh down; fi
   exit 0
@@ -92,7 +113,7 @@ else
   for entry in "${ALL[@]}"; do
     IFS=: read -r name dir offset <<<"$entry"
     echo "Migrating and seeding $name..."
-    if ! (cd "$dir" && dotnet "bin/Release/net10.0/$(basename "$dir").dll" seed) > "$LOGS/bench-$name-seed.log" 2>&1; then
+    if ! (cd "$dir" && dotnet "$(entry_dll "$dir")" seed) > "$LOGS/bench-$name-seed.log" 2>&1; then
       tail -n 20 "$LOGS/bench-$name-seed.log" >&2
       echo "Seeding $name failed (log: $LOGS/bench-$name-seed.log)" >&2
       exit 1
@@ -106,7 +127,7 @@ else
     http_url=""; [ "$name" = gateway ] && http_url="$GATEWAY_HTTP"
     (cd "$dir" && if [ -n "$http_url" ]; then export Kestrel__Endpoints__Http__Url="$http_url"; fi
       Kestrel__Endpoints__Grpc__Url="http://127.0.0.1:$((BASE + offset))" \
-      exec dotnet "bin/Release/net10.0/$(basename "$dir").dll") > "$LOGS/bench-$name.log" 2>&1 &
+      exec dotnet "$(entry_dll "$dir")") > "$LOGS/bench-$name.log" 2>&1 &
     PIDS+=("$!")
     NAMES+=("$name")
   done
@@ -134,6 +155,7 @@ done
 dotnet bench/Lcr.LoadGen/bin/Release/net10.0/Lcr.LoadGen.dll \
   --gateway "$GATEWAY" --connections "${CONNECTIONS:-4}" --callers "${CALLERS:-32}" \
   --warmup "${WARMUP:-10}" --seconds "${SECONDS_PER_SCENARIO:-15}" ${WARM_PATIENTS:+--warm-patients "$WARM_PATIENTS"} --platform-warmup "${PLATFORM_WARMUP:-30}" \
+  --startup-rate "${STARTUP_RATE:-40}" --startup-seconds "${STARTUP_SECONDS:-60}" \
   --scenarios "${SCENARIOS:-floor,token,warm,warm-json,warm-half,cold,cold-half,list,fhir-everything,upsert,audit}" --gateway-http "$GATEWAY_HTTP" \
   --audit "http://127.0.0.1:$((BASE + 5))" --client-secret-file "$SECRETS/dev-client-secret" --internal-key-file "$SECRETS/internal-signing-key" \
   --password-file "$SECRETS/dev-password" --pseudonym-key-file "$SECRETS/pseudonym-key" --redis "$BENCH_REDIS" \

@@ -24,6 +24,7 @@ using StackExchange.Redis;
 //   --user gp.b86001  --password-file .data/secrets/dev-password
 //   --feed b86001-gp-feed  --client-secret-file .data/secrets/dev-client-secret  --batch 10   (upsert)
 //   --audit http://127.0.0.1:7105  --internal-key-file .data/secrets/internal-signing-key   (audit)
+//   --startup-rate 40  --startup-seconds 60   (startup: a freshly started platform, open loop, run before the platform warm-up)
 //   --pseudonym-key-file .data/secrets/pseudonym-key  --redis "$LCR_REDIS"  --clinical-db "$ConnectionStrings__Clinical"   (cold)  --out bench/results/loadgen.json
 var options = Options.Parse(args);
 var settings = new LoadSettings(options.Int("connections", 4), options.Int("callers", 32),
@@ -50,6 +51,7 @@ var pids = options.Str("pids", "").Split(',', StringSplitOptions.RemoveEmptyEntr
 pids["loadgen"] = Environment.ProcessId;
 using var generator = new Generator(settings, new ProcessCpu(pids));
 var results = new List<ScenarioResult>();
+List<StartupWindow>? startupWindows = null;
 await using var floor = await EchoFloor.StartAsync();
 
 Console.Error.WriteLine($"loadgen: {settings.Connections} connections, {settings.Callers} callers, warm-up {settings.WarmUp.TotalSeconds} s, measured {settings.Measure.TotalSeconds} s per scenario; floor at {floor.Address}");
@@ -259,6 +261,19 @@ if (platformScenarios.Length > 0)
     Task List(CallInvoker inv, string nhs) => inv.AsyncUnaryCall(list, null, new CallOptions(tokens[nhs], DateTime.UtcNow + deadline),
         new ListRecordEntriesRequest { NhsNumber = nhs, Category = RecordCategory.Medications, PageSize = 20 }).ResponseAsync;
 
+    // The first seconds after a fresh start (issue 22), before anything below warms the platform
+    // (only the set-up above has run: sign-in, one token per patient, one probe read).
+    if (platformScenarios.Contains("startup"))
+    {
+        var startupRate = options.Int("startup-rate", 40);
+        Console.Error.WriteLine($"loadgen: startup, open loop at {startupRate}/s on the freshly started platform ...");
+        var (startup, windows) = await StartupScenario.RunAsync(generator.Channels(gateway).Select(c => c.CreateCallInvoker()).ToArray(),
+            startupRate, TimeSpan.FromSeconds(options.Int("startup-seconds", 60)), TimeSpan.FromSeconds(10), (inv, n) => Read(inv, warmPatients[n % warmPatients.Length]), new ProcessCpu(pids));
+        Console.Error.WriteLine($"loadgen:   p50 {startup.P50Ms:F2} ms, p99 {startup.P99Ms:F2} ms, errors {startup.Errors} {string.Join(", ", startup.ErrorsByStatus.Select(kv => kv.Key + " " + kv.Value))}");
+        results.Add(startup);
+        startupWindows = windows;
+    }
+
     // A freshly started platform runs unoptimised (tier-0) code for tens of seconds under this
     // load (every process JIT-compiles while the two cores are busy serving): whichever scenario
     // came first measured that warm-up (it ran 2-3x slower than the same scenario later in the
@@ -329,6 +344,9 @@ if (platformScenarios.Length > 0)
                 break;
             case "audit":
                 // Not a platform scenario: measured below, straight to the audit service.
+                break;
+            case "startup":
+                // Measured above, before the platform warm-up.
                 break;
             default:
                 Console.Error.WriteLine($"loadgen: skipping scenario '{s}' (unknown, or needs the one before it)");
@@ -403,6 +421,7 @@ var report = new
     machine,
     settings = new { settings.Connections, settings.Callers, platformWarmUpSeconds = platformWarmUp.TotalSeconds, warmUpSeconds = settings.WarmUp.TotalSeconds, measuredSeconds = settings.Measure.TotalSeconds, settings.MaxRequests, gateway = gateway.ToString() },
     scenarios = results,
+    startupWindows,
 };
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
 await File.WriteAllTextAsync(outFile, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
@@ -418,6 +437,14 @@ foreach (var r in results)
     var errs = r.Errors == 0 ? "0" : $"{r.Errors} ({string.Join(", ", r.ErrorsByStatus.Select(kv => $"{kv.Key} {kv.Value}"))})";
     md.AppendLine(CultureInfo.InvariantCulture,
         $"| {r.Name} | {(r.PacedRate is { } p ? p.ToString("F0", CultureInfo.InvariantCulture) : "—")} | {r.RequestsPerSecond:F0} | {(r.RatioToFloor is { } x ? x.ToString("F3", CultureInfo.InvariantCulture) : "—")} | {r.P50Ms:F2} | {r.P90Ms:F2} | {r.P99Ms:F2} | {r.P999Ms:F2} | {r.MaxMs:F2} | {r.Requests} | {errs} |");
+}
+
+if (startupWindows is not null)
+{
+    md.AppendLine();
+    md.AppendLine("Startup (the platform freshly started, before its warm-up), by 10 s window of scheduled start:");
+    md.AppendLine();
+    md.Append(StartupScenario.Markdown(startupWindows));
 }
 
 // CPU per request: what each process spent per completed call over the measured window, and the

@@ -94,6 +94,7 @@ public static class Extensions
         builder.Services.AddSingleton<FhirAuthentication>(); // the FHIR API (/fhir): one authentication seam, RecordReader's core
         builder.Services.AddSingleton<FhirApi>();
         builder.Services.AddSingleton<CallerRateLimitMiddleware>();
+        builder.Services.AddGatewayLoadShedding(config); // RateLimiting/LoadShedding.cs: GATEWAY_OVERLOADED before any work
 
         // HTTP/JSON (transcoding), OpenAPI, gRPC-Web and CORS: Http/HttpApiExtensions.cs.
         builder.AddGatewayHttpApi();
@@ -109,6 +110,9 @@ public static class Extensions
         // Who is calling, before any gRPC handler, interceptor or body parsing: the bearer token
         // is verified once (authentication), the caller charged to its bucket (verified subject,
         // else its peer), then the method's policy admits it or the call is refused with a gRPC status.
+        // Load shedding first (RateLimiting/LoadShedding.cs): a call over the replica's capacity is
+        // refused before its token is verified, and health checks and reflection are never shed.
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseMiddleware<CallerRateLimitMiddleware>();
         app.UseAuthorization();

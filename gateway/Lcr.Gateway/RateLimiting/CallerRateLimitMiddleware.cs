@@ -58,7 +58,8 @@ public sealed class CallerRateLimitMiddleware : IMiddleware, IDisposable
             if (!lease.IsAcquired)
             {
                 _metrics.RateLimited.Add(1);
-                await RefuseAsync(context);
+                await RefuseAsync(context, new ResourceExhaustedException("RATE_LIMITED",
+                    "Too many calls from this caller; slow down and retry after the delay given.", TimeSpan.FromSeconds(1)));
                 return;
             }
         }
@@ -66,16 +67,18 @@ public sealed class CallerRateLimitMiddleware : IMiddleware, IDisposable
         await next(context);
     }
 
-    private static Task RefuseAsync(HttpContext context)
+    /// <summary>
+    /// Answers a refused call before any work: gRPC and gRPC-Web get the status with its ErrorInfo and
+    /// RetryInfo; HTTP callers 429 with Retry-After, FHIR callers an OperationOutcome.
+    /// </summary>
+    internal static Task RefuseAsync(HttpContext context, ResourceExhaustedException refusal)
     {
-        var refusal = new ResourceExhaustedException("RATE_LIMITED",
-            "Too many calls from this caller; slow down and retry after the delay given.", TimeSpan.FromSeconds(1));
         if (GrpcStatusResponse.IsGrpc(context))
         {
             return GrpcStatusResponse.WriteAsync(context, refusal.ToStatus()); // RetryInfo in the status details
         }
 
-        context.Response.Headers.RetryAfter = "1";
+        context.Response.Headers.RetryAfter = ((int)refusal.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         return context.Request.Path.StartsWithSegments("/fhir", StringComparison.Ordinal)
             ? Fhir.FhirEndpoints.RefuseAsync(context, refusal) // an OperationOutcome, 429
             : GrpcStatusResponse.WriteJsonAsync(context, refusal.ToStatus()); // JSON over HTTP and the rest: google.rpc.Status JSON, 429
