@@ -92,6 +92,38 @@ public sealed class PlatformFixture : IAsyncLifetime
         IReadOnlyDictionary<string, string>? settings = null) =>
         new(this, configure, wrap, settings);
 
+    /// <summary>
+    /// Starts the fixture's Redis again after a test stopped it and waits until every host's
+    /// connection is back (the writers refuse changes until they can announce them), so the next
+    /// test does not meet a reconnecting service.
+    /// </summary>
+    public async Task RestartRedisAsync()
+    {
+        await Redis.StartAgainAsync();
+        var hosts = new[] { Identity.Services, Demographics.Services, Consent.Services, Clinical.Services, Audit.Services, Gateway.Services };
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        foreach (var services in hosts)
+        {
+            if (services.GetService<StackExchange.Redis.IConnectionMultiplexer>() is not { } redis)
+            {
+                continue;
+            }
+
+            while (true)
+            {
+                try
+                {
+                    await redis.GetDatabase().PingAsync();
+                    break;
+                }
+                catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException && DateTime.UtcNow < until)
+                {
+                    await Task.Delay(100);
+                }
+            }
+        }
+    }
+
     internal HttpMessageHandler HandlerFor(string service) => service switch
     {
         ServiceNames.Identity => Identity.CreateHandler(),

@@ -85,7 +85,7 @@ public class ResilienceTests(PlatformFixture platform)
         }
         finally
         {
-            await platform.Redis.StartAgainAsync();
+            await platform.RestartRedisAsync();
         }
     }
 
@@ -94,7 +94,10 @@ public class ResilienceTests(PlatformFixture platform)
     {
         var nhs = Nhs(Scenario.ExamplePatient);
         var token = await AccessAsync(Gateway, "gp.b86001", nhs);
-        var record = await RecordsClient(Gateway).GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = nhs }, Bearer(token.AccessToken));
+        // A replica whose read cache is off, so the read makes every downstream call (a warm replica
+        // makes only the audit call: ReadCacheInvariantTests).
+        await using var uncached = platform.CreateGateway(settings: new Dictionary<string, string> { ["Gateway:ReadCache:Enabled"] = "false" });
+        var record = await RecordsClient(uncached.Channel).GetPatientRecordAsync(new GetPatientRecordRequest { NhsNumber = nhs }, Bearer(token.AccessToken));
         var auditTrace = (string)(await platform.Audit.Database.ScalarAsync("select trace_id from audit_events where event_id = @id",
             ("id", Guid.Parse(record.AuditEventId))))!;
 
@@ -113,7 +116,7 @@ public class ResilienceTests(PlatformFixture platform)
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (true)
         {
-            var spans = PlatformFixture.SnapshotOf(platform.Gateway.Spans).Where(s => s.TraceId.ToHexString() == auditTrace).ToList();
+            var spans = PlatformFixture.SnapshotOf(uncached.Spans).Where(s => s.TraceId.ToHexString() == auditTrace).ToList();
             missing = expected.Where(x => !spans.Exists(s => s.Kind == x.Kind && s.DisplayName.EndsWith(x.Name, StringComparison.Ordinal))).ToList();
             if (missing.Count == 0 || DateTime.UtcNow > until)
             {

@@ -210,7 +210,7 @@ public sealed class ReadCacheInvariantTests(PlatformFixture platform)
         }
         finally
         {
-            await platform.Redis.StartAgainAsync(); // empty: the test server keeps nothing on disk
+            await platform.RestartRedisAsync(); // empty: the test server keeps nothing on disk
         }
 
         // Once the writers reach Redis again, the change is made and applies to the next read.

@@ -170,7 +170,7 @@ public sealed class ViewSurgeTests(PlatformFixture platform) : IAsyncLifetime
         }
         finally
         {
-            await platform.Redis.StartAgainAsync();
+            await platform.RestartRedisAsync();
         }
 
         Assert.Null((await ConsentAsync(Gateway, nhs)).Seal);
