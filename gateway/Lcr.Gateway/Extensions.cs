@@ -82,7 +82,7 @@ public static class Extensions
         builder.Services.AddHostedService<ViewSurgeService>();
         if (!string.IsNullOrWhiteSpace(config.GetConnectionString("Redis")))
         {
-            builder.AddRedis();
+            builder.AddRedis(traceCommands: false); // the version probe has its own span (PatientVersionStore)
             builder.Services.AddSingleton<ViewSurgeCounter>();
         }
 

@@ -89,6 +89,9 @@ public sealed class PatientVersionOptions
 /// </summary>
 public sealed partial class PatientVersionStore
 {
+    /// <summary>Spans of the store's operations (no patient identifier, not even the pseudonym).</summary>
+    public static readonly ActivitySource Tracing = new(ServiceDefaultsExtensions.TelemetryPrefix + "PatientVersions");
+
     internal const string EpochKey = "lcr:pv:epoch";
     internal const string ClockKey = "lcr:pv:clock";
     internal const string KeyCheckKey = "lcr:pv:keycheck";
@@ -215,6 +218,8 @@ public sealed partial class PatientVersionStore
             return null;
         }
 
+        using var span = Tracing.StartActivity("PatientVersions.Probe", ActivityKind.Client);
+        span?.SetTag("db.system", "redis");
         try
         {
             var result = (RedisResult[]?)await _redis.GetDatabase().ScriptEvaluateAsync(ProbeScript,
@@ -228,6 +233,7 @@ public sealed partial class PatientVersionStore
 
             if (result is not { Length: 7 })
             {
+                span?.SetTag("lcr.version_probe.outcome", "no_key");
                 return null; // no writer has announced the shared key yet, or another key: reuse nothing
             }
 
@@ -238,6 +244,7 @@ public sealed partial class PatientVersionStore
         catch (Exception e) when (e is RedisException or TimeoutException or FormatException or InvalidCastException)
         {
             Interlocked.Exchange(ref _skipUntil, Environment.TickCount64 + (long)_options.PauseAfterFailure.TotalMilliseconds);
+            span?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
             LogProbeFailed(_logger, e.GetType().Name);
             return null;
         }
