@@ -34,6 +34,14 @@ public sealed class FaultPlatform : IAsyncLifetime
         .Take(6)
         .ToArray();
 
+    /// <summary>An ordinary B86001 patient the read load never reads (no decision of theirs is held by the gateway).</summary>
+    public static readonly string UnreadPatient = SyntheticCohort.Patients
+        .Select((p, i) => (p, i))
+        .Where(x => x.p.PracticeOds == "B86001" && SyntheticOrganisations.Scenario.IsOrdinary(x.i) && !x.p.Restricted)
+        .Select(x => x.p.NhsNumber)
+        .Skip(6)
+        .First();
+
     /// <summary>Patients of other practices: the contributions go there, so the read records do not grow.</summary>
     public static readonly string[] FeedPatients = SyntheticCohort.Patients
         .Select((p, i) => (p, i))
