@@ -154,8 +154,12 @@ public sealed class FaultTests(FaultPlatform f, ITestOutputHelper output) : ICla
         await f.Platform.RestartAsync(PlatformService.Consent);
         await load.RecoveredAsync(30, Recovery);
 
-        // The restarted consent service's first change applies to the very next read.
-        var (nhs, token, _) = targets.All[0];
+        // The restarted consent service's first change applies to the very next read (read with a
+        // token of its own: the audit invariant below counts the load's tokens' events).
+        var nhs = targets.All[0].Nhs;
+        var token = BearerToken.Metadata((await PlatformClient.WarmAsync(() => f.Client.Identity.IssueAccessTokenAsync(
+            new Lcr.Identity.V1.IssueAccessTokenRequest { NhsNumber = nhs, Purpose = Lcr.Common.V1.PurposeOfUse.DirectCare },
+            BearerToken.Metadata(session), DateTime.UtcNow + PlatformClient.Deadline).ResponseAsync)).AccessToken);
         var igSession = await f.Client.SignInAsync("ig.b86001", f.Platform.SeedPassword);
         var ig = BearerToken.Metadata((await f.Client.Identity.IssueAccessTokenAsync(new Lcr.Identity.V1.IssueAccessTokenRequest
         {
