@@ -249,6 +249,14 @@ public static class ServiceDefaultsExtensions
         }
 
         var options = builder.Configuration.GetSection("Lcr:PatientVersions").Get<PatientVersionOptions>() ?? new PatientVersionOptions();
+        if (options.PendingFor < TimeSpan.FromSeconds(1) || options.PendingFor > TimeSpan.FromMinutes(10) ||
+            options.ProbeTimeout <= TimeSpan.Zero || options.ProbeTimeout > TimeSpan.FromSeconds(5) ||
+            options.PauseAfterFailure < TimeSpan.Zero || options.RecordTtl < TimeSpan.FromMinutes(1))
+        {
+            throw new InvalidOperationException(
+                "Lcr:PatientVersions: PendingFor must be 1 s-10 min, ProbeTimeout above 0 and at most 5 s, PauseAfterFailure not negative, RecordTtl at least 1 min.");
+        }
+
         builder.Services.AddSingleton(sp => new PatientVersionStore(hasRedis ? sp.GetRequiredService<IConnectionMultiplexer>() : null,
             sp.GetRequiredService<PatientPseudonymiser>(), options, sp.GetRequiredService<ILogger<PatientVersionStore>>()));
         if (writer && hasRedis)
