@@ -12,7 +12,7 @@ public static class Extensions
     public static WebApplicationBuilder AddClinicalServices(this WebApplicationBuilder builder)
     {
         builder.AddPostgres<ClinicalDbContext>("Clinical");
-        builder.AddRedis();
+        builder.AddRedis(traceCommands: false); // no span per Redis command: its instrumentation cost 8% of CPU on contributions (docs/performance.md); the version store traces its own operations
         builder.AddPatientVersions();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddMetrics();

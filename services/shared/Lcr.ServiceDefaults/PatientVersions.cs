@@ -266,6 +266,9 @@ public sealed partial class PatientVersionStore
         }
 
         var keys = Keys(numbers);
+        using var span = Tracing.StartActivity("PatientVersions.Mark", ActivityKind.Client);
+        span?.SetTag("db.system", "redis");
+        span?.SetTag("lcr.version_record.patients", numbers.Length);
         RedisResult marked;
         try
         {
@@ -275,6 +278,7 @@ public sealed partial class PatientVersionStore
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
+            span?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
             LogMarkFailed(_logger, kind.ToString(), e.GetType().Name);
             throw new DependencyUnavailableException("VERSION_STORE_UNAVAILABLE",
                 "The change could not be announced to the platform's readers, so nothing was written; retry shortly.", e);
@@ -332,6 +336,8 @@ public sealed partial class PatientVersionStore
 
     internal async Task PublishAsync(PatientDataKind kind, RedisKey[] keys)
     {
+        using var span = Tracing.StartActivity("PatientVersions.Publish", ActivityKind.Client);
+        span?.SetTag("db.system", "redis");
         try
         {
             await _redis!.GetDatabase().ScriptEvaluateAsync(PublishScript, keys, [Letter(kind), (long)_options.RecordTtl.TotalSeconds])
@@ -341,6 +347,7 @@ public sealed partial class PatientVersionStore
         {
             // The pending mark stays until it lapses: readers go to the services meanwhile, which
             // see the commit. Slower, never stale.
+            span?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
             LogPublishFailed(_logger, kind.ToString(), e.GetType().Name);
         }
     }
