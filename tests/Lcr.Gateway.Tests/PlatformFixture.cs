@@ -206,6 +206,9 @@ public sealed class GatewayHost : IAsyncDisposable
             b.UseEnvironment("Test");
             b.UseSetting("Internal:SigningKey", PlatformFixture.InternalKey);
             b.UseSetting("Lcr:PseudonymKey", PlatformFixture.PseudonymKey);
+            // A loaded test machine may take longer than production's 250 ms to answer a version
+            // probe; a probe that times out reuses nothing by design, which would hide the cache.
+            b.UseSetting("Lcr:PatientVersions:ProbeTimeout", "00:00:03");
             foreach (var name in ServiceNames.All)
             {
                 b.UseSetting($"Services:{name}", "http://localhost");

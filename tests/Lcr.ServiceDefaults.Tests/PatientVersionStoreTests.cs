@@ -34,7 +34,11 @@ public sealed class PatientVersionStoreTests : IAsyncLifetime
 
     private PatientVersionStore Store(PatientVersionOptions? options = null, IConnectionMultiplexer? redis = null, PatientPseudonymiser? pseudonyms = null)
     {
-        var store = new PatientVersionStore(redis ?? _connection, pseudonyms ?? _pseudonyms, options ?? new PatientVersionOptions(),
+        // A generous probe timeout: these tests are about the protocol, and a loaded CI machine may
+        // take longer than the production 250 ms (a probe that times out answers null by design).
+        options ??= new PatientVersionOptions();
+        options.ProbeTimeout = TimeSpan.FromSeconds(5);
+        var store = new PatientVersionStore(redis ?? _connection, pseudonyms ?? _pseudonyms, options,
             NullLogger<PatientVersionStore>.Instance);
         Assert.True(store.AnnounceAsync().GetAwaiter().GetResult());
         return store;
