@@ -24,6 +24,9 @@ public sealed class FaultPlatform : IAsyncLifetime
     {
         ["Gateway__RateLimit__PermitsPerSecond"] = "100000",
         ["Gateway__RateLimit__Burst"] = "100000",
+        // A loaded test machine may exceed production's 250 ms version probe; a timed-out probe
+        // reuses nothing by design, which would hide the read cache the consent-down run relies on.
+        ["Lcr__PatientVersions__ProbeTimeout"] = "00:00:03",
     };
 
     /// <summary>Patients registered at B86001 (so gp.b86001 has a care relationship), not the scenario patients, not restricted.</summary>
