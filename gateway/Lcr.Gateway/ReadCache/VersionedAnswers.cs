@@ -39,15 +39,19 @@ public sealed class VersionedAnswers : IDisposable
     public bool Enabled => _cache is not null;
 
     /// <summary>
-    /// The kept answer to <paramref name="request"/> about <paramref name="nhsNumber"/> (a copy),
-    /// when <paramref name="probe"/> shows its kind unchanged since it was fetched; else null.
+    /// The kept answer to <paramref name="request"/> about <paramref name="nhsNumber"/> (a copy)
+    /// when <paramref name="probe"/> shows its kind unchanged since it was fetched; otherwise the
+    /// service's, fetched now and kept under the probe's tag for its kind (nothing is kept without
+    /// a probe or while a write of that kind is pending). One line at a call site; the request is
+    /// serialised once for its key, hit or miss.
     /// </summary>
-    public TResponse? Get<TResponse>(PatientDataKind kind, string nhsNumber, IMessage request, PatientVersionProbe? probe)
+    public async Task<TResponse> GetOrFetchAsync<TResponse>(PatientDataKind kind, string nhsNumber, IMessage request, PatientVersionProbe? probe,
+        Func<Task<TResponse>> fetch)
         where TResponse : class, IDeepCloneable<TResponse>
     {
         if (_cache is null || probe?.Tag(kind) is not { } tag)
         {
-            return null;
+            return await fetch();
         }
 
         var key = new Key(kind, nhsNumber, typeof(TResponse), request.ToByteString());
@@ -59,42 +63,11 @@ public sealed class VersionedAnswers : IDisposable
         }
 
         _metrics.ReadCache.Add(1, new KeyValuePair<string, object?>("kind", Name(kind)), new KeyValuePair<string, object?>("outcome", "miss"));
-        return null;
-    }
-
-    /// <summary>
-    /// Keeps <paramref name="response"/>, fetched AFTER <paramref name="probe"/>, under the probe's
-    /// tag for its kind; nothing is kept without a probe or while a write of that kind is pending.
-    /// </summary>
-    public void Set<TResponse>(PatientDataKind kind, string nhsNumber, IMessage request, PatientVersionProbe? probe, TResponse response)
-        where TResponse : class, IDeepCloneable<TResponse>
-    {
-        if (_cache is null || probe?.Tag(kind) is not { } tag)
-        {
-            return;
-        }
-
-        var key = new Key(kind, nhsNumber, typeof(TResponse), request.ToByteString());
-        _cache.Set(key, new Kept(tag, response.Clone(), _clock.GetUtcNow()), new MemoryCacheEntryOptions
+        var fetched = await fetch();
+        _cache.Set(key, new Kept(tag, fetched.Clone(), _clock.GetUtcNow()), new MemoryCacheEntryOptions
         {
             Size = 1, AbsoluteExpirationRelativeToNow = _options.MaxAge,
         });
-    }
-
-    /// <summary>
-    /// The kept answer, or the service's (fetched now, kept under the probe): one line at a call site.
-    /// </summary>
-    public async Task<TResponse> GetOrFetchAsync<TResponse>(PatientDataKind kind, string nhsNumber, IMessage request, PatientVersionProbe? probe,
-        Func<Task<TResponse>> fetch)
-        where TResponse : class, IDeepCloneable<TResponse>
-    {
-        if (Get<TResponse>(kind, nhsNumber, request, probe) is { } kept)
-        {
-            return kept;
-        }
-
-        var fetched = await fetch();
-        Set(kind, nhsNumber, request, probe, fetched);
         return fetched;
     }
 
