@@ -36,6 +36,12 @@ while read -r p f s; do
 done < <(grep -hoE 'total="[0-9]+" executed="[0-9]+" passed="[0-9]+" failed="[0-9]+"' "$LOG_DIR"/*.trx 2>/dev/null \
   | sed -E 's/total="([0-9]+)" executed="([0-9]+)" passed="([0-9]+)" failed="([0-9]+)"/\3 \4 0/')
 echo
+# The failed tests' names last, where a CI log's tail shows them.
+if [ "$failed" -ne 0 ]; then
+  echo "Failed tests:"
+  grep -ho '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$LOG_DIR"/*.trx 2>/dev/null \
+    | grep -o 'testName="[^"]*"' | sed -E 's/^testName="(.*)"$/  \1/' | sort -u
+fi
 echo "Tests: ${passed} passed, ${failed} failed"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
   echo "make test: FAILED (dotnet test exit code $status)" >&2
