@@ -20,6 +20,7 @@ public static class Extensions
             .UseSnakeCaseNamingConvention());
         builder.Services.AddHealthChecks().AddDbContextCheck<AuditDbContext>("postgres", tags: [ServiceDefaultsExtensions.ReadyTag]);
         builder.Services.AddSingleton<IDatabaseMigrator, AuditMigrator>();
+        builder.AddWarmUpStep<PostgresWarmUp<AuditDbContext>>(); // model and pool before readiness (docs/operations.md, "Start-up warm-up")
 
         builder.Services.AddOptions<AuditOptions>()
             .Bind(builder.Configuration.GetSection("Audit"))

@@ -25,6 +25,7 @@ public static class Extensions
         builder.Services.AddScoped<SummaryService>();
         builder.Services.AddScoped<ContributionService>();
         builder.Services.AddScoped<RecordReader>();
+        builder.AddWarmUpStep<ClinicalWarmUp>(); // its read path before readiness (docs/operations.md, "Start-up warm-up")
         builder.Services.AddSingleton<IDevelopmentSeeder, ClinicalSeeder>();
         return builder;
     }

@@ -17,6 +17,7 @@ public static class Extensions
         builder.Services.AddSingleton<ConsentMetrics>();
         builder.Services.AddSingleton<ConsentSnapshotCache>();
         builder.Services.AddScoped<ConsentUseCases>();
+        builder.AddWarmUpStep<ConsentWarmUp>(); // its read path before readiness (docs/operations.md, "Start-up warm-up")
         builder.Services.AddSingleton<IDevelopmentSeeder, ConsentSeeder>();
         return builder;
     }

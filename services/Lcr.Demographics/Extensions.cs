@@ -16,6 +16,7 @@ public static class Extensions
         builder.Services.AddScoped<PatientService>();
         builder.Services.AddScoped<SupersessionService>();
         builder.Services.AddScoped<NhsNumberResolver>();
+        builder.AddWarmUpStep<DemographicsWarmUp>(); // its read path before readiness (docs/operations.md, "Start-up warm-up")
         builder.Services.AddSingleton<IDevelopmentSeeder, DemographicsSeeder>();
         return builder;
     }

@@ -70,6 +70,7 @@ public sealed class ConsentReplica : IAsyncDisposable
             b.UseEnvironment("Test");
             b.UseSetting("ConnectionStrings:Consent", databaseConnectionString);
             b.UseSetting("ConnectionStrings:Redis", redis);
+            b.UseSetting("Lcr:WarmUp:Rounds", "0"); // as ServiceHost: no start-up warm-up in test hosts
             b.UseSetting("Lcr:PseudonymKey", ConsentHost.PseudonymKey);
             if (!localCache)
             {

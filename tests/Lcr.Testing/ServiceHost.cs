@@ -75,6 +75,9 @@ public abstract class ServiceHost<TEntryPoint> : IAsyncLifetime
             b.UseEnvironment("Test");
             b.UseSetting($"ConnectionStrings:{ConnectionName}", Database.ConnectionString);
             b.UseSetting("ConnectionStrings:Redis", OwnRedisServer.ConnectionString);
+            // No start-up warm-up in in-memory test hosts (its reads would meet the spans, logs and
+            // query counts tests assert on); WarmUpTests turn it on where it is the subject.
+            b.UseSetting("Lcr:WarmUp:Rounds", "0");
             foreach (var (k, v) in Settings())
             {
                 b.UseSetting(k, v);

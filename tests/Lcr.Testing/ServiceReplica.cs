@@ -23,6 +23,7 @@ public sealed class ServiceReplica<TEntryPoint> : IAsyncDisposable
             b.UseEnvironment("Test");
             b.UseSetting($"ConnectionStrings:{connectionName}", databaseConnectionString);
             b.UseSetting("ConnectionStrings:Redis", redis);
+            b.UseSetting("Lcr:WarmUp:Rounds", "0"); // as ServiceHost: no start-up warm-up in test hosts
             foreach (var (k, v) in settings ?? [])
             {
                 b.UseSetting(k, v);

@@ -197,6 +197,7 @@ public static class ServiceDefaultsExtensions
             .UseNpgsql(sp.GetRequiredService<DataSourceHolder<TContext>>().DataSource)
             .UseSnakeCaseNamingConvention());
         builder.Services.AddHealthChecks().AddDbContextCheck<TContext>("postgres", tags: [ReadyTag]);
+        builder.AddWarmUpStep<PostgresWarmUp<TContext>>();
         builder.Services.AddSingleton<IDatabaseMigrator, DatabaseMigrator<TContext>>();
         return builder;
     }
