@@ -442,7 +442,7 @@ foreach (var r in results)
 if (startupWindows is not null)
 {
     md.AppendLine();
-    md.AppendLine("Startup (the platform freshly started, before its warm-up), by 10 s window of scheduled start:");
+    md.AppendLine("Startup (the platform freshly started, once every process reports readiness (after its own start-up warm-up) and before the benchmark's unmeasured warm-up), by 10 s window of scheduled start:");
     md.AppendLine();
     md.Append(StartupScenario.Markdown(startupWindows));
 }
