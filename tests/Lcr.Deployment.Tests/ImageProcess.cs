@@ -10,8 +10,8 @@ namespace Lcr.Deployment.Tests;
 /// Runs a published deployable as its container would run it, without a container engine: the
 /// ENTRYPOINT from the folder standing for WORKDIR, as the Dockerfile's USER uid:gid with no
 /// supplementary groups (setpriv; the tests run as root), with an environment of exactly the
-/// runtime base image's, the Dockerfile's ENV and the dev overlay's container env (Secrets
-/// resolved), HOME unwritable and DOTNET_SYSTEM_GLOBALIZATION_INVARIANT unset. What cannot be
+/// runtime base image's, the Dockerfile's ENV and the production overlay's container env
+/// (Secret values, which production takes from its secret store, from the dev overlay's generated ones), HOME unwritable and DOTNET_SYSTEM_GLOBALIZATION_INVARIANT unset. What cannot be
 /// the same on a shared test machine is replaced, and only that: listening addresses become free
 /// loopback ports, and database, Redis, collector and service addresses point at a closed port.
 /// </summary>
@@ -57,7 +57,7 @@ internal sealed class ImageProcess : IDisposable
         }
     }
 
-    /// <summary>Starts the deployable's ENTRYPOINT (plus <paramref name="args"/>) with the env of the rendered dev overlay's <paramref name="kind"/>/<paramref name="workload"/>.</summary>
+    /// <summary>Starts the deployable's ENTRYPOINT (plus <paramref name="args"/>) with the env of the rendered production overlay's <paramref name="kind"/>/<paramref name="workload"/>.</summary>
     public static ImageProcess Start(ImageSpec spec, PublishedImages published, string kind, string workload, IReadOnlyList<string> args)
     {
         var app = published.AppOf(spec.Deployable.Name);
@@ -165,11 +165,16 @@ internal sealed class ImageProcess : IDisposable
         }
     }
 
-    /// <summary>The container env of a rendered dev overlay workload, ConfigMap and Secret values resolved.</summary>
+    /// <summary>
+    /// The container env of a rendered production overlay workload, ConfigMap values resolved; Secret
+    /// values (production has none in git) from the dev overlay's generated Secret of the same name.
+    /// </summary>
     private static Dictionary<string, string> PodEnvironment(string kind, string workload)
     {
-        var rendered = Manifests.Render("dev");
-        var obj = rendered.Find(kind, workload) ?? throw new InvalidOperationException($"the dev overlay renders no {kind}/{workload}");
+        const string overlay = "production";
+        var rendered = Manifests.Render(overlay);
+        var dev = Manifests.Render("dev");
+        var obj = rendered.Find(kind, workload) ?? throw new InvalidOperationException($"the {overlay} overlay renders no {kind}/{workload}");
         var container = obj.Containers(includeInit: false).Single();
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in Manifests.Environment(rendered, container))
@@ -185,11 +190,13 @@ internal sealed class ImageProcess : IDisposable
             }
             else if (value.SecretName is not null)
             {
-                var secret = rendered.Find("Secret", value.SecretName) ?? throw new InvalidOperationException($"Secret {value.SecretName} is not rendered");
+                var baseName = Manifests.BaseName(value.SecretName);
+                var secret = dev.OfKind("Secret").FirstOrDefault(s => Manifests.BaseName(s.Name) == baseName)
+                    ?? throw new InvalidOperationException($"the dev overlay generates no Secret {baseName}");
                 var data = secret.Json["data"]?[value.Key!]?.GetValue<string>();
                 env[name] = data is not null
                     ? Encoding.UTF8.GetString(Convert.FromBase64String(data))
-                    : secret.Json["stringData"]?[value.Key!]?.GetValue<string>() ?? throw new InvalidOperationException($"Secret {value.SecretName} has no {value.Key}");
+                    : secret.Json["stringData"]?[value.Key!]?.GetValue<string>() ?? throw new InvalidOperationException($"Secret {baseName} has no {value.Key}");
             }
         }
 

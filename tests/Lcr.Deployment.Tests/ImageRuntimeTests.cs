@@ -70,7 +70,7 @@ public sealed class ImageRuntimeTests(PublishedImages published, ITestOutputHelp
     public async Task The_migration_verb_fails_for_lack_of_a_database_and_for_nothing_else(string name)
     {
         var spec = ImageSpec.Of(Platform.Get(name));
-        var job = Manifests.Render("dev").Find("Job", $"{spec.Deployable.App}-migrate");
+        var job = Manifests.Render("production").Find("Job", $"{spec.Deployable.App}-migrate");
         var args = job?.Containers(includeInit: false).Single()["args"] is JsonArray a ? a.Select(n => n!.GetValue<string>()).ToList() : ["migrate"];
         using var process = job is null
             ? ImageProcess.Start(spec, published, "Deployment", spec.Deployable.App, args) // the gateway: no database, no Job

@@ -20,6 +20,12 @@ public sealed class PublishedImages : IDisposable
 
     public PublishedImages()
     {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            throw new InvalidOperationException(
+                "The image checks own the publish output as root and run it as the Dockerfile's uid (chown, setpriv): run the tests as root, as make test does in CI.");
+        }
+
         Root = Directory.CreateTempSubdirectory("lcr-images-").FullName;
         try
         {
