@@ -63,7 +63,7 @@ public sealed class LcrPlatformFixture : IAsyncLifetime
 /// real-process platform, configured only through its environment and profile file, as the
 /// examples `make run` prints use it.
 /// </summary>
-public sealed class EndToEndTests(LcrPlatformFixture fixture) : IClassFixture<LcrPlatformFixture>, IDisposable
+public sealed partial class EndToEndTests(LcrPlatformFixture fixture) : IClassFixture<LcrPlatformFixture>, IDisposable
 {
     internal const string Example = "9990000018"; // the make run example patient, registered at Beckett Street Surgery
     private readonly string _home = Directory.CreateTempSubdirectory("lcr-e2e-").FullName;
@@ -77,7 +77,10 @@ public sealed class EndToEndTests(LcrPlatformFixture fixture) : IClassFixture<Lc
         public override string ToString() => $"exit {ExitCode}\nstdout:\n{Out}\nstderr:\n{Error}";
     }
 
-    private async Task<Run> Lcr(params string[] args)
+    private Task<Run> Lcr(params string[] args) => Lcr(withPlatformAddresses: true, args);
+
+    /// <summary>Runs lcr; without the platform's addresses only what <paramref name="args"/> name is configured (no LCR_ADDRESS, no LCR_&lt;NAME&gt;_ADDRESS).</summary>
+    private async Task<Run> Lcr(bool withPlatformAddresses, string[] args)
     {
         var dll = Path.Combine(RealPlatform.RepositoryRoot, "tools", "Lcr.Cli", "bin", RealPlatform.Configuration, "net10.0", "lcr.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing: run `dotnet build lcr-platform.sln -c {RealPlatform.Configuration}` first");
@@ -96,13 +99,16 @@ public sealed class EndToEndTests(LcrPlatformFixture fixture) : IClassFixture<Lc
 
         start.Environment["HOME"] = _home;
         start.Environment["XDG_CONFIG_HOME"] = Path.Combine(_home, ".config");
-        start.Environment["LCR_ADDRESS"] = p.GatewayAddress;
         start.Environment["LCR_PASSWORD"] = p.SeedPassword;
         start.Environment["LCR_CLIENT_SECRET"] = p.SeedClientSecret;
         start.Environment["LCR_TIMEOUT"] = "60";
-        foreach (var s in new[] { PlatformService.Identity, PlatformService.Demographics, PlatformService.Consent, PlatformService.Clinical, PlatformService.Audit })
+        if (withPlatformAddresses)
         {
-            start.Environment[$"LCR_{s.ToString().ToUpperInvariant()}_ADDRESS"] = p.AddressOf(s);
+            start.Environment["LCR_ADDRESS"] = p.GatewayAddress;
+            foreach (var s in new[] { PlatformService.Identity, PlatformService.Demographics, PlatformService.Consent, PlatformService.Clinical, PlatformService.Audit })
+            {
+                start.Environment[$"LCR_{s.ToString().ToUpperInvariant()}_ADDRESS"] = p.AddressOf(s);
+            }
         }
 
         using var process = Process.Start(start)!;

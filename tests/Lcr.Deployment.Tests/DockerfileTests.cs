@@ -15,10 +15,10 @@ public sealed partial class DockerfileTests
 
     private static readonly string[] BuildProps = ["global.json", "Directory.Build.props", "Directory.Packages.props"];
 
-    private sealed record Instruction(int Stage, string Keyword, string Arguments);
+    internal sealed record Instruction(int Stage, string Keyword, string Arguments);
 
     /// <summary>Instructions with line continuations joined and comments dropped; Stage counts FROMs.</summary>
-    private static List<Instruction> Parse(string dockerfile)
+    internal static List<Instruction> Parse(string dockerfile)
     {
         var joined = Regex.Replace(File.ReadAllText(dockerfile), @"\\\r?\n", " ");
         var result = new List<Instruction>();
@@ -44,7 +44,7 @@ public sealed partial class DockerfileTests
         return result;
     }
 
-    private static string DockerfileOf(Platform.Deployable d) => Path.Combine(Repo.Root, d.Folder, "Dockerfile");
+    internal static string DockerfileOf(Platform.Deployable d) => Path.Combine(Repo.Root, d.Folder, "Dockerfile");
 
     /// <summary>Folders (relative, with a trailing slash) of the project and every project it references, transitively.</summary>
     private static HashSet<string> ProjectClosure(string csproj)
@@ -163,11 +163,11 @@ public sealed partial class DockerfileTests
         Assert.True(froms.Count >= 2, "multi-stage: an SDK build stage and a runtime stage");
         foreach (var from in froms)
         {
-            var image = from.Arguments.Split(' ').First(p => !p.StartsWith("--", StringComparison.Ordinal));
-            Assert.Matches(@":\d+\.\d+\.\d+(-[a-z0-9-]+)?$", image); // pinned to a patch version, never latest
+            var image = BaseImagePinTests.Tag(from.Arguments);
+            Assert.Matches(@":\d+\.\d+\.\d+(-[a-z0-9-]+)?$", image); // a patch version for people (and a digest: BaseImagePinTests), never latest
         }
 
-        var final = froms[^1].Arguments.Split(' ').First(p => !p.StartsWith("--", StringComparison.Ordinal));
+        var final = BaseImagePinTests.Tag(froms[^1].Arguments);
         Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:", final);
         Assert.DoesNotContain("sdk", final);
         // Chiseled images carry ICU only in their "-extra" variant; Alpine images need it added.
