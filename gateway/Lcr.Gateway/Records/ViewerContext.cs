@@ -47,10 +47,8 @@ public sealed class ViewerContextOptions
 /// </summary>
 public sealed partial class ViewerContextSource(
     Downstream.Downstream downstream,
-    InternalCredentialsHolder credentials,
     PatientPseudonymiser pseudonyms,
     IOptions<ViewerContextOptions> options,
-    IOptions<DownstreamOptions> downstreamOptions,
     TimeProvider clock,
     ILogger<ViewerContextSource> logger) : IDisposable
 {
@@ -148,8 +146,7 @@ public sealed partial class ViewerContextSource(
     {
         // The platform's own lookup for a comparison, not the viewer's read: shared by every read
         // waiting for it, so it has its own deadline and is not cancelled with any one caller.
-        var headers = credentials.Value?.For(PlatformActor.Gateway) ?? CallerHeaders.For(PlatformActor.Gateway);
-        var call = new CallOptions(headers, clock.GetUtcNow().UtcDateTime + downstreamOptions.Value.DefaultCallTimeout);
+        var call = DownstreamCalls.As(PlatformActor.Gateway, DateTime.MaxValue, CancellationToken.None);
         try
         {
             var patient = (await downstream.CallAsync(ServiceNames.Demographics,
