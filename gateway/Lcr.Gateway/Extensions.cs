@@ -45,7 +45,6 @@ public static class Extensions
             o.PlatformGovernanceOrganisations.AddRange(orgs is { Length: > 0 } ? orgs : [Lcr.ServiceDefaults.DevData.SyntheticOrganisations.PlatformOperator]);
         });
         builder.Services.AddDownstreamClients(); // typed clients + DownstreamInterceptor (Downstream/DownstreamClients.cs)
-        builder.Services.AddSingleton<Downstream.Downstream>();
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddSingleton<ISigningKeySource, DownstreamSigningKeySource>();
         builder.Services.AddPlatformTokenVerification(config.GetSection("Tokens"));

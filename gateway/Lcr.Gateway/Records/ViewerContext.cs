@@ -46,7 +46,7 @@ public sealed class ViewerContextOptions
 /// critical path. A failed lookup is not cached and leaves the event without a context.
 /// </summary>
 public sealed partial class ViewerContextSource(
-    Downstream.Downstream downstream,
+    Lcr.Demographics.V1.DemographicsService.DemographicsServiceClient demographics,
     PatientPseudonymiser pseudonyms,
     IOptions<ViewerContextOptions> options,
     TimeProvider clock,
@@ -149,8 +149,7 @@ public sealed partial class ViewerContextSource(
         var call = DownstreamCalls.As(PlatformActor.Gateway, DateTime.MaxValue, CancellationToken.None);
         try
         {
-            var patient = (await downstream.CallAsync(ServiceNames.Demographics,
-                () => downstream.Demographics.GetPatientAsync(new GetPatientRequest { NhsNumber = nhsNumber }, call), CancellationToken.None)).Patient;
+            var patient = (await demographics.GetPatientAsync(new GetPatientRequest { NhsNumber = nhsNumber }, call)).Patient;
             return patient is null ? null : ToPerson(patient);
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
