@@ -38,6 +38,9 @@ public sealed class DownstreamInterceptorTests(PlatformFixture platform)
 
         // The caller had at most 2 s; the downstream call is cut off the reserve (250 ms) before it.
         Assert.True(GrpcTimeout(Assert.Single(request.Headers.GetValues("grpc-timeout"))) <= TimeSpan.FromMilliseconds(1750));
+
+        // No HttpClientFactory request logging on the call path (the clients remove its loggers).
+        Assert.DoesNotContain(gateway.Logs.Lines, l => l.Contains("System.Net.Http.HttpClient", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -94,7 +94,11 @@ public static class DownstreamClients
             // to live for the process (PooledConnectionIdleTimeout infinite, keep-alive pings) and
             // DNS changes are picked up by the resolver's 30 s refresh, not by new handlers. The
             // typed clients are also held by singletons, which would keep an expired handler anyway.
-            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+
+            // No HttpClientFactory request logging: four Information lines per downstream call on
+            // the read path (gRPC's own client logging and the traces already cover it).
+            .RemoveAllLoggers();
     }
 
     /// <summary>The configured address of <paramref name="name"/>; a missing one stops the gateway at start.</summary>
