@@ -44,9 +44,7 @@ public static class Extensions
                 ?? config.GetSection("Gateway:SubjectAccess:PlatformGovernanceOrganisations").Get<string[]>();
             o.PlatformGovernanceOrganisations.AddRange(orgs is { Length: > 0 } ? orgs : [Lcr.ServiceDefaults.DevData.SyntheticOrganisations.PlatformOperator]);
         });
-        builder.Services.AddSingleton<IDownstreamHandlerFactory, SocketsHandlerFactory>();
-        builder.Services.AddSingleton<DownstreamChannels>();
-        builder.Services.AddSingleton<Downstream.Downstream>();
+        builder.Services.AddDownstreamClients(); // typed clients + DownstreamInterceptor (Downstream/DownstreamClients.cs)
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddSingleton<ISigningKeySource, DownstreamSigningKeySource>();
         builder.Services.AddPlatformTokenVerification(config.GetSection("Tokens"));

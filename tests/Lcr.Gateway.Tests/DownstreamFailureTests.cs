@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
+using Lcr.Gateway.Downstream;
 using Lcr.ServiceDefaults;
 using Status = Google.Rpc.Status;
 
@@ -24,16 +25,16 @@ public sealed class DownstreamFailureTests
     [InlineData("VERSION_STORE_UNAVAILABLE")]
     [InlineData("WRITE_TOO_SLOW")]
     public void A_write_refused_for_want_of_the_version_store_is_the_services_answer_not_a_failure(string reason) =>
-        Assert.False(Downstream.Downstream.IsFailure(Answer(StatusCode.Unavailable, reason)));
+        Assert.False(DownstreamFailures.IsFailure(Answer(StatusCode.Unavailable, reason)));
 
     [Fact]
     public void Other_unavailability_deadlines_and_foreign_version_store_reasons_are_failures()
     {
-        Assert.True(Downstream.Downstream.IsFailure(Answer(StatusCode.Unavailable, "DEPENDENCY_UNAVAILABLE")));
-        Assert.True(Downstream.Downstream.IsFailure(Answer(StatusCode.Unavailable, "VERSION_STORE_UNAVAILABLE", domain: "example.org")));
-        Assert.True(Downstream.Downstream.IsFailure(new RpcException(new Grpc.Core.Status(StatusCode.Unavailable, "no connection"))));
-        Assert.True(Downstream.Downstream.IsFailure(new RpcException(new Grpc.Core.Status(StatusCode.DeadlineExceeded, "late"))));
-        Assert.False(Downstream.Downstream.IsFailure(Answer(StatusCode.ResourceExhausted, "SIGN_IN_THROTTLED")));
-        Assert.False(Downstream.Downstream.IsFailure(new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, "bad"))));
+        Assert.True(DownstreamFailures.IsFailure(Answer(StatusCode.Unavailable, "DEPENDENCY_UNAVAILABLE")));
+        Assert.True(DownstreamFailures.IsFailure(Answer(StatusCode.Unavailable, "VERSION_STORE_UNAVAILABLE", domain: "example.org")));
+        Assert.True(DownstreamFailures.IsFailure(new RpcException(new Grpc.Core.Status(StatusCode.Unavailable, "no connection"))));
+        Assert.True(DownstreamFailures.IsFailure(new RpcException(new Grpc.Core.Status(StatusCode.DeadlineExceeded, "late"))));
+        Assert.False(DownstreamFailures.IsFailure(Answer(StatusCode.ResourceExhausted, "SIGN_IN_THROTTLED")));
+        Assert.False(DownstreamFailures.IsFailure(new RpcException(new Grpc.Core.Status(StatusCode.InvalidArgument, "bad"))));
     }
 }

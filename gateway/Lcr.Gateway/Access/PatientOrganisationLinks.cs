@@ -18,7 +18,7 @@ namespace Lcr.Gateway.Access;
 /// and each merged number's demographics are asked too. The services never call each other: only the gateway composes. A service that
 /// cannot answer makes the whole check UNAVAILABLE, never a guess.
 /// </summary>
-public sealed class PatientOrganisationLinks(Downstream.Downstream downstream)
+public sealed class PatientOrganisationLinks(Lcr.Identity.V1.IdentityService.IdentityServiceClient identity, Lcr.Demographics.V1.DemographicsService.DemographicsServiceClient demographics, Lcr.Clinical.V1.ClinicalRecordService.ClinicalRecordServiceClient clinical)
 {
     private const int HistoryPageSize = 200;
 
@@ -38,8 +38,7 @@ public sealed class PatientOrganisationLinks(Downstream.Downstream downstream)
     private async Task<bool> RelationshipAsync(string ods, string nhsNumber, IReadOnlyList<string> merged, ServerCallContext c)
     {
         var request = new CheckOrganisationLinkRequest { NhsNumber = nhsNumber, OrganisationOdsCode = ods, MergedNhsNumbers = { merged } };
-        var response = await downstream.CallAsync(ServiceNames.Identity,
-            () => downstream.Identity.CheckOrganisationLinkAsync(request, downstream.Options(c, PlatformActor.Gateway)), c.CancellationToken);
+        var response = await identity.CheckOrganisationLinkAsync(request, DownstreamCalls.As(PlatformActor.Gateway, c));
         return response.Linked;
     }
 
@@ -54,8 +53,7 @@ public sealed class PatientOrganisationLinks(Downstream.Downstream downstream)
             IncludeSensitive = true,
             PageSize = 1,
         };
-        var response = await downstream.CallAsync(ServiceNames.Clinical,
-            () => downstream.Clinical.ListEntriesAsync(request, downstream.Options(c, PlatformActor.Gateway)), c.CancellationToken);
+        var response = await clinical.ListEntriesAsync(request, DownstreamCalls.As(PlatformActor.Gateway, c));
         return response.Entries.Count > 0;
     }
 
@@ -64,9 +62,7 @@ public sealed class PatientOrganisationLinks(Downstream.Downstream downstream)
         Patient? patient;
         try
         {
-            patient = (await downstream.CallAsync(ServiceNames.Demographics,
-                () => downstream.Demographics.GetPatientAsync(new GetPatientRequest { NhsNumber = nhsNumber }, downstream.Options(c, PlatformActor.Gateway)),
-                c.CancellationToken)).Patient;
+            patient = (await demographics.GetPatientAsync(new GetPatientRequest { NhsNumber = nhsNumber }, DownstreamCalls.As(PlatformActor.Gateway, c))).Patient;
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
         {
@@ -82,8 +78,7 @@ public sealed class PatientOrganisationLinks(Downstream.Downstream downstream)
         do
         {
             var request = new ListPatientHistoryRequest { NhsNumber = nhsNumber, PageSize = HistoryPageSize, PageToken = page };
-            var history = await downstream.CallAsync(ServiceNames.Demographics,
-                () => downstream.Demographics.ListPatientHistoryAsync(request, downstream.Options(c, PlatformActor.Gateway)), c.CancellationToken);
+            var history = await demographics.ListPatientHistoryAsync(request, DownstreamCalls.As(PlatformActor.Gateway, c));
             if (OrganisationLinkRule.IsLinked(ods, null, history.Versions, false, false))
             {
                 return true;

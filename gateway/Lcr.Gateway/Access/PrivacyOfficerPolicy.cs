@@ -13,7 +13,7 @@ namespace Lcr.Gateway.Access;
 /// ListActiveRoleAssignments, asked as the platform), or a system with <c>audit.review</c> for its
 /// own organisation; the platform's own IG organisations for every organisation.
 /// </summary>
-public sealed class PrivacyOfficerPolicy(CallerAuthenticator auth, IOptions<GovernanceOptions> options, Downstream.Downstream downstream)
+public sealed class PrivacyOfficerPolicy(CallerAuthenticator auth, IOptions<GovernanceOptions> options, Lcr.Identity.V1.IdentityService.IdentityServiceClient identity)
 {
     /// <summary>PERMISSION_DENIED PRIVACY_OFFICER_REQUIRED: a session without a privacy officer role.</summary>
     public static PermissionDeniedException OfficerRequired() => new("PRIVACY_OFFICER_REQUIRED",
@@ -32,9 +32,7 @@ public sealed class PrivacyOfficerPolicy(CallerAuthenticator auth, IOptions<Gove
 
         var professional = await auth.RequireSessionAsync(context);
         var request = new ListActiveRoleAssignmentsRequest { ProfessionalId = professional.Id };
-        var roles = await downstream.CallAsync(ServiceNames.Identity,
-            () => downstream.Identity.ListActiveRoleAssignmentsAsync(request, downstream.Options(context, PlatformActor.Gateway)),
-            context.CancellationToken);
+        var roles = await identity.ListActiveRoleAssignmentsAsync(request, DownstreamCalls.As(PlatformActor.Gateway, context));
         var officer = roles.RoleAssignments.Where(r => r.PrivacyOfficer && !string.IsNullOrEmpty(r.Organisation?.OdsCode)).ToList();
         if (officer.Count == 0)
         {

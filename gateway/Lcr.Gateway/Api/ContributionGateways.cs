@@ -25,7 +25,7 @@ namespace Lcr.Gateway.Api;
 /// GatewayService, where consent and audit are enforced.
 /// </summary>
 [AuthenticatedCaller]
-public sealed class ClinicalGateway(CallerAuthenticator auth, Downstream.Downstream downstream, AuditTrail audit) : ClinicalRecordService.ClinicalRecordServiceBase
+public sealed class ClinicalGateway(CallerAuthenticator auth, Lcr.Clinical.V1.ClinicalRecordService.ClinicalRecordServiceClient clinical, AuditTrail audit) : ClinicalRecordService.ClinicalRecordServiceBase
 {
     [SystemScope(Scopes.RecordContribute)]
     public override async Task<UpsertEntriesResponse> UpsertEntries(UpsertEntriesRequest request, ServerCallContext context)
@@ -41,8 +41,7 @@ public sealed class ClinicalGateway(CallerAuthenticator auth, Downstream.Downstr
         var forwarded = request.Clone();
         forwarded.SourceOrganisationOdsCode = system.OrganisationOdsCode;
         var actor = system.ToActor();
-        var response = await downstream.CallAsync(ServiceNames.Clinical,
-            () => downstream.Clinical.UpsertEntriesAsync(forwarded, downstream.Options(context, actor)), context.CancellationToken);
+        var response = await clinical.UpsertEntriesAsync(forwarded, DownstreamCalls.As(actor, context));
 
         // One event per patient whose record changed, naming the entries written (unchanged re-sends change nothing).
         var events = new List<AuditEvent>();
@@ -72,8 +71,7 @@ public sealed class ClinicalGateway(CallerAuthenticator auth, Downstream.Downstr
     {
         var system = await auth.RequireSystemAsync(context, Scopes.RecordContribute);
         var actor = system.ToActor();
-        var response = await downstream.CallAsync(ServiceNames.Clinical,
-            () => downstream.Clinical.RetractEntryAsync(request, downstream.Options(context, actor)), context.CancellationToken);
+        var response = await clinical.RetractEntryAsync(request, DownstreamCalls.As(actor, context));
         var e = audit.For(actor, request.NhsNumber, AuditAction.Contribution, PurposeOfUse.RecordContribution);
         if (response.Entry is { } entry)
         {

@@ -22,7 +22,7 @@ namespace Lcr.Gateway.Api;
 /// withdraws supersessions (merges), each audited under both numbers.
 /// </summary>
 [AuthenticatedCaller]
-public sealed class DemographicsGateway(CallerAuthenticator auth, GovernancePolicy policy, Downstream.Downstream downstream, AuditTrail audit,
+public sealed class DemographicsGateway(CallerAuthenticator auth, GovernancePolicy policy, Lcr.Demographics.V1.DemographicsService.DemographicsServiceClient demographics, Lcr.Consent.V1.ConsentService.ConsentServiceClient consent, AuditTrail audit,
     IOptions<GovernanceOptions> governance)
     : DemographicsService.DemographicsServiceBase
 {
@@ -52,8 +52,7 @@ public sealed class DemographicsGateway(CallerAuthenticator auth, GovernancePoli
     public override async Task<ReportSupersessionResponse> ReportSupersession(ReportSupersessionRequest request, ServerCallContext context)
     {
         var actor = await MergeFeedAsync(context);
-        var response = await downstream.CallAsync(ServiceNames.Demographics,
-            () => downstream.Demographics.ReportSupersessionAsync(request, downstream.Options(context, actor)), context.CancellationToken);
+        var response = await demographics.ReportSupersessionAsync(request, DownstreamCalls.As(actor, context));
         if (response.Supersession is { } s)
         {
             await audit.CommitAsync(SupersessionEvents.Reported(audit, s), context);
@@ -67,8 +66,7 @@ public sealed class DemographicsGateway(CallerAuthenticator auth, GovernancePoli
     public override async Task<WithdrawSupersessionResponse> WithdrawSupersession(WithdrawSupersessionRequest request, ServerCallContext context)
     {
         var actor = await MergeFeedAsync(context);
-        var response = await downstream.CallAsync(ServiceNames.Demographics,
-            () => downstream.Demographics.WithdrawSupersessionAsync(request, downstream.Options(context, actor)), context.CancellationToken);
+        var response = await demographics.WithdrawSupersessionAsync(request, DownstreamCalls.As(actor, context));
         if (response.Supersession is { State: SupersessionState.Withdrawn } s)
         {
             await audit.CommitAsync(SupersessionEvents.Withdrawn(audit, s), context);
@@ -81,8 +79,7 @@ public sealed class DemographicsGateway(CallerAuthenticator auth, GovernancePoli
     public override async Task<ListSupersessionsResponse> ListSupersessions(ListSupersessionsRequest request, ServerCallContext context)
     {
         var actor = await MergeFeedAsync(context);
-        return await downstream.CallAsync(ServiceNames.Demographics,
-            () => downstream.Demographics.ListSupersessionsAsync(request, downstream.Options(context, actor)), context.CancellationToken);
+        return await demographics.ListSupersessionsAsync(request, DownstreamCalls.As(actor, context));
     }
 
     public override Task<ResolveNhsNumberResponse> ResolveNhsNumber(ResolveNhsNumberRequest request, ServerCallContext context) =>
@@ -110,24 +107,21 @@ public sealed class DemographicsGateway(CallerAuthenticator auth, GovernancePoli
     public override async Task<CreatePatientResponse> CreatePatient(CreatePatientRequest request, ServerCallContext context)
     {
         var system = await auth.RequireSystemAsync(context, Scopes.DemographicsWrite);
-        return await downstream.CallAsync(ServiceNames.Demographics,
-            () => downstream.Demographics.CreatePatientAsync(request, downstream.Options(context, system.ToActor())), context.CancellationToken);
+        return await demographics.CreatePatientAsync(request, DownstreamCalls.As(system.ToActor(), context));
     }
 
     [SystemScope(Scopes.DemographicsWrite)]
     public override async Task<UpdatePatientResponse> UpdatePatient(UpdatePatientRequest request, ServerCallContext context)
     {
         var actor = await LinkedWriterAsync(context, request.Patient?.NhsNumber ?? string.Empty);
-        return await downstream.CallAsync(ServiceNames.Demographics,
-            () => downstream.Demographics.UpdatePatientAsync(request, downstream.Options(context, actor)), context.CancellationToken);
+        return await demographics.UpdatePatientAsync(request, DownstreamCalls.As(actor, context));
     }
 
     [SystemScope(Scopes.DemographicsWrite)]
     public override async Task<UpdateContactDetailsResponse> UpdateContactDetails(UpdateContactDetailsRequest request, ServerCallContext context)
     {
         var actor = await LinkedWriterAsync(context, request.NhsNumber);
-        return await downstream.CallAsync(ServiceNames.Demographics,
-            () => downstream.Demographics.UpdateContactDetailsAsync(request, downstream.Options(context, actor)), context.CancellationToken);
+        return await demographics.UpdateContactDetailsAsync(request, DownstreamCalls.As(actor, context));
     }
 
     /// <summary>
@@ -146,8 +140,7 @@ public sealed class DemographicsGateway(CallerAuthenticator auth, GovernancePoli
     public override async Task<SearchPatientsResponse> SearchPatients(SearchPatientsRequest request, ServerCallContext context)
     {
         var professional = await auth.RequireSessionAsync(context);
-        var found = await downstream.CallAsync(ServiceNames.Demographics,
-            () => downstream.Demographics.SearchPatientsAsync(request, downstream.Options(context, professional)), context.CancellationToken);
+        var found = await demographics.SearchPatientsAsync(request, DownstreamCalls.As(professional, context));
         var seals = await Task.WhenAll(found.Patients.Select(p => SealOfAsync(p, professional.Id, context)));
         var response = new SearchPatientsResponse { NextPageToken = found.NextPageToken };
         var events = new List<AuditEvent>();
@@ -203,8 +196,7 @@ public sealed class DemographicsGateway(CallerAuthenticator auth, GovernancePoli
     private async Task<Consent.V1.Seal?> SealOfAsync(Patient patient, string professionalId, ServerCallContext context)
     {
         var request = new Consent.V1.GetConsentRequest { NhsNumber = patient.NhsNumber, MergedNhsNumbers = { patient.MergedNhsNumbers.Take(50) } };
-        var response = await downstream.CallAsync(ServiceNames.Consent,
-            () => downstream.Consent.GetConsentAsync(request, downstream.Options(context, PlatformActor.Gateway)), context.CancellationToken);
+        var response = await consent.GetConsentAsync(request, DownstreamCalls.As(PlatformActor.Gateway, context));
         var seals = response.MergedConsents.Select(c => c.Seal).Prepend(response.Consent?.Seal).OfType<Consent.V1.Seal>().ToList();
         return seals.FirstOrDefault(s => !SealedRecordRule.NamesProfessional(s, professionalId)) ?? seals.FirstOrDefault();
     }

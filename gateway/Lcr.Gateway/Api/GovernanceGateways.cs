@@ -21,7 +21,7 @@ namespace Lcr.Gateway.Api;
 /// EvaluateAccess and SealRecordAutomatically are internal to the platform and not exposed.
 /// </summary>
 [AuthenticatedCaller]
-public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy policy, Downstream.Downstream downstream, AuditTrail audit,
+public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy policy, ConsentService.ConsentServiceClient consent, AuditTrail audit,
     PatientResolver patients)
     : ConsentService.ConsentServiceBase
 {
@@ -37,7 +37,7 @@ public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy po
     {
         var actor = await Caller(c, nhsNumber, Scopes.ConsentWrite);
         var died = DeathDateAsync(nhsNumber, c); // not redirected: only the date of death is recorded on the event
-        var result = await downstream.CallAsync(ServiceNames.Consent, () => call(actor), c.CancellationToken);
+        var result = await call(actor);
         var e = audit.For(actor, nhsNumber, action, PurposeOfUse.InformationGovernance);
         e.Seal = seal;
         e.PatientDeathDate = await died;
@@ -70,7 +70,7 @@ public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy po
     {
         var (actor, patient) = await patients.RequireGovernanceReadAsync(c, r.NhsNumber, Scopes.ConsentRead, auth, policy);
         var forwarded = new GetConsentRequest { NhsNumber = r.NhsNumber, MergedNhsNumbers = { patient.MergedNhsNumbers } };
-        return await downstream.CallAsync(ServiceNames.Consent, () => downstream.Consent.GetConsentAsync(forwarded, downstream.Options(c, actor)), c.CancellationToken);
+        return await consent.GetConsentAsync(forwarded, DownstreamCalls.As(actor, c));
     }
 
     /// <summary>
@@ -84,28 +84,28 @@ public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy po
         NhsNumber.Require(r.NhsNumber);
         var patient = await patients.ResolveAsync(r.NhsNumber, c);
         var actor = await auth.RequireGovernanceAsync(c, r.NhsNumber, Scopes.ConsentRead, policy, patient.MergedNhsNumbers);
-        return await downstream.CallAsync(ServiceNames.Consent, () => downstream.Consent.ListConsentHistoryAsync(r, downstream.Options(c, actor)), c.CancellationToken);
+        return await consent.ListConsentHistoryAsync(r, DownstreamCalls.As(actor, c));
     }
 
     [GovernanceCaller(Scopes.ConsentWrite)]
     public override Task<RecordOptOutResponse> RecordOptOut(RecordOptOutRequest r, ServerCallContext c) =>
-        Change(c, r.NhsNumber, a => downstream.Consent.RecordOptOutAsync(r, downstream.Options(c, a)));
+        Change(c, r.NhsNumber, a => consent.RecordOptOutAsync(r, DownstreamCalls.As(a, c)));
 
     [GovernanceCaller(Scopes.ConsentWrite)]
     public override Task<WithdrawOptOutResponse> WithdrawOptOut(WithdrawOptOutRequest r, ServerCallContext c) =>
-        Change(c, r.NhsNumber, a => downstream.Consent.WithdrawOptOutAsync(r, downstream.Options(c, a)));
+        Change(c, r.NhsNumber, a => consent.WithdrawOptOutAsync(r, DownstreamCalls.As(a, c)));
 
     [GovernanceCaller(Scopes.ConsentWrite)]
     public override Task<AddRestrictionResponse> AddRestriction(AddRestrictionRequest r, ServerCallContext c) =>
-        Change(c, r.NhsNumber, a => downstream.Consent.AddRestrictionAsync(r, downstream.Options(c, a)));
+        Change(c, r.NhsNumber, a => consent.AddRestrictionAsync(r, DownstreamCalls.As(a, c)));
 
     [GovernanceCaller(Scopes.ConsentWrite)]
     public override Task<RemoveRestrictionResponse> RemoveRestriction(RemoveRestrictionRequest r, ServerCallContext c) =>
-        Change(c, r.NhsNumber, a => downstream.Consent.RemoveRestrictionAsync(r, downstream.Options(c, a)));
+        Change(c, r.NhsNumber, a => consent.RemoveRestrictionAsync(r, DownstreamCalls.As(a, c)));
 
     [GovernanceCaller(Scopes.ConsentWrite)]
     public override Task<SealRecordResponse> SealRecord(SealRecordRequest r, ServerCallContext c) =>
-        Change(c, r.NhsNumber, a => downstream.Consent.SealRecordAsync(r, downstream.Options(c, a)),
+        Change(c, r.NhsNumber, a => consent.SealRecordAsync(r, DownstreamCalls.As(a, c)),
             AuditAction.RecordSealed, new SealDetail { Reason = r.Seal?.Reason ?? SealReason.Unspecified, Automatic = false });
 
     /// <summary>
@@ -117,9 +117,8 @@ public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy po
     public override async Task<UnsealRecordResponse> UnsealRecord(UnsealRecordRequest r, ServerCallContext c)
     {
         var actor = await Caller(c, r.NhsNumber, Scopes.ConsentWrite);
-        var before = await downstream.CallAsync(ServiceNames.Consent,
-            () => downstream.Consent.GetConsentAsync(new GetConsentRequest { NhsNumber = r.NhsNumber }, downstream.Options(c, actor)), c.CancellationToken);
-        var result = await downstream.CallAsync(ServiceNames.Consent, () => downstream.Consent.UnsealRecordAsync(r, downstream.Options(c, actor)), c.CancellationToken);
+        var before = await consent.GetConsentAsync(new GetConsentRequest { NhsNumber = r.NhsNumber }, DownstreamCalls.As(actor, c));
+        var result = await consent.UnsealRecordAsync(r, DownstreamCalls.As(actor, c));
         var e = audit.For(actor, r.NhsNumber, result.Changed ? AuditAction.RecordUnsealed : AuditAction.ConsentChange, PurposeOfUse.InformationGovernance);
         if (result.Changed)
         {
@@ -133,11 +132,11 @@ public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy po
 
     [GovernanceCaller(Scopes.ConsentWrite)]
     public override Task<StartAccessLogReviewResponse> StartAccessLogReview(StartAccessLogReviewRequest r, ServerCallContext c) =>
-        Change(c, r.NhsNumber, a => downstream.Consent.StartAccessLogReviewAsync(r, downstream.Options(c, a)));
+        Change(c, r.NhsNumber, a => consent.StartAccessLogReviewAsync(r, DownstreamCalls.As(a, c)));
 
     [GovernanceCaller(Scopes.ConsentWrite)]
     public override Task<CompleteAccessLogReviewResponse> CompleteAccessLogReview(CompleteAccessLogReviewRequest r, ServerCallContext c) =>
-        Change(c, r.NhsNumber, a => downstream.Consent.CompleteAccessLogReviewAsync(r, downstream.Options(c, a)));
+        Change(c, r.NhsNumber, a => consent.CompleteAccessLogReviewAsync(r, DownstreamCalls.As(a, c)));
 
     public override Task<EvaluateAccessResponse> EvaluateAccess(EvaluateAccessRequest r, ServerCallContext c) =>
         throw new PermissionDeniedException("INTERNAL_ONLY", "Access decisions are made inside the platform on every read.");
@@ -158,7 +157,7 @@ public sealed class ConsentGateway(CallerAuthenticator auth, GovernancePolicy po
 /// RecordEvents is internal: only platform services write the audit log.
 /// </summary>
 [AuthenticatedCaller]
-public sealed class AuditGateway(CallerAuthenticator auth, GovernancePolicy policy, PrivacyOfficerPolicy officers, Downstream.Downstream downstream,
+public sealed class AuditGateway(CallerAuthenticator auth, GovernancePolicy policy, PrivacyOfficerPolicy officers, AuditService.AuditServiceClient auditService,
     AuditTrail audit, IOptions<GovernanceOptions> governance, PatientResolver patients) : AuditService.AuditServiceBase
 {
     /// <summary>Calls across patients (by actor, chain verification, privacy review): system clients with the scope.</summary>
@@ -170,7 +169,7 @@ public sealed class AuditGateway(CallerAuthenticator auth, GovernancePolicy poli
             throw PlatformGovernanceOnly();
         }
 
-        return await downstream.CallAsync(ServiceNames.Audit, () => call(actor), c.CancellationToken);
+        return await call(actor);
     }
 
     /// <summary>
@@ -196,20 +195,20 @@ public sealed class AuditGateway(CallerAuthenticator auth, GovernancePolicy poli
         var forwarded = r.Clone();
         forwarded.MergedNhsNumbers.Clear();
         forwarded.MergedNhsNumbers.AddRange(patient.MergedNhsNumbers);
-        return await downstream.CallAsync(ServiceNames.Audit, () => downstream.Audit.ListEventsByPatientAsync(forwarded, downstream.Options(c, actor)), c.CancellationToken);
+        return await auditService.ListEventsByPatientAsync(forwarded, DownstreamCalls.As(actor, c));
     }
 
     [SystemScope(Scopes.AuditRead)]
     public override Task<ListEventsByActorResponse> ListEventsByActor(ListEventsByActorRequest r, ServerCallContext c) =>
-        Forward(c, Scopes.AuditRead, a => downstream.Audit.ListEventsByActorAsync(r, downstream.Options(c, a)), platformOnly: true);
+        Forward(c, Scopes.AuditRead, a => auditService.ListEventsByActorAsync(r, DownstreamCalls.As(a, c)), platformOnly: true);
 
     [SystemScope(Scopes.AuditRead)]
     public override Task<VerifyChainResponse> VerifyChain(VerifyChainRequest r, ServerCallContext c) =>
-        Forward(c, Scopes.AuditRead, a => downstream.Audit.VerifyChainAsync(r, downstream.Options(c, a)));
+        Forward(c, Scopes.AuditRead, a => auditService.VerifyChainAsync(r, DownstreamCalls.As(a, c)));
 
     [SystemScope(Scopes.AuditReview)]
     public override Task<RunPrivacyReviewResponse> RunPrivacyReview(RunPrivacyReviewRequest r, ServerCallContext c) =>
-        Forward(c, Scopes.AuditReview, a => downstream.Audit.RunPrivacyReviewAsync(r, downstream.Options(c, a)), platformOnly: true);
+        Forward(c, Scopes.AuditReview, a => auditService.RunPrivacyReviewAsync(r, DownstreamCalls.As(a, c)), platformOnly: true);
 
     [SessionOrSystemScope(Scopes.AuditReview)]
     public override async Task<ListPrivacyReviewCasesResponse> ListPrivacyReviewCases(ListPrivacyReviewCasesRequest r, ServerCallContext c)
@@ -220,16 +219,14 @@ public sealed class AuditGateway(CallerAuthenticator auth, GovernancePolicy poli
             return new ListPrivacyReviewCasesResponse();
         }
 
-        return await downstream.CallAsync(ServiceNames.Audit,
-            () => downstream.Audit.ListPrivacyReviewCasesAsync(restricted, downstream.Options(c, caller.Actor)), c.CancellationToken);
+        return await auditService.ListPrivacyReviewCasesAsync(restricted, DownstreamCalls.As(caller.Actor, c));
     }
 
     [SessionOrSystemScope(Scopes.AuditReview)]
     public override async Task<GetPrivacyReviewCaseResponse> GetPrivacyReviewCase(GetPrivacyReviewCaseRequest r, ServerCallContext c)
     {
         var caller = await officers.ResolveAsync(c);
-        return await downstream.CallAsync(ServiceNames.Audit,
-            () => downstream.Audit.GetPrivacyReviewCaseAsync(r, downstream.Options(c, caller.Actor, caller.ScopeHeaders())), c.CancellationToken);
+        return await auditService.GetPrivacyReviewCaseAsync(r, DownstreamCalls.As(caller.Actor, c, caller.ScopeHeaders()));
     }
 
     [SessionOrSystemScope(Scopes.AuditReview)]
@@ -244,9 +241,8 @@ public sealed class AuditGateway(CallerAuthenticator auth, GovernancePolicy poli
         {
             try
             {
-                organisation = (await downstream.CallAsync(ServiceNames.Audit, () => downstream.Audit.GetPrivacyReviewCaseAsync(
-                    new GetPrivacyReviewCaseRequest { CaseId = r.ReviewCase.Id }, downstream.Options(c, caller.Actor, caller.ScopeHeaders())),
-                    c.CancellationToken)).ReviewCase.Organisation?.OdsCode;
+                organisation = (await auditService.GetPrivacyReviewCaseAsync(
+                    new GetPrivacyReviewCaseRequest { CaseId = r.ReviewCase.Id }, DownstreamCalls.As(caller.Actor, c, caller.ScopeHeaders()))).ReviewCase.Organisation?.OdsCode;
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
             {
@@ -256,8 +252,7 @@ public sealed class AuditGateway(CallerAuthenticator auth, GovernancePolicy poli
 
         // The audit service validates first, then answers a case of another organisation NOT_FOUND, as an unknown one.
         var actor = caller.ActingFor(organisation);
-        var updated = await downstream.CallAsync(ServiceNames.Audit,
-            () => downstream.Audit.UpdatePrivacyReviewCaseAsync(r, downstream.Options(c, actor, caller.ScopeHeaders())), c.CancellationToken);
+        var updated = await auditService.UpdatePrivacyReviewCaseAsync(r, DownstreamCalls.As(actor, c, caller.ScopeHeaders()));
         await audit.CommitAsync(audit.For(actor, updated.ReviewCase.NhsNumber, AuditAction.PrivacyReviewDecision, PurposeOfUse.InformationGovernance), c);
         return updated;
     }

@@ -20,7 +20,7 @@ namespace Lcr.Gateway.Api;
 /// professional may see a patient.
 /// </summary>
 [AuthenticatedCaller]
-public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail audit, CallerAuthenticator authenticator,
+public sealed class IdentityGateway(Lcr.Identity.V1.IdentityService.IdentityServiceClient identity, AuditTrail audit, CallerAuthenticator authenticator,
     AccessTokenVerifier accessTokens, GovernancePolicy governance, PatientResolver patients)
     : IdentityService.IdentityServiceBase
 {
@@ -41,8 +41,8 @@ public sealed class IdentityGateway(Downstream.Downstream downstream, AuditTrail
             extra.Add(ClientAddress.Header, ClientAddress.FromPeer(c.Peer));
         }
 
-        var options = downstream.Options(c, PlatformActor.Gateway, extra);
-        return downstream.CallAsync(ServiceNames.Identity, () => call(downstream.Identity, options), c.CancellationToken);
+        var options = DownstreamCalls.As(PlatformActor.Gateway, c, extra);
+        return call(identity, options).ResponseAsync;
     }
 
     [AllowAnonymous]

@@ -5,7 +5,7 @@ namespace Lcr.Gateway.Downstream;
 /// <summary>
 /// The call context of work the gateway does on its own behalf, off any caller's request (the
 /// view-surge monitor's seal and audit event): a deadline and the host's stopping token, no peer,
-/// no headers. <see cref="Downstream.Options"/> and <see cref="Records.AuditTrail"/> take it as
+/// no headers. <see cref="DownstreamCalls.As(Lcr.Common.V1.Actor, ServerCallContext, Metadata?)"/> and <see cref="Records.AuditTrail"/> take it as
 /// they take a caller's.
 /// </summary>
 public sealed class PlatformCallContext(DateTime deadline, CancellationToken cancellationToken) : ServerCallContext

@@ -11,14 +11,14 @@ namespace Lcr.Gateway.Patients;
 
 /// <summary>
 /// Resolves an NHS number with demographics (internal ResolveNhsNumber, through
-/// <see cref="Downstream.Downstream"/> as the platform) and applies what it says at a door:
+/// the demographics client as the platform) and applies what it says at a door:
 /// a superseded number is refused with a pointer to the current one, audited as denied
 /// NHS_NUMBER_SUPERSEDED under the asked number; direct and emergency care of a patient who
 /// died longer ago than <see cref="DeceasedOptions.CareContinuesFor"/> is refused
 /// PATIENT_DECEASED, audited; every event about the patient carries the merged numbers and the
 /// date of death. Demographics failing makes the door UNAVAILABLE (never a guess).
 /// </summary>
-public sealed class PatientResolver(Downstream.Downstream downstream, AuditTrail audit, IOptions<DeceasedOptions> deceased, TimeProvider clock,
+public sealed class PatientResolver(Lcr.Demographics.V1.DemographicsService.DemographicsServiceClient demographics, AuditTrail audit, IOptions<DeceasedOptions> deceased, TimeProvider clock,
     ReadCache.VersionedAnswers answers, PatientVersionStore versions)
 {
     /// <summary>
@@ -37,8 +37,7 @@ public sealed class PatientResolver(Downstream.Downstream downstream, AuditTrail
     {
         var request = new ResolveNhsNumberRequest { NhsNumber = nhsNumber };
         var response = await answers.GetOrFetchAsync(PatientDataKind.Demographics, nhsNumber, request, probe,
-            () => downstream.CallAsync(ServiceNames.Demographics,
-                () => downstream.Demographics.ResolveNhsNumberAsync(request, downstream.Options(context, PlatformActor.Gateway)), context.CancellationToken));
+            () => demographics.ResolveNhsNumberAsync(request, DownstreamCalls.As(PlatformActor.Gateway, context)).ResponseAsync);
         var current = string.IsNullOrEmpty(response.CurrentNhsNumber) ? nhsNumber : response.CurrentNhsNumber;
         var superseded = response.Superseded && !string.Equals(current, nhsNumber, StringComparison.Ordinal);
         // A superseded number is refused at every door: the current number's merged set (which holds

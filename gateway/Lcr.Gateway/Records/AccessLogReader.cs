@@ -21,7 +21,7 @@ namespace Lcr.Gateway.Records;
 /// merged into includes their events, each line naming the number it was recorded under.
 /// For a deceased patient the log is for their personal representative (docs/access-model.md).
 /// </summary>
-public sealed class AccessLogReader(CallerAuthenticator authenticator, Downstream.Downstream downstream, AuditTrail audit,
+public sealed class AccessLogReader(CallerAuthenticator authenticator, Lcr.Audit.V1.AuditService.AuditServiceClient auditService, Lcr.Consent.V1.ConsentService.ConsentServiceClient consent, AuditTrail audit,
     IOptions<GovernanceOptions> governance, PatientResolver patients)
 {
     public async Task<GetAccessLogResponse> GetAccessLogAsync(GetAccessLogRequest request, ServerCallContext context)
@@ -45,14 +45,13 @@ public sealed class AccessLogReader(CallerAuthenticator authenticator, Downstrea
 
         // Enhanced review holds back only the patient-facing log; information governance is not asked about it.
         if (token.Purpose != PurposeOfUse.InformationGovernance &&
-            AccessLogPolicy.CheckReview(token, await AccessLogReviews.IsUnderReviewAsync(downstream, request.NhsNumber, context)) is { } held)
+            AccessLogPolicy.CheckReview(token, await AccessLogReviews.IsUnderReviewAsync(consent, request.NhsNumber, context)) is { } held)
         {
             var e = audit.For(token, request.NhsNumber, AuditAction.AuditQuery);
             throw await audit.DenyAsync(e, held.AuditReason, new FailedPreconditionException(held.Reason, held.Message), context);
         }
 
-        var page = await downstream.CallAsync(ServiceNames.Audit,
-            () => downstream.Audit.ListEventsByPatientAsync(new ListEventsByPatientRequest
+        var page = await auditService.ListEventsByPatientAsync(new ListEventsByPatientRequest
             {
                 NhsNumber = request.NhsNumber,
                 Period = request.Period,
@@ -61,7 +60,7 @@ public sealed class AccessLogReader(CallerAuthenticator authenticator, Downstrea
                 PageSize = request.PageSize,
                 PageToken = request.PageToken,
                 MergedNhsNumbers = { patient.MergedNhsNumbers },
-            }, downstream.Options(context, token.ToActor())), context.CancellationToken);
+            }, DownstreamCalls.As(token.ToActor(), context));
 
         var response = new GetAccessLogResponse { NextPageToken = page.NextPageToken };
         response.Entries.AddRange(page.Events.Select(e => AccessLogLine.From(e, request.NhsNumber)));

@@ -13,11 +13,9 @@ namespace Lcr.Gateway.Records;
 /// </summary>
 public static class AccessLogReviews
 {
-    public static async Task<bool> IsUnderReviewAsync(Downstream.Downstream downstream, string nhsNumber, ServerCallContext context)
+    public static async Task<bool> IsUnderReviewAsync(ConsentService.ConsentServiceClient consent, string nhsNumber, ServerCallContext context)
     {
-        var state = await downstream.CallAsync(ServiceNames.Consent,
-            () => downstream.Consent.GetConsentAsync(new GetConsentRequest { NhsNumber = nhsNumber }, downstream.Options(context, PlatformActor.Gateway)),
-            context.CancellationToken);
+        var state = await consent.GetConsentAsync(new GetConsentRequest { NhsNumber = nhsNumber }, DownstreamCalls.As(PlatformActor.Gateway, context));
         return state.Consent?.AccessLogReview is not null;
     }
 }

@@ -17,7 +17,7 @@ namespace Lcr.Gateway.Records;
 /// <list type="bullet">
 /// <item>A batch is sent with the gateway's own platform credential, under a deadline of
 /// <c>Gateway:DefaultCallTimeout</c> and the gateway's own shutdown token (not one caller's:
-/// it carries others' events), through <see cref="Downstream.Downstream"/>'s circuit breaker;
+/// it carries others' events), through the audit client's circuit breaker (<see cref="DownstreamInterceptor"/>);
 /// the channel retries it on UNAVAILABLE, which is safe as RecordEvents is idempotent by event id.</item>
 /// <item>A failed batch fails every member (each caller is refused AUDIT_UNAVAILABLE by
 /// <see cref="AuditTrail"/>, and counted). One exception: a batch of several callers refused
@@ -32,7 +32,7 @@ namespace Lcr.Gateway.Records;
 /// </list>
 /// </summary>
 public sealed partial class AuditBatcher(
-    Downstream.Downstream downstream,
+    Lcr.Audit.V1.AuditService.AuditServiceClient auditService,
     IOptions<AuditBatchOptions> options,
     IOptions<DownstreamOptions> downstreamOptions,
     TimeProvider clock,
@@ -127,8 +127,7 @@ public sealed partial class AuditBatcher(
         try
         {
             var context = new PlatformCallContext(clock.GetUtcNow().UtcDateTime + downstreamOptions.Value.DefaultCallTimeout, _stopping.Token);
-            await downstream.CallAsync(ServiceNames.Audit,
-                () => downstream.Audit.RecordEventsAsync(request, downstream.Options(context, PlatformActor.Gateway)), _stopping.Token);
+            await auditService.RecordEventsAsync(request, DownstreamCalls.As(PlatformActor.Gateway, context));
         }
         catch (RpcException ex) when (batch.Count > 1 && ex.StatusCode is StatusCode.InvalidArgument or StatusCode.AlreadyExists)
         {

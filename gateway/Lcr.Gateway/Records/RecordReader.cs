@@ -34,7 +34,7 @@ namespace Lcr.Gateway.Records;
 /// </summary>
 public sealed class RecordReader(
     CallerAuthenticator authenticator,
-    Downstream.Downstream downstream,
+    Lcr.Demographics.V1.DemographicsService.DemographicsServiceClient demographics, Lcr.Consent.V1.ConsentService.ConsentServiceClient consent, Lcr.Clinical.V1.ClinicalRecordService.ClinicalRecordServiceClient clinical,
     AuditTrail audit,
     GatewayMetrics metrics,
     ViewSurgeMonitor surge,
@@ -83,8 +83,7 @@ public sealed class RecordReader(
         summaryRequest.MergedNhsNumbers.AddRange(patient.MergedNhsNumbers);
         var summaryTask = wantsClinical
             ? answers.GetOrFetchAsync(PatientDataKind.Record, request.NhsNumber, summaryRequest, read.Probe,
-                () => downstream.CallAsync(ServiceNames.Clinical,
-                    () => downstream.Clinical.GetRecordSummaryAsync(summaryRequest, downstream.Options(context, token.ToActor())), context.CancellationToken))
+                () => clinical.GetRecordSummaryAsync(summaryRequest, DownstreamCalls.As(token.ToActor(), context)).ResponseAsync)
             : Task.FromResult<GetRecordSummaryResponse?>(null)!;
         var patientTask = scope.Categories.Contains(RecordCategory.Demographics) ? read.Details : Task.FromResult<Patient?>(null);
         await Task.WhenAll(summaryTask, patientTask);
@@ -151,8 +150,7 @@ public sealed class RecordReader(
                 MergedNhsNumbers = { patient.MergedNhsNumbers },
             };
             var page = await answers.GetOrFetchAsync(PatientDataKind.Record, request.NhsNumber, list, read.Probe,
-                () => downstream.CallAsync(ServiceNames.Clinical,
-                    () => downstream.Clinical.ListEntriesAsync(list, downstream.Options(context, token.ToActor())), context.CancellationToken));
+                () => clinical.ListEntriesAsync(list, DownstreamCalls.As(token.ToActor(), context)).ResponseAsync);
             // Defence in depth: the clinical service applied the exclusions; nothing passes without the scope's check.
             response.Entries.AddRange(scope.Release(page.Entries));
             response.NextPageToken = page.NextPageToken;
@@ -200,12 +198,11 @@ public sealed class RecordReader(
             throw new FailedPreconditionException("NOT_A_DOCUMENT", "The entry is not a document; use GetRecordEntry.");
         }
 
-        var content = await downstream.CallAsync(ServiceNames.Clinical,
-            () => downstream.Clinical.GetDocumentContentAsync(new Clinical.V1.GetDocumentContentRequest
+        var content = await clinical.GetDocumentContentAsync(new Clinical.V1.GetDocumentContentRequest
             {
                 NhsNumber = request.NhsNumber, EntryId = request.EntryId, MergedNhsNumbers = { patient.MergedNhsNumbers },
             },
-                downstream.Options(context, token.ToActor())), context.CancellationToken);
+                DownstreamCalls.As(token.ToActor(), context));
         await audit.CommitAsync(e, context);
         surge.Observe(token, request.NhsNumber, seal);
         Record(started, "document");
@@ -230,8 +227,7 @@ public sealed class RecordReader(
         var (patient, scope, decision, seal) = (read.Patient, read.Scope, read.Decision, read.Seal);
         var get = new GetEntryRequest { NhsNumber = nhsNumber, EntryId = entryId, MergedNhsNumbers = { patient.MergedNhsNumbers } };
         var entry = (await answers.GetOrFetchAsync(PatientDataKind.Record, nhsNumber, get, read.Probe,
-            () => downstream.CallAsync(ServiceNames.Clinical,
-                () => downstream.Clinical.GetEntryAsync(get, downstream.Options(context, token.ToActor())), context.CancellationToken))).Entry;
+            () => clinical.GetEntryAsync(get, DownstreamCalls.As(token.ToActor(), context)).ResponseAsync)).Entry;
         if (entry is null || !patient.Includes(entry.NhsNumber) || !scope.Allows(entry))
         {
             // Withheld, retracted, another patient's (not one merged into this one), or outside the role: indistinguishable from absent.
@@ -365,8 +361,7 @@ public sealed class RecordReader(
             MergedNhsNumbers = { merged },
         };
         return answers.GetOrFetchAsync(PatientDataKind.Consent, nhsNumber, request, probe,
-            () => downstream.CallAsync(ServiceNames.Consent,
-                () => downstream.Consent.EvaluateAccessAsync(request, downstream.Options(context, token.ToActor())), context.CancellationToken));
+            () => consent.EvaluateAccessAsync(request, DownstreamCalls.As(token.ToActor(), context)).ResponseAsync);
     }
 
     /// <summary>What steps 2a-3a established for a read, and the probe its fetches are kept under (null for a merged record).</summary>
@@ -399,8 +394,7 @@ public sealed class RecordReader(
         try
         {
             return (await answers.GetOrFetchAsync(PatientDataKind.Demographics, nhsNumber, request, probe,
-                () => downstream.CallAsync(ServiceNames.Demographics,
-                    () => downstream.Demographics.GetPatientAsync(request, downstream.Options(context, token.ToActor())), context.CancellationToken))).Patient;
+                () => demographics.GetPatientAsync(request, DownstreamCalls.As(token.ToActor(), context)).ResponseAsync)).Patient;
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
         {

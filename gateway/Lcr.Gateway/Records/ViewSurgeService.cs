@@ -29,7 +29,7 @@ namespace Lcr.Gateway.Records;
 public sealed partial class ViewSurgeService(
     ViewSurgeMonitor monitor,
     IServiceProvider services,
-    Downstream.Downstream downstream,
+    Lcr.Consent.V1.ConsentService.ConsentServiceClient consent,
     AuditTrail audit,
     IOptions<ViewSurgeOptions> options,
     IOptions<GovernanceOptions> governance,
@@ -122,8 +122,7 @@ public sealed partial class ViewSurgeService(
             DistinctViewers = (int)Math.Min(viewers, int.MaxValue),
             ReviewTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(ViewSurgeRule.ReviewTime(now, o)),
         };
-        var response = await downstream.CallAsync(ServiceNames.Consent,
-            () => downstream.Consent.SealRecordAutomaticallyAsync(request, downstream.Options(context, actor)), stoppingToken);
+        var response = await consent.SealRecordAutomaticallyAsync(request, DownstreamCalls.As(actor, context));
         if (response.Sealed)
         {
             var e = audit.For(actor, view.NhsNumber, AuditAction.RecordSealed, PurposeOfUse.InformationGovernance);

@@ -46,11 +46,9 @@ public sealed class ViewerContextOptions
 /// critical path. A failed lookup is not cached and leaves the event without a context.
 /// </summary>
 public sealed partial class ViewerContextSource(
-    Downstream.Downstream downstream,
-    InternalCredentialsHolder credentials,
+    Lcr.Demographics.V1.DemographicsService.DemographicsServiceClient demographics,
     PatientPseudonymiser pseudonyms,
     IOptions<ViewerContextOptions> options,
-    IOptions<DownstreamOptions> downstreamOptions,
     TimeProvider clock,
     ILogger<ViewerContextSource> logger) : IDisposable
 {
@@ -148,12 +146,10 @@ public sealed partial class ViewerContextSource(
     {
         // The platform's own lookup for a comparison, not the viewer's read: shared by every read
         // waiting for it, so it has its own deadline and is not cancelled with any one caller.
-        var headers = credentials.Value?.For(PlatformActor.Gateway) ?? CallerHeaders.For(PlatformActor.Gateway);
-        var call = new CallOptions(headers, clock.GetUtcNow().UtcDateTime + downstreamOptions.Value.DefaultCallTimeout);
+        var call = DownstreamCalls.As(PlatformActor.Gateway, DateTime.MaxValue, CancellationToken.None);
         try
         {
-            var patient = (await downstream.CallAsync(ServiceNames.Demographics,
-                () => downstream.Demographics.GetPatientAsync(new GetPatientRequest { NhsNumber = nhsNumber }, call), CancellationToken.None)).Patient;
+            var patient = (await demographics.GetPatientAsync(new GetPatientRequest { NhsNumber = nhsNumber }, call)).Patient;
             return patient is null ? null : ToPerson(patient);
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)

@@ -34,7 +34,7 @@ public sealed partial class SubjectAccessExporter(
     CallerAuthenticator authenticator,
     IOptions<GovernanceOptions> governance,
     IOptions<SubjectAccessOptions> options,
-    Downstream.Downstream downstream,
+    Lcr.Demographics.V1.DemographicsService.DemographicsServiceClient demographics, Lcr.Clinical.V1.ClinicalRecordService.ClinicalRecordServiceClient clinical, Lcr.Audit.V1.AuditService.AuditServiceClient auditService, Lcr.Consent.V1.ConsentService.ConsentServiceClient consent,
     AuditTrail audit,
     PatientResolver patients,
     TimeProvider clock,
@@ -89,7 +89,7 @@ public sealed partial class SubjectAccessExporter(
         await patients.RefuseIfSupersededAsync(resolved, e, context); // subject access continues after death
         var actor = token.ToActor();
         var patientTask = GetPatientOrNullAsync(request.NhsNumber, actor, context);
-        var reviewTask = AccessLogReviews.IsUnderReviewAsync(downstream, request.NhsNumber, context);
+        var reviewTask = AccessLogReviews.IsUnderReviewAsync(consent, request.NhsNumber, context);
         var entries = await CollectEntriesAsync(resolved, ods, actor, context);
         var patient = await patientTask;
         var logWithheld = await reviewTask;
@@ -141,8 +141,7 @@ public sealed partial class SubjectAccessExporter(
         ServerCallContext context)
     {
         var request = new Clinical.V1.GetDocumentContentRequest { NhsNumber = nhsNumber, EntryId = entryId, MergedNhsNumbers = { merged } };
-        return (await downstream.CallAsync(ServiceNames.Clinical,
-            () => downstream.Clinical.GetDocumentContentAsync(request, downstream.Options(context, actor)), context.CancellationToken)).Content;
+        return (await clinical.GetDocumentContentAsync(request, DownstreamCalls.As(actor, context))).Content;
     }
 
     /// <summary>Every entry in scope, retracted ones included, each with every version (metadata only).</summary>
@@ -167,8 +166,7 @@ public sealed partial class SubjectAccessExporter(
                 list.SourceOrganisationOdsCodes.Add(ods);
             }
 
-            var page = await downstream.CallAsync(ServiceNames.Clinical,
-                () => downstream.Clinical.ListEntriesAsync(list, downstream.Options(context, actor)), context.CancellationToken);
+            var page = await clinical.ListEntriesAsync(list, DownstreamCalls.As(actor, context));
             // Defence in depth: nothing of another organisation leaves in an organisation's export.
             current.AddRange(page.Entries.Where(x => patient.Includes(x.NhsNumber) &&
                 (ods is null || string.Equals(x.Provenance?.SourceOrganisation?.OdsCode, ods, StringComparison.OrdinalIgnoreCase))));
@@ -190,8 +188,7 @@ public sealed partial class SubjectAccessExporter(
         do
         {
             var request = new ListEntryHistoryRequest { NhsNumber = entry.NhsNumber, EntryId = entry.Id, PageSize = EntryPageSize, PageToken = pageToken };
-            var page = await downstream.CallAsync(ServiceNames.Clinical,
-                () => downstream.Clinical.ListEntryHistoryAsync(request, downstream.Options(context, actor)), context.CancellationToken);
+            var page = await clinical.ListEntryHistoryAsync(request, DownstreamCalls.As(actor, context));
             versions.AddRange(page.Versions);
             pageToken = page.NextPageToken;
         }
@@ -209,9 +206,7 @@ public sealed partial class SubjectAccessExporter(
     {
         try
         {
-            return (await downstream.CallAsync(ServiceNames.Demographics,
-                () => downstream.Demographics.GetPatientAsync(new GetPatientRequest { NhsNumber = nhsNumber }, downstream.Options(context, actor)),
-                context.CancellationToken)).Patient;
+            return (await demographics.GetPatientAsync(new GetPatientRequest { NhsNumber = nhsNumber }, DownstreamCalls.As(actor, context))).Patient;
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
         {
@@ -231,8 +226,7 @@ public sealed partial class SubjectAccessExporter(
             {
                 NhsNumber = nhsNumber, PageSize = AuditPageSize, PageToken = pageToken, MergedNhsNumbers = { patient.MergedNhsNumbers },
             };
-            var page = await downstream.CallAsync(ServiceNames.Audit,
-                () => downstream.Audit.ListEventsByPatientAsync(request, downstream.Options(context, actor)), context.CancellationToken);
+            var page = await auditService.ListEventsByPatientAsync(request, DownstreamCalls.As(actor, context));
             events.AddRange(page.Events);
             pageToken = page.NextPageToken;
         }
